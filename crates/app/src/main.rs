@@ -1,0 +1,254 @@
+//! `frontline`: the one binary. `frontline demo` starts a demo on an embedded database;
+//! `frontline serve` runs a real install; the other subcommands administer one.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use frontline_app::{demo, divisions, setup};
+use frontline_core::access::Actor;
+use frontline_core::audit::ChainCheck;
+use frontline_web::{AppState, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "frontline",
+    version,
+    about = "一线 Frontline: the frontline work of county, township and village party organisations"
+)]
+struct Cli {
+    /// Folder for the embedded database (SQLite) and other data.
+    #[arg(long, global = true, env = "FRONTLINE_DATA", default_value_os_t = setup::default_data_dir())]
+    data: PathBuf,
+    /// A `postgres://…` URL to use PostgreSQL instead of the embedded database.
+    #[arg(long, global = true, env = "FRONTLINE_DATABASE_URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a demo: 乐清市's real structure, 60,000+ synthetic people, one login per role.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Delete the data folder first and build the demo anew.
+        #[arg(long)]
+        fresh: bool,
+        /// Build the demo data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the application.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "FRONTLINE_ADDR")]
+        addr: String,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long, env = "FRONTLINE_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input with --password-stdin,
+    /// otherwise generated and printed once.
+    Add {
+        username: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Role key (admin, county_org, township_secretary, village_secretary, grid_worker, …).
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The person the account belongs to (its scope follows their units).
+        #[arg(long)]
+        person_id: Option<i64>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Build the unit tree for provinces, prefectures or counties by their division codes, offline,
+    /// from the shipped national table. Importing a place twice changes nothing.
+    Divisions {
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole audit log.
+    Verify,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=error".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo { addr, fresh, no_serve } => {
+            let started = Instant::now();
+            if fresh && cli.database.is_none() && cli.data.exists() {
+                std::fs::remove_dir_all(&cli.data).with_context(|| format!("removing {}", cli.data.display()))?;
+            }
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            if demo::already_seeded(&db).await? {
+                println!("Demo data already present in {} (use --fresh to rebuild).", cli.data.display());
+                print_logins();
+            } else {
+                println!(
+                    "Building the demo: 乐清市 (330382), its 25 townships and streets and 514 villages, with people…"
+                );
+                let s = demo::seed(&db, demo::Scale::ARTICLE, 20_200_202).await?;
+                println!(
+                    "Demo ready in {:.1} s: {} townships, {} villages, {} units in all, {} people ({} party members).",
+                    started.elapsed().as_secs_f64(),
+                    s.townships,
+                    s.villages,
+                    s.units,
+                    s.people,
+                    s.party_members
+                );
+                for l in &s.logins {
+                    println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
+                }
+            }
+            if no_serve {
+                return Ok(());
+            }
+            serve(db, &addr, false, started).await
+        }
+        Command::Serve { addr, secure_cookies } => {
+            let started = Instant::now();
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            if frontline_db::access::user_count(&db).await? == 0 {
+                println!(
+                    "No account exists yet. Create the first administrator with: frontline user add <username> --role admin"
+                );
+            }
+            serve(db, &addr, secure_cookies, started).await
+        }
+        Command::Migrate => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = frontline_db::Db::connect(&url).await?;
+            let n = frontline_db::migrate::migrate(&db).await?;
+            println!("{n} migration(s) applied.");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { username, display_name, role, person_id, password_stdin } } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            let (password, generated) = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                (s.trim_end_matches(['\n', '\r']).to_string(), false)
+            } else {
+                (format!("Ft-{}", frontline_web::auth::random_token()), true)
+            };
+            let role_id = frontline_db::access::role_id_by_key(&db, &role)
+                .await?
+                .with_context(|| format!("no role with key {role}"))?;
+            let input = frontline_web::services::UserInput {
+                display_name: if display_name.is_empty() { username.clone() } else { display_name },
+                username: username.clone(),
+                password: password.clone(),
+                person_id,
+                role_ids: vec![role_id],
+            };
+            let actor = Actor::system("frontline user add");
+            match frontline_web::services::create_user(&db, &actor, &input).await {
+                Ok(id) => {
+                    println!("Account {username} created (id {id}) with role {role}.");
+                    if generated {
+                        println!("Its password, shown this once: {password}");
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    let body = e.body(frontline_web::i18n::Lang::En);
+                    let fields: Vec<String> = body.fields.iter().map(|f| f.message.clone()).collect();
+                    anyhow::bail!("{} {}", body.message, fields.join("; "))
+                }
+            }
+        }
+        Command::Import { command: ImportCommand::Divisions { codes } } => {
+            let started = Instant::now();
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            let stats = divisions::import(&db, &codes).await?;
+            println!(
+                "Divisions imported in {:.1} s: {} created, {} already present.",
+                started.elapsed().as_secs_f64(),
+                stats.created,
+                stats.existing
+            );
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = frontline_db::Db::connect(&url).await?;
+            match frontline_db::audit::verify(&db).await? {
+                ChainCheck::Intact { entries } => {
+                    println!("Audit log intact: {entries} entries, every hash and link checks out.");
+                    Ok(())
+                }
+                ChainCheck::Broken { seq, reason } => {
+                    anyhow::bail!("Audit log BROKEN at entry {seq}: {reason}")
+                }
+            }
+        }
+    }
+}
+
+fn print_logins() {
+    for (role, user) in [
+        ("admin", "admin"),
+        ("county_org", "county_org"),
+        ("township_secretary", "township_secretary"),
+        ("village_secretary", "village_secretary"),
+        ("grid_worker", "grid_worker"),
+    ] {
+        println!("  {role:<20} {user:<20} password {}", demo::DEMO_PASSWORD);
+    }
+}
+
+async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: Instant) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    println!(
+        "Frontline is serving on http://{local}/ (started in {:.1} s). Ctrl-C stops it.",
+        started.elapsed().as_secs_f64()
+    );
+    let state = AppState { db, config: Config { secure_cookies, ..Config::default() } };
+    frontline_web::serve(state, listener).await?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Frontline's domain: the types and rules every other crate builds on.
+//!
+//! Nothing here does IO, knows HTTP or SQL. Each area of the domain has a module, and the same
+//! areas appear in `frontline-db` and `frontline-web` so that a newcomer finds "units" in the same
+//! place everywhere.
+
+pub mod access;
+pub mod audit;
+pub mod demo;
+pub mod divisions;
+pub mod error;
+pub mod people;
+pub mod units;
+
+pub use error::{DomainError, FieldError};

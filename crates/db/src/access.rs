@@ -1,0 +1,593 @@
+//! Users, roles, sessions and API tokens, and the resolution of a user into an [`Actor`].
+//!
+//! Password hashing happens in the web layer (argon2); this module stores and compares only
+//! hashes. Session and token secrets are stored as SHA-256 hashes, so a copy of the database
+//! does not hand out live sessions.
+
+use chrono::{DateTime, Duration, Utc};
+use frontline_core::DomainError;
+use frontline_core::access::{Actor, DataScope, LOCKOUT_MINUTES, MAX_FAILED_LOGINS, RoleScope, Scope, resolve_scope};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Change};
+use crate::sql::page_bounds;
+use crate::units::push_scope;
+use crate::{Db, DbError, Page, Sql, Tx};
+
+/// What login needs to know about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled: bool,
+}
+
+pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>, DbError> {
+    db.opt(&Sql::with(
+        "SELECT id, username, password_hash, failed_logins, locked_until, disabled FROM users WHERE username = $1",
+        vec![username.into()],
+    ))
+    .await
+}
+
+/// Counts a failed login; the account locks for a while after too many in a row.
+pub async fn record_failed_login(db: &Db, user_id: i64, ip: &str) -> Result<bool, DbError> {
+    let mut tx = db.begin().await?;
+    let (failed,): (i64,) =
+        tx.one(&Sql::with("SELECT failed_logins FROM users WHERE id = $1", vec![user_id.into()])).await?;
+    let failed = failed + 1;
+    let locked = failed >= MAX_FAILED_LOGINS;
+    let until = if locked { Some(Utc::now() + Duration::minutes(LOCKOUT_MINUTES)) } else { None };
+    tx.execute(&Sql::with(
+        "UPDATE users SET failed_logins = $1, locked_until = COALESCE($2, locked_until) WHERE id = $3",
+        vec![(if locked { 0 } else { failed }).into(), until.into(), user_id.into()],
+    ))
+    .await?;
+    if locked {
+        let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
+        audit::append(
+            &mut tx,
+            &actor,
+            Change {
+                action: "user.locked",
+                object_kind: "user",
+                object_id: Some(user_id),
+                unit_path: None,
+                before: serde_json::Value::Null,
+                after: json!({"locked_until": until}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(locked)
+}
+
+pub async fn record_successful_login(db: &Db, user_id: i64) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+        vec![user_id.into()],
+    ))
+    .await?;
+    tx.commit().await
+}
+
+/// Stores a new session; the id is the hash of the secret in the cookie.
+pub async fn create_session(
+    db: &Db,
+    session_hash: &str,
+    user_id: i64,
+    csrf_token: &str,
+    ip: &str,
+    ttl: Duration,
+) -> Result<(), DbError> {
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    // Old, expired sessions of everyone are swept here, where sessions are written anyway.
+    tx.execute(&Sql::with("DELETE FROM sessions WHERE expires_at < $1", vec![now.into()])).await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO sessions (id, user_id, csrf_token, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![session_hash.into(), user_id.into(), csrf_token.into(), ip.into(), now.into(), (now + ttl).into()],
+    ))
+    .await?;
+    tx.commit().await
+}
+
+/// The user and CSRF token of a live session.
+pub async fn session(db: &Db, session_hash: &str) -> Result<Option<(i64, String)>, DbError> {
+    db.opt(&Sql::with(
+        "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+        vec![session_hash.into(), Utc::now().into()],
+    ))
+    .await
+}
+
+pub async fn delete_session(db: &Db, session_hash: &str) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with("DELETE FROM sessions WHERE id = $1", vec![session_hash.into()])).await?;
+    tx.commit().await
+}
+
+/// Stores a new API token (its hash) for a user.
+pub async fn create_token(db: &Db, actor: &Actor, user_id: i64, name: &str, token_hash: &str) -> Result<i64, DbError> {
+    let name = frontline_core::error::text("name", name, 64).map_err(|e| DomainError::Invalid(vec![e]))?;
+    let mut tx = db.begin().await?;
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![user_id.into(), name.clone().into(), token_hash.into(), Utc::now().into()],
+        ))
+        .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "token.create",
+            object_kind: "api_token",
+            object_id: Some(id),
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: json!({"user_id": user_id, "name": name}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The user a live token belongs to.
+pub async fn token_user(db: &Db, token_hash: &str) -> Result<Option<i64>, DbError> {
+    let row: Option<(i64,)> = db
+        .opt(&Sql::with(
+            "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked = FALSE AND u.disabled = FALSE",
+            vec![token_hash.into()],
+        ))
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct RoleRow {
+    id: i64,
+    data_scope: String,
+    permissions: String,
+}
+
+/// Resolves a user into an actor: display name, permissions (union over roles) and scope (union
+/// over roles and over the units the user's person is attached to).
+pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> Result<Actor, DbError> {
+    let (username, display_name, person_id): (String, String, Option<i64>) = db
+        .one(&Sql::with("SELECT username, display_name, person_id FROM users WHERE id = $1", vec![user_id.into()]))
+        .await?;
+    let roles: Vec<RoleRow> = db
+        .all(&Sql::with(
+            "SELECT r.id, r.data_scope, r.permissions FROM roles r JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = $1",
+            vec![user_id.into()],
+        ))
+        .await?;
+    let mut permissions: Vec<String> = Vec::new();
+    let mut role_scopes = Vec::new();
+    for r in &roles {
+        permissions.extend(r.permissions.split(',').filter(|p| !p.is_empty()).map(str::to_string));
+        let listed: Vec<(String,)> = db
+            .all(&Sql::with(
+                "SELECT u.path FROM role_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.role_id = $1",
+                vec![r.id.into()],
+            ))
+            .await?;
+        role_scopes.push(RoleScope {
+            data_scope: DataScope::parse(&r.data_scope).unwrap_or(DataScope::SelfOnly),
+            listed_paths: listed.into_iter().map(|(p,)| p).collect(),
+        });
+    }
+    permissions.sort();
+    permissions.dedup();
+    let attached = match person_id {
+        Some(pid) => attached_unit_paths(db, pid).await?,
+        None => vec![],
+    };
+    Ok(Actor {
+        user_id: Some(user_id),
+        name: if display_name.is_empty() { username } else { format!("{display_name} ({username})") },
+        ip: ip.to_string(),
+        scope: resolve_scope(&role_scopes, &attached, person_id),
+        permissions,
+    })
+}
+
+/// Paths of a person's home unit and the units of their current postings.
+pub async fn attached_unit_paths(db: &Db, person_id: i64) -> Result<Vec<String>, DbError> {
+    let rows: Vec<(String,)> = db
+        .all(&Sql::with(
+            "SELECT u.path FROM people p JOIN units u ON u.id = p.home_unit_id WHERE p.id = $1 \
+             UNION SELECT u.path FROM postings ps JOIN units u ON u.id = ps.unit_id WHERE ps.person_id = $1 AND ps.end_date IS NULL",
+            vec![person_id.into()],
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|(p,)| p).collect())
+}
+
+/// A role as listed.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RoleView {
+    pub id: i64,
+    pub role_key: String,
+    pub name: String,
+    pub data_scope: String,
+    /// Comma-separated permission patterns.
+    pub permissions: String,
+}
+
+/// Roles, with their listed units.
+pub async fn list_roles(db: &Db) -> Result<Vec<RoleView>, DbError> {
+    db.all(&Sql::new("SELECT id, role_key, name, data_scope, permissions FROM roles ORDER BY id")).await
+}
+
+pub async fn role_units(db: &Db, role_id: i64) -> Result<Vec<i64>, DbError> {
+    let rows: Vec<(i64,)> = db
+        .all(&Sql::with("SELECT unit_id FROM role_units WHERE role_id = $1 ORDER BY unit_id", vec![role_id.into()]))
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// A role as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct RoleInput {
+    pub role_key: String,
+    pub name: String,
+    pub data_scope: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub unit_ids: Vec<i64>,
+}
+
+/// Checks a role against what the actor may grant: no permission the actor lacks, no scope wider
+/// than the actor's own. This is what stops a township admin from minting a county-wide role.
+async fn validate_role(
+    tx: &mut Tx,
+    actor: &Actor,
+    input: &RoleInput,
+) -> Result<(String, String, DataScope, Vec<String>), DbError> {
+    let mut p = frontline_core::error::Problems::new();
+    let key = p.check(frontline_core::access::validate_username(&input.role_key).map_err(|mut e| {
+        e.field = "role_key".into();
+        e.code = "error.role.bad_key".into();
+        e
+    }));
+    let name = p.check(frontline_core::error::text("name", &input.name, 32));
+    let scope = DataScope::parse(&input.data_scope);
+    if scope.is_none() {
+        p.add("data_scope", "error.role.bad_scope");
+    }
+    let mut perms = Vec::new();
+    for perm in &input.permissions {
+        match frontline_core::access::validate_permission(perm) {
+            Ok(v) if actor.can(&v) || actor.can("*:*:*") => perms.push(v),
+            Ok(_) => p.add("permissions", "error.role.permission_not_yours"),
+            Err(e) => p.add(&e.field, &e.code),
+        }
+    }
+    if scope == Some(DataScope::All) && !actor.scope.all {
+        p.add("data_scope", "error.role.scope_not_yours");
+    }
+    if scope == Some(DataScope::Listed) && input.unit_ids.is_empty() {
+        p.add("unit_ids", "error.role.listed_needs_units");
+    }
+    for uid in &input.unit_ids {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM units u WHERE u.id = ");
+        sql.bind(*uid).push(" AND ");
+        push_scope(&mut sql, "u.path", &actor.scope);
+        if tx.count(&sql).await? == 0 {
+            p.add("unit_ids", "error.role.unit_not_yours");
+        }
+    }
+    p.into_result()?;
+    perms.sort();
+    perms.dedup();
+    match (key, name, scope) {
+        (Some(k), Some(n), Some(s)) => Ok((k, n, s, perms)),
+        _ => Err(DomainError::invalid("role_key", "error.invalid").into()),
+    }
+}
+
+pub async fn create_role(db: &Db, actor: &Actor, input: &RoleInput) -> Result<i64, DbError> {
+    actor.require("system:role:add")?;
+    let mut tx = db.begin().await?;
+    let (key, name, scope, perms) = validate_role(&mut tx, actor, input).await?;
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO roles (role_key, name, data_scope, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vec![key.clone().into(), name.clone().into(), scope.as_str().into(), perms.join(",").into(), Utc::now().into()],
+        ))
+        .await
+        .map_err(|e| e.on_unique("error.role.duplicate_key"))?;
+    for uid in &input.unit_ids {
+        tx.execute(&Sql::with(
+            "INSERT INTO role_units (role_id, unit_id) VALUES ($1, $2)",
+            vec![id.into(), (*uid).into()],
+        ))
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "role.create",
+            object_kind: "role",
+            object_id: Some(id),
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: json!({"role_key": key, "name": name, "data_scope": scope.as_str(), "permissions": perms, "unit_ids": input.unit_ids}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A user as listed: never the hash.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    pub disabled: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Comma-separated role names.
+    pub roles: Option<String>,
+}
+
+/// Users whose person is visible to the scope; accounts without a person only to an all-units scope.
+pub async fn list_users(
+    db: &Db,
+    scope: &Scope,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Page<UserView>, DbError> {
+    let (page, per) = page_bounds(page, per_page);
+    let mut filter = Sql::new(
+        " FROM users us LEFT JOIN people p ON p.id = us.person_id LEFT JOIN units hu ON hu.id = p.home_unit_id WHERE ",
+    );
+    if scope.all {
+        filter.push("TRUE");
+    } else {
+        filter.push("p.id IS NOT NULL AND ");
+        crate::people::push_person_scope(&mut filter, scope);
+    }
+    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
+    let mut list = Sql {
+        text: format!(
+            "SELECT us.id, us.username, us.display_name, us.person_id, p.name AS person_name, us.disabled, us.locked_until, \
+             (SELECT {} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = us.id) AS roles{}",
+            if db.is_postgres() { "string_agg(r.name, ',')" } else { "group_concat(r.name, ',')" },
+            filter.text
+        ),
+        params: filter.params,
+    };
+    list.push(" ORDER BY us.id LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
+    db.page(&list, &count, page, per).await
+}
+
+/// A new account as typed; the password arrives already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub person_id: Option<i64>,
+    pub role_ids: Vec<i64>,
+}
+
+/// Creates an account. The actor must see the person, and may only hand out roles whose
+/// permissions they hold themselves and whose scope is no wider than theirs.
+pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbError> {
+    actor.require("system:user:add")?;
+    let username = frontline_core::access::validate_username(&u.username).map_err(|e| DomainError::Invalid(vec![e]))?;
+    let display_name =
+        frontline_core::error::text("display_name", &u.display_name, 32).map_err(|e| DomainError::Invalid(vec![e]))?;
+    let mut tx = db.begin().await?;
+    if let Some(pid) = u.person_id {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE p.id = ");
+        sql.bind(pid).push(" AND ");
+        crate::people::push_person_scope(&mut sql, &actor.scope);
+        if tx.count(&sql).await? == 0 {
+            return Err(DomainError::invalid("person_id", "error.post.unknown_person").into());
+        }
+    } else if !actor.scope.all {
+        return Err(DomainError::invalid("person_id", "error.user.person_required").into());
+    }
+    for rid in &u.role_ids {
+        let role: Option<RoleRow> = tx
+            .opt(&Sql::with("SELECT id, data_scope, permissions FROM roles WHERE id = $1", vec![(*rid).into()]))
+            .await?;
+        let Some(role) = role else { return Err(DomainError::invalid("role_ids", "error.user.unknown_role").into()) };
+        let too_wide = (role.data_scope == "all" && !actor.scope.all)
+            || role.permissions.split(',').filter(|p| !p.is_empty()).any(|p| !actor.can(p) && !actor.can("*:*:*"));
+        if too_wide {
+            return Err(DomainError::invalid("role_ids", "error.role.permission_not_yours").into());
+        }
+    }
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO users (username, display_name, password_hash, person_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vec![username.clone().into(), display_name.clone().into(), u.password_hash.clone().into(), u.person_id.into(), Utc::now().into()],
+        ))
+        .await
+        .map_err(|e| e.on_unique("error.user.duplicate_username"))?;
+    for rid in &u.role_ids {
+        tx.execute(&Sql::with(
+            "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)",
+            vec![id.into(), (*rid).into()],
+        ))
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "user.create",
+            object_kind: "user",
+            object_id: Some(id),
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: json!({"username": username, "display_name": display_name, "person_id": u.person_id, "role_ids": u.role_ids}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Replaces a user's password hash (by an admin, or the user themselves) and ends their sessions.
+pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, password_hash: &str) -> Result<(), DbError> {
+    if actor.user_id != Some(user_id) {
+        actor.require("system:user:edit")?;
+        ensure_user_visible(db, actor, user_id).await?;
+    }
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(&Sql::with(
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
+            vec![password_hash.into(), user_id.into()],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(DomainError::NotFound.into());
+    }
+    tx.execute(&Sql::with("DELETE FROM sessions WHERE user_id = $1", vec![user_id.into()])).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "user.password",
+            object_kind: "user",
+            object_id: Some(user_id),
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: json!({"password": "changed"}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+async fn ensure_user_visible(db: &Db, actor: &Actor, user_id: i64) -> Result<(), DbError> {
+    if actor.scope.all {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) FROM users us JOIN people p ON p.id = us.person_id JOIN units hu ON hu.id = p.home_unit_id WHERE us.id = ",
+    );
+    sql.bind(user_id).push(" AND ");
+    crate::people::push_person_scope(&mut sql, &actor.scope);
+    if db.count(&sql).await? == 0 {
+        return Err(DomainError::NotFound.into());
+    }
+    Ok(())
+}
+
+/// Disables or re-enables an account (and clears a lockout); disabling ends its sessions.
+pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<(), DbError> {
+    actor.require("system:user:edit")?;
+    ensure_user_visible(db, actor, user_id).await?;
+    if actor.user_id == Some(user_id) && disabled {
+        return Err(DomainError::Conflict("error.user.cannot_disable_self".into()).into());
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with(
+        "UPDATE users SET disabled = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
+        vec![disabled.into(), user_id.into()],
+    ))
+    .await?;
+    if disabled {
+        tx.execute(&Sql::with("DELETE FROM sessions WHERE user_id = $1", vec![user_id.into()])).await?;
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: if disabled { "user.disable" } else { "user.enable" },
+            object_kind: "user",
+            object_id: Some(user_id),
+            unit_path: None,
+            before: json!({"disabled": !disabled}),
+            after: json!({"disabled": disabled}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// How many accounts exist (a real install starts with none and no default password).
+pub async fn user_count(db: &Db) -> Result<i64, DbError> {
+    db.count(&Sql::new("SELECT COUNT(*) FROM users")).await
+}
+
+pub async fn role_id_by_key(db: &Db, key: &str) -> Result<Option<i64>, DbError> {
+    let r: Option<(i64,)> = db.opt(&Sql::with("SELECT id FROM roles WHERE role_key = $1", vec![key.into()])).await?;
+    Ok(r.map(|r| r.0))
+}
+
+/// The built-in roles every install starts with, after RuoYi's: an administrator, the county
+/// organisation department, a township secretary, a village secretary and a grid worker. Created
+/// once; an install may edit them afterwards.
+pub async fn ensure_builtin_roles(db: &Db) -> Result<(), DbError> {
+    let read_people = "units:unit:list,people:person:list,people:post:list";
+    let manage = "units:unit:list,units:unit:add,units:unit:edit,units:unit:remove,people:person:list,people:person:add,\
+people:person:edit,people:person:import,people:person:export,people:post:list,people:post:add,people:post:edit";
+    let builtin: [(&str, &str, &str, String); 5] = [
+        ("admin", "系统管理员", "all", "*:*:*".to_string()),
+        (
+            "county_org",
+            "县委组织部",
+            "listed",
+            format!(
+                "{manage},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:audit:list"
+            ),
+        ),
+        (
+            "township_secretary",
+            "乡镇党委书记",
+            "own_unit_and_below",
+            format!("{manage},system:user:list,system:user:add,system:audit:list"),
+        ),
+        ("village_secretary", "村党组织书记", "own_unit_and_below", manage.to_string()),
+        ("grid_worker", "网格员", "own_unit", read_people.to_string()),
+    ];
+    let mut tx = db.begin().await?;
+    for (key, name, scope, perms) in builtin {
+        let exists = tx.count(&Sql::with("SELECT COUNT(*) FROM roles WHERE role_key = $1", vec![key.into()])).await?;
+        if exists == 0 {
+            let id = tx
+                .insert(&Sql::with(
+                    "INSERT INTO roles (role_key, name, data_scope, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    vec![key.into(), name.into(), scope.into(), perms.clone().into(), Utc::now().into()],
+                ))
+                .await?;
+            audit::append(
+                &mut tx,
+                &Actor::system("setup"),
+                Change {
+                    action: "role.create",
+                    object_kind: "role",
+                    object_id: Some(id),
+                    unit_path: None,
+                    before: serde_json::Value::Null,
+                    after: json!({"role_key": key, "data_scope": scope, "permissions": perms}),
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await
+}

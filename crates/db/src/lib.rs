@@ -1,0 +1,16 @@
+//! The `Db` handle over SQLite and PostgreSQL, the migrations of both, and the repositories.
+//!
+//! SQL is written once with `$N` placeholders and run on either store through [`Sql`], a small
+//! builder that keeps the text and its parameters together. Repositories take the caller's
+//! [`frontline_core::access::Actor`] and apply its scope in every query, and write their audit
+//! entry in the same transaction as the change, so a change is either whole and audited or absent.
+
+pub mod access;
+pub mod audit;
+pub mod migrate;
+pub mod people;
+pub mod sql;
+pub mod testing;
+pub mod units;
+
+pub use sql::{Db, DbError, Page, Sql, Tx, Value};

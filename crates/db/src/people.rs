@@ -1,0 +1,567 @@
+//! People, postings, posts and tenures.
+//!
+//! A person is visible to a caller when their home unit is in the caller's scope, or one of their
+//! current postings is, or they are the caller. Phones are masked in every list; only details
+//! read by someone who may edit the person show the full number.
+
+use chrono::{NaiveDate, Utc};
+use frontline_core::DomainError;
+use frontline_core::access::{Actor, Scope};
+use frontline_core::people::{PostKind, PostingKind, ValidPerson, mask_phone};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Change};
+use crate::sql::{like_contains, page_bounds};
+use crate::units::{self, push_scope};
+use crate::{Db, DbError, Page, Sql, Tx};
+
+/// A person as lists and pages show them.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub name: String,
+    pub category: String,
+    pub party_status: String,
+    pub rank: String,
+    pub specialties: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    /// Masked (`138****5678`) unless the caller may edit this person and asked for a detail.
+    pub phone: Option<String>,
+    pub home_unit_id: i64,
+    pub home_unit_name: String,
+    #[serde(skip)]
+    pub home_unit_path: String,
+}
+
+const PERSON_COLUMNS: &str = "p.id, p.name, p.category, p.party_status, p.rank, p.specialties, p.birthday, p.phone, \
+     p.home_unit_id, hu.name AS home_unit_name, hu.path AS home_unit_path";
+
+/// Appends "person `p` is visible within `scope`".
+pub fn push_person_scope(sql: &mut Sql, scope: &Scope) {
+    if scope.all {
+        sql.push("TRUE");
+        return;
+    }
+    sql.push("(");
+    push_scope(sql, "hu.path", scope);
+    sql.push(
+        " OR EXISTS (SELECT 1 FROM postings ps JOIN units pu ON pu.id = ps.unit_id \
+         WHERE ps.person_id = p.id AND ps.end_date IS NULL AND ",
+    );
+    push_scope(sql, "pu.path", scope);
+    sql.push(")");
+    if let Some(me) = scope.person_id {
+        sql.push(" OR p.id = ").bind(me);
+    }
+    sql.push(")");
+}
+
+fn snapshot(p: &PersonView) -> serde_json::Value {
+    json!({"name": p.name, "category": p.category, "party_status": p.party_status, "rank": p.rank,
+           "specialties": p.specialties, "birthday": p.birthday, "phone": p.phone.as_deref().map(mask_phone),
+           "home_unit_id": p.home_unit_id})
+}
+
+async fn person_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PersonView, DbError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {PERSON_COLUMNS} FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE p.id = "
+    ));
+    sql.bind(id).push(" AND ");
+    push_person_scope(&mut sql, scope);
+    tx.one(&sql).await
+}
+
+/// One person within the scope, phone unmasked only if `reveal_phone`.
+pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<PersonView, DbError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {PERSON_COLUMNS} FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE p.id = "
+    ));
+    sql.bind(id).push(" AND ");
+    push_person_scope(&mut sql, scope);
+    let mut p: PersonView = db.one(&sql).await?;
+    if !reveal_phone {
+        p.phone = p.phone.as_deref().map(mask_phone);
+    }
+    Ok(p)
+}
+
+/// Filters for the people list.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+pub struct PersonQuery {
+    /// Only people whose home unit lies in the subtree of this unit.
+    pub unit: Option<i64>,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub party_status: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// People visible to the scope, phones masked.
+pub async fn list(db: &Db, scope: &Scope, q: &PersonQuery) -> Result<Page<PersonView>, DbError> {
+    let (page, per) = page_bounds(q.page, q.per_page);
+    let mut filter = Sql::new(" FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE ");
+    push_person_scope(&mut filter, scope);
+    if let Some(unit) = q.unit {
+        let root = units::get(db, scope, unit).await?;
+        let (lo, hi) = frontline_core::units::subtree_range(&root.path);
+        filter.push(" AND hu.path >= ").bind(lo).push(" AND hu.path < ").bind(hi);
+    }
+    if let Some(name) = q.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        filter.push(" AND p.name LIKE ").bind(like_contains(name)).push(" ESCAPE '\\'");
+    }
+    if let Some(c) = q.category.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND p.category = ").bind(c);
+    }
+    if let Some(s) = q.party_status.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND p.party_status = ").bind(s);
+    }
+    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
+    let mut list = Sql { text: format!("SELECT {PERSON_COLUMNS}{}", filter.text), params: filter.params };
+    list.push(" ORDER BY p.id LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
+    let mut p: Page<PersonView> = db.page(&list, &count, page, per).await?;
+    for item in &mut p.items {
+        item.phone = item.phone.as_deref().map(mask_phone);
+    }
+    Ok(p)
+}
+
+fn person_values(p: &ValidPerson) -> Vec<crate::Value> {
+    vec![
+        p.name.clone().into(),
+        p.category.as_str().into(),
+        p.party_status.as_str().into(),
+        p.rank.as_str().into(),
+        p.specialties.clone().into(),
+        p.birthday.into(),
+        p.phone.clone().into(),
+    ]
+}
+
+async fn open_unit_in_scope(tx: &mut Tx, scope: &Scope, unit_id: i64) -> Result<String, DbError> {
+    let mut sql = Sql::new("SELECT path, closed FROM units u WHERE u.id = ");
+    sql.bind(unit_id).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    let (path, closed): (String, bool) =
+        tx.opt(&sql).await?.ok_or_else(|| DomainError::invalid("home_unit_id", "error.person.unknown_unit"))?;
+    if closed {
+        return Err(DomainError::invalid("home_unit_id", "error.unit.parent_closed").into());
+    }
+    Ok(path)
+}
+
+/// Creates a person in a home unit within the caller's scope.
+pub async fn create(db: &Db, actor: &Actor, home_unit_id: i64, p: &ValidPerson) -> Result<PersonView, DbError> {
+    actor.require("people:person:add")?;
+    let mut tx = db.begin().await?;
+    let path = open_unit_in_scope(&mut tx, &actor.scope, home_unit_id).await?;
+    let now = Utc::now();
+    let mut values = person_values(p);
+    values.extend([home_unit_id.into(), now.into()]);
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO people (name, category, party_status, rank, specialties, birthday, phone, home_unit_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            values,
+        ))
+        .await?;
+    let created = person_in_tx(&mut tx, &Scope::everything(), id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "person.create",
+            object_kind: "person",
+            object_id: Some(id),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: snapshot(&created),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Edits a person; moving them to another home unit needs that unit in scope too.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    home_unit_id: i64,
+    p: &ValidPerson,
+) -> Result<PersonView, DbError> {
+    actor.require("people:person:edit")?;
+    let mut tx = db.begin().await?;
+    let before = person_in_tx(&mut tx, &actor.scope, id).await?;
+    let path = open_unit_in_scope(&mut tx, &actor.scope, home_unit_id).await?;
+    let mut values = person_values(p);
+    values.extend([home_unit_id.into(), Utc::now().into(), id.into()]);
+    tx.execute(&Sql::with(
+        "UPDATE people SET name = $1, category = $2, party_status = $3, rank = $4, specialties = $5, birthday = $6, \
+         phone = $7, home_unit_id = $8, updated_at = $9 WHERE id = $10",
+        values,
+    ))
+    .await?;
+    let after = person_in_tx(&mut tx, &Scope::everything(), id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "person.update",
+            object_kind: "person",
+            object_id: Some(id),
+            unit_path: Some(&path),
+            before: snapshot(&before),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A whole roster: each row a home unit and a person. All rows are written, or none.
+pub async fn import(db: &Db, actor: &Actor, rows: &[(i64, ValidPerson)], source: &str) -> Result<usize, DbError> {
+    actor.require("people:person:import")?;
+    let mut tx = db.begin().await?;
+    let now = Utc::now();
+    let mut unit_paths: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for (unit_id, _) in rows {
+        if !unit_paths.contains_key(unit_id) {
+            let path = open_unit_in_scope(&mut tx, &actor.scope, *unit_id).await?;
+            unit_paths.insert(*unit_id, path);
+        }
+    }
+    // About a thousand parameters a statement: larger ones are slow to prepare on SQLite.
+    for chunk in rows.chunks(100) {
+        let mut sql = Sql::new(
+            "INSERT INTO people (name, category, party_status, rank, specialties, birthday, phone, home_unit_id, created_at, updated_at) VALUES ",
+        );
+        for (i, (unit_id, p)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(");
+            for v in person_values(p) {
+                sql.bind(v).push(", ");
+            }
+            sql.bind(*unit_id).push(", ").bind(now).push(", ").bind(now).push(")");
+        }
+        tx.execute(&sql).await?;
+    }
+    let common_root = unit_paths.values().min().cloned();
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "person.import",
+            object_kind: "person",
+            object_id: None,
+            unit_path: if unit_paths.len() == 1 { common_root.as_deref() } else { None },
+            before: serde_json::Value::Null,
+            after: json!({"rows": rows.len(), "source": source, "units": unit_paths.len()}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+/// A posting of a person to a unit (下沉/驻村/包村/互派互挂).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PostingView {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub kind: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+}
+
+pub async fn postings_of(db: &Db, scope: &Scope, person_id: i64) -> Result<Vec<PostingView>, DbError> {
+    get(db, scope, person_id, false).await?;
+    db.all(&Sql::with(
+        "SELECT ps.id, ps.person_id, p.name AS person_name, ps.unit_id, u.name AS unit_name, ps.kind, ps.start_date, ps.end_date \
+         FROM postings ps JOIN people p ON p.id = ps.person_id JOIN units u ON u.id = ps.unit_id \
+         WHERE ps.person_id = $1 ORDER BY ps.end_date IS NOT NULL, ps.start_date DESC",
+        vec![person_id.into()],
+    ))
+    .await
+}
+
+/// Posts a person to a unit; both the person and the unit must be in the caller's scope.
+pub async fn add_posting(
+    db: &Db,
+    actor: &Actor,
+    person_id: i64,
+    unit_id: i64,
+    kind: PostingKind,
+    start: NaiveDate,
+) -> Result<i64, DbError> {
+    actor.require("people:person:edit")?;
+    let mut tx = db.begin().await?;
+    person_in_tx(&mut tx, &actor.scope, person_id).await?;
+    let path = open_unit_in_scope(&mut tx, &actor.scope, unit_id).await?;
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO postings (person_id, unit_id, kind, start_date) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![person_id.into(), unit_id.into(), kind.as_str().into(), start.into()],
+        ))
+        .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "posting.create",
+            object_kind: "posting",
+            object_id: Some(id),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"person_id": person_id, "unit_id": unit_id, "kind": kind.as_str(), "start_date": start}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A post in a unit with its current holder.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PostView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub kind: String,
+    pub title: String,
+    pub seq: i64,
+    pub holder_id: Option<i64>,
+    pub holder_name: Option<String>,
+    pub since: Option<NaiveDate>,
+    #[serde(skip)]
+    pub unit_path: String,
+}
+
+const POST_COLUMNS: &str = "po.id, po.unit_id, u.name AS unit_name, po.kind, po.title, po.seq, t.person_id AS holder_id, \
+     hp.name AS holder_name, t.start_date AS since, u.path AS unit_path";
+const POST_FROM: &str = " FROM posts po JOIN units u ON u.id = po.unit_id \
+     LEFT JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL LEFT JOIN people hp ON hp.id = t.person_id";
+
+/// Filters for the post list.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+pub struct PostQuery {
+    /// Only posts in units in the subtree of this unit.
+    pub unit: Option<i64>,
+    pub kind: Option<String>,
+    /// Only posts without a holder.
+    pub vacant: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub async fn list_posts(db: &Db, scope: &Scope, q: &PostQuery) -> Result<Page<PostView>, DbError> {
+    let (page, per) = page_bounds(q.page, q.per_page);
+    let mut filter = Sql::new(POST_FROM);
+    filter.push(" WHERE ");
+    push_scope(&mut filter, "u.path", scope);
+    if let Some(unit) = q.unit {
+        let root = units::get(db, scope, unit).await?;
+        let (lo, hi) = frontline_core::units::subtree_range(&root.path);
+        filter.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+    }
+    if let Some(k) = q.kind.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND po.kind = ").bind(k);
+    }
+    if q.vacant == Some(true) {
+        filter.push(" AND t.id IS NULL");
+    }
+    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
+    let mut list = Sql { text: format!("SELECT {POST_COLUMNS}{}", filter.text), params: filter.params };
+    list.push(" ORDER BY u.path, po.seq, po.id LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
+    db.page(&list, &count, page, per).await
+}
+
+pub async fn get_post(db: &Db, scope: &Scope, id: i64) -> Result<PostView, DbError> {
+    let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS}{POST_FROM} WHERE po.id = "));
+    sql.bind(id).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    db.one(&sql).await
+}
+
+async fn post_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PostView, DbError> {
+    let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS}{POST_FROM} WHERE po.id = "));
+    sql.bind(id).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    tx.one(&sql).await
+}
+
+/// Creates a post in a unit.
+pub async fn create_post(
+    db: &Db,
+    actor: &Actor,
+    unit_id: i64,
+    kind: PostKind,
+    title: &str,
+    seq: i64,
+) -> Result<PostView, DbError> {
+    actor.require("people:post:add")?;
+    let title = frontline_core::error::text("title", title, 32).map_err(|e| DomainError::Invalid(vec![e]))?;
+    if !(0..=999).contains(&seq) {
+        return Err(DomainError::invalid("seq", "error.out_of_range").into());
+    }
+    let mut tx = db.begin().await?;
+    let path = open_unit_in_scope(&mut tx, &actor.scope, unit_id).await.map_err(|e| match e {
+        DbError::Domain(DomainError::Invalid(_)) => {
+            DbError::Domain(DomainError::invalid("unit_id", "error.person.unknown_unit"))
+        }
+        other => other,
+    })?;
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO posts (unit_id, kind, title, seq, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vec![unit_id.into(), kind.as_str().into(), title.clone().into(), seq.into(), Utc::now().into()],
+        ))
+        .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "post.create",
+            object_kind: "post",
+            object_id: Some(id),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"unit_id": unit_id, "kind": kind.as_str(), "title": title, "seq": seq}),
+        },
+    )
+    .await?;
+    let created = post_in_tx(&mut tx, &Scope::everything(), id).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Puts a person in a post from `start`; the previous holder's tenure ends that day.
+pub async fn assign_holder(
+    db: &Db,
+    actor: &Actor,
+    post_id: i64,
+    person_id: i64,
+    start: NaiveDate,
+) -> Result<PostView, DbError> {
+    actor.require("people:post:edit")?;
+    let mut tx = db.begin().await?;
+    let before = post_in_tx(&mut tx, &actor.scope, post_id).await?;
+    person_in_tx(&mut tx, &actor.scope, person_id)
+        .await
+        .map_err(|_| DomainError::invalid("person_id", "error.post.unknown_person"))?;
+    if before.holder_id == Some(person_id) {
+        return Err(DomainError::Conflict("error.post.already_holder".into()).into());
+    }
+    if before.since.is_some_and(|s| start < s) {
+        return Err(DomainError::invalid("start_date", "error.post.start_before_current").into());
+    }
+    tx.execute(&Sql::with(
+        "UPDATE tenures SET end_date = $1, end_reason = 'replaced' WHERE post_id = $2 AND end_date IS NULL",
+        vec![start.into(), post_id.into()],
+    ))
+    .await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO tenures (post_id, person_id, start_date) VALUES ($1, $2, $3)",
+        vec![post_id.into(), person_id.into(), start.into()],
+    ))
+    .await?;
+    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "post.assign",
+            object_kind: "post",
+            object_id: Some(post_id),
+            unit_path: Some(&before.unit_path),
+            before: json!({"holder_id": before.holder_id, "since": before.since}),
+            after: json!({"holder_id": after.holder_id, "since": after.since}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Ends the current holder's tenure with a reason; the post is vacant afterwards.
+pub async fn vacate(db: &Db, actor: &Actor, post_id: i64, end: NaiveDate, reason: &str) -> Result<PostView, DbError> {
+    actor.require("people:post:edit")?;
+    let reason = frontline_core::error::text("reason", reason, 100).map_err(|e| DomainError::Invalid(vec![e]))?;
+    let mut tx = db.begin().await?;
+    let before = post_in_tx(&mut tx, &actor.scope, post_id).await?;
+    match before.since {
+        None => return Err(DomainError::Conflict("error.post.already_vacant".into()).into()),
+        Some(s) if end < s => return Err(DomainError::invalid("end_date", "error.post.end_before_start").into()),
+        Some(_) => {}
+    }
+    tx.execute(&Sql::with(
+        "UPDATE tenures SET end_date = $1, end_reason = $2 WHERE post_id = $3 AND end_date IS NULL",
+        vec![end.into(), reason.clone().into(), post_id.into()],
+    ))
+    .await?;
+    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "post.vacate",
+            object_kind: "post",
+            object_id: Some(post_id),
+            unit_path: Some(&before.unit_path),
+            before: json!({"holder_id": before.holder_id, "since": before.since}),
+            after: json!({"holder_id": null, "reason": reason, "end_date": end}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A past or current tenure of a post.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TenureView {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+}
+
+pub async fn tenures(db: &Db, scope: &Scope, post_id: i64) -> Result<Vec<TenureView>, DbError> {
+    get_post(db, scope, post_id).await?;
+    db.all(&Sql::with(
+        "SELECT t.id, t.person_id, p.name AS person_name, t.start_date, t.end_date, t.end_reason \
+         FROM tenures t JOIN people p ON p.id = t.person_id WHERE t.post_id = $1 ORDER BY t.start_date DESC, t.id DESC",
+        vec![post_id.into()],
+    ))
+    .await
+}
+
+/// Posts a person holds now.
+pub async fn posts_held(db: &Db, scope: &Scope, person_id: i64) -> Result<Vec<PostView>, DbError> {
+    let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS}{POST_FROM} WHERE t.person_id = "));
+    sql.bind(person_id).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(" ORDER BY u.path, po.seq");
+    db.all(&sql).await
+}
+
+/// Whether a person with this name and phone already has this home unit (duplicate imports).
+pub async fn exists_like(db: &Db, home_unit_id: i64, name: &str, phone: Option<&str>) -> Result<bool, DbError> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM people WHERE home_unit_id = ");
+    sql.bind(home_unit_id).push(" AND name = ").bind(name);
+    match phone {
+        Some(p) => sql.push(" AND phone = ").bind(p),
+        None => sql.push(" AND phone IS NULL"),
+    };
+    Ok(db.count(&sql).await? > 0)
+}

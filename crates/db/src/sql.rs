@@ -1,0 +1,444 @@
+//! One handle over both stores, and the query builder that runs the same SQL on either.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use frontline_core::DomainError;
+use serde::Serialize;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+// Query text is only ever assembled from this crate's own SQL fragments; every value a user
+// supplies is bound as a parameter, which is why `AssertSqlSafe` is sound here.
+use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite};
+
+/// What went wrong talking to the store, or in the domain rules a repository applies.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("bad configuration: {0}")]
+    Config(String),
+}
+
+impl DbError {
+    /// Turns a unique-key violation into a conflict with the given catalogue code.
+    pub fn on_unique(self, code: &str) -> DbError {
+        match &self {
+            DbError::Sqlx(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                DbError::Domain(DomainError::Conflict(code.to_string()))
+            }
+            _ => self,
+        }
+    }
+}
+
+impl From<Vec<frontline_core::FieldError>> for DbError {
+    fn from(v: Vec<frontline_core::FieldError>) -> Self {
+        DbError::Domain(DomainError::Invalid(v))
+    }
+}
+
+/// A parameter value. Nullable variants carry their type so either store can bind a NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    I64(i64),
+    OptI64(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    Bool(bool),
+    Date(NaiveDate),
+    OptDate(Option<NaiveDate>),
+    Time(DateTime<Utc>),
+    OptTime(Option<DateTime<Utc>>),
+}
+
+macro_rules! value_from {
+    ($($t:ty => $v:ident),+ $(,)?) => { $(impl From<$t> for Value { fn from(x: $t) -> Self { Value::$v(x) } })+ };
+}
+value_from!(i64 => I64, Option<i64> => OptI64, String => Text, Option<String> => OptText, bool => Bool,
+    NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time, Option<DateTime<Utc>> => OptTime);
+
+impl From<&str> for Value {
+    fn from(x: &str) -> Self {
+        Value::Text(x.to_string())
+    }
+}
+
+/// SQL text with its parameters, numbered `$1, $2, …` as they are pushed.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), params: Vec::new() }
+    }
+
+    /// SQL text whose `$N` placeholders are given in order by `params`.
+    pub fn with(text: &str, params: Vec<Value>) -> Self {
+        Sql { text: text.to_string(), params }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `v`.
+    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
+        self.params.push(v.into());
+        let n = self.params.len();
+        self.text.push('$');
+        self.text.push_str(&n.to_string());
+        self
+    }
+
+    /// Appends `(a, b, c)` placeholders for a list (which must not be empty).
+    pub fn bind_list<V: Into<Value>>(&mut self, items: impl IntoIterator<Item = V>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern that finds `s` anywhere.
+pub fn like_contains(s: &str) -> String {
+    let mut out = String::from("%");
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+macro_rules! bind_params {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                Value::I64(v) => q.bind(*v),
+                Value::OptI64(v) => q.bind(*v),
+                Value::Text(v) => q.bind(v.as_str()),
+                Value::OptText(v) => q.bind(v.as_deref()),
+                Value::Bool(v) => q.bind(*v),
+                Value::Date(v) => q.bind(*v),
+                Value::OptDate(v) => q.bind(*v),
+                Value::Time(v) => q.bind(*v),
+                Value::OptTime(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// A row type that decodes from both stores (derive `sqlx::FromRow`).
+pub trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+/// The store. SQLite keeps one writer connection (writes are serialised, readers never block) and
+/// a pool of readers; PostgreSQL uses one pool.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Pg(PgPool),
+}
+
+/// A write transaction on either store.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Pg(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A page of a list, with the total count for the pager.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+/// Page number and size as asked, clamped to sane bounds.
+pub fn page_bounds(page: Option<i64>, per_page: Option<i64>) -> (i64, i64) {
+    let per = per_page.unwrap_or(20).clamp(1, 200);
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    (page, per)
+}
+
+impl Db {
+    /// Opens a store by URL: `postgres://…` for PostgreSQL, `sqlite://path` or a plain path for SQLite.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            return Ok(Db::Pg(pool));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536");
+        let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
+        let read = SqlitePoolOptions::new().max_connections(8).connect_with(opts.read_only(false)).await?;
+        Ok(Db::Sqlite { read, write })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Db::Pg(_))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Pg(p) => p.close().await,
+        }
+    }
+
+    pub async fn all<T: AnyRow>(&self, sql: &Sql) -> Result<Vec<T>, DbError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => {
+                bind_params!(sqlx::query_as::<Sqlite, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_all(read)
+                    .await?
+            }
+            Db::Pg(p) => {
+                bind_params!(sqlx::query_as::<Postgres, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
+    }
+
+    pub async fn opt<T: AnyRow>(&self, sql: &Sql) -> Result<Option<T>, DbError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => {
+                bind_params!(sqlx::query_as::<Sqlite, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_optional(read)
+                    .await?
+            }
+            Db::Pg(p) => {
+                bind_params!(sqlx::query_as::<Postgres, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_optional(p)
+                    .await?
+            }
+        })
+    }
+
+    /// The one row a query must return; none is "not found".
+    pub async fn one<T: AnyRow>(&self, sql: &Sql) -> Result<T, DbError> {
+        self.opt(sql).await?.ok_or(DbError::Domain(DomainError::NotFound))
+    }
+
+    pub async fn count(&self, sql: &Sql) -> Result<i64, DbError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => {
+                bind_params!(sqlx::query_scalar::<Sqlite, i64>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_one(read)
+                    .await?
+            }
+            Db::Pg(p) => {
+                bind_params!(sqlx::query_scalar::<Postgres, i64>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_one(p)
+                    .await?
+            }
+        })
+    }
+
+    /// Starts a write transaction. On SQLite it runs on the single writer connection, so writers
+    /// queue instead of failing with "database is locked".
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Runs a list query and its count query as one page.
+    pub async fn page<T: AnyRow>(&self, list: &Sql, count: &Sql, page: i64, per_page: i64) -> Result<Page<T>, DbError> {
+        let total = self.count(count).await?;
+        let items = self.all(list).await?;
+        Ok(Page { items, total, page, per_page })
+    }
+}
+
+impl Tx {
+    pub async fn execute(&mut self, sql: &Sql) -> Result<u64, DbError> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_params!(sqlx::query::<Sqlite>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+            Tx::Pg(t) => bind_params!(sqlx::query::<Postgres>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    pub async fn all<T: AnyRow>(&mut self, sql: &Sql) -> Result<Vec<T>, DbError> {
+        Ok(match self {
+            Tx::Sqlite(t) => {
+                bind_params!(sqlx::query_as::<Sqlite, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_all(&mut **t)
+                    .await?
+            }
+            Tx::Pg(t) => {
+                bind_params!(sqlx::query_as::<Postgres, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_all(&mut **t)
+                    .await?
+            }
+        })
+    }
+
+    pub async fn opt<T: AnyRow>(&mut self, sql: &Sql) -> Result<Option<T>, DbError> {
+        Ok(match self {
+            Tx::Sqlite(t) => {
+                bind_params!(sqlx::query_as::<Sqlite, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+            Tx::Pg(t) => {
+                bind_params!(sqlx::query_as::<Postgres, T>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+        })
+    }
+
+    pub async fn one<T: AnyRow>(&mut self, sql: &Sql) -> Result<T, DbError> {
+        self.opt(sql).await?.ok_or(DbError::Domain(DomainError::NotFound))
+    }
+
+    /// Runs an `INSERT … RETURNING id` and gives the id.
+    pub async fn insert(&mut self, sql: &Sql) -> Result<i64, DbError> {
+        let (id,): (i64,) = self.one(sql).await?;
+        Ok(id)
+    }
+
+    pub async fn count(&mut self, sql: &Sql) -> Result<i64, DbError> {
+        let (n,): (i64,) = self.one(sql).await?;
+        Ok(n)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Pg(_))
+    }
+
+    /// Runs a script of several statements without parameters (migrations).
+    pub async fn script(&mut self, text: &'static str) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => {
+                sqlx::raw_sql(text).execute(&mut **t).await?;
+            }
+            Tx::Pg(t) => {
+                sqlx::raw_sql(text).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Sql::new("SELECT 1 FROM t WHERE a = ");
+        s.bind(1i64).push(" AND b IN ").bind_list(["x", "y"]);
+        assert_eq!(s.text, "SELECT 1 FROM t WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(s.params.len(), 3);
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_contains("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}
+
+impl Tx {
+    /// Inserts many rows into `table` with multi-row `INSERT`s, chunked to stay under both stores'
+    /// parameter limits. For bulk loads (demo data, imports); every row must have `columns.len()` values.
+    pub async fn insert_rows(&mut self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<u64, DbError> {
+        // Statements of about a thousand parameters: much larger ones get slow to prepare on SQLite.
+        let per_chunk = (1_000 / columns.len().max(1)).max(1);
+        let mut n = 0;
+        let mut iter = rows.into_iter().peekable();
+        while iter.peek().is_some() {
+            let mut sql = Sql::new(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
+            for (i, row) in iter.by_ref().take(per_chunk).enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(");
+                for (j, v) in row.into_iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(v);
+                }
+                sql.push(")");
+            }
+            n += self.execute(&sql).await?;
+        }
+        Ok(n)
+    }
+
+    /// After inserting rows with explicit ids, moves PostgreSQL's identity sequence past them.
+    pub async fn sync_id_sequence(&mut self, table: &str) -> Result<(), DbError> {
+        if self.is_postgres() {
+            self.execute(&Sql::new(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
+            )))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The largest id in a table (0 when empty).
+    pub async fn max_id(&mut self, table: &str) -> Result<i64, DbError> {
+        let (m,): (Option<i64>,) = self.one(&Sql::new(&format!("SELECT MAX(id) FROM {table}"))).await?;
+        Ok(m.unwrap_or(0))
+    }
+}

@@ -1,0 +1,131 @@
+//! The JSON API under `/api/v1`, described at `/api/v1/openapi.json`. Everything the UI does can
+//! be done here. Errors are `{code, message, fields}` in the language of `Accept-Language`
+//! (Chinese unless English is asked for). Clients authenticate with `Authorization: Bearer …`
+//! tokens from `POST /api/v1/auth/token`.
+
+pub mod people;
+pub mod system;
+pub mod units;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::auth::api_lang;
+use crate::i18n::Lang;
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", axum::routing::get(|| async { Json(ApiDoc::openapi()) }))
+        .merge(units::router())
+        .merge(people::router())
+        .merge(system::router())
+        .fallback(|parts: Parts| async move {
+            AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
+        })
+}
+
+/// Turns any error into a JSON response in the caller's language.
+pub trait ApiResult<T> {
+    fn api(self, lang: Lang) -> Result<T, Response>;
+}
+
+impl<T, E: Into<AppError>> ApiResult<T> for Result<T, E> {
+    fn api(self, lang: Lang) -> Result<T, Response> {
+        self.map_err(|e| e.into().into_json(lang))
+    }
+}
+
+/// A JSON body; malformed JSON, missing fields and wrong types answer `error.bad_json`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::parse(req.headers().get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or(""))
+            .unwrap_or_default();
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => {
+                let rej: JsonRejection = rej;
+                Err(AppError::BadRequest("error.bad_json", rej.body_text()).into_json(lang))
+            }
+        }
+    }
+}
+
+/// A numeric id in the path; anything else answers `error.bad_id`.
+pub struct ApiId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(ApiId(id)),
+            Err(rej) => {
+                let rej: PathRejection = rej;
+                Err(AppError::BadRequest("error.bad_id", rej.body_text()).into_json(api_lang(parts)))
+            }
+        }
+    }
+}
+
+/// Query parameters; wrong types answer `error.bad_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rej) => {
+                let rej: QueryRejection = rej;
+                Err(AppError::BadRequest("error.bad_query", rej.body_text()).into_json(api_lang(parts)))
+            }
+        }
+    }
+}
+
+/// JSON with status 201.
+pub fn created<T: serde::Serialize>(v: T) -> Response {
+    (axum::http::StatusCode::CREATED, Json(v)).into_response()
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Frontline API", version = "1", description = "一线 Frontline: units, people, posts, accounts and the audit log."),
+    paths(
+        units::list, units::create, units::get_one, units::update, units::children, units::move_unit, units::close,
+        people::list, people::create, people::get_person, people::update, people::postings, people::add_posting,
+        people::export, people::template, people::import,
+        people::list_posts, people::create_post, people::get_post, people::tenures, people::assign, people::vacate,
+        system::token, system::me, system::users, system::create_user, system::roles, system::create_role, system::audit
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
+         (name = "system", description = "Accounts, roles, tokens and the audit log"))
+)]
+pub struct ApiDoc;

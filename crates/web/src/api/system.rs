@@ -1,0 +1,150 @@
+//! `/api/v1/auth`, `/api/v1/me`, `/api/v1/users`, `/api/v1/roles`, `/api/v1/audit`.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use frontline_db::Page;
+use frontline_db::access::{self, RoleInput, RoleView, UserView};
+use frontline_db::audit::{self, AuditQuery, AuditView};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiJson, ApiQuery, ApiResult, created};
+use crate::auth::{ApiCtx, ApiLang, check_login};
+use crate::error::ErrorBody;
+use crate::services::{self, UserInput};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(token))
+        .route("/me", get(me))
+        .route("/users", get(users).post(create_user))
+        .route("/roles", get(roles).post(create_role))
+        .route("/audit", get(audit))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub username: String,
+    pub password: String,
+    /// What the token is for, e.g. the name of the integrating system.
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Shown once; send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "system", request_body = TokenRequest, security(()),
+    responses((status = 201, body = TokenResponse), (status = 409, description = "Wrong credentials or locked", body = ErrorBody)))]
+pub async fn token(
+    State(s): State<AppState>,
+    ApiLang(lang, ip): ApiLang,
+    ApiJson(b): ApiJson<TokenRequest>,
+) -> Result<Response, Response> {
+    let user_id = check_login(&s, &b.username, &b.password, &ip).await.api(lang)?;
+    let actor = access::load_actor(&s.db, user_id, &ip).await.api(lang)?;
+    let token = services::issue_token(&s.db, &actor, user_id, &b.name).await.api(lang)?;
+    Ok(created(TokenResponse { token }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub permissions: Vec<String>,
+    /// True when the caller's scope is every unit.
+    pub all_units: bool,
+    /// Paths of the subtrees the caller reaches.
+    pub subtrees: Vec<String>,
+    /// Paths of single units the caller reaches.
+    pub units: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "system", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(ctx: ApiCtx) -> Json<Me> {
+    Json(Me {
+        user_id: ctx.actor.user_id,
+        name: ctx.actor.name.clone(),
+        permissions: ctx.actor.permissions.clone(),
+        all_units: ctx.actor.scope.all,
+        subtrees: ctx.actor.scope.subtrees.clone(),
+        units: ctx.actor.scope.units.clone(),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "system", params(PageParams), responses((status = 200, body = Page<UserView>)))]
+pub async fn users(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> Result<Json<Page<UserView>>, Response> {
+    ctx.actor.require("system:user:list").api(ctx.lang)?;
+    access::list_users(&s.db, &ctx.actor.scope, q.page, q.per_page).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedId {
+    pub id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "system", request_body = UserInput,
+    responses((status = 201, body = CreatedId), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_user(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<UserInput>,
+) -> Result<Response, Response> {
+    services::create_user(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(CreatedId { id }))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles", tag = "system", responses((status = 200, body = Vec<RoleView>)))]
+pub async fn roles(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec<RoleView>>, Response> {
+    ctx.actor.require("system:role:list").api(ctx.lang)?;
+    access::list_roles(&s.db).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/roles", tag = "system", request_body = RoleInput,
+    responses((status = 201, body = CreatedId), (status = 422, body = ErrorBody)))]
+pub async fn create_role(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<RoleInput>,
+) -> Result<Response, Response> {
+    access::create_role(&s.db, &ctx.actor, &b)
+        .await
+        .map_err(AppError::from)
+        .api(ctx.lang)
+        .map(|id| created(CreatedId { id }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditParams {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub object_kind: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "system", params(AuditParams), responses((status = 200, body = Page<AuditView>)))]
+pub async fn audit(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<AuditParams>,
+) -> Result<Json<Page<AuditView>>, Response> {
+    ctx.actor.require("system:audit:list").api(ctx.lang)?;
+    let q =
+        AuditQuery { action: q.action, actor: q.actor, object_kind: q.object_kind, page: q.page, per_page: q.per_page };
+    audit::list(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
+}

@@ -1,0 +1,273 @@
+//! Logging in and knowing who is asking: password hashing (argon2), sessions kept in the
+//! database behind an HttpOnly cookie, CSRF tokens, bearer tokens for API clients, and the
+//! extractors that turn a request into an [`Actor`] and a language.
+//!
+//! CSRF rule: every state-changing request authenticated by the session cookie must carry the
+//! session's token in the `X-CSRF-Token` header (htmx sends it from `hx-headers` on the page
+//! body). Requests with a bearer token carry no cookie and need none.
+
+use std::net::SocketAddr;
+
+use argon2::password_hash::SaltString;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use chrono::Utc;
+use frontline_core::access::Actor;
+use frontline_db::access;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::i18n::Lang;
+use crate::{AppError, AppState};
+
+pub const SESSION_COOKIE: &str = "ft_session";
+pub const LANG_COOKIE: &str = "ft_lang";
+pub const LOGIN_CSRF_COOKIE: &str = "ft_login_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A random secret, URL-safe.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// The stored form of a session or token secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash of nothing anyone knows, verified when the username is unknown so that a wrong
+/// username takes as long as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("dummy-password-never-used-1").unwrap_or_default());
+
+/// Checks a login; counts failures and locks the account after too many. Unknown users, wrong
+/// passwords and disabled accounts all get the same answer.
+pub async fn check_login(state: &AppState, username: &str, password: &str, ip: &str) -> Result<i64, AppError> {
+    let failed = || AppError::Domain(frontline_core::DomainError::Conflict("error.login.failed".into()));
+    let Some(c) = access::credentials(&state.db, username.trim()).await? else {
+        verify_password(password, &DUMMY_HASH);
+        return Err(failed());
+    };
+    if c.locked_until.is_some_and(|t| t > Utc::now()) {
+        return Err(AppError::Domain(frontline_core::DomainError::Conflict("error.login.locked".into())));
+    }
+    if c.disabled || !verify_password(password, &c.password_hash) {
+        let locked = access::record_failed_login(&state.db, c.id, ip).await?;
+        if locked {
+            return Err(AppError::Domain(frontline_core::DomainError::Conflict("error.login.locked".into())));
+        }
+        return Err(failed());
+    }
+    access::record_successful_login(&state.db, c.id).await?;
+    Ok(c.id)
+}
+
+/// Starts a fresh session (a new id every login, so a planted cookie is worthless) and returns
+/// the `Set-Cookie` value.
+pub async fn start_session(state: &AppState, user_id: i64, ip: &str) -> Result<String, AppError> {
+    let secret = random_token();
+    let csrf = random_token();
+    let ttl = chrono::Duration::hours(state.config.session_hours);
+    access::create_session(&state.db, &secret_hash(&secret), user_id, &csrf, ip, ttl).await?;
+    Ok(cookie_header(state, SESSION_COOKIE, &secret, ttl.num_seconds()))
+}
+
+/// A `Set-Cookie` value with the flags every cookie here carries.
+pub fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// A cookie's value from the request.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The caller's address, where the server knows it.
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The UI language: the `ft_lang` cookie, else Chinese.
+pub fn ui_lang(parts: &Parts) -> Lang {
+    cookie(parts, LANG_COOKIE).and_then(|v| Lang::parse(&v)).unwrap_or_default()
+}
+
+/// The API language: `Accept-Language` if it asks for English, else Chinese.
+pub fn api_lang(parts: &Parts) -> Lang {
+    parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String), AppError> {
+    let secret = cookie(parts, SESSION_COOKIE).ok_or(AppError::Unauthorized)?;
+    let (user_id, csrf) = access::session(&state.db, &secret_hash(&secret)).await?.ok_or(AppError::Unauthorized)?;
+    if changes_state(&parts.method) {
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+    }
+    let actor = access::load_actor(&state.db, user_id, &client_ip(parts)).await?;
+    Ok((actor, csrf))
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A logged-in UI request: who, in which language, with which CSRF token for the page.
+pub struct Ctx {
+    pub actor: Actor,
+    pub lang: Lang,
+    pub csrf: String,
+}
+
+/// Why a UI request was refused: pages redirect to the login, htmx calls get a fragment.
+pub struct UiRejection(Response);
+
+impl IntoResponse for UiRejection {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = UiRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = ui_lang(parts);
+        match from_session(parts, state).await {
+            Ok((actor, csrf)) => Ok(Ctx { actor, lang, csrf }),
+            Err(AppError::Unauthorized) if parts.method == Method::GET && !parts.headers.contains_key("hx-request") => {
+                Err(UiRejection(Redirect::to("/login").into_response()))
+            }
+            Err(e) => Err(UiRejection(e.into_html(lang))),
+        }
+    }
+}
+
+/// An API request: who, and in which language to answer.
+pub struct ApiCtx {
+    pub actor: Actor,
+    pub lang: Lang,
+}
+
+/// API errors as JSON in the caller's language.
+pub struct ApiRejection(Response);
+
+impl IntoResponse for ApiRejection {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCtx {
+    type Rejection = ApiRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = api_lang(parts);
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .map(str::to_string);
+        let result = match bearer {
+            Some(token) => match access::token_user(&state.db, &secret_hash(&token)).await {
+                Ok(Some(uid)) => access::load_actor(&state.db, uid, &client_ip(parts)).await.map_err(AppError::from),
+                Ok(None) => Err(AppError::Unauthorized),
+                Err(e) => Err(e.into()),
+            },
+            None => from_session(parts, state).await.map(|(a, _)| a),
+        };
+        result.map(|actor| ApiCtx { actor, lang }).map_err(|e| ApiRejection(e.into_json(lang)))
+    }
+}
+
+/// The language of a request that may not be logged in (login page, public errors).
+pub struct UiLang(pub Lang);
+
+impl FromRequestParts<AppState> for UiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(UiLang(ui_lang(parts)))
+    }
+}
+
+/// The language and address of an API request that may not be logged in.
+pub struct ApiLang(pub Lang, pub String);
+
+impl FromRequestParts<AppState> for ApiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ApiLang(api_lang(parts), client_ip(parts)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("Qiyuan-2026-spring").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("Qiyuan-2026-spring", &h));
+        assert!(!verify_password("qiyuan-2026-spring", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = random_token();
+        assert_ne!(a, random_token());
+        assert_eq!(secret_hash(&a).len(), 64);
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+    }
+}

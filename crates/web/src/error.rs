@@ -1,0 +1,170 @@
+//! One error type for every handler. Its code is a message-catalogue key, so the answer is in
+//! the user's language: JSON `{code, message, fields}` for the API, a readable fragment for the UI.
+//! Internal details are logged, never shown.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use frontline_core::{DomainError, FieldError};
+use frontline_db::DbError;
+use serde::Serialize;
+
+use crate::i18n::Lang;
+
+#[derive(Debug)]
+pub enum AppError {
+    Domain(DomainError),
+    /// Not logged in, or the token is unknown.
+    Unauthorized,
+    /// A request the server cannot read (bad JSON, bad id in the path), with its catalogue code.
+    BadRequest(&'static str, String),
+    /// The CSRF token is missing or stale.
+    Csrf,
+    /// Something broke inside; the detail goes to the log only.
+    Internal(String),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Domain(d) => AppError::Domain(d),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        AppError::Domain(e)
+    }
+}
+
+impl From<frontline_reports::ReportError> for AppError {
+    fn from(e: frontline_reports::ReportError) -> Self {
+        match e {
+            frontline_reports::ReportError::Write(w) => AppError::Internal(w.to_string()),
+            _ => AppError::BadRequest("error.import.unreadable", e.to_string()),
+        }
+    }
+}
+
+/// The JSON body of an error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldMessage>,
+}
+
+/// One field's problem, translated.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Domain(DomainError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Domain(DomainError::NotFound) => StatusCode::NOT_FOUND,
+            AppError::Domain(DomainError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            AppError::Domain(DomainError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
+            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            AppError::Domain(d) => d.code(),
+            AppError::Unauthorized => "error.unauthorized",
+            AppError::BadRequest(code, _) => code,
+            AppError::Csrf => "error.csrf",
+            AppError::Internal(_) => "error.internal",
+        }
+    }
+
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            AppError::Domain(DomainError::Invalid(f)) => f,
+            _ => &[],
+        }
+    }
+
+    /// The error as JSON in the given language.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+        ErrorBody {
+            code: self.code().to_string(),
+            message: lang.t(self.code()).to_string(),
+            fields: self
+                .fields()
+                .iter()
+                .map(|f| FieldMessage {
+                    field: f.field.clone(),
+                    code: f.code.clone(),
+                    message: format!("{}: {}", lang.t(&format!("field.{}", f.field)), lang.t(&f.code)),
+                })
+                .collect(),
+        }
+    }
+
+    /// The error as JSON, for API routes.
+    pub fn into_json(self, lang: Lang) -> Response {
+        let status = self.status();
+        (status, Json(self.body(lang))).into_response()
+    }
+
+    /// The error as an HTML fragment, for UI routes (htmx swaps it into the page or dialog).
+    pub fn into_html(self, lang: Lang) -> Response {
+        let status = self.status();
+        let body = self.body(lang);
+        let mut html =
+            format!("<div class=\"alert alert-error\" role=\"alert\"><strong>{}</strong>", esc(&body.message));
+        if !body.fields.is_empty() {
+            html.push_str("<ul>");
+            for f in &body.fields {
+                html.push_str(&format!("<li data-field=\"{}\">{}</li>", esc(&f.field), esc(&f.message)));
+            }
+            html.push_str("</ul>");
+        }
+        html.push_str("</div>");
+        let mut resp = (status, Html(html)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            if let Ok(v) = axum::http::HeaderValue::from_str("/login") {
+                resp.headers_mut().insert("HX-Redirect", v);
+            }
+        }
+        resp
+    }
+}
+
+/// Without a known language (extractor rejections) errors answer in Chinese, the default.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.into_json(Lang::Zh)
+    }
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}

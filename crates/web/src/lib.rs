@@ -1,0 +1,79 @@
+//! The axum application: the UI (askama templates + htmx) and the `/api/v1` JSON API.
+//!
+//! UI handlers and API handlers call the same functions (`services` and the repositories of
+//! `frontline-db`); each area of the domain has a module under `ui` and under `api` with a
+//! `router()`. Handlers translate; they compute nothing the domain computes.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod services;
+pub mod ui;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use frontline_db::Db;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::AppError;
+
+/// Settings the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
+    /// Session lifetime in hours.
+    pub session_hours: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { secure_cookies: false, session_hours: 12 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+}
+
+/// The whole application: UI, API, static files, health check, with security headers on every
+/// response and a 20 MiB body limit (roster files).
+pub fn app(state: AppState) -> Router {
+    let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+               frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
+    Router::new()
+        .merge(ui::router())
+        .nest("/api/v1", api::router())
+        .route("/healthz", axum::routing::get(healthz))
+        .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cache-control"),
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, AppError> {
+    frontline_db::access::user_count(&state.db).await?;
+    Ok("ok")
+}
+
+/// Serves the application on `addr` until Ctrl-C; returns the bound address through `on_bound`.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

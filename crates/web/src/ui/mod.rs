@@ -1,0 +1,268 @@
+//! The UI: server-rendered pages (askama) with htmx for the tree, dialogs and form posts.
+//!
+//! Layout follows the admin systems officials already know (RuoYi): menu on the left, the unit
+//! tree beside each list, a query form, a toolbar, a paged table and dialogs for forms. Every
+//! string comes from the catalogue through `t`.
+
+pub mod people;
+pub mod system;
+pub mod units;
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use frontline_db::Page;
+
+use crate::auth::{self, Ctx, LANG_COOKIE, LOGIN_CSRF_COOKIE, UiLang};
+use crate::i18n::{Lang, Tr};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/units") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+        .route("/static/{file}", get(static_file))
+        .merge(units::router())
+        .merge(people::router())
+        .merge(system::router())
+}
+
+/// A UI handler's result: a page or fragment, or an error already rendered for the user.
+pub type UiResult = Result<Response, Response>;
+
+/// Renders a template, or a translated error fragment.
+pub fn render<T: Template>(tpl: &T, lang: Lang) -> UiResult {
+    tpl.render().map(|html| Html(html).into_response()).map_err(|e| AppError::Internal(e.to_string()).into_html(lang))
+}
+
+/// Tells htmx to reload the page (after a successful change in a dialog).
+pub fn refresh() -> Response {
+    (StatusCode::OK, [("HX-Refresh", "true")], "").into_response()
+}
+
+/// Tells htmx to go to another page.
+pub fn redirect(to: &str) -> Response {
+    match axum::http::HeaderValue::from_str(to) {
+        Ok(v) => {
+            let mut r = (StatusCode::OK, "").into_response();
+            r.headers_mut().insert("HX-Redirect", v);
+            r
+        }
+        Err(_) => refresh(),
+    }
+}
+
+/// One entry of the left menu.
+pub struct MenuItem {
+    pub href: &'static str,
+    pub label_key: &'static str,
+    pub active: bool,
+}
+
+/// What every page around its content shows: the user, the menu, the CSRF token for htmx.
+pub struct Chrome {
+    pub user_name: String,
+    pub csrf: String,
+    pub menu: Vec<MenuItem>,
+}
+
+impl Chrome {
+    pub fn new(ctx: &Ctx, active: &str) -> Chrome {
+        let items: [(&str, &str, &str); 6] = [
+            ("/units", "nav.units", "units:unit:list"),
+            ("/people", "nav.people", "people:person:list"),
+            ("/posts", "nav.posts", "people:post:list"),
+            ("/users", "nav.users", "system:user:list"),
+            ("/roles", "nav.roles", "system:role:list"),
+            ("/audit", "nav.audit", "system:audit:list"),
+        ];
+        Chrome {
+            user_name: ctx.actor.name.clone(),
+            csrf: ctx.csrf.clone(),
+            menu: items
+                .iter()
+                .filter(|(_, _, perm)| ctx.actor.can(perm))
+                .map(|(href, key, _)| MenuItem { href, label_key: key, active: *href == active })
+                .collect(),
+        }
+    }
+}
+
+/// The pager under a table.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `query` is the page's query string pairs, without `page`.
+    pub fn new<T>(path: &str, query: &[(&str, String)], p: &Page<T>) -> Pager {
+        let pages = ((p.total + p.per_page - 1) / p.per_page).max(1);
+        let url = |page: i64| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in query {
+                if !v.is_empty() {
+                    s.append_pair(k, v);
+                }
+            }
+            s.append_pair("page", &page.to_string());
+            format!("{path}?{}", s.finish())
+        };
+        Pager {
+            page: p.page,
+            pages,
+            total: p.total,
+            prev: (p.page > 1).then(|| url(p.page - 1)),
+            next: (p.page < pages).then(|| url(p.page + 1)),
+        }
+    }
+}
+
+/// A submitted form as a multimap (checkbox groups repeat their name).
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &Bytes) -> FormData {
+        FormData(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    pub fn get(&self, key: &str) -> String {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// A whole number, or a field error naming it.
+    pub fn id(&self, key: &str) -> Result<i64, AppError> {
+        self.get(key)
+            .trim()
+            .parse()
+            .map_err(|_| AppError::Domain(frontline_core::DomainError::invalid(key, "error.required")))
+    }
+
+    pub fn opt_id(&self, key: &str) -> Result<Option<i64>, AppError> {
+        let v = self.get(key);
+        if v.trim().is_empty() { Ok(None) } else { self.id(key).map(Some) }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Tr,
+    csrf: String,
+    error: Option<String>,
+}
+
+async fn login_page(State(state): State<AppState>, UiLang(lang): UiLang) -> UiResult {
+    let csrf = auth::random_token();
+    let mut r = render(&LoginPage { t: Tr(lang), csrf: csrf.clone(), error: None }, lang)?;
+    if let Ok(v) = auth::cookie_header(&state, LOGIN_CSRF_COOKIE, &csrf, 3600).parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+/// Logs in from the form. The login form is protected by a double-submit token: the header
+/// htmx sends must match the cookie the login page set.
+async fn login(State(state): State<AppState>, headers: HeaderMap, req: axum::extract::Request) -> UiResult {
+    let (parts, body) = req.into_parts();
+    let lang = auth::ui_lang(&parts);
+    let ip = auth::client_ip(&parts);
+    let body = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| AppError::BadRequest("error.bad_request", String::new()).into_html(lang))?;
+    let form = FormData::parse(&body);
+    let sent = headers.get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let expected = auth::cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+        return Err(AppError::Csrf.into_html(lang));
+    }
+    let user_id = auth::check_login(&state, &form.get("username"), &form.get("password"), &ip)
+        .await
+        .map_err(|e| e.into_html(lang))?;
+    // Any session the browser had before is ended: a new session id every login.
+    if let Some(old) = auth::cookie(&parts, auth::SESSION_COOKIE) {
+        let _ = frontline_db::access::delete_session(&state.db, &auth::secret_hash(&old)).await;
+    }
+    let cookie = auth::start_session(&state, user_id, &ip).await.map_err(|e| e.into_html(lang))?;
+    let mut r = redirect("/units");
+    if let Ok(v) = cookie.parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> UiResult {
+    let _ = ctx;
+    let secret = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == auth::SESSION_COOKIE)
+        .map(|(_, v)| v.to_string());
+    if let Some(s) = secret {
+        frontline_db::access::delete_session(&state.db, &auth::secret_hash(&s))
+            .await
+            .map_err(|e| AppError::from(e).into_html(ctx_lang(&headers)))?;
+    }
+    let mut r = redirect("/login");
+    if let Ok(v) = auth::cookie_header(&state, auth::SESSION_COOKIE, "", 0).parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+fn ctx_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(';')
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == LANG_COOKIE)
+                .map(|(_, v)| v.to_string())
+        })
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_default()
+}
+
+/// Switches the UI language and goes back where the user was.
+async fn set_lang(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string())))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/units".to_string());
+    let mut r = Redirect::to(&back).into_response();
+    if let Ok(v) = auth::cookie_header(&state, LANG_COOKIE, lang.code(), 365 * 24 * 3600).parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The few static files, embedded in the binary.
+async fn static_file(Path(file): Path<String>) -> Response {
+    let (body, ctype): (&'static [u8], &str) = match file.as_str() {
+        "htmx.min.js" => (include_bytes!("../../static/htmx.min.js"), "text/javascript"),
+        "app.js" => (include_bytes!("../../static/app.js"), "text/javascript"),
+        "app.css" => (include_bytes!("../../static/app.css"), "text/css"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}

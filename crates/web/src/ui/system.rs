@@ -1,0 +1,215 @@
+//! System pages: users, roles and the audit log.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use frontline_core::access::{DataScope, PERMISSIONS};
+use frontline_db::access::{self, RoleInput, RoleView, UserView};
+use frontline_db::audit::{self, AuditQuery, AuditView};
+use serde::Deserialize;
+
+use super::{Chrome, FormData, Pager, UiResult, refresh, render};
+use crate::auth::Ctx;
+use crate::i18n::Tr;
+use crate::services::{self, UserInput};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(users_page).post(create_user))
+        .route("/users/new", get(new_user_form))
+        .route("/users/{id}/disable", post(disable))
+        .route("/users/{id}/enable", post(enable))
+        .route("/users/{id}/password", post(password))
+        .route("/roles", get(roles_page).post(create_role))
+        .route("/roles/new", get(new_role_form))
+        .route("/audit", get(audit_page))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    t: Tr,
+    c: Chrome,
+    rows: Vec<UserView>,
+    pager: Pager,
+    can_add: bool,
+    can_edit: bool,
+}
+
+async fn users_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQuery>) -> UiResult {
+    let lang = ctx.lang;
+    ctx.actor.require("system:user:list").map_err(|e| AppError::from(e).into_html(lang))?;
+    let page = access::list_users(&state.db, &ctx.actor.scope, q.page, None)
+        .await
+        .map_err(|e| AppError::from(e).into_html(lang))?;
+    let tpl = UsersPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/users"),
+        pager: Pager::new("/users", &[], &page),
+        rows: page.items,
+        can_add: ctx.actor.can("system:user:add"),
+        can_edit: ctx.actor.can("system:user:edit"),
+    };
+    render(&tpl, lang)
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserForm {
+    t: Tr,
+    roles: Vec<RoleView>,
+}
+
+async fn new_user_form(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    let lang = ctx.lang;
+    ctx.actor.require("system:user:add").map_err(|e| AppError::from(e).into_html(lang))?;
+    let roles = access::list_roles(&state.db).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    render(&UserForm { t: Tr(lang), roles }, lang)
+}
+
+async fn create_user(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let form = FormData::parse(&body);
+    let result: Result<i64, AppError> = async {
+        let input = UserInput {
+            username: form.get("username"),
+            display_name: form.get("display_name"),
+            password: form.get("password"),
+            person_id: form.opt_id("person_id")?,
+            role_ids: form.all("role_ids").iter().filter_map(|s| s.parse().ok()).collect(),
+        };
+        services::create_user(&state.db, &ctx.actor, &input).await
+    }
+    .await;
+    result.map_err(|e| e.into_html(lang))?;
+    Ok(refresh())
+}
+
+async fn disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    access::set_disabled(&state.db, &ctx.actor, id, true).await.map_err(|e| AppError::from(e).into_html(ctx.lang))?;
+    Ok(refresh())
+}
+
+async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    access::set_disabled(&state.db, &ctx.actor, id, false).await.map_err(|e| AppError::from(e).into_html(ctx.lang))?;
+    Ok(refresh())
+}
+
+async fn password(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    services::change_password(&state.db, &ctx.actor, id, &form.get("username"), &form.get("password"))
+        .await
+        .map_err(|e| e.into_html(ctx.lang))?;
+    Ok(refresh())
+}
+
+/// A role row with its labels.
+pub struct RoleRow {
+    pub r: RoleView,
+    pub scope_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "roles.html")]
+struct RolesPage {
+    t: Tr,
+    c: Chrome,
+    rows: Vec<RoleRow>,
+    can_add: bool,
+}
+
+async fn roles_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    let lang = ctx.lang;
+    ctx.actor.require("system:role:list").map_err(|e| AppError::from(e).into_html(lang))?;
+    let roles = access::list_roles(&state.db).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    let tpl = RolesPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/roles"),
+        rows: roles
+            .into_iter()
+            .map(|r| RoleRow { scope_label: lang.code_label("scope", &r.data_scope).to_string(), r })
+            .collect(),
+        can_add: ctx.actor.can("system:role:add"),
+    };
+    render(&tpl, lang)
+}
+
+#[derive(Template)]
+#[template(path = "role_form.html")]
+struct RoleForm {
+    t: Tr,
+    scopes: Vec<(String, String)>,
+    permissions: Vec<&'static str>,
+}
+
+async fn new_role_form(ctx: Ctx) -> UiResult {
+    let lang = ctx.lang;
+    ctx.actor.require("system:role:add").map_err(|e| AppError::from(e).into_html(lang))?;
+    render(
+        &RoleForm {
+            t: Tr(lang),
+            scopes: DataScope::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), lang.code_label("scope", s.as_str()).to_string()))
+                .collect(),
+            permissions: PERMISSIONS.to_vec(),
+        },
+        lang,
+    )
+}
+
+async fn create_role(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let form = FormData::parse(&body);
+    let mut unit_ids = Vec::new();
+    for r in form.get("units").split([',', '，', ' ']).filter(|s| !s.trim().is_empty()) {
+        let u = super::units::resolve_unit_ref(&state.db, &ctx.actor.scope, r, "unit_ids")
+            .await
+            .map_err(|e| e.into_html(lang))?;
+        unit_ids.push(u.id);
+    }
+    let input = RoleInput {
+        role_key: form.get("role_key"),
+        name: form.get("name"),
+        data_scope: form.get("data_scope"),
+        permissions: form.all("permissions"),
+        unit_ids,
+    };
+    access::create_role(&state.db, &ctx.actor, &input).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    Ok(refresh())
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    t: Tr,
+    c: Chrome,
+    rows: Vec<AuditView>,
+    pager: Pager,
+    q_action: String,
+    q_actor: String,
+}
+
+async fn audit_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> UiResult {
+    let lang = ctx.lang;
+    ctx.actor.require("system:audit:list").map_err(|e| AppError::from(e).into_html(lang))?;
+    let page = audit::list(&state.db, &ctx.actor.scope, &q).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    let pairs = [("action", q.action.clone().unwrap_or_default()), ("actor", q.actor.clone().unwrap_or_default())];
+    let tpl = AuditPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/audit"),
+        pager: Pager::new("/audit", &pairs, &page),
+        rows: page.items,
+        q_action: q.action.unwrap_or_default(),
+        q_actor: q.actor.unwrap_or_default(),
+    };
+    render(&tpl, lang)
+}
