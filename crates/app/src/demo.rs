@@ -100,7 +100,6 @@ struct Unit {
 }
 
 /// Rows to insert, collected in memory and written in one transaction.
-#[derive(Default)]
 struct Batch {
     units: Vec<Vec<Value>>,
     people: Vec<Vec<Value>>,
@@ -111,6 +110,7 @@ struct Batch {
     next_person: i64,
     next_post: i64,
     members: i64,
+    now: chrono::DateTime<Utc>,
 }
 
 struct NewPerson<'a> {
@@ -172,18 +172,16 @@ impl Batch {
         id
     }
 
-    fn post(
-        &mut self,
-        unit: i64,
-        kind: &str,
-        title: &str,
-        seq: i64,
-        holder: i64,
-        since: NaiveDate,
-        now: chrono::DateTime<Utc>,
-    ) {
+    fn post(&mut self, unit: i64, kind: &str, title: &str, seq: i64, holder: i64, since: NaiveDate) {
         self.next_post += 1;
-        self.posts.push(vec![self.next_post.into(), unit.into(), kind.into(), title.into(), seq.into(), now.into()]);
+        self.posts.push(vec![
+            self.next_post.into(),
+            unit.into(),
+            kind.into(),
+            title.into(),
+            seq.into(),
+            self.now.into(),
+        ]);
         self.tenures.push(vec![self.next_post.into(), holder.into(), since.into()]);
     }
 
@@ -222,10 +220,16 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
 
     let mut tx = db.begin().await?;
     let mut b = Batch {
+        units: Vec::new(),
+        people: Vec::new(),
+        posts: Vec::new(),
+        tenures: Vec::new(),
+        postings: Vec::new(),
         next_unit: tx.max_id("units").await?,
         next_person: tx.max_id("people").await?,
         next_post: tx.max_id("posts").await?,
-        ..Default::default()
+        members: 0,
+        now,
     };
     // County: the party committee with its leaders, and the departments with their staff.
     let committee = b.unit(&county, UnitKind::PartyCommittee, "中共乐清市委员会".into(), "", now);
@@ -237,7 +241,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
             today,
             now,
         );
-        b.post(committee.id, "county_leader", title, i as i64 + 1, p, since(2, &mut rng), now);
+        b.post(committee.id, "county_leader", title, i as i64 + 1, p, since(2, &mut rng));
     }
     let mut department_staff: Vec<i64> = Vec::new();
     let mut org_department_head = 0;
@@ -255,7 +259,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
                 now,
             );
             if i == 0 {
-                b.post(dept.id, "department_head", "主要负责人", 1, p, since(3, &mut rng), now);
+                b.post(dept.id, "department_head", "主要负责人", 1, p, since(3, &mut rng));
                 if *name == "市委组织部" {
                     org_department_head = p;
                 }
@@ -294,7 +298,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
                 now,
             );
             match i {
-                0 => b.post(t_committee.id, "township_secretary", "党（工）委书记", 1, p, since(2, &mut rng), now),
+                0 => b.post(t_committee.id, "township_secretary", "党（工）委书记", 1, p, since(2, &mut rng)),
                 1 => b.post(
                     township.id,
                     "township_head",
@@ -302,7 +306,6 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
                     2,
                     p,
                     since(2, &mut rng),
-                    now,
                 ),
                 _ => {}
             }
@@ -349,7 +352,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
                     today,
                     now,
                 );
-                b.post(branch.id, kind, title, seq as i64 + 1, p, since(rng.range(1, 5), &mut rng), now);
+                b.post(branch.id, kind, title, seq as i64 + 1, p, since(rng.range(1, 5), &mut rng));
                 if seq == 0 && v_name == "岐元村" {
                     first_village_secretary = Some(p);
                     first_village_name = v_name.clone();
@@ -382,7 +385,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
                     today,
                     now,
                 );
-                b.post(grid.id, "grid_worker", "专职网格员", 1, p, since(1, &mut rng), now);
+                b.post(grid.id, "grid_worker", "专职网格员", 1, p, since(1, &mut rng));
                 if g == 1 && v_name == "岐元村" {
                     first_grid_worker = Some(p);
                 }

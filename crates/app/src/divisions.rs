@@ -8,8 +8,18 @@ use frontline_core::divisions::{self, Division};
 
 static SHIPPED: &[u8] = include_bytes!("../../../data/divisions.tsv.gz");
 
-/// Every division in the shipped table (665,276 of them), parents before children.
-pub fn all() -> anyhow::Result<Vec<Division>> {
+/// Every division in the shipped table (665,276 of them), parents before children. Parsed once
+/// per process.
+pub fn all() -> anyhow::Result<&'static [Division]> {
+    static ALL: std::sync::OnceLock<Vec<Division>> = std::sync::OnceLock::new();
+    if let Some(all) = ALL.get() {
+        return Ok(all);
+    }
+    let parsed = parse_shipped()?;
+    Ok(ALL.get_or_init(|| parsed))
+}
+
+fn parse_shipped() -> anyhow::Result<Vec<Division>> {
     let mut text = String::with_capacity(24 * 1024 * 1024);
     flate2::read::GzDecoder::new(SHIPPED).read_to_string(&mut text).context("reading the shipped division table")?;
     Ok(divisions::parse(&text)?)
@@ -22,7 +32,7 @@ pub async fn import(db: &frontline_db::Db, codes: &[String]) -> anyhow::Result<f
     let mut seen = std::collections::HashSet::new();
     for code in codes {
         let code = code.trim();
-        let picked = divisions::select(&all, code);
+        let picked = divisions::select(all, code);
         if picked.iter().all(|d| d.code != code) {
             anyhow::bail!("no division has the code {code}");
         }

@@ -62,6 +62,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Run a benchmark and print its figures (never part of the test suite).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -96,6 +101,13 @@ enum ImportCommand {
         #[arg(required = true)]
         codes: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Load the whole national division table into a fresh database (a temporary SQLite file, or
+    /// the empty database named by --database) and time subtree queries at every level.
+    Tree,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +223,23 @@ async fn main() -> anyhow::Result<()> {
                 stats.created,
                 stats.existing
             );
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Tree } => {
+            let tmp = std::env::temp_dir().join(format!("frontline-bench-{}", std::process::id()));
+            let url = match cli.database.as_deref() {
+                Some(u) => u.to_string(),
+                None => setup::database_url(None, &tmp)?,
+            };
+            let db = setup::open(&url).await?;
+            anyhow::ensure!(
+                frontline_db::units::count_subtree(&db, "/").await? == 0,
+                "the benchmark needs an empty database"
+            );
+            let figures = frontline_app::bench::tree(&db).await?;
+            frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, &figures);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify } => {

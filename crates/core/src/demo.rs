@@ -67,9 +67,11 @@ pub const SPECIALTIES: &[&str] = &[
 
 pub fn person_name(rng: &mut Rng) -> String {
     let mut s = rng.pick(SURNAMES).to_string();
-    s.push_str(*rng.pick(GIVEN));
+    let given: &&str = rng.pick(GIVEN);
+    s.push_str(given);
     if rng.chance(75) {
-        s.push_str(*rng.pick(GIVEN));
+        let second: &&str = rng.pick(GIVEN);
+        s.push_str(second);
     }
     s
 }

@@ -36,10 +36,10 @@ pub fn everyday_name(official: &str) -> String {
     for (suffix, replacement) in
         [("村民委员会", "村"), ("村委会", "村"), ("社区居民委员会", "社区"), ("社区居委会", "社区")]
     {
-        if let Some(stem) = official.strip_suffix(suffix) {
-            if !stem.is_empty() {
-                return format!("{stem}{replacement}");
-            }
+        if let Some(stem) = official.strip_suffix(suffix)
+            && !stem.is_empty()
+        {
+            return format!("{stem}{replacement}");
         }
     }
     official.to_string()

@@ -207,10 +207,10 @@ impl UnitInput {
         if kind.is_none() {
             p.add("kind", "error.unit.bad_kind");
         }
-        if let (Some(k), Some(pk)) = (kind, parent_kind) {
-            if !k.may_sit_under(pk) {
-                p.add("kind", "error.unit.kind_not_allowed_here");
-            }
+        if let (Some(k), Some(pk)) = (kind, parent_kind)
+            && !k.may_sit_under(pk)
+        {
+            p.add("kind", "error.unit.kind_not_allowed_here");
         }
         let code = p.check(validate_code(&self.code));
         let mut tags: Vec<String> = Vec::new();

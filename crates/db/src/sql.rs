@@ -379,24 +379,6 @@ impl Tx {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_in_order() {
-        let mut s = Sql::new("SELECT 1 FROM t WHERE a = ");
-        s.bind(1i64).push(" AND b IN ").bind_list(["x", "y"]);
-        assert_eq!(s.text, "SELECT 1 FROM t WHERE a = $1 AND b IN ($2, $3)");
-        assert_eq!(s.params.len(), 3);
-    }
-
-    #[test]
-    fn like_patterns_are_escaped() {
-        assert_eq!(like_contains("50%_a\\"), "%50\\%\\_a\\\\%");
-    }
-}
-
 impl Tx {
     /// Inserts many rows into `table` with multi-row `INSERT`s, chunked to stay under both stores'
     /// parameter limits. For bulk loads (demo data, imports); every row must have `columns.len()` values.
@@ -440,5 +422,23 @@ impl Tx {
     pub async fn max_id(&mut self, table: &str) -> Result<i64, DbError> {
         let (m,): (Option<i64>,) = self.one(&Sql::new(&format!("SELECT MAX(id) FROM {table}"))).await?;
         Ok(m.unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Sql::new("SELECT 1 FROM t WHERE a = ");
+        s.bind(1i64).push(" AND b IN ").bind_list(["x", "y"]);
+        assert_eq!(s.text, "SELECT 1 FROM t WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(s.params.len(), 3);
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_contains("50%_a\\"), "%50\\%\\_a\\\\%");
     }
 }

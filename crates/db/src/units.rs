@@ -110,8 +110,10 @@ pub async fn roots(db: &Db, scope: &Scope) -> Result<Vec<UnitView>, DbError> {
     db.all(&sql).await
 }
 
-/// The children of a unit that lie within the scope, open ones first, by code then name.
+/// The children of a unit, when the unit itself is within the scope; open ones first, by code
+/// then name.
 pub async fn children(db: &Db, scope: &Scope, parent_id: i64) -> Result<Vec<UnitView>, DbError> {
+    get(db, scope, parent_id).await?;
     let mut sql = Sql::new(&format!("SELECT {VIEW_COLUMNS} FROM units u WHERE u.parent_id = "));
     sql.bind(parent_id).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
@@ -275,16 +277,16 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent_id: i64) -> Res
     if parent.closed {
         return Err(DomainError::Conflict("error.unit.parent_closed".into()).into());
     }
-    if let (Some(k), Some(pk)) = (unit.kind(), parent.kind()) {
-        if !k.may_sit_under(pk) {
-            return Err(DomainError::invalid("parent_id", "error.unit.kind_not_allowed_here").into());
-        }
+    if let (Some(k), Some(pk)) = (unit.kind(), parent.kind())
+        && !k.may_sit_under(pk)
+    {
+        return Err(DomainError::invalid("parent_id", "error.unit.kind_not_allowed_here").into());
     }
     let new_path = child_path(Some(&parent.path), id);
     let (lo, hi) = subtree_range(&unit.path);
     let depth_shift = parent.depth + 1 - unit.depth;
     tx.execute(&Sql::with(
-        "UPDATE units SET path = $1 || substr(path, $2), depth = depth + $3 WHERE path >= $4 AND path < $5",
+        "UPDATE units SET path = $1 || substr(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path >= $4 AND path < $5",
         vec![new_path.clone().into(), (unit.path.len() as i64 + 1).into(), depth_shift.into(), lo.into(), hi.into()],
     ))
     .await?;

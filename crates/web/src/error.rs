@@ -137,10 +137,10 @@ impl AppError {
         }
         html.push_str("</div>");
         let mut resp = (status, Html(html)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            if let Ok(v) = axum::http::HeaderValue::from_str("/login") {
-                resp.headers_mut().insert("HX-Redirect", v);
-            }
+        if status == StatusCode::UNAUTHORIZED
+            && let Ok(v) = axum::http::HeaderValue::from_str("/login")
+        {
+            resp.headers_mut().insert("HX-Redirect", v);
         }
         resp
     }

@@ -41,7 +41,7 @@ impl Lang {
     }
 
     /// The message for `key`, or the key itself if the catalogue lacks it.
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         let cat = match self {
             Lang::Zh => &*ZH,
             Lang::En => &*EN,
@@ -90,5 +90,133 @@ impl Tr {
 
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn files(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Quoted strings in `text` that start with `prefix` and look like keys.
+    fn quoted_keys(text: &str, prefix: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        let needle = format!("\"{prefix}");
+        let mut rest = text;
+        while let Some(i) = rest.find(&needle) {
+            let after = &rest[i + 1..];
+            let end = after.find('"').unwrap_or(0);
+            let key = &after[..end];
+            if key.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                && key.contains('.')
+                && !key.ends_with('.')
+            {
+                keys.push(key.to_string());
+            }
+            rest = &after[end.max(1)..];
+        }
+        keys
+    }
+
+    #[test]
+    fn catalogues_hold_the_same_keys() {
+        let zh = catalogue_keys(Lang::Zh);
+        let en = catalogue_keys(Lang::En);
+        assert!(zh.len() > 200, "the Chinese catalogue loaded");
+        assert_eq!(zh, en);
+        for k in &zh {
+            assert!(!Lang::Zh.t(k).is_empty() && !Lang::En.t(k).is_empty(), "{k} is empty");
+        }
+    }
+
+    #[test]
+    fn every_key_the_code_uses_is_in_the_catalogue() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut templates = Vec::new();
+        files(&root.join("templates"), "html", &mut templates);
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        for f in &templates {
+            let text = std::fs::read_to_string(f).unwrap();
+            for k in quoted_keys(&text, "") {
+                if text.contains(&format!("t.get(\"{k}\")")) {
+                    checked += 1;
+                    if Lang::Zh.t(&k) == k {
+                        missing.push(format!("{}: {k}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(checked > 150, "the scan found only {checked} template keys");
+        // Error codes anywhere in the domain, the data layer and the web layer.
+        let mut sources = Vec::new();
+        for dir in ["../core/src", "../db/src", "src"] {
+            files(&root.join(dir), "rs", &mut sources);
+        }
+        for f in &sources {
+            let text = std::fs::read_to_string(f).unwrap();
+            for prefix in [
+                "error.",
+                "nav.",
+                "field.",
+                "hint.",
+                "import.",
+                "sheet.",
+                "unit.add",
+                "person.add",
+                "person.edit",
+                "unit.edit",
+            ] {
+                for k in quoted_keys(&text, prefix) {
+                    checked += 1;
+                    let is_test_only = k == "error.x";
+                    if !is_test_only && Lang::Zh.t(&k) == k {
+                        missing.push(format!("{}: {k}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(checked > 300, "the scan found only {checked} keys in all");
+        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+    }
+
+    #[test]
+    fn every_coded_value_has_a_label() {
+        use frontline_core::access::{DataScope, PERMISSIONS};
+        use frontline_core::people::{PartyStatus, PersonCategory, PostKind, PostingKind, Rank};
+        use frontline_core::units::{UNIT_TAGS, UnitKind};
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(UnitKind::ALL.iter().map(|k| format!("unit.kind.{}", k.as_str())));
+        keys.extend(UNIT_TAGS.iter().map(|k| format!("unit.tag.{k}")));
+        keys.extend(PersonCategory::ALL.iter().map(|k| format!("person.category.{}", k.as_str())));
+        keys.extend(PartyStatus::ALL.iter().map(|k| format!("person.party_status.{}", k.as_str())));
+        keys.extend(Rank::ALL.iter().map(|k| format!("person.rank.{}", k.as_str())));
+        keys.extend(PostKind::ALL.iter().map(|k| format!("post.kind.{}", k.as_str())));
+        keys.extend(PostingKind::ALL.iter().map(|k| format!("posting.kind.{}", k.as_str())));
+        keys.extend(DataScope::ALL.iter().map(|k| format!("scope.{}", k.as_str())));
+        keys.extend(PERMISSIONS.iter().map(|k| format!("perm.{k}")));
+        for k in keys {
+            assert_ne!(Lang::Zh.t(&k), k, "{k} has no Chinese label");
+            assert_ne!(Lang::En.t(&k), k, "{k} has no English label");
+        }
+    }
+
+    #[test]
+    fn languages_parse() {
+        assert_eq!(Lang::parse("en-US"), Some(Lang::En));
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::Zh.t("no.such.key"), "no.such.key");
     }
 }

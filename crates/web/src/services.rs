@@ -71,8 +71,13 @@ fn roster_columns() -> Vec<RosterColumn> {
     ]
 }
 
+/// The catalogue key of a roster column's header ("姓名" rather than the generic "名称/姓名").
+fn header_key(field: &str) -> String {
+    if field == "name" { "field.person_name".to_string() } else { format!("field.{field}") }
+}
+
 fn header_text(lang: Lang, col: &RosterColumn) -> String {
-    format!("{}{}", lang.t(&format!("field.{}", col.field)), if col.required { "*" } else { "" })
+    format!("{}{}", lang.t(&header_key(col.field)), if col.required { "*" } else { "" })
 }
 
 /// The code a unit is referred to by in a roster: its division code, or `#id` if it has none.
@@ -158,7 +163,7 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_end_matches('*').trim();
         for c in &cols {
-            let key = format!("field.{}", c.field);
+            let key = header_key(c.field);
             if h == c.field || h == Lang::Zh.t(&key) || h.eq_ignore_ascii_case(Lang::En.t(&key)) {
                 position.insert(c.field, i);
             }
@@ -214,12 +219,11 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
         }
     }
     for r in refs.iter().filter(|r| r.starts_with('#')) {
-        if let Ok(id) = r[1..].parse::<i64>() {
-            if let Ok(u) = units::get(db, &actor.scope, id).await {
-                if !u.closed {
-                    unit_ids.insert(r.clone(), u.id);
-                }
-            }
+        if let Ok(id) = r[1..].parse::<i64>()
+            && let Ok(u) = units::get(db, &actor.scope, id).await
+            && !u.closed
+        {
+            unit_ids.insert(r.clone(), u.id);
         }
     }
     let today = Utc::now().date_naive();

@@ -1,1 +1,15 @@
-fn main() {}
+//! End-to-end tests: a real server on a random port over a fresh database (SQLite by default,
+//! PostgreSQL with `FRONTLINE_TEST_DB=postgres`), driven through HTTP and a real browser.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod audit;
+mod auth;
+mod bad_input;
+mod browser;
+mod divisions;
+mod helpers;
+mod import;
+mod scope;
+mod ui;

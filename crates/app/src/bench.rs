@@ -1,0 +1,148 @@
+//! Benchmarks that the foundation's figures come from (`frontline bench tree`). Not tests: they
+//! print numbers, each beside an anchor measured in the same run.
+
+use std::time::{Duration, Instant};
+
+use frontline_core::access::Scope;
+use frontline_core::units::subtree_range;
+use frontline_db::{Db, Sql};
+
+/// One measured figure.
+pub struct Figure {
+    pub name: String,
+    pub value: Duration,
+    pub anchor_name: String,
+    pub anchor: Option<Duration>,
+}
+
+fn median_of<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+async fn median_async<'a, Fut, F>(runs: usize, mut f: F) -> anyhow::Result<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + 'a,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// Imports the whole national table into `db` (which must be empty) and measures subtree
+/// queries at county, prefecture and province level against a recursive-CTE anchor.
+pub async fn tree(db: &Db) -> anyhow::Result<Vec<Figure>> {
+    let mut out = Vec::new();
+    let parse = median_of(1, || {
+        let _ = crate::divisions::all();
+    });
+    out.push(Figure {
+        name: "parse shipped table (665,276 divisions)".into(),
+        value: parse,
+        anchor_name: String::new(),
+        anchor: None,
+    });
+    let provinces: Vec<String> =
+        crate::divisions::all()?.iter().filter(|d| d.code.len() == 2).map(|d| d.code.clone()).collect();
+    let t = Instant::now();
+    let stats = crate::divisions::import(db, &provinces).await?;
+    out.push(Figure {
+        name: format!("import the national table ({} units)", stats.created),
+        value: t.elapsed(),
+        anchor_name: String::new(),
+        anchor: None,
+    });
+    for (label, code) in [
+        ("county 乐清市", "330382"),
+        ("prefecture 温州市", "3303"),
+        ("province 浙江省", "33"),
+        ("province 四川省", "51"),
+    ] {
+        let (path,): (String,) =
+            db.one(&Sql::with("SELECT path FROM units WHERE code = $1", vec![code.into()])).await?;
+        let (lo, hi) = subtree_range(&path);
+        let count_sql = Sql::with(
+            "SELECT COUNT(*) FROM units WHERE path >= $1 AND path < $2",
+            vec![lo.clone().into(), hi.clone().into()],
+        );
+        let n = db.count(&count_sql).await?;
+        let value = median_async(9, || async { db.count(&count_sql).await.map(|_| ()).map_err(Into::into) }).await?;
+        let cte = Sql::with(
+            "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE code = $1 UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) \
+             SELECT COUNT(*) FROM sub",
+            vec![code.into()],
+        );
+        assert_eq_count(db.count(&cte).await?, n)?;
+        let anchor = median_async(3, || async { db.count(&cte).await.map(|_| ()).map_err(Into::into) }).await?;
+        out.push(Figure {
+            name: format!("subtree count, {label} ({n} units)"),
+            value,
+            anchor_name: "recursive CTE on parent_id".into(),
+            anchor: Some(anchor),
+        });
+        // The scoped first page a user of that level sees, and the check that one unit is in scope.
+        let scope = Scope { subtrees: vec![path.clone()], ..Scope::default() };
+        let q = frontline_db::units::UnitQuery { kind: Some("village".into()), ..Default::default() };
+        let value = median_async(9, || async {
+            frontline_db::units::list(db, &scope, &q).await.map(|_| ()).map_err(Into::into)
+        })
+        .await?;
+        out.push(Figure {
+            name: format!("scoped list page of villages, {label}"),
+            value,
+            anchor_name: String::new(),
+            anchor: None,
+        });
+        let (deep_id,): (i64,) = db
+            .one(&Sql::with(
+                "SELECT id FROM units WHERE path >= $1 AND path < $2 ORDER BY path DESC LIMIT 1",
+                vec![lo.into(), hi.into()],
+            ))
+            .await?;
+        let value = median_async(9, || async {
+            frontline_db::units::get(db, &scope, deep_id).await.map(|_| ()).map_err(Into::into)
+        })
+        .await?;
+        out.push(Figure {
+            name: format!("scope check of one unit, {label}"),
+            value,
+            anchor_name: String::new(),
+            anchor: None,
+        });
+    }
+    Ok(out)
+}
+
+fn assert_eq_count(a: i64, b: i64) -> anyhow::Result<()> {
+    anyhow::ensure!(a == b, "the anchor counted {a} units where the path range counted {b}");
+    Ok(())
+}
+
+/// Prints figures as a table.
+pub fn print(store: &str, figures: &[Figure]) {
+    println!("{:<62} {:>12} {:>14} {:>8}   anchor", format!("figure ({store})"), "frontline", "anchor", "ratio");
+    for f in figures {
+        let anchor = f.anchor.map(|a| format!("{:.3} ms", a.as_secs_f64() * 1e3)).unwrap_or_default();
+        let ratio =
+            f.anchor.map(|a| format!("{:.1}x", a.as_secs_f64() / f.value.as_secs_f64().max(1e-9))).unwrap_or_default();
+        let value = if f.value.as_secs_f64() >= 1.0 {
+            format!("{:.2} s", f.value.as_secs_f64())
+        } else {
+            format!("{:.3} ms", f.value.as_secs_f64() * 1e3)
+        };
+        println!("{:<62} {:>12} {:>14} {:>8}   {}", f.name, value, anchor, ratio, f.anchor_name);
+    }
+}

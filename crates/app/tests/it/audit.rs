@@ -1,0 +1,94 @@
+//! Every change is audited, and the hash chain finds any edited or deleted entry.
+
+use frontline_core::audit::ChainCheck;
+use frontline_db::Sql;
+use serde_json::json;
+
+use crate::helpers::{Places, TestApp};
+
+#[tokio::test]
+async fn changes_are_audited_with_before_and_after() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("village_secretary").await;
+    let before = app.count("SELECT COUNT(*) FROM audit_log").await;
+    let (_, unit) =
+        api.post("/units", json!({"parent_id": p.qiyuan, "name": "审计小组", "kind": "village_group"})).await;
+    let id = unit["id"].as_i64().unwrap();
+    api.put(&format!("/units/{id}"), json!({"name": "审计二组", "kind": "village_group"})).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await, before + 2);
+    let (actor, ip, action, before_state, after_state): (String, String, String, String, String) = app
+        .db
+        .one(&Sql::new(
+            "SELECT actor_name, ip, action, before_state, after_state FROM audit_log ORDER BY seq DESC LIMIT 1",
+        ))
+        .await
+        .unwrap();
+    assert!(actor.contains("village_secretary"), "{actor}");
+    assert_eq!(ip, "127.0.0.1");
+    assert_eq!(action, "unit.update");
+    assert!(before_state.contains("审计小组") && after_state.contains("审计二组"));
+    // Failed changes leave no entry.
+    api.put(&format!("/units/{id}"), json!({"name": "", "kind": "village_group"})).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await, before + 2);
+    // Auditors browse it in the UI.
+    let ui = app.ui("county_org").await;
+    let (s, page) = ui.get("/audit?action=unit.update").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("审计二组"));
+}
+
+#[tokio::test]
+async fn the_chain_detects_edits_and_deletions() {
+    let app = TestApp::new().await;
+    assert!(
+        matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { entries } if entries > 5)
+    );
+    // Edit an entry in the middle, as someone with database access might.
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::new("UPDATE audit_log SET after_state = '{\"forged\":true}' WHERE seq = 3")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: 3, reason: "altered_entry" }
+    );
+    // The command-line check says so and fails.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--database", &test_url(&app), "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("BROKEN at entry 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_entry_is_found() {
+    let app = TestApp::new().await;
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::new("DELETE FROM audit_log WHERE seq = 2")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: 2, reason: "missing_entry" }
+    );
+}
+
+#[tokio::test]
+async fn an_intact_log_verifies_from_the_command_line() {
+    let app = TestApp::new().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--database", &test_url(&app), "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Audit log intact"));
+}
+
+/// The URL of the test's database, for the command-line tool.
+pub fn test_url(app: &TestApp) -> String {
+    app.db_url.clone()
+}

@@ -1,0 +1,203 @@
+//! The UI in a real headless Chromium (Debian `chromium` + `chromium-driver`, `fonts-noto-cjk`):
+//! log in as the village secretary, browse the unit tree, add a person, see Chinese rendered with
+//! real glyphs, switch to English, and read it on a 375-px phone. Screenshots are kept in
+//! `test-artifacts/`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{Places, TestApp};
+use frontline_app::demo::DEMO_PASSWORD;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_browser() -> (Driver, Client, tempdir::Dir) {
+    let port = free_port();
+    let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) must be installed: the test script installs it");
+    let driver = Driver(driver);
+    let profile = tempdir::Dir::new();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,900", "--lang=zh-CN", format!("--user-data-dir={}", profile.path())]
+        }
+    });
+    let mut last_err = String::new();
+    for _ in 0..50 {
+        let mut b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        b.capabilities(caps.as_object().unwrap().clone());
+        match b.connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => return (driver, c, profile),
+            Err(e) => last_err = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("could not start the browser: {last_err}");
+}
+
+mod tempdir {
+    /// A temporary browser profile folder, removed afterwards.
+    pub struct Dir(std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let p = std::env::temp_dir().join(format!("ft-chrome-{}-{}", std::process::id(), super::free_port()));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        pub fn path(&self) -> String {
+            self.0.display().to_string()
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn wait_text(c: &Client, text: &str) {
+    for _ in 0..50 {
+        if c.source().await.unwrap().contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the page never showed {text}");
+}
+
+#[tokio::test]
+async fn a_village_secretary_works_in_the_browser() {
+    let fonts = Command::new("fc-list").arg(":lang=zh").output().expect("fontconfig");
+    assert!(!fonts.stdout.is_empty(), "a CJK font (Debian fonts-noto-cjk) must be installed");
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let (_driver, c, _profile) = start_browser().await;
+
+    // Log in.
+    c.goto(&app.url("/login")).await.unwrap();
+    wait_for(&c, "#username").await.send_keys("village_secretary").await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(DEMO_PASSWORD).await.unwrap();
+    screenshot(&c, "01-login").await;
+    c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#unit-tree").await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/units"));
+    wait_text(&c, "组织架构").await;
+
+    // Chinese is drawn with real CJK glyphs: full-width characters are one em wide in the page's
+    // font, which a fallback box font would not give.
+    let width = c
+        .execute(
+            "const s = document.createElement('span'); s.style.fontSize = '40px'; s.style.whiteSpace = 'nowrap'; \
+             s.textContent = '组织架构人员'; document.body.appendChild(s); const w = s.getBoundingClientRect().width; s.remove(); return w;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!((235.0..=245.0).contains(&width), "six CJK glyphs at 40px should be 240px wide, got {width}");
+
+    // Browse the tree: the root is 岐元村; open it and follow its branch.
+    let toggle = wait_for(&c, "#unit-tree .tree-toggle").await;
+    toggle.click().await.unwrap();
+    let branch_link = wait_for(&c, &format!("#unit-tree a[href='/units?under={}']", p.qiyuan_branch)).await;
+    screenshot(&c, "02-unit-tree").await;
+    branch_link.click().await.unwrap();
+    wait_text(&c, "岐元村党支部").await;
+
+    // Add a person through the dialog.
+    c.goto(&app.url(&format!("/people?unit={}", p.qiyuan))).await.unwrap();
+    wait_for(&c, "#add-person").await.click().await.unwrap();
+    wait_for(&c, "#person-form").await;
+    c.find(Locator::Css("#person-name")).await.unwrap().send_keys("卢春燕").await.unwrap();
+    let unit_field = c.find(Locator::Css("#person-unit")).await.unwrap();
+    unit_field.clear().await.unwrap();
+    unit_field.send_keys(&format!("#{}", p.qiyuan_branch)).await.unwrap();
+    c.find(Locator::Css("#person-phone")).await.unwrap().send_keys("13866668888").await.unwrap();
+    screenshot(&c, "03-add-person").await;
+    c.find(Locator::Css("#person-save")).await.unwrap().click().await.unwrap();
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().path().starts_with("/people/") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_text(&c, "卢春燕").await;
+    screenshot(&c, "04-person").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM people WHERE name = '卢春燕'").await, 1);
+
+    // A bad phone number shows a readable error inside the dialog and writes nothing.
+    c.goto(&app.url("/people")).await.unwrap();
+    wait_for(&c, "#add-person").await.click().await.unwrap();
+    wait_for(&c, "#person-form").await;
+    c.find(Locator::Css("#person-name")).await.unwrap().send_keys("错号码").await.unwrap();
+    c.find(Locator::Css("#person-unit")).await.unwrap().send_keys("330382006205").await.unwrap();
+    c.find(Locator::Css("#person-phone")).await.unwrap().send_keys("12345").await.unwrap();
+    c.find(Locator::Css("#person-save")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "应为11位手机号").await;
+    screenshot(&c, "05-form-error").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM people WHERE name = '错号码'").await, 0);
+
+    // Switch to English.
+    c.goto(&app.url("/units")).await.unwrap();
+    wait_for(&c, "#lang-en").await.click().await.unwrap();
+    wait_text(&c, "Unit tree").await;
+    let src = c.source().await.unwrap();
+    assert!(src.contains(">People<") && !src.contains("人员管理"));
+    screenshot(&c, "06-english").await;
+
+    // On a phone: nothing wider than the screen.
+    c.goto(&app.url("/lang/zh")).await.unwrap();
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(&app.url(&format!("/people?unit={}", p.qiyuan))).await.unwrap();
+    wait_for(&c, "#people-table").await;
+    let overflow = c.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+    let culprits = c
+        .execute(
+            "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 \
+             && !e.closest('.table-wrap') && !e.closest('.tree-panel')).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&c, "07-phone").await;
+    assert!(overflow.as_f64().unwrap() <= 1.0, "the page scrolls sideways on a phone by {overflow}px: {culprits}");
+    c.close().await.unwrap();
+}

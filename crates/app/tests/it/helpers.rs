@@ -1,0 +1,273 @@
+//! Spawning the application for a test and talking to it as the demo's users.
+
+use std::net::SocketAddr;
+
+use frontline_app::demo::{self, DEMO_PASSWORD, DemoSummary, Scale};
+use frontline_db::testing::TestDb;
+use frontline_db::{Db, Sql};
+use frontline_web::{AppState, Config};
+use serde_json::{Value, json};
+
+/// A running server over a fresh database holding 乐清's structure with a few people per unit.
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub summary: DemoSummary,
+    pub db_url: String,
+    _guard: TestDb,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let guard = TestDb::new().await.expect("test database");
+        let db = guard.db.clone();
+        frontline_db::access::ensure_builtin_roles(&db).await.expect("roles");
+        let summary = demo::seed(&db, Scale::SMALL, 7).await.expect("demo seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState { db: db.clone(), config: Config::default() };
+        let app = frontline_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        TestApp { base: format!("http://{addr}"), db, summary, db_url: guard.url.clone(), _guard: guard }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// An API client holding a bearer token of the given demo user.
+    pub async fn api(&self, username: &str) -> Api {
+        let http = reqwest::Client::new();
+        let r = http
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({"username": username, "password": DEMO_PASSWORD, "name": "test"}))
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(r.status(), 201, "token for {username}");
+        let token = r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_string();
+        Api { http, base: self.base.clone(), token: Some(token), lang: None }
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Api {
+        Api { http: reqwest::Client::new(), base: self.base.clone(), token: None, lang: None }
+    }
+
+    /// A browser-like client logged in through the login form, with its session cookie.
+    pub async fn ui(&self, username: &str) -> Ui {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let page = http.get(self.url("/login")).send().await.expect("login page").text().await.expect("text");
+        let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").expect("login csrf");
+        let r = http
+            .post(self.url("/login"))
+            .header("x-csrf-token", csrf)
+            .form(&[("username", username), ("password", DEMO_PASSWORD)])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 200, "login of {username}");
+        assert_eq!(r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()), Some("/units"));
+        let mut ui = Ui { http, base: self.base.clone(), csrf: String::new() };
+        let units = ui.get("/units").await;
+        assert_eq!(units.0, 200);
+        ui.csrf = between(&units.1, "\"X-CSRF-Token\": \"", "\"").expect("page csrf").to_string();
+        ui
+    }
+
+    /// Id of a unit by its division code.
+    pub async fn unit_id(&self, code: &str) -> i64 {
+        let (id,): (i64,) = self
+            .db
+            .one(&Sql::with("SELECT id FROM units WHERE code = $1", vec![code.into()]))
+            .await
+            .expect("unit by code");
+        id
+    }
+
+    /// Id of a unit by name (the first one).
+    pub async fn unit_named(&self, name: &str) -> i64 {
+        let (id,): (i64,) = self
+            .db
+            .one(&Sql::with("SELECT id FROM units WHERE name = $1 ORDER BY id LIMIT 1", vec![name.into()]))
+            .await
+            .expect("unit by name");
+        id
+    }
+
+    /// A person whose home unit is the given unit.
+    pub async fn person_in(&self, unit_id: i64) -> i64 {
+        let (id,): (i64,) = self
+            .db
+            .one(&Sql::with("SELECT id FROM people WHERE home_unit_id = $1 ORDER BY id LIMIT 1", vec![unit_id.into()]))
+            .await
+            .expect("person in unit");
+        id
+    }
+
+    /// A post in the given unit.
+    pub async fn post_in(&self, unit_id: i64) -> i64 {
+        let (id,): (i64,) = self
+            .db
+            .one(&Sql::with("SELECT id FROM posts WHERE unit_id = $1 ORDER BY id LIMIT 1", vec![unit_id.into()]))
+            .await
+            .expect("post in unit");
+        id
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.db.count(&Sql::new(sql)).await.expect("count")
+    }
+}
+
+pub fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(&s[i..j])
+}
+
+/// A JSON API client.
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+    pub lang: Option<&'static str>,
+}
+
+impl Api {
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(method, format!("{}/api/v1{path}", self.base));
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(l) = self.lang {
+            r = r.header("accept-language", l);
+        }
+        r
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        respond(self.req(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let r = self.req(reqwest::Method::GET, path).send().await.expect("request");
+        (r.status().as_u16(), r.bytes().await.expect("bytes").to_vec())
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        respond(self.req(reqwest::Method::POST, path).json(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        respond(self.req(reqwest::Method::PUT, path).json(&body)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        respond(self.req(reqwest::Method::POST, path).header("content-type", content_type).body(body)).await
+    }
+}
+
+async fn respond(r: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = r.send().await.expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("text");
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, v)
+}
+
+/// A logged-in browser-like client (cookies, CSRF header as htmx sends it).
+pub struct Ui {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl Ui {
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("get");
+        (r.status().as_u16(), r.text().await.expect("text"))
+    }
+
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.expect("get");
+        (r.status().as_u16(), r.bytes().await.expect("bytes").to_vec())
+    }
+
+    /// Posts a form the way htmx does: with the page's CSRF token in a header.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, reqwest::header::HeaderMap) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", &self.csrf)
+            .header("hx-request", "true")
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, r.text().await.expect("text"), headers)
+    }
+}
+
+/// The demo's ids the tests use: 白石街道 and its 岐元村, and another township and village.
+pub struct Places {
+    pub baishi: i64,
+    pub qiyuan: i64,
+    pub qiyuan_branch: i64,
+    pub other_village_same_township: i64,
+    pub other_township: i64,
+    pub village_elsewhere: i64,
+    pub village_elsewhere_branch: i64,
+}
+
+impl Places {
+    pub async fn load(app: &TestApp) -> Places {
+        let baishi = app.unit_id("330382006").await;
+        let qiyuan = app.unit_id("330382006205").await;
+        let other_township = app.unit_id("330382101").await;
+        let branch = |v: i64| {
+            let db = app.db.clone();
+            async move {
+                let (id,): (i64,) = db
+                    .one(&Sql::with(
+                        "SELECT id FROM units WHERE parent_id = $1 AND kind = 'party_branch'",
+                        vec![v.into()],
+                    ))
+                    .await
+                    .expect("branch");
+                id
+            }
+        };
+        let (other_village,): (i64,) = app
+            .db
+            .one(&Sql::with(
+                "SELECT id FROM units WHERE parent_id = $1 AND kind = 'village' AND id <> $2 ORDER BY id LIMIT 1",
+                vec![baishi.into(), qiyuan.into()],
+            ))
+            .await
+            .expect("other village");
+        let (elsewhere,): (i64,) = app
+            .db
+            .one(&Sql::with(
+                "SELECT id FROM units WHERE parent_id = $1 AND kind = 'village' ORDER BY id LIMIT 1",
+                vec![other_township.into()],
+            ))
+            .await
+            .expect("village elsewhere");
+        Places {
+            baishi,
+            qiyuan,
+            qiyuan_branch: branch(qiyuan).await,
+            other_village_same_township: other_village,
+            other_township,
+            village_elsewhere: elsewhere,
+            village_elsewhere_branch: branch(elsewhere).await,
+        }
+    }
+}

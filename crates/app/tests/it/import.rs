@@ -1,0 +1,151 @@
+//! Roster import: the template offers drop-downs; a file with bad rows is rejected whole with a
+//! per-row, per-column report; a good file is written in one go; the same file twice is refused.
+
+use rust_xlsxwriter::Workbook;
+
+use crate::helpers::TestApp;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+const HEADER: &[&str] = &["姓名*", "人员类别*", "政治面貌", "职级", "专长", "出生日期", "手机号", "编制单位*"];
+
+#[tokio::test]
+async fn the_template_has_headers_and_lists() {
+    let app = TestApp::new().await;
+    let api = app.api("village_secretary").await;
+    let (s, bytes) = api.get_bytes("/people/template").await;
+    assert_eq!(s, 200);
+    let rows = frontline_reports::read_first_sheet(&bytes).unwrap();
+    assert_eq!(rows[0], HEADER.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    // A county's template lists its thousands of units on a sheet of their own for the drop-down.
+    let (s, bytes) = app.api("county_org").await.get_bytes("/people/template").await;
+    assert_eq!(s, 200);
+    assert!(bytes.starts_with(b"PK"));
+    let mut zip_names = Vec::new();
+    let mut i = 0;
+    while let Some(pos) = bytes[i..].windows(4).position(|w| w == b"PK\x01\x02") {
+        let at = i + pos;
+        let name_len = u16::from_le_bytes([bytes[at + 28], bytes[at + 29]]) as usize;
+        zip_names.push(String::from_utf8_lossy(&bytes[at + 46..at + 46 + name_len]).to_string());
+        i = at + 4;
+    }
+    assert!(zip_names.iter().any(|n| n == "xl/worksheets/sheet2.xml"), "a list sheet for the units: {zip_names:?}");
+}
+
+#[tokio::test]
+async fn a_good_roster_is_imported_and_not_twice() {
+    let app = TestApp::new().await;
+    let api = app.api("village_secretary").await;
+    let before = app.count("SELECT COUNT(*) FROM people").await;
+    let file = workbook(&[
+        HEADER,
+        &["林志强", "党员", "中共党员", "无", "宣传", "1980-04-05", "13912345678", "330382006205 岐元村"],
+        &["叶秀英", "member", "probationary", "", "医疗", "1995/6/7", "", "330382006205"],
+        &["周海军", "Grid worker", "群众", "", "", "", "13700001111", "330382006205"],
+    ]);
+    let (s, body) = api.post_raw("/people/import", XLSX, file.clone()).await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["imported"], 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before + 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'person.import'").await, 1);
+    // The same file again: every row is reported as already there, nothing written.
+    let (s, body) = api.post_raw("/people/import", XLSX, file).await;
+    assert_eq!(s, 422);
+    assert_eq!(body["problems"].as_array().unwrap().len(), 3);
+    assert_eq!(body["problems"][0]["message"], "该人员已在系统中（同单位、同姓名、同手机号）");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before + 3);
+}
+
+#[tokio::test]
+async fn a_roster_with_bad_rows_is_rejected_whole_with_a_report() {
+    let app = TestApp::new().await;
+    let api = app.api("village_secretary").await;
+    let before = app.count("SELECT COUNT(*) FROM people").await;
+    let file = workbook(&[
+        HEADER,
+        &["林志强", "党员", "中共党员", "", "", "1980-04-05", "13912345678", "330382006205"],
+        &["", "党员", "", "", "", "", "", "330382006205"],
+        &["叶秀英", "国王", "", "", "", "2099-01-01", "123", "330382006205"],
+        &["周海军", "党员", "", "", "", "", "", "330382101006"],
+        &["林志强", "党员", "中共党员", "", "", "", "13912345678", "330382006205"],
+    ]);
+    let (s, report) = api.post_raw("/people/import", XLSX, file).await;
+    assert_eq!(s, 422, "{report}");
+    assert_eq!(report["code"], "error.import.rejected");
+    let problems: Vec<(i64, String, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_i64().unwrap(),
+                p["column"].as_str().unwrap().to_string(),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(problems.contains(&(3, "姓名*".into(), "必填".into())), "{problems:?}");
+    assert!(problems.contains(&(4, "人员类别*".into(), "不在下拉列表的选项中".into())), "{problems:?}");
+    assert!(problems.contains(&(4, "出生日期".into(), "出生日期不合理".into())), "{problems:?}");
+    assert!(problems.contains(&(4, "手机号".into(), "应为11位手机号".into())), "{problems:?}");
+    // 330382101006 is in 大荆镇: outside a 岐元村 secretary's scope.
+    assert!(problems.contains(&(5, "编制单位*".into(), "找不到该单位，或不在您的管理范围".into())), "{problems:?}");
+    assert!(problems.iter().any(|p| p.0 == 6 && p.2.contains("重复")), "{problems:?}");
+    assert!(!problems.iter().any(|p| p.0 == 2), "row 2 is fine: {problems:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn unreadable_and_empty_files_are_refused() {
+    let app = TestApp::new().await;
+    let api = app.api("village_secretary").await;
+    let (s, body) = api.post_raw("/people/import", XLSX, b"this is not a workbook".to_vec()).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("error.import.unreadable")));
+    let (s, body) = api.post_raw("/people/import", XLSX, workbook(&[HEADER])).await;
+    assert_eq!(s, 422);
+    assert_eq!(body["problems"][0]["message"], "文件中没有数据");
+    let (s, body) =
+        api.post_raw("/people/import", XLSX, workbook(&[&["姓名", "电话"], &["王芳", "13800000000"]])).await;
+    assert_eq!(s, 422);
+    let missing: Vec<&str> =
+        body["problems"].as_array().unwrap().iter().map(|p| p["column"].as_str().unwrap()).collect();
+    assert_eq!(missing, vec!["人员类别*", "编制单位*"]);
+}
+
+#[tokio::test]
+async fn the_ui_imports_and_exports() {
+    let app = TestApp::new().await;
+    let ui = app.ui("village_secretary").await;
+    let file = workbook(&[HEADER, &["潘晓燕", "党员", "中共党员", "", "", "", "13655556666", "330382006205"]]);
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(file).file_name("roster.xlsx").mime_str(XLSX).unwrap());
+    let r = ui
+        .http
+        .post(format!("{}/people/import", app.base))
+        .header("x-csrf-token", &ui.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("import-ok"));
+    let qiyuan = app.unit_id("330382006205").await;
+    let (s, bytes) = ui.get_bytes(&format!("/people/export.xlsx?unit={qiyuan}&name=潘晓燕")).await;
+    assert_eq!(s, 200);
+    let rows = frontline_reports::read_first_sheet(&bytes).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][0], "潘晓燕");
+    assert_eq!(rows[1][1], "党员", "coded columns exported by name");
+    assert_eq!(rows[1][6], "136****6666", "phones masked in exports");
+}

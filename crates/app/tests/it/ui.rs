@@ -1,0 +1,129 @@
+//! Every page renders for the roles that may see it, in Chinese by default and English on request.
+
+use crate::helpers::{Places, TestApp};
+
+#[tokio::test]
+async fn every_page_renders_in_chinese() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ui = app.ui("county_org").await;
+    let person = app.person_in(p.qiyuan_branch).await;
+    let post = app.post_in(p.qiyuan_branch).await;
+    let pages = [
+        ("/units", "组织架构"),
+        (&*format!("/units?under={}&kind=village", p.baishi), "岐元村"),
+        (&*format!("/units/{}", p.qiyuan), "下级单位"),
+        (&*format!("/units/{}/edit", p.qiyuan), "修改单位"),
+        (&*format!("/units/new?parent={}", p.qiyuan), "新增单位"),
+        (&*format!("/units/tree/{}", p.baishi), "岐元村"),
+        ("/people", "人员管理"),
+        (&*format!("/people?unit={}", p.qiyuan), "编制单位"),
+        (&*format!("/people/{person}"), "派驻/下沉"),
+        (&*format!("/people/{person}/edit"), "修改人员"),
+        ("/people/new", "新增人员"),
+        ("/people/import", "下载模板"),
+        ("/posts", "岗位管理"),
+        (&*format!("/posts/{post}"), "任职记录"),
+        ("/posts/new", "新增岗位"),
+        ("/users", "用户管理"),
+        ("/users/new", "新增用户"),
+        ("/roles", "角色管理"),
+        ("/roles/new", "新增角色"),
+        ("/audit", "审计日志"),
+    ];
+    for (path, expected) in pages {
+        let (s, body) = ui.get(path).await;
+        assert_eq!(s, 200, "{path}");
+        assert!(body.contains(expected), "{path} should show {expected}");
+    }
+    // Lists mask phones.
+    let (_, body) = ui.get(&format!("/people?unit={}", p.qiyuan)).await;
+    assert!(body.contains("****"));
+}
+
+#[tokio::test]
+async fn english_on_request() {
+    let app = TestApp::new().await;
+    let ui = app.ui("village_secretary").await;
+    let r = ui
+        .http
+        .get(format!("{}/lang/en", app.base))
+        .header("referer", format!("{}/people", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/people");
+    let (_, body) = ui.get("/people").await;
+    assert!(body.contains("<html lang=\"en\">"));
+    assert!(body.contains(">People<") && body.contains("Party status"), "English labels");
+    assert!(!body.contains("人员管理"));
+    ui.http.get(format!("{}/lang/zh", app.base)).send().await.unwrap();
+    let (_, body) = ui.get("/people").await;
+    assert!(body.contains("人员管理"));
+    // The referer can only send people back into this site.
+    let r =
+        ui.http.get(format!("{}/lang/en", app.base)).header("referer", "https://evil.example//x").send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/units");
+}
+
+#[tokio::test]
+async fn menus_follow_permissions() {
+    let app = TestApp::new().await;
+    let grid = app.ui("grid_worker").await;
+    let (_, body) = grid.get("/units").await;
+    assert!(body.contains("href=\"/people\""));
+    assert!(!body.contains("href=\"/users\"") && !body.contains("href=\"/audit\""));
+    let (s, _) = grid.get("/users").await;
+    assert_eq!(s, 403);
+    // A grid worker may look but not add.
+    let (_, body) = grid.get("/people").await;
+    assert!(!body.contains("id=\"add-person\""));
+    let county = app.ui("county_org").await;
+    let (_, body) = county.get("/units").await;
+    assert!(body.contains("href=\"/users\"") && body.contains("href=\"/audit\""));
+}
+
+#[tokio::test]
+async fn a_person_is_added_and_appointed_through_the_ui() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ui = app.ui("village_secretary").await;
+    let (s, _, headers) = ui
+        .post(
+            "/people",
+            &[
+                ("name", "金晓东"),
+                ("category", "member"),
+                ("party_status", "member"),
+                ("home_unit", "330382006205"),
+                ("phone", "13598765432"),
+                ("birthday", "1988-08-08"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let location = headers["hx-redirect"].to_str().unwrap().to_string();
+    let (_, page) = ui.get(&location).await;
+    assert!(page.contains("金晓东") && page.contains("13598765432"));
+    let person: i64 = location.trim_start_matches("/people/").parse().unwrap();
+    let (s, _, headers) = ui
+        .post(
+            "/posts",
+            &[
+                ("unit", &format!("#{}", p.qiyuan_branch)),
+                ("kind", "committee_member"),
+                ("title", "宣传委员"),
+                ("seq", "6"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let post_page = headers["hx-redirect"].to_str().unwrap().to_string();
+    let (s, _, _) = ui
+        .post(&format!("{post_page}/assign"), &[("person_id", &person.to_string()), ("start_date", "2026-11-01")])
+        .await;
+    assert_eq!(s, 200);
+    let (_, page) = ui.get(&post_page).await;
+    assert!(page.contains("金晓东") && page.contains("2026-11-01"));
+}
