@@ -334,7 +334,7 @@ pub async fn export_people(db: &Db, actor: &Actor, lang: Lang, q: &PersonQuery) 
     let headers: Vec<String> =
         ["name", "category", "party_status", "rank", "specialties", "birthday", "phone", "home_unit"]
             .iter()
-            .map(|f| lang.t(&format!("field.{f}")).to_string())
+            .map(|f| lang.t(&header_key(f)).to_string())
             .collect();
     let mut rows = Vec::new();
     for page in 1.. {

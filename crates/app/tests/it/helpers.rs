@@ -37,10 +37,15 @@ impl TestApp {
 
     /// An API client holding a bearer token of the given demo user.
     pub async fn api(&self, username: &str) -> Api {
+        self.api_with(username, DEMO_PASSWORD).await
+    }
+
+    /// An API client holding a bearer token of a user with this password.
+    pub async fn api_with(&self, username: &str, password: &str) -> Api {
         let http = reqwest::Client::new();
         let r = http
             .post(self.url("/api/v1/auth/token"))
-            .json(&json!({"username": username, "password": DEMO_PASSWORD, "name": "test"}))
+            .json(&json!({"username": username, "password": password, "name": "test"}))
             .send()
             .await
             .expect("token request");

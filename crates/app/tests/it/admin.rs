@@ -1,0 +1,116 @@
+//! The system pages and routes: roles with listed units, accounts, passwords, enabling.
+
+use serde_json::json;
+
+use crate::helpers::{Places, TestApp};
+
+#[tokio::test]
+async fn a_county_admin_makes_a_role_and_an_account_in_the_ui() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ui = app.ui("county_org").await;
+    // A role that reaches two listed townships.
+    let (s, body, _) = ui
+        .post(
+            "/roles",
+            &[
+                ("role_key", "inspector"),
+                ("name", "督导组"),
+                ("data_scope", "listed"),
+                ("units", "330382006, 330382101"),
+                ("permissions", "units:unit:list"),
+                ("permissions", "people:person:list"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, roles) = app.api("county_org").await.get("/roles").await;
+    let role = roles.as_array().unwrap().iter().find(|r| r["role_key"] == "inspector").unwrap().clone();
+    assert_eq!(role["data_scope"], "listed");
+    assert_eq!(role["permissions"], "people:person:list,units:unit:list");
+    let role_id = role["id"].as_i64().unwrap().to_string();
+    // An account for a person of the county, with that role.
+    let dept = app.unit_named("市委组织部").await;
+    let person = app.person_in(dept).await.to_string();
+    let (s, body, _) = ui
+        .post(
+            "/users",
+            &[
+                ("username", "duda_1"),
+                ("display_name", "督导员"),
+                ("password", "Inspect-2026-go"),
+                ("person_id", &person),
+                ("role_ids", &role_id),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, page) = ui.get("/users").await;
+    assert!(page.contains("duda_1") && page.contains("督导组"));
+    // The new account reaches both listed townships and nothing else, and may only read.
+    let inspector = app.api_with("duda_1", "Inspect-2026-go").await;
+    let (_, me) = inspector.get("/me").await;
+    assert_eq!(me["subtrees"].as_array().unwrap().len(), 2, "{me}");
+    for unit in [p.qiyuan, p.village_elsewhere] {
+        let (s, _) = inspector.get(&format!("/units/{unit}")).await;
+        assert_eq!(s, 200);
+    }
+    let county = app.unit_id("330382").await;
+    let (s, _) = inspector.get(&format!("/units/{county}")).await;
+    assert_eq!(s, 404);
+    let (s, _) = inspector.post("/units", json!({"parent_id": p.qiyuan, "name": "x", "kind": "village_group"})).await;
+    assert_eq!(s, 403);
+
+    // The administrator resets the password; the old one stops working, the new one works.
+    let (uid,): (i64,) =
+        app.db.one(&frontline_db::Sql::new("SELECT id FROM users WHERE username = 'duda_1'")).await.unwrap();
+    let (s, body, _) =
+        ui.post(&format!("/users/{uid}/password"), &[("username", "duda_1"), ("password", "short")]).await;
+    assert_eq!(s, 422, "{body}");
+    let (s, _, _) =
+        ui.post(&format!("/users/{uid}/password"), &[("username", "duda_1"), ("password", "Inspect-2027-go")]).await;
+    assert_eq!(s, 200);
+    let old = json!({"username": "duda_1", "password": "Inspect-2026-go", "name": "x"});
+    let (s, _) = app.anonymous().post("/auth/token", old).await;
+    assert_eq!(s, 409);
+    app.api_with("duda_1", "Inspect-2027-go").await;
+    // Disable and enable again.
+    let (s, _, _) = ui.post(&format!("/users/{uid}/disable"), &[]).await;
+    assert_eq!(s, 200);
+    let new = json!({"username": "duda_1", "password": "Inspect-2027-go", "name": "x"});
+    let (s, _) = app.anonymous().post("/auth/token", new).await;
+    assert_eq!(s, 409);
+    let (s, _, _) = ui.post(&format!("/users/{uid}/enable"), &[]).await;
+    assert_eq!(s, 200);
+    app.api_with("duda_1", "Inspect-2027-go").await;
+    // Nobody can disable themselves.
+    let (cid,): (i64,) =
+        app.db.one(&frontline_db::Sql::new("SELECT id FROM users WHERE username = 'county_org'")).await.unwrap();
+    let (s, body, _) = ui.post(&format!("/users/{cid}/disable"), &[]).await;
+    assert_eq!(s, 409);
+    assert!(body.contains("不能停用自己的账号"));
+    let audited = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action IN ('role.create', 'user.create', 'user.password', 'user.disable', 'user.enable')")
+        .await;
+    assert!(audited >= 5 + 5, "the demo's roles and accounts plus these changes: {audited}");
+}
+
+#[tokio::test]
+async fn the_api_exports_what_the_list_shows() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("village_secretary").await;
+    let (_, list) = api.get(&format!("/people?unit={}&per_page=200", p.qiyuan)).await;
+    let (s, bytes) = api.get_bytes(&format!("/people/export?unit={}", p.qiyuan)).await;
+    assert_eq!(s, 200);
+    let rows = frontline_reports::read_first_sheet(&bytes).unwrap();
+    assert_eq!(rows.len() as i64 - 1, list["total"].as_i64().unwrap());
+    assert_eq!(rows[0][0], "姓名");
+    assert!(rows.iter().skip(1).all(|r| r[6].is_empty() || r[6].contains("****")), "phones masked");
+    // In English when asked.
+    let mut en = app.api("village_secretary").await;
+    en.lang = Some("en");
+    let (_, bytes) = en.get_bytes(&format!("/people/export?unit={}", p.qiyuan)).await;
+    let rows = frontline_reports::read_first_sheet(&bytes).unwrap();
+    assert_eq!(rows[0][0], "Name");
+}
