@@ -420,6 +420,12 @@ pub async fn import_divisions(db: &Db, actor: &Actor, divisions: &[&Division]) -
         .await?;
     }
     tx.commit().await?;
+    // A large load changes the table's statistics enough to mislead the query planner.
+    if created > 10_000 {
+        let mut tx = db.begin().await?;
+        tx.execute(&Sql::new("ANALYZE units")).await?;
+        tx.commit().await?;
+    }
     Ok(stats)
 }
 

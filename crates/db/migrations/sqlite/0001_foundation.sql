@@ -14,6 +14,7 @@ CREATE TABLE units (
 );
 CREATE INDEX units_path ON units(path);
 CREATE INDEX units_parent ON units(parent_id);
+CREATE INDEX units_kind_path ON units(kind, path);
 
 CREATE TABLE people (
     id INTEGER PRIMARY KEY,
