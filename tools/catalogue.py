@@ -82,6 +82,8 @@ T = {
  "error.person.birthday_out_of_range": ("出生日期不合理", "is not a plausible birthday"),
  "error.person.resident_has_no_rank": ("群众不设职级", "residents have no rank"), "error.person.unknown_unit": ("找不到该单位，或不在您的管理范围", "no such unit within your scope"),
  "error.post.unknown_person": ("找不到该人员，或不在您的管理范围", "no such person within your scope"),
+ "error.posting.already_ended": ("该派驻已结束", "This posting has already ended"),
+ "role.edit": ("修改角色", "Edit role"), "post.edit": ("修改岗位", "Edit post"), "posting.end": ("结束派驻", "End posting"),
  "error.post.already_holder": ("此人已在该岗位", "This person already holds the post"), "error.post.already_vacant": ("该岗位已空缺", "The post is already vacant"),
  "error.post.start_before_current": ("任职日期早于现任者的任职日期", "is before the current holder's start"),
  "error.post.end_before_start": ("离任日期早于任职日期", "is before the start of the tenure"),

@@ -565,3 +565,72 @@ pub async fn exists_like(db: &Db, home_unit_id: i64, name: &str, phone: Option<&
     };
     Ok(db.count(&sql).await? > 0)
 }
+
+/// Ends a current posting on a day (the person leaves that unit). The person must be in scope.
+pub async fn end_posting(db: &Db, actor: &Actor, posting_id: i64, end: NaiveDate) -> Result<(), DbError> {
+    actor.require("people:person:edit")?;
+    let mut tx = db.begin().await?;
+    let row: Option<(i64, i64, NaiveDate, Option<NaiveDate>, String)> = tx
+        .opt(&Sql::with(
+            "SELECT ps.person_id, ps.unit_id, ps.start_date, ps.end_date, u.path FROM postings ps JOIN units u ON u.id = ps.unit_id \
+             WHERE ps.id = $1",
+            vec![posting_id.into()],
+        ))
+        .await?;
+    let (person_id, unit_id, start, ended, path) = row.ok_or(DomainError::NotFound)?;
+    person_in_tx(&mut tx, &actor.scope, person_id).await?;
+    if ended.is_some() {
+        return Err(DomainError::Conflict("error.posting.already_ended".into()).into());
+    }
+    if end < start {
+        return Err(DomainError::invalid("end_date", "error.post.end_before_start").into());
+    }
+    tx.execute(&Sql::with("UPDATE postings SET end_date = $1 WHERE id = $2", vec![end.into(), posting_id.into()]))
+        .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "posting.end",
+            object_kind: "posting",
+            object_id: Some(posting_id),
+            unit_path: Some(&path),
+            before: json!({"person_id": person_id, "unit_id": unit_id, "end_date": null}),
+            after: json!({"person_id": person_id, "unit_id": unit_id, "end_date": end}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Renames a post or changes its place in the succession order.
+pub async fn update_post(db: &Db, actor: &Actor, post_id: i64, title: &str, seq: i64) -> Result<PostView, DbError> {
+    actor.require("people:post:edit")?;
+    let title = frontline_core::error::text("title", title, 32).map_err(|e| DomainError::Invalid(vec![e]))?;
+    if !(0..=999).contains(&seq) {
+        return Err(DomainError::invalid("seq", "error.out_of_range").into());
+    }
+    let mut tx = db.begin().await?;
+    let before = post_in_tx(&mut tx, &actor.scope, post_id).await?;
+    tx.execute(&Sql::with(
+        "UPDATE posts SET title = $1, seq = $2 WHERE id = $3",
+        vec![title.clone().into(), seq.into(), post_id.into()],
+    ))
+    .await?;
+    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "post.update",
+            object_kind: "post",
+            object_id: Some(post_id),
+            unit_path: Some(&before.unit_path),
+            before: json!({"title": before.title, "seq": before.seq}),
+            after: json!({"title": after.title, "seq": after.seq}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -93,6 +93,61 @@ async fn a_county_admin_makes_a_role_and_an_account_in_the_ui() {
         .count("SELECT COUNT(*) FROM audit_log WHERE action IN ('role.create', 'user.create', 'user.password', 'user.disable', 'user.enable')")
         .await;
     assert!(audited >= 5 + 5, "the demo's roles and accounts plus these changes: {audited}");
+
+    // Edit the role in the UI: one township only, and it may now also list posts.
+    let role_id: i64 = role_id.parse().unwrap();
+    let (s, page) = ui.get(&format!("/roles/{role_id}/edit")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("修改角色") && page.contains("checked"));
+    let (s, body, _) = ui
+        .post(
+            &format!("/roles/{role_id}"),
+            &[
+                ("name", "督导一组"),
+                ("data_scope", "listed"),
+                ("units", "330382006"),
+                ("permissions", "units:unit:list"),
+                ("permissions", "people:post:list"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let inspector = app.api_with("duda_1", "Inspect-2027-go").await;
+    let (s, _) = inspector.get(&format!("/units/{}", p.village_elsewhere)).await;
+    assert_eq!(s, 404, "the second township was taken out of the role");
+    let (s, _) = inspector.get("/posts").await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn roles_cannot_be_taken_over_from_below() {
+    let app = TestApp::new().await;
+    let admin_role = frontline_db::access::role_id_by_key(&app.db, "admin").await.unwrap().unwrap();
+    let county_role = frontline_db::access::role_id_by_key(&app.db, "county_org").await.unwrap().unwrap();
+    let county = app.api("county_org").await;
+    // The county department cannot rewrite the administrators' role, nor widen its own.
+    let body = json!({"role_key": "admin", "name": "x", "data_scope": "own_unit", "permissions": []});
+    let (s, _) = county.put(&format!("/roles/{admin_role}"), body).await;
+    assert_eq!(s, 403);
+    let body = json!({"role_key": "county_org", "name": "县委组织部", "data_scope": "all", "permissions": ["units:unit:list"]});
+    let (s, resp) = county.put(&format!("/roles/{county_role}"), body).await;
+    assert_eq!(s, 422, "{resp}");
+    // A township secretary may not edit roles at all.
+    let body = json!({"role_key": "county_org", "name": "x", "data_scope": "own_unit", "permissions": []});
+    let (s, _) = app.api("township_secretary").await.put(&format!("/roles/{county_role}"), body).await;
+    assert_eq!(s, 403);
+    let (s, _) = app
+        .api("admin")
+        .await
+        .put("/roles/987654", json!({"role_key": "x", "name": "x", "data_scope": "own_unit"}))
+        .await;
+    assert_eq!(s, 404);
+    let (name,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT name FROM roles WHERE id = $1", vec![admin_role.into()]))
+        .await
+        .unwrap();
+    assert_eq!(name, "系统管理员");
 }
 
 #[tokio::test]

@@ -148,7 +148,23 @@ async fn people_are_created_edited_and_posted() {
     assert_eq!(s, 201);
     let (s, postings) = api.get(&format!("/people/{cadre}/postings")).await;
     assert_eq!(s, 200);
-    assert!(postings.as_array().unwrap().iter().any(|x| x["unit_id"] == p.qiyuan && x["kind"] == "stationed"));
+    let posting = postings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["unit_id"] == p.qiyuan && x["kind"] == "stationed")
+        .unwrap()
+        .clone();
+    // When the posting ends, the cadre leaves the secretary's sight again.
+    let pid = posting["id"].as_i64().unwrap();
+    let (s, body) = county_api.post(&format!("/postings/{pid}/end"), json!({"end_date": "2026-01-01"})).await;
+    assert_eq!(s, 422, "an end before the start: {body}");
+    let (s, _) = county_api.post(&format!("/postings/{pid}/end"), json!({"end_date": "2026-10-31"})).await;
+    assert_eq!(s, 204);
+    let (s, body) = county_api.post(&format!("/postings/{pid}/end"), json!({"end_date": "2026-11-01"})).await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("error.posting.already_ended")));
+    let (s, _) = api.get(&format!("/people/{cadre}")).await;
+    assert_eq!(s, 404);
 }
 
 #[tokio::test]

@@ -12,10 +12,26 @@ struct Foreign {
     unit: i64,
     person: i64,
     post: i64,
+    /// A current posting of someone whose home unit lies in the place, if there is one.
+    posting: Option<i64>,
 }
 
-async fn foreign(app: &TestApp, village: i64, branch: i64) -> Foreign {
-    Foreign { unit: village, person: app.person_in(branch).await, post: app.post_in(branch).await }
+async fn foreign(app: &TestApp, unit: i64, member_unit: i64) -> Foreign {
+    let posting: Option<(i64,)> = app
+        .db
+        .opt(&frontline_db::Sql::with(
+            "SELECT ps.id FROM postings ps JOIN people p ON p.id = ps.person_id JOIN units hu ON hu.id = p.home_unit_id \
+             JOIN units root ON root.id = $1 WHERE ps.end_date IS NULL AND hu.path LIKE root.path || '%' ORDER BY ps.id LIMIT 1",
+            vec![unit.into()],
+        ))
+        .await
+        .unwrap();
+    Foreign {
+        unit,
+        person: app.person_in(member_unit).await,
+        post: app.post_in(member_unit).await,
+        posting: posting.map(|p| p.0),
+    }
 }
 
 const API_READS: &[&str] = &[
@@ -43,6 +59,9 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/posts/{id}/tenures",
     "/api/v1/posts/{id}/assign",
     "/api/v1/posts/{id}/vacate",
+    "/api/v1/postings/{id}/end",
+    // Roles are not held by units; who may change them is tested in `admin`.
+    "/api/v1/roles/{id}",
 ];
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -77,9 +96,14 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         let (status, resp) = api.post(&path, body).await;
         assert!(status == 404 || status == 422, "{who}: POST {path} answered {status}: {resp}");
     }
+    if let Some(posting) = f.posting {
+        let (status, resp) = api.post(&format!("/postings/{posting}/end"), json!({"end_date": "2026-11-01"})).await;
+        assert_eq!(status, 404, "{who}: ending a foreign posting: {resp}");
+    }
     for (path, body) in [
         (format!("/units/{}", f.unit), json!({"name": "改名", "kind": "village"})),
         (format!("/people/{}", f.person), json!({"home_unit_id": own_unit, "name": "改名", "category": "member"})),
+        (format!("/posts/{}", f.post), json!({"title": "改名", "seq": 1})),
     ] {
         let (status, resp) = api.put(&path, body).await;
         assert_eq!(status, 404, "{who}: PUT {path}: {resp}");
@@ -130,6 +154,8 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         ),
         (format!("/posts/{}/assign", f.post), vec![("person_id", "1"), ("start_date", "2026-11-01")]),
         (format!("/posts/{}/vacate", f.post), vec![("end_date", "2026-11-01"), ("reason", "x")]),
+        (format!("/posts/{}", f.post), vec![("title", "改名"), ("seq", "1")]),
+        (format!("/postings/{}/end", f.posting.unwrap_or(i64::MAX)), vec![("end_date", "2026-11-01")]),
         ("/units?parent=".to_string() + &unit, vec![("name", "越权小组"), ("kind", "village_group")]),
         ("/people".to_string(), vec![("name", "越权"), ("category", "member"), ("home_unit", &unit_ref)]),
     ];
@@ -149,6 +175,8 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM posts",
         "SELECT COUNT(*) FROM tenures WHERE end_date IS NULL",
         "SELECT COUNT(*) FROM postings",
+        "SELECT COUNT(*) FROM postings WHERE end_date IS NOT NULL",
+        "SELECT COUNT(*) FROM posts WHERE title LIKE '%改名%'",
         "SELECT COUNT(*) FROM units WHERE closed = TRUE",
         "SELECT COUNT(*) FROM units WHERE name LIKE '%改名%'",
         "SELECT COUNT(*) FROM people WHERE name LIKE '%改名%'",
@@ -182,7 +210,8 @@ async fn a_village_secretary_reaches_nothing_of_other_villages() {
     let neighbour = foreign(&app, p.other_village_same_township, branch_of(p.other_village_same_township).await).await;
     let elsewhere = foreign(&app, p.village_elsewhere, p.village_elsewhere_branch).await;
     // The township itself is outside a village secretary's scope too.
-    let township = Foreign { unit: p.baishi, person: app.person_in(p.baishi).await, post: app.post_in(p.baishi).await };
+    let township = foreign(&app, p.baishi, p.baishi).await;
+    assert!(township.posting.is_some(), "township cadres are posted to villages (包村)");
     for f in [&neighbour, &elsewhere, &township] {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "village secretary").await;
         ui_cannot_reach(&app, &ui, f, "village secretary").await;
@@ -197,13 +226,10 @@ async fn a_township_secretary_reaches_nothing_outside_the_township() {
     let ui = app.ui("township_secretary").await;
     let own_person = app.person_in(p.qiyuan_branch).await;
     let elsewhere = foreign(&app, p.village_elsewhere, p.village_elsewhere_branch).await;
-    let other_township = Foreign {
-        unit: p.other_township,
-        person: app.person_in(p.other_township).await,
-        post: app.post_in(p.other_township).await,
-    };
+    let other_township = foreign(&app, p.other_township, p.other_township).await;
+    assert!(other_township.posting.is_some());
     let dept = app.unit_named("市公安局").await;
-    let county_dept = Foreign { unit: dept, person: app.person_in(dept).await, post: app.post_in(dept).await };
+    let county_dept = foreign(&app, dept, dept).await;
     for f in [&elsewhere, &other_township, &county_dept] {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "township secretary").await;
         ui_cannot_reach(&app, &ui, f, "township secretary").await;

@@ -119,8 +119,9 @@ impl utoipa::Modify for BearerAuth {
         units::list, units::create, units::get_one, units::update, units::children, units::move_unit, units::close,
         people::list, people::create, people::get_person, people::update, people::postings, people::add_posting,
         people::export, people::template, people::import,
-        people::list_posts, people::create_post, people::get_post, people::tenures, people::assign, people::vacate,
-        system::token, system::me, system::users, system::create_user, system::roles, system::create_role, system::audit
+        people::list_posts, people::create_post, people::get_post, people::update_post, people::tenures, people::assign, people::vacate,
+        people::end_posting,
+        system::token, system::me, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
     modifiers(&BearerAuth),

@@ -29,7 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}", get(get_person).put(update))
         .route("/people/{id}/postings", get(postings).post(add_posting))
         .route("/posts", get(list_posts).post(create_post))
-        .route("/posts/{id}", get(get_post))
+        .route("/posts/{id}", get(get_post).put(update_post))
+        .route("/postings/{id}/end", post(end_posting))
         .route("/posts/{id}/tenures", get(tenures))
         .route("/posts/{id}/assign", post(assign))
         .route("/posts/{id}/vacate", post(vacate))
@@ -294,4 +295,42 @@ pub async fn vacate(
 ) -> Result<Json<PostView>, Response> {
     let end = required_date("end_date", &b.end_date).api(ctx.lang)?;
     people::vacate(&s.db, &ctx.actor, id, end, &b.reason).await.api(ctx.lang).map(Json)
+}
+
+/// A post's new title and place in the succession order.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PostUpdate {
+    pub title: String,
+    #[serde(default)]
+    pub seq: i64,
+}
+
+#[utoipa::path(put, path = "/api/v1/posts/{id}", tag = "people", params(("id" = i64, Path)), request_body = PostUpdate,
+    responses((status = 200, body = PostView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_post(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<PostUpdate>,
+) -> Result<Json<PostView>, Response> {
+    people::update_post(&s.db, &ctx.actor, id, &b.title, b.seq).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndBody {
+    /// `YYYY-MM-DD`.
+    pub end_date: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/postings/{id}/end", tag = "people", params(("id" = i64, Path)), request_body = EndBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn end_posting(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<EndBody>,
+) -> Result<Response, Response> {
+    let end = required_date("end_date", &b.end_date).api(ctx.lang)?;
+    people::end_posting(&s.db, &ctx.actor, id, end).await.api(ctx.lang)?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }

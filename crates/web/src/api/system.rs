@@ -10,7 +10,7 @@ use frontline_db::audit::{self, AuditQuery, AuditView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiJson, ApiQuery, ApiResult, created};
+use super::{ApiId, ApiJson, ApiQuery, ApiResult, created};
 use crate::auth::{ApiCtx, ApiLang, check_login};
 use crate::error::ErrorBody;
 use crate::services::{self, UserInput};
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/users", get(users).post(create_user))
         .route("/roles", get(roles).post(create_role))
+        .route("/roles/{id}", axum::routing::put(update_role))
         .route("/audit", get(audit))
 }
 
@@ -147,4 +148,16 @@ pub async fn audit(
     let q =
         AuditQuery { action: q.action, actor: q.actor, object_kind: q.object_kind, page: q.page, per_page: q.per_page };
     audit::list(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "system", params(("id" = i64, Path)), request_body = RoleInput,
+    responses((status = 204), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn update_role(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<RoleInput>,
+) -> Result<Response, Response> {
+    access::update_role(&s.db, &ctx.actor, id, &b).await.map_err(AppError::from).api(ctx.lang)?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }

@@ -34,7 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/people/{id}/postings", post(add_posting))
         .route("/posts", get(posts_page).post(create_post))
         .route("/posts/new", get(new_post_form))
-        .route("/posts/{id}", get(post_detail))
+        .route("/posts/{id}", get(post_detail).post(update_post))
+        .route("/postings/{id}/end", post(end_posting))
         .route("/posts/{id}/assign", post(assign))
         .route("/posts/{id}/vacate", post(vacate))
 }
@@ -538,5 +539,28 @@ async fn vacate(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bo
     }
     .await;
     result.map_err(|e| e.into_html(lang))?;
+    Ok(refresh())
+}
+
+async fn update_post(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let form = FormData::parse(&body);
+    let seq = match form.get("seq").trim() {
+        "" => 0,
+        s => s
+            .parse()
+            .map_err(|_| AppError::Domain(DomainError::invalid("seq", "error.out_of_range")).into_html(lang))?,
+    };
+    people::update_post(&state.db, &ctx.actor, id, &form.get("title"), seq)
+        .await
+        .map_err(|e| AppError::from(e).into_html(lang))?;
+    Ok(refresh())
+}
+
+async fn end_posting(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let form = FormData::parse(&body);
+    let end = required_date(&form, "end_date").map_err(|e| e.into_html(lang))?;
+    people::end_posting(&state.db, &ctx.actor, id, end).await.map_err(|e| AppError::from(e).into_html(lang))?;
     Ok(refresh())
 }

@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/password", post(password))
         .route("/roles", get(roles_page).post(create_role))
         .route("/roles/new", get(new_role_form))
+        .route("/roles/{id}", post(update_role))
+        .route("/roles/{id}/edit", get(edit_role_form))
         .route("/audit", get(audit_page))
 }
 
@@ -124,6 +126,7 @@ struct RolesPage {
     c: Chrome,
     rows: Vec<RoleRow>,
     can_add: bool,
+    can_edit: bool,
 }
 
 async fn roles_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
@@ -138,6 +141,7 @@ async fn roles_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
             .map(|r| RoleRow { scope_label: lang.code_label("scope", &r.data_scope).to_string(), r })
             .collect(),
         can_add: ctx.actor.can("system:role:add"),
+        can_edit: ctx.actor.can("system:role:edit"),
     };
     render(&tpl, lang)
 }
@@ -146,8 +150,26 @@ async fn roles_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
 #[template(path = "role_form.html")]
 struct RoleForm {
     t: Tr,
+    title_key: &'static str,
+    action: String,
+    editing: bool,
+    role_key: String,
+    name: String,
+    data_scope: String,
+    units: String,
     scopes: Vec<(String, String)>,
     permissions: Vec<&'static str>,
+    selected: Vec<String>,
+}
+
+impl RoleForm {
+    fn has(&self, permission: &str) -> bool {
+        self.selected.iter().any(|s| s == permission)
+    }
+}
+
+fn scope_choices(lang: crate::i18n::Lang) -> Vec<(String, String)> {
+    DataScope::ALL.iter().map(|s| (s.as_str().to_string(), lang.code_label("scope", s.as_str()).to_string())).collect()
 }
 
 async fn new_role_form(ctx: Ctx) -> UiResult {
@@ -156,34 +178,76 @@ async fn new_role_form(ctx: Ctx) -> UiResult {
     render(
         &RoleForm {
             t: Tr(lang),
-            scopes: DataScope::ALL
-                .iter()
-                .map(|s| (s.as_str().to_string(), lang.code_label("scope", s.as_str()).to_string()))
-                .collect(),
+            title_key: "role.add",
+            action: "/roles".into(),
+            editing: false,
+            role_key: String::new(),
+            name: String::new(),
+            data_scope: "own_unit_and_below".into(),
+            units: String::new(),
+            scopes: scope_choices(lang),
             permissions: PERMISSIONS.to_vec(),
+            selected: vec![],
         },
         lang,
     )
 }
 
-async fn create_role(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+async fn edit_role_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
     let lang = ctx.lang;
-    let form = FormData::parse(&body);
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("system:role:edit").map_err(|e| fail(e.into()))?;
+    let roles = access::list_roles(&state.db).await.map_err(|e| fail(e.into()))?;
+    let role =
+        roles.into_iter().find(|r| r.id == id).ok_or_else(|| fail(frontline_core::DomainError::NotFound.into()))?;
+    let mut units = Vec::new();
+    for uid in access::role_units(&state.db, id).await.map_err(|e| fail(e.into()))? {
+        units.push(format!("#{uid}"));
+    }
+    render(
+        &RoleForm {
+            t: Tr(lang),
+            title_key: "role.edit",
+            action: format!("/roles/{id}"),
+            editing: true,
+            role_key: role.role_key,
+            name: role.name,
+            data_scope: role.data_scope,
+            units: units.join(", "),
+            scopes: scope_choices(lang),
+            permissions: PERMISSIONS.to_vec(),
+            selected: role.permissions.split(',').filter(|p| !p.is_empty()).map(str::to_string).collect(),
+        },
+        lang,
+    )
+}
+
+/// The role a form describes; listed units are typed as division codes or `#id`.
+async fn role_input(state: &AppState, ctx: &Ctx, form: &FormData) -> Result<RoleInput, AppError> {
     let mut unit_ids = Vec::new();
     for r in form.get("units").split([',', '，', ' ']).filter(|s| !s.trim().is_empty()) {
-        let u = super::units::resolve_unit_ref(&state.db, &ctx.actor.scope, r, "unit_ids")
-            .await
-            .map_err(|e| e.into_html(lang))?;
-        unit_ids.push(u.id);
+        unit_ids.push(super::units::resolve_unit_ref(&state.db, &ctx.actor.scope, r, "unit_ids").await?.id);
     }
-    let input = RoleInput {
+    Ok(RoleInput {
         role_key: form.get("role_key"),
         name: form.get("name"),
         data_scope: form.get("data_scope"),
         permissions: form.all("permissions"),
         unit_ids,
-    };
+    })
+}
+
+async fn create_role(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let input = role_input(&state, &ctx, &FormData::parse(&body)).await.map_err(|e| e.into_html(lang))?;
     access::create_role(&state.db, &ctx.actor, &input).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    Ok(refresh())
+}
+
+async fn update_role(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let input = role_input(&state, &ctx, &FormData::parse(&body)).await.map_err(|e| e.into_html(lang))?;
+    access::update_role(&state.db, &ctx.actor, id, &input).await.map_err(|e| AppError::from(e).into_html(lang))?;
     Ok(refresh())
 }
 
