@@ -473,22 +473,13 @@ pub async fn assign_holder(
         vec![post_id.into(), person_id.into(), start.into()],
     ))
     .await?;
-    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        Change {
-            action: "post.assign",
-            object_kind: "post",
-            object_id: Some(post_id),
-            unit_path: Some(&before.unit_path),
-            before: json!({"holder_id": before.holder_id, "since": before.since}),
-            after: json!({"holder_id": after.holder_id, "since": after.since}),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    finish_post_change(tx, actor, "post.assign", &before, |after| {
+        (
+            json!({"holder_id": before.holder_id, "since": before.since}),
+            json!({"holder_id": after.holder_id, "since": after.since}),
+        )
+    })
+    .await
 }
 
 /// Ends the current holder's tenure with a reason; the post is vacant afterwards.
@@ -507,22 +498,13 @@ pub async fn vacate(db: &Db, actor: &Actor, post_id: i64, end: NaiveDate, reason
         vec![end.into(), reason.clone().into(), post_id.into()],
     ))
     .await?;
-    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        Change {
-            action: "post.vacate",
-            object_kind: "post",
-            object_id: Some(post_id),
-            unit_path: Some(&before.unit_path),
-            before: json!({"holder_id": before.holder_id, "since": before.since}),
-            after: json!({"holder_id": null, "reason": reason, "end_date": end}),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    finish_post_change(tx, actor, "post.vacate", &before, |_| {
+        (
+            json!({"holder_id": before.holder_id, "since": before.since}),
+            json!({"holder_id": null, "reason": reason, "end_date": end}),
+        )
+    })
+    .await
 }
 
 /// A past or current tenure of a post.
@@ -617,17 +599,33 @@ pub async fn update_post(db: &Db, actor: &Actor, post_id: i64, title: &str, seq:
         vec![title.clone().into(), seq.into(), post_id.into()],
     ))
     .await?;
-    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
+    finish_post_change(tx, actor, "post.update", &before, |after| {
+        (json!({"title": before.title, "seq": before.seq}), json!({"title": after.title, "seq": after.seq}))
+    })
+    .await
+}
+
+/// Reads a post back after a change, appends the audit entry the change describes (`describe`
+/// gets the post as it is now and gives the before and after states) and commits.
+async fn finish_post_change(
+    mut tx: Tx,
+    actor: &Actor,
+    action: &str,
+    before: &PostView,
+    describe: impl FnOnce(&PostView) -> (serde_json::Value, serde_json::Value),
+) -> Result<PostView, DbError> {
+    let after = post_in_tx(&mut tx, &Scope::everything(), before.id).await?;
+    let (before_state, after_state) = describe(&after);
     audit::append(
         &mut tx,
         actor,
         Change {
-            action: "post.update",
+            action,
             object_kind: "post",
-            object_id: Some(post_id),
+            object_id: Some(before.id),
             unit_path: Some(&before.unit_path),
-            before: json!({"title": before.title, "seq": before.seq}),
-            after: json!({"title": after.title, "seq": after.seq}),
+            before: before_state,
+            after: after_state,
         },
     )
     .await?;
