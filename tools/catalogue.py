@@ -24,7 +24,7 @@ T = {
  "field.id": ("编号", "ID"), "field.name": ("名称/姓名", "Name"), "field.kind": ("类型", "Kind"), "field.code": ("区划代码", "Division code"),
  "field.tags": ("标签", "Tags"), "field.children": ("下级数", "Children"), "field.status": ("状态", "Status"),
  "field.subtree_units": ("下辖单位总数", "Units in subtree"), "field.people": ("人员数", "People"),
- "field.person_name": ("姓名", "Name"), "field.category": ("人员类别", "Category"), "field.party_status": ("政治面貌", "Party status"), "field.rank": ("职级", "Rank"),
+ "field.person_name": ("姓名", "Name"), "field.unit_name": ("名称", "Name"), "field.role_name": ("角色名称", "Role name"), "field.category": ("人员类别", "Category"), "field.party_status": ("政治面貌", "Party status"), "field.rank": ("职级", "Rank"),
  "field.specialties": ("专长", "Specialties"), "field.birthday": ("出生日期", "Birthday"), "field.phone": ("手机号", "Phone"),
  "field.home_unit": ("编制单位", "Home unit"), "field.home_unit_id": ("编制单位", "Home unit"), "field.unit": ("单位", "Unit"),
  "field.unit_id": ("单位", "Unit"), "field.parent": ("上级单位", "Parent unit"), "field.parent_id": ("上级单位", "Parent unit"),

@@ -154,7 +154,8 @@ async fn add_grids(db: &Db, per_village: i64) -> anyhow::Result<i64> {
             .execute(&Sql::with(
                 "INSERT INTO units (id, parent_id, path, depth, kind, name, code, tags, closed, created_at, updated_at) \
                  SELECT $1 + (ROW_NUMBER() OVER (ORDER BY id) - 1) * $2 + $3, id, \
-                        path || CAST($1 + (ROW_NUMBER() OVER (ORDER BY id) - 1) * $2 + $3 AS TEXT) || '/', depth + 1, 'grid', \
+                        path || CAST(LENGTH(CAST($1 + (ROW_NUMBER() OVER (ORDER BY id) - 1) * $2 + $3 AS TEXT)) AS TEXT) \
+                             || CAST($1 + (ROW_NUMBER() OVER (ORDER BY id) - 1) * $2 + $3 AS TEXT) || '/', depth + 1, 'grid', \
                         name || '第' || CAST($3 AS TEXT) || '网格', NULL, '', FALSE, created_at, updated_at \
                  FROM units WHERE kind = 'village'",
                 vec![base.into(), per_village.into(), g.into()],

@@ -2,9 +2,12 @@
 //! departments, party organisations, enterprises and checkpoints hanging off it.
 //!
 //! The tree is stored as a materialised path: each unit's `path` is the ids of its ancestors and
-//! itself, `/1/7/42/`. A subtree is then one index range `path >= '/1/7/' AND path < '/1/70'`
-//! (the `/` that ends the prefix is replaced by the next byte, `0`), which a B-tree answers in
-//! O(log n + k) on either store. Moving a unit rewrites the paths of its subtree in one statement.
+//! itself, each id written after its number of digits so that text order is numeric order:
+//! `/11/17/242/` for ids 1, 7 and 42. A subtree is then one index range
+//! `path >= '/11/17/' AND path < '/11/170'` (the `/` that ends the prefix is replaced by the next
+//! byte, `0`), which a B-tree answers in O(log n + k) on either store, and `ORDER BY path` lists a
+//! subtree in tree order with siblings in id order. Moving a unit rewrites the paths of its subtree
+//! in one statement.
 
 use serde::{Deserialize, Serialize};
 
@@ -144,9 +147,18 @@ pub struct Unit {
     pub closed: bool,
 }
 
+/// One path segment: the id's digit count (`1`–`9`, then `A`… for longer ids, all sorting after
+/// `/` and in length order) followed by the id.
+pub fn path_segment(id: i64) -> String {
+    let digits = id.to_string();
+    let len = digits.len() as u8;
+    let mark = if len <= 9 { (b'0' + len) as char } else { (b'A' + len - 10) as char };
+    format!("{mark}{digits}")
+}
+
 /// The path of a unit given its parent's path.
 pub fn child_path(parent_path: Option<&str>, id: i64) -> String {
-    format!("{}{id}/", parent_path.unwrap_or("/"))
+    format!("{}{}/", parent_path.unwrap_or("/"), path_segment(id))
 }
 
 /// The half-open range `[low, high)` of paths that lie in the subtree rooted at `path`
@@ -164,7 +176,7 @@ pub fn is_within(path: &str, root_path: &str) -> bool {
 
 /// Ids on a path, root first.
 pub fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
+    path.split('/').filter(|s| s.len() > 1).filter_map(|s| s[1..].parse().ok()).collect()
 }
 
 /// Input for creating or editing a unit, as a user typed it.
@@ -258,11 +270,31 @@ mod tests {
 
     #[test]
     fn paths_compose() {
-        assert_eq!(child_path(None, 1), "/1/");
-        assert_eq!(child_path(Some("/1/"), 7), "/1/7/");
-        assert_eq!(path_ids("/1/7/42/"), vec![1, 7, 42]);
-        assert!(is_within("/1/7/42/", "/1/7/"));
-        assert!(!is_within("/1/70/", "/1/7/"));
+        assert_eq!(child_path(None, 1), "/11/");
+        assert_eq!(child_path(Some("/11/"), 7), "/11/17/");
+        assert_eq!(child_path(Some("/11/"), 42), "/11/242/");
+        assert_eq!(path_ids("/11/17/242/"), vec![1, 7, 42]);
+        assert_eq!(path_ids(&child_path(Some("/11/"), 12_345_678_901)), vec![1, 12_345_678_901]);
+        assert!(is_within("/11/17/242/", "/11/17/"));
+        assert!(!is_within("/11/270/", "/11/17/"));
+    }
+
+    #[test]
+    fn text_order_of_paths_is_tree_order() {
+        // Siblings sort by id however many digits they have, and every unit sorts after its
+        // parent and before its parent's next sibling.
+        let ids = [9_i64, 10, 99, 100, 1_000, 999_999_999, 1_000_000_000, 12_345_678_901];
+        let paths: Vec<String> = ids.iter().map(|id| child_path(Some("/11/"), *id)).collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(sorted, paths);
+        let parent = child_path(Some("/11/"), 9);
+        let child = child_path(Some(&parent), 500);
+        let next = child_path(Some("/11/"), 10);
+        assert!(parent < child && child < next);
+        let (lo, hi) = subtree_range(&parent);
+        assert!(child.as_str() >= lo.as_str() && child.as_str() < hi.as_str());
+        assert!(!(next.as_str() >= lo.as_str() && next.as_str() < hi.as_str()));
     }
 
     #[test]

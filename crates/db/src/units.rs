@@ -117,7 +117,7 @@ pub async fn children(db: &Db, scope: &Scope, parent_id: i64) -> Result<Vec<Unit
     let mut sql = Sql::new(&format!("SELECT {VIEW_COLUMNS} FROM units u WHERE u.parent_id = "));
     sql.bind(parent_id).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
-    sql.push(" ORDER BY u.closed, u.code, u.name LIMIT 2000");
+    sql.push(" ORDER BY u.closed, u.code, u.id LIMIT 2000");
     db.all(&sql).await
 }
 

@@ -49,7 +49,8 @@ async fn units_are_added_renamed_moved_and_closed() {
         api.post("/units", json!({"parent_id": p.qiyuan, "name": "岐元村第一村民小组", "kind": "village_group"})).await;
     assert_eq!(s, 201, "{group}");
     let gid = group["id"].as_i64().unwrap();
-    assert!(group["path"].as_str().unwrap().ends_with(&format!("/{}/{gid}/", p.qiyuan)));
+    let seg = frontline_core::units::path_segment;
+    assert!(group["path"].as_str().unwrap().ends_with(&format!("/{}/{}/", seg(p.qiyuan), seg(gid))));
     let (s, grid) = api.post("/units", json!({"parent_id": gid, "name": "一组网格", "kind": "grid", "tags": []})).await;
     assert_eq!(s, 201);
     let grid_id = grid["id"].as_i64().unwrap();
@@ -65,7 +66,7 @@ async fn units_are_added_renamed_moved_and_closed() {
     let (s, moved) = api.post(&format!("/units/{grid_id}/move"), json!({"parent_id": p.qiyuan})).await;
     assert_eq!(s, 200, "{moved}");
     assert_eq!(moved["parent_id"], p.qiyuan);
-    assert!(moved["path"].as_str().unwrap().ends_with(&format!("/{}/{grid_id}/", p.qiyuan)));
+    assert!(moved["path"].as_str().unwrap().ends_with(&format!("/{}/{}/", seg(p.qiyuan), seg(grid_id))));
     // A unit cannot move under its own descendant.
     let (s, _) = api.post(&format!("/units/{grid_id}/move"), json!({"parent_id": grid_id})).await;
     assert_eq!(s, 409);

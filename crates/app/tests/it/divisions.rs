@@ -39,7 +39,8 @@ async fn importing_a_prefecture_twice_changes_nothing() {
     // Every village sits under its township, every path is consistent with its parent's.
     let bad = count(
         &t.db,
-        "SELECT COUNT(*) FROM units c JOIN units p ON p.id = c.parent_id WHERE c.path <> p.path || c.id || '/' OR c.depth <> p.depth + 1",
+        "SELECT COUNT(*) FROM units c JOIN units p ON p.id = c.parent_id \
+         WHERE c.path <> p.path || CAST(LENGTH(CAST(c.id AS TEXT)) AS TEXT) || CAST(c.id AS TEXT) || '/' OR c.depth <> p.depth + 1",
     )
     .await;
     assert_eq!(bad, 0);
