@@ -644,3 +644,12 @@ pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput
     .await?;
     tx.commit().await
 }
+
+/// The login name and password hash of an account, by id.
+pub async fn credentials_by_id(db: &Db, user_id: i64) -> Result<Credentials, DbError> {
+    db.one(&Sql::with(
+        "SELECT id, username, password_hash, failed_logins, locked_until, disabled FROM users WHERE id = $1",
+        vec![user_id.into()],
+    ))
+    .await
+}

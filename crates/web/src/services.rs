@@ -409,3 +409,23 @@ pub async fn issue_token(db: &Db, actor: &Actor, user_id: i64, name: &str) -> Re
     access::create_token(db, actor, user_id, name, &secret_hash(&token)).await?;
     Ok(token)
 }
+
+/// A user changes their own password: the current one must be right, the new one must follow the
+/// rules and be typed twice the same. Every session of the account ends, this one included.
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    repeat: &str,
+) -> Result<(), AppError> {
+    let user_id = actor.user_id.ok_or(AppError::Unauthorized)?;
+    let c = access::credentials_by_id(db, user_id).await?;
+    if !crate::auth::verify_password(current, &c.password_hash) {
+        return Err(DomainError::invalid("current_password", "error.user.wrong_password").into());
+    }
+    if new != repeat {
+        return Err(DomainError::invalid("repeat_password", "error.user.passwords_differ").into());
+    }
+    change_password(db, actor, user_id, &c.username, new).await
+}

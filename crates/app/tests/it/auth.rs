@@ -243,3 +243,63 @@ async fn responses_carry_security_headers() {
         h.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).find(|c| c.starts_with("ft_login_csrf")).unwrap();
     assert!(cookie.contains("HttpOnly"));
 }
+
+#[tokio::test]
+async fn people_change_their_own_password() {
+    let app = TestApp::new().await;
+    let ui = app.ui("grid_worker").await;
+    let (s, page) = ui.get("/account").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("个人中心") && page.contains("岐元村第一网格"), "the account page names the units reached");
+    let (s, body, _) = ui
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "not-it-2026"),
+                ("new_password", "Grid-2026-new"),
+                ("repeat_password", "Grid-2026-new"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("当前密码不正确"));
+    let (s, body, _) = ui
+        .post(
+            "/account/password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "Grid-2026-new"),
+                ("repeat_password", "Grid-2026-neu"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("不一致"));
+    let (s, _, headers) = ui
+        .post(
+            "/account/password",
+            &[
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "Grid-2026-new"),
+                ("repeat_password", "Grid-2026-new"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(headers["hx-redirect"], "/login");
+    // The session has ended; the old password no longer works, the new one does.
+    let r = ui.http.get(format!("{}/units", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let (s, _) = app
+        .anonymous()
+        .post("/auth/token", json!({"username": "grid_worker", "password": DEMO_PASSWORD, "name": "x"}))
+        .await;
+    assert_eq!(s, 409);
+    let api = app.api_with("grid_worker", "Grid-2026-new").await;
+    let (s, _) = api.post("/me/password", json!({"current_password": "Grid-2026-new", "new_password": "weak"})).await;
+    assert_eq!(s, 422);
+    let (s, _) =
+        api.post("/me/password", json!({"current_password": "Grid-2026-new", "new_password": "Grid-2027-newer"})).await;
+    assert_eq!(s, 204);
+    app.api_with("grid_worker", "Grid-2027-newer").await;
+}

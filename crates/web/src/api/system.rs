@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(token))
         .route("/me", get(me))
+        .route("/me/password", post(change_password))
         .route("/users", get(users).post(create_user))
         .route("/roles", get(roles).post(create_role))
         .route("/roles/{id}", axum::routing::put(update_role))
@@ -159,5 +160,25 @@ pub async fn update_role(
     ApiJson(b): ApiJson<RoleInput>,
 ) -> Result<Response, Response> {
     access::update_role(&s.db, &ctx.actor, id, &b).await.map_err(AppError::from).api(ctx.lang)?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "system", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; the account's browser sessions end, API tokens stay valid"),
+              (status = 422, body = ErrorBody)))]
+pub async fn change_password(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<PasswordChange>,
+) -> Result<Response, Response> {
+    services::change_own_password(&s.db, &ctx.actor, &b.current_password, &b.new_password, &b.new_password)
+        .await
+        .api(ctx.lang)?;
     Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }

@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/roles/{id}", post(update_role))
         .route("/roles/{id}/edit", get(edit_role_form))
         .route("/audit", get(audit_page))
+        .route("/account", get(account_page))
+        .route("/account/password", post(change_own_password))
 }
 
 #[derive(Deserialize)]
@@ -276,4 +278,47 @@ async fn audit_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Aud
         q_actor: q.actor.unwrap_or_default(),
     };
     render(&tpl, lang)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    t: Tr,
+    c: Chrome,
+    permissions: Vec<String>,
+    all_units: bool,
+    reaches: Vec<String>,
+}
+
+/// 个人中心: who I am, what I may do and where, and my password.
+async fn account_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    let lang = ctx.lang;
+    let mut reaches = Vec::new();
+    let roots =
+        frontline_db::units::roots(&state.db, &ctx.actor.scope).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    if !ctx.actor.scope.all {
+        reaches.extend(roots.into_iter().map(|u| u.name));
+    }
+    let tpl = AccountPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/account"),
+        permissions: ctx.actor.permissions.clone(),
+        all_units: ctx.actor.scope.all,
+        reaches,
+    };
+    render(&tpl, lang)
+}
+
+async fn change_own_password(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    services::change_own_password(
+        &state.db,
+        &ctx.actor,
+        &form.get("current_password"),
+        &form.get("new_password"),
+        &form.get("repeat_password"),
+    )
+    .await
+    .map_err(|e| e.into_html(ctx.lang))?;
+    Ok(super::redirect("/login"))
 }
