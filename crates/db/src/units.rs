@@ -404,7 +404,8 @@ pub async fn import_divisions(db: &Db, actor: &Actor, divisions: &[&Division]) -
     }
     let stats = ImportStats { created, existing };
     if created > 0 {
-        let root = divisions.iter().max_by_key(|d| usize::MAX - d.code.len()).map(|d| d.code.clone());
+        // Parents come first, so the first division is the top of what was imported.
+        let root = divisions.first().map(|d| d.code.clone());
         audit::append(
             &mut tx,
             actor,

@@ -72,7 +72,7 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     Ok("ok")
 }
 
-/// Serves the application on `addr` until Ctrl-C; returns the bound address through `on_bound`.
+/// Serves the application on a bound listener until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -282,9 +282,8 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
         match input.validate(today) {
             Ok(valid) => {
                 let key = (valid.name.clone(), valid.phone.clone().unwrap_or_default());
-                if let Some(first) = seen.get(&key) {
+                if seen.contains_key(&key) {
                     row_problems.push(FieldError::new("name", "error.import.duplicate_row"));
-                    let _ = first;
                 } else {
                     seen.insert(key, *row_no);
                 }

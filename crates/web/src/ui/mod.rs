@@ -204,40 +204,19 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, req: axum::ext
     Ok(r)
 }
 
-async fn logout(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> UiResult {
-    let _ = ctx;
-    let secret = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_string());
-    if let Some(s) = secret {
-        frontline_db::access::delete_session(&state.db, &auth::secret_hash(&s))
+/// Ends the session in the database and clears its cookie.
+async fn logout(State(state): State<AppState>, ctx: Ctx, req: axum::extract::Request) -> UiResult {
+    let (parts, _) = req.into_parts();
+    if let Some(secret) = auth::cookie(&parts, auth::SESSION_COOKIE) {
+        frontline_db::access::delete_session(&state.db, &auth::secret_hash(&secret))
             .await
-            .map_err(|e| AppError::from(e).into_html(ctx_lang(&headers)))?;
+            .map_err(|e| AppError::from(e).into_html(ctx.lang))?;
     }
     let mut r = redirect("/login");
     if let Ok(v) = auth::cookie_header(&state, auth::SESSION_COOKIE, "", 0).parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(r)
-}
-
-fn ctx_lang(headers: &HeaderMap) -> Lang {
-    headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(';')
-                .filter_map(|kv| kv.trim().split_once('='))
-                .find(|(k, _)| *k == LANG_COOKIE)
-                .map(|(_, v)| v.to_string())
-        })
-        .and_then(|v| Lang::parse(&v))
-        .unwrap_or_default()
 }
 
 /// Switches the UI language and goes back where the user was.
