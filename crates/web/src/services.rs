@@ -229,7 +229,7 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
     let today = Utc::now().date_naive();
     let mut problems = Vec::new();
     let mut good = Vec::new();
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     let label_of =
         |field: &str| cols.iter().find(|c| c.field == field).map(|c| header_text(lang, c)).unwrap_or_default();
     for (row_no, r) in &data {
@@ -282,10 +282,8 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
         match input.validate(today) {
             Ok(valid) => {
                 let key = (valid.name.clone(), valid.phone.clone().unwrap_or_default());
-                if seen.contains_key(&key) {
+                if !seen.insert(key) {
                     row_problems.push(FieldError::new("name", "error.import.duplicate_row"));
-                } else {
-                    seen.insert(key, *row_no);
                 }
                 if let Some(uid) = unit_id {
                     good.push((*row_no, uid, valid));
