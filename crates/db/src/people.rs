@@ -184,7 +184,9 @@ pub async fn create(db: &Db, actor: &Actor, home_unit_id: i64, p: &ValidPerson) 
     Ok(created)
 }
 
-/// Edits a person; moving them to another home unit needs that unit in scope too.
+/// Edits a person. Only those who reach the person's home unit may (a unit that hosts someone on
+/// a posting sees them but does not own their record); moving them to another home unit needs
+/// that unit in scope too.
 pub async fn update(
     db: &Db,
     actor: &Actor,
@@ -195,6 +197,9 @@ pub async fn update(
     actor.require("people:person:edit")?;
     let mut tx = db.begin().await?;
     let before = person_in_tx(&mut tx, &actor.scope, id).await?;
+    if !actor.scope.reaches(&before.home_unit_path) {
+        return Err(DomainError::Forbidden("people:person:edit".into()).into());
+    }
     let path = open_unit_in_scope(&mut tx, &actor.scope, home_unit_id).await?;
     let mut values = person_values(p);
     values.extend([home_unit_id.into(), Utc::now().into(), id.into()]);

@@ -156,6 +156,11 @@ async fn people_are_created_edited_and_posted() {
         .find(|x| x["unit_id"] == p.qiyuan && x["kind"] == "stationed")
         .unwrap()
         .clone();
+    // The host village sees the stationed cadre but does not own their record.
+    let (_, cadre_view) = api.get(&format!("/people/{cadre}")).await;
+    let takeover = json!({"home_unit_id": p.qiyuan, "name": cadre_view["name"], "category": "cadre"});
+    let (s, _) = api.put(&format!("/people/{cadre}"), takeover).await;
+    assert_eq!(s, 403);
     // When the posting ends, the cadre leaves the secretary's sight again.
     let pid = posting["id"].as_i64().unwrap();
     let (s, body) = county_api.post(&format!("/postings/{pid}/end"), json!({"end_date": "2026-01-01"})).await;
