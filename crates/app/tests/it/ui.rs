@@ -127,3 +127,83 @@ async fn a_person_is_added_and_appointed_through_the_ui() {
     let (_, page) = ui.get(&post_page).await;
     assert!(page.contains("金晓东") && page.contains("2026-11-01"));
 }
+
+#[tokio::test]
+async fn every_ui_change_route_works() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ui = app.ui("township_secretary").await;
+    let ok = |r: (u16, String, reqwest::header::HeaderMap)| {
+        assert_eq!(r.0, 200, "{}", r.1);
+        r
+    };
+    // A village group is added, renamed, moved to another village of the township and closed.
+    ok(ui.post(&format!("/units?parent={}", p.qiyuan), &[("name", "临时小组"), ("kind", "village_group")]).await);
+    let group = app.unit_named("临时小组").await;
+    ok(ui.post(&format!("/units/{group}"), &[("name", "岐元三组"), ("kind", "village_group"), ("tags", "key")]).await);
+    let (other_code,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT code FROM units WHERE id = $1",
+            vec![p.other_village_same_township.into()],
+        ))
+        .await
+        .unwrap();
+    ok(ui.post(&format!("/units/{group}/move"), &[("parent", &other_code)]).await);
+    let (parent, name, tags): (i64, String, String) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT parent_id, name, tags FROM units WHERE id = $1", vec![group.into()]))
+        .await
+        .unwrap();
+    assert_eq!((parent, name.as_str(), tags.as_str()), (p.other_village_same_township, "岐元三组", ",key,"));
+    ok(ui.post(&format!("/units/{group}/close"), &[]).await);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM units WHERE id = {group} AND closed = TRUE")).await, 1);
+
+    // A member is edited, posted to another village, and the posting ended.
+    let person = app.person_in(p.qiyuan_branch).await;
+    let (name,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT name FROM people WHERE id = $1", vec![person.into()]))
+        .await
+        .unwrap();
+    let branch = format!("#{}", p.qiyuan_branch);
+    ok(ui
+        .post(
+            &format!("/people/{person}"),
+            &[
+                ("name", &name),
+                ("category", "member"),
+                ("party_status", "member"),
+                ("rank", "none"),
+                ("specialties", "电工"),
+                ("home_unit", &branch),
+            ],
+        )
+        .await);
+    ok(ui
+        .post(
+            &format!("/people/{person}/postings"),
+            &[("unit", &other_code), ("kind", "sent"), ("start_date", "2026-02-03")],
+        )
+        .await);
+    let (posting,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT id FROM postings WHERE person_id = $1 AND end_date IS NULL",
+            vec![person.into()],
+        ))
+        .await
+        .unwrap();
+    let (_, page) = ui.get(&format!("/people/{person}")).await;
+    assert!(page.contains("电工") && page.contains(&format!("/postings/{posting}/end")));
+    ok(ui.post(&format!("/postings/{posting}/end"), &[("end_date", "2026-03-01")]).await);
+
+    // A post is renamed and vacated.
+    let post = app.post_in(p.qiyuan_branch).await;
+    ok(ui.post(&format!("/posts/{post}"), &[("title", "党支部书记"), ("seq", "1")]).await);
+    ok(ui.post(&format!("/posts/{post}/vacate"), &[("end_date", "2026-11-20"), ("reason", "换届")]).await);
+    let (_, page) = ui.get(&format!("/posts/{post}")).await;
+    assert!(page.contains("党支部书记") && page.contains("换届") && page.contains("空缺"));
+    let (_, page) = ui.get(&format!("/posts?unit={}&vacant=true", p.qiyuan)).await;
+    assert!(page.contains("党支部书记"));
+}
