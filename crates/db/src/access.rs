@@ -309,13 +309,7 @@ pub async fn create_role(db: &Db, actor: &Actor, input: &RoleInput) -> Result<i6
         ))
         .await
         .map_err(|e| e.on_unique("error.role.duplicate_key"))?;
-    for uid in &input.unit_ids {
-        tx.execute(&Sql::with(
-            "INSERT INTO role_units (role_id, unit_id) VALUES ($1, $2)",
-            vec![id.into(), (*uid).into()],
-        ))
-        .await?;
-    }
+    set_role_units(&mut tx, id, &input.unit_ids).await?;
     audit::append(
         &mut tx,
         actor,
@@ -620,14 +614,7 @@ pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput
         vec![name.clone().into(), scope.as_str().into(), perms.join(",").into(), role_id.into()],
     ))
     .await?;
-    tx.execute(&Sql::with("DELETE FROM role_units WHERE role_id = $1", vec![role_id.into()])).await?;
-    for uid in &input.unit_ids {
-        tx.execute(&Sql::with(
-            "INSERT INTO role_units (role_id, unit_id) VALUES ($1, $2)",
-            vec![role_id.into(), (*uid).into()],
-        ))
-        .await?;
-    }
+    set_role_units(&mut tx, role_id, &input.unit_ids).await?;
     audit::append(
         &mut tx,
         actor,
@@ -652,4 +639,60 @@ pub async fn credentials_by_id(db: &Db, user_id: i64) -> Result<Credentials, DbE
         vec![user_id.into()],
     ))
     .await
+}
+
+/// Replaces the listed units of a role.
+async fn set_role_units(tx: &mut Tx, role_id: i64, unit_ids: &[i64]) -> Result<(), DbError> {
+    tx.execute(&Sql::with("DELETE FROM role_units WHERE role_id = $1", vec![role_id.into()])).await?;
+    let rows = unit_ids.iter().map(|u| vec![role_id.into(), (*u).into()]).collect();
+    tx.insert_rows("role_units", &["role_id", "unit_id"], rows).await?;
+    Ok(())
+}
+
+/// An API token as its owner sees it: never the secret.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// The caller's own API tokens.
+pub async fn my_tokens(db: &Db, actor: &Actor) -> Result<Vec<TokenView>, DbError> {
+    let user_id = actor.user_id.ok_or(DomainError::NotFound)?;
+    db.all(&Sql::with(
+        "SELECT id, name, created_at, revoked FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+        vec![user_id.into()],
+    ))
+    .await
+}
+
+/// Revokes one of the caller's own tokens.
+pub async fn revoke_my_token(db: &Db, actor: &Actor, token_id: i64) -> Result<(), DbError> {
+    let user_id = actor.user_id.ok_or(DomainError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(&Sql::with(
+            "UPDATE api_tokens SET revoked = TRUE WHERE id = $1 AND user_id = $2 AND revoked = FALSE",
+            vec![token_id.into(), user_id.into()],
+        ))
+        .await?;
+    if n == 0 {
+        return Err(DomainError::NotFound.into());
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "token.revoke",
+            object_kind: "api_token",
+            object_id: Some(token_id),
+            unit_path: None,
+            before: json!({"revoked": false}),
+            after: json!({"revoked": true}),
+        },
+    )
+    .await?;
+    tx.commit().await
 }

@@ -72,7 +72,9 @@ async fn person_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PersonView,
     tx.one(&sql).await
 }
 
-/// One person within the scope, phone unmasked only if `reveal_phone`.
+/// One person within the scope. The phone is unmasked only if `reveal_phone` (the caller may edit
+/// people) and the caller reaches the person's home unit: a unit hosting someone on a posting
+/// sees the masked number.
 pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<PersonView, DbError> {
     let mut sql = Sql::new(&format!(
         "SELECT {PERSON_COLUMNS} FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE p.id = "
@@ -80,7 +82,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<
     sql.bind(id).push(" AND ");
     push_person_scope(&mut sql, scope);
     let mut p: PersonView = db.one(&sql).await?;
-    if !reveal_phone {
+    if !(reveal_phone && scope.reaches(&p.home_unit_path)) {
         p.phone = p.phone.as_deref().map(mask_phone);
     }
     Ok(p)

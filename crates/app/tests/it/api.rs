@@ -158,6 +158,7 @@ async fn people_are_created_edited_and_posted() {
         .clone();
     // The host village sees the stationed cadre but does not own their record.
     let (_, cadre_view) = api.get(&format!("/people/{cadre}")).await;
+    assert!(cadre_view["phone"].as_str().unwrap().contains("****"), "the host sees the masked number");
     let takeover = json!({"home_unit_id": p.qiyuan, "name": cadre_view["name"], "category": "cadre"});
     let (s, _) = api.put(&format!("/people/{cadre}"), takeover).await;
     assert_eq!(s, 403);

@@ -303,3 +303,37 @@ async fn people_change_their_own_password() {
     assert_eq!(s, 204);
     app.api_with("grid_worker", "Grid-2027-newer").await;
 }
+
+#[tokio::test]
+async fn people_manage_their_own_tokens() {
+    let app = TestApp::new().await;
+    let ui = app.ui("village_secretary").await;
+    let (s, body, _) = ui.post("/account/tokens", &[("name", "村务系统")]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("只显示这一次"));
+    let token = between(&body, "<code class=\"mono\">", "</code>").unwrap().to_string();
+    let mut api = app.anonymous();
+    api.token = Some(token);
+    let (s, me) = api.get("/me").await;
+    assert_eq!(s, 200);
+    assert!(me["name"].as_str().unwrap().contains("village_secretary"));
+    let (s, tokens) = api.get("/me/tokens").await;
+    assert_eq!(s, 200);
+    let mine = tokens.as_array().unwrap().iter().find(|t| t["name"] == "村务系统").unwrap().clone();
+    assert!(mine.get("token_hash").is_none(), "never the secret or its hash");
+    let id = mine["id"].as_i64().unwrap();
+    // Someone else cannot revoke it.
+    let (s, _) = app.api("township_secretary").await.post(&format!("/me/tokens/{id}/revoke"), json!({})).await;
+    assert_eq!(s, 404);
+    let (s, _) = api.get("/me").await;
+    assert_eq!(s, 200);
+    // Its owner can, from the account page; then it stops working.
+    let (s, _, headers) = ui.post(&format!("/account/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(s, 200);
+    assert_eq!(headers["hx-refresh"], "true");
+    let (s, _) = api.get("/me").await;
+    assert_eq!(s, 401);
+    let (_, page) = ui.get("/account").await;
+    assert!(page.contains("已吊销"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'token.revoke'").await, 1);
+}

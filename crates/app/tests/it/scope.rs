@@ -62,6 +62,8 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/postings/{id}/end",
     // Roles are not held by units; who may change them is tested in `admin`.
     "/api/v1/roles/{id}",
+    // Only the caller's own tokens; tested in `auth`.
+    "/api/v1/me/tokens/{id}/revoke",
 ];
 
 fn fill(template: &str, f: &Foreign) -> String {

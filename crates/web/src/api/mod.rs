@@ -121,7 +121,7 @@ impl utoipa::Modify for BearerAuth {
         people::export, people::template, people::import,
         people::list_posts, people::create_post, people::get_post, people::update_post, people::tenures, people::assign, people::vacate,
         people::end_posting,
-        system::token, system::me, system::change_password, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
+        system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
     modifiers(&BearerAuth),

@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/token", post(token))
         .route("/me", get(me))
         .route("/me/password", post(change_password))
+        .route("/me/tokens", get(my_tokens))
+        .route("/me/tokens/{id}/revoke", post(revoke_token))
         .route("/users", get(users).post(create_user))
         .route("/roles", get(roles).post(create_role))
         .route("/roles/{id}", axum::routing::put(update_role))
@@ -180,5 +182,17 @@ pub async fn change_password(
     services::change_own_password(&s.db, &ctx.actor, &b.current_password, &b.new_password, &b.new_password)
         .await
         .api(ctx.lang)?;
+    Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "system", responses((status = 200, body = Vec<access::TokenView>)))]
+pub async fn my_tokens(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec<access::TokenView>>, Response> {
+    access::my_tokens(&s.db, &ctx.actor).await.map_err(AppError::from).api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/me/tokens/{id}/revoke", tag = "system", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Response, Response> {
+    access::revoke_my_token(&s.db, &ctx.actor, id).await.map_err(AppError::from).api(ctx.lang)?;
     Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }

@@ -160,8 +160,11 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) ->
     let lang = ctx.lang;
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("people:person:list").map_err(|e| fail(e.into()))?;
-    let can_edit = ctx.actor.can("people:person:edit");
-    let p = people::get(&state.db, &ctx.actor.scope, id, can_edit).await.map_err(|e| fail(e.into()))?;
+    let p = people::get(&state.db, &ctx.actor.scope, id, ctx.actor.can("people:person:edit"))
+        .await
+        .map_err(|e| fail(e.into()))?;
+    // Editing belongs to whoever reaches the home unit, not to a unit hosting a posting.
+    let can_edit = ctx.actor.can("people:person:edit") && ctx.actor.scope.reaches(&p.home_unit_path);
     let postings = people::postings_of(&state.db, &ctx.actor.scope, id).await.map_err(|e| fail(e.into()))?;
     let posts = people::posts_held(&state.db, &ctx.actor.scope, id).await.map_err(|e| fail(e.into()))?;
     let tpl = PersonDetail {

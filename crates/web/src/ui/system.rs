@@ -30,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit_page))
         .route("/account", get(account_page))
         .route("/account/password", post(change_own_password))
+        .route("/account/tokens", post(create_token))
+        .route("/account/tokens/{id}/revoke", post(revoke_token))
 }
 
 #[derive(Deserialize)]
@@ -288,6 +290,7 @@ struct AccountPage {
     permissions: Vec<String>,
     all_units: bool,
     reaches: Vec<String>,
+    tokens: Vec<access::TokenView>,
 }
 
 /// 个人中心: who I am, what I may do and where, and my password.
@@ -299,12 +302,14 @@ async fn account_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
     if !ctx.actor.scope.all {
         reaches.extend(roots.into_iter().map(|u| u.name));
     }
+    let tokens = access::my_tokens(&state.db, &ctx.actor).await.map_err(|e| AppError::from(e).into_html(lang))?;
     let tpl = AccountPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/account"),
         permissions: ctx.actor.permissions.clone(),
         all_units: ctx.actor.scope.all,
         reaches,
+        tokens,
     };
     render(&tpl, lang)
 }
@@ -321,4 +326,27 @@ async fn change_own_password(State(state): State<AppState>, ctx: Ctx, body: Byte
     .await
     .map_err(|e| e.into_html(ctx.lang))?;
     Ok(super::redirect("/login"))
+}
+
+#[derive(Template)]
+#[template(path = "token_created.html")]
+struct TokenCreated {
+    t: Tr,
+    token: String,
+}
+
+/// Issues an API token for the logged-in user and shows its secret once.
+async fn create_token(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let lang = ctx.lang;
+    let form = FormData::parse(&body);
+    let user_id = ctx.actor.user_id.ok_or_else(|| AppError::Unauthorized.into_html(lang))?;
+    let token = services::issue_token(&state.db, &ctx.actor, user_id, &form.get("name"))
+        .await
+        .map_err(|e| e.into_html(lang))?;
+    render(&TokenCreated { t: Tr(lang), token }, lang)
+}
+
+async fn revoke_token(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    access::revoke_my_token(&state.db, &ctx.actor, id).await.map_err(|e| AppError::from(e).into_html(ctx.lang))?;
+    Ok(refresh())
 }
