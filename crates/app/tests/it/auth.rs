@@ -335,5 +335,7 @@ async fn people_manage_their_own_tokens() {
     assert_eq!(s, 401);
     let (_, page) = ui.get("/account").await;
     assert!(page.contains("已吊销"));
+    assert_eq!(page.matches("id=\"token-area\"").count(), 1, "the token list is on the page once, not in the title");
+    assert!(between(&page, "<title>", "</title>").unwrap().starts_with("个人中心 ·"));
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'token.revoke'").await, 1);
 }
