@@ -405,9 +405,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
             b.posting(p, v, kind, today - chrono::Duration::days(rng.range(10, 300)));
         }
     }
-    write(&mut tx, &mut b).await?;
-    let units = b.units.len() as i64;
-    let people = b.people.len() as i64;
+    let (units, people) = write(&mut tx, &mut b).await?;
     audit::append(
         &mut tx,
         &Actor::system("demo"),
@@ -452,34 +450,34 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     })
 }
 
-async fn write(tx: &mut Tx, b: &mut Batch) -> anyhow::Result<()> {
-    tx.insert_rows(
-        "units",
-        &["id", "parent_id", "path", "depth", "kind", "name", "code", "tags", "closed", "created_at", "updated_at"],
-        std::mem::take(&mut b.units),
-    )
-    .await?;
-    b.units = Vec::new();
-    let people_rows = std::mem::take(&mut b.people);
-    let people_count = people_rows.len();
-    tx.insert_rows(
-        "people",
-        &[
-            "id",
-            "name",
-            "category",
-            "party_status",
-            "rank",
-            "specialties",
-            "birthday",
-            "phone",
-            "home_unit_id",
-            "created_at",
-            "updated_at",
-        ],
-        people_rows,
-    )
-    .await?;
+/// Writes the collected rows; gives how many units and people were written.
+async fn write(tx: &mut Tx, b: &mut Batch) -> anyhow::Result<(i64, i64)> {
+    let units = tx
+        .insert_rows(
+            "units",
+            &["id", "parent_id", "path", "depth", "kind", "name", "code", "tags", "closed", "created_at", "updated_at"],
+            std::mem::take(&mut b.units),
+        )
+        .await?;
+    let people = tx
+        .insert_rows(
+            "people",
+            &[
+                "id",
+                "name",
+                "category",
+                "party_status",
+                "rank",
+                "specialties",
+                "birthday",
+                "phone",
+                "home_unit_id",
+                "created_at",
+                "updated_at",
+            ],
+            std::mem::take(&mut b.people),
+        )
+        .await?;
     tx.insert_rows("posts", &["id", "unit_id", "kind", "title", "seq", "created_at"], std::mem::take(&mut b.posts))
         .await?;
     tx.insert_rows("tenures", &["post_id", "person_id", "start_date"], std::mem::take(&mut b.tenures)).await?;
@@ -488,10 +486,7 @@ async fn write(tx: &mut Tx, b: &mut Batch) -> anyhow::Result<()> {
     for table in ["units", "people", "posts"] {
         tx.sync_id_sequence(table).await?;
     }
-    // Keep the counts for the summary.
-    b.people = Vec::with_capacity(0);
-    b.people.resize(people_count, Vec::new());
-    Ok(())
+    Ok((units as i64, people as i64))
 }
 
 async fn create_logins(

@@ -358,18 +358,12 @@ pub async fn list_users(
         filter.push("p.id IS NOT NULL AND ");
         crate::people::push_person_scope(&mut filter, scope);
     }
-    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
-    let mut list = Sql {
-        text: format!(
-            "SELECT us.id, us.username, us.display_name, us.person_id, p.name AS person_name, us.disabled, us.locked_until, \
-             (SELECT {} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = us.id) AS roles{}",
-            if db.is_postgres() { "string_agg(r.name, ',')" } else { "group_concat(r.name, ',')" },
-            filter.text
-        ),
-        params: filter.params,
-    };
-    list.push(" ORDER BY us.id LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
-    db.page(&list, &count, page, per).await
+    let columns = format!(
+        "us.id, us.username, us.display_name, us.person_id, p.name AS person_name, us.disabled, us.locked_until, \
+         (SELECT {} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = us.id) AS roles",
+        if db.is_postgres() { "string_agg(r.name, ',')" } else { "group_concat(r.name, ',')" }
+    );
+    db.page_of(&columns, filter, "us.id", page, per).await
 }
 
 /// A new account as typed; the password arrives already hashed.

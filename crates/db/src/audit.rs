@@ -166,10 +166,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &AuditQuery) -> Result<Page<AuditVi
     if let Some(k) = q.object_kind.as_deref().filter(|s| !s.is_empty()) {
         filter.push(" AND object_kind = ").bind(k);
     }
-    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
-    let mut list = Sql { text: format!("SELECT {COLUMNS}{}", filter.text), params: filter.params };
-    list.push(" ORDER BY seq DESC LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
-    let p: Page<EntryRow> = db.page(&list, &count, page, per).await?;
+    let p: Page<EntryRow> = db.page_of(COLUMNS, filter, "seq DESC", page, per).await?;
     Ok(p.map(|r| AuditView {
         seq: r.seq,
         at: r.at,

@@ -103,6 +103,27 @@ pub struct PersonQuery {
 /// People visible to the scope, phones masked.
 pub async fn list(db: &Db, scope: &Scope, q: &PersonQuery) -> Result<Page<PersonView>, DbError> {
     let (page, per) = page_bounds(q.page, q.per_page);
+    let mut p: Page<PersonView> =
+        db.page_of(PERSON_COLUMNS, person_filter(db, scope, q).await?, "p.id", page, per).await?;
+    mask_phones(&mut p.items);
+    Ok(p)
+}
+
+/// Up to `limit` people matching the query, phones masked, without counting them (exports).
+pub async fn list_all(db: &Db, scope: &Scope, q: &PersonQuery, limit: i64) -> Result<Vec<PersonView>, DbError> {
+    let mut items = db.rows_of(PERSON_COLUMNS, person_filter(db, scope, q).await?, "p.id", limit).await?;
+    mask_phones(&mut items);
+    Ok(items)
+}
+
+fn mask_phones(items: &mut [PersonView]) {
+    for item in items {
+        item.phone = item.phone.as_deref().map(mask_phone);
+    }
+}
+
+/// `FROM people p JOIN units hu … WHERE …` for a query within a scope.
+async fn person_filter(db: &Db, scope: &Scope, q: &PersonQuery) -> Result<Sql, DbError> {
     let mut filter = Sql::new(" FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE ");
     push_person_scope(&mut filter, scope);
     if let Some(unit) = q.unit {
@@ -119,14 +140,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &PersonQuery) -> Result<Page<Person
     if let Some(s) = q.party_status.as_deref().filter(|s| !s.is_empty()) {
         filter.push(" AND p.party_status = ").bind(s);
     }
-    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
-    let mut list = Sql { text: format!("SELECT {PERSON_COLUMNS}{}", filter.text), params: filter.params };
-    list.push(" ORDER BY p.id LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
-    let mut p: Page<PersonView> = db.page(&list, &count, page, per).await?;
-    for item in &mut p.items {
-        item.phone = item.phone.as_deref().map(mask_phone);
-    }
-    Ok(p)
+    Ok(filter)
 }
 
 fn person_values(p: &ValidPerson) -> Vec<crate::Value> {
@@ -385,10 +399,7 @@ pub async fn list_posts(db: &Db, scope: &Scope, q: &PostQuery) -> Result<Page<Po
     if q.vacant == Some(true) {
         filter.push(" AND t.id IS NULL");
     }
-    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
-    let mut list = Sql { text: format!("SELECT {POST_COLUMNS}{}", filter.text), params: filter.params };
-    list.push(" ORDER BY u.path, po.seq, po.id LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
-    db.page(&list, &count, page, per).await
+    db.page_of(POST_COLUMNS, filter, "u.path, po.seq, po.id", page, per).await
 }
 
 pub async fn get_post(db: &Db, scope: &Scope, id: i64) -> Result<PostView, DbError> {

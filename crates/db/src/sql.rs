@@ -286,11 +286,38 @@ impl Db {
         })
     }
 
-    /// Runs a list query and its count query as one page.
-    pub async fn page<T: AnyRow>(&self, list: &Sql, count: &Sql, page: i64, per_page: i64) -> Result<Page<T>, DbError> {
-        let total = self.count(count).await?;
-        let items = self.all(list).await?;
+    /// One page of `SELECT <columns> <from_where> ORDER BY <order_by>`, with the total count for
+    /// the pager. `from_where` is the `FROM … WHERE …` part with its parameters.
+    pub async fn page_of<T: AnyRow>(
+        &self,
+        columns: &str,
+        from_where: Sql,
+        order_by: &str,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<T>, DbError> {
+        let count = Sql { text: format!("SELECT COUNT(*){}", from_where.text), params: from_where.params.clone() };
+        let total = self.count(&count).await?;
+        let mut list =
+            Sql { text: format!("SELECT {columns}{} ORDER BY {order_by}", from_where.text), params: from_where.params };
+        list.push(" LIMIT ").bind(per_page).push(" OFFSET ").bind((page - 1) * per_page);
+        let items = self.all(&list).await?;
         Ok(Page { items, total, page, per_page })
+    }
+
+    /// The first `limit` rows of `SELECT <columns> <from_where> ORDER BY <order_by>`, without
+    /// counting (exports, drop-down lists).
+    pub async fn rows_of<T: AnyRow>(
+        &self,
+        columns: &str,
+        from_where: Sql,
+        order_by: &str,
+        limit: i64,
+    ) -> Result<Vec<T>, DbError> {
+        let mut list =
+            Sql { text: format!("SELECT {columns}{} ORDER BY {order_by}", from_where.text), params: from_where.params };
+        list.push(" LIMIT ").bind(limit);
+        self.all(&list).await
     }
 }
 

@@ -136,6 +136,16 @@ pub struct UnitQuery {
 
 pub async fn list(db: &Db, scope: &Scope, q: &UnitQuery) -> Result<Page<UnitView>, DbError> {
     let (page, per) = page_bounds(q.page, q.per_page);
+    db.page_of(VIEW_COLUMNS, filter(db, scope, q).await?, "u.path", page, per).await
+}
+
+/// Up to `limit` units matching the query, in tree order, without counting them.
+pub async fn list_all(db: &Db, scope: &Scope, q: &UnitQuery, limit: i64) -> Result<Vec<UnitView>, DbError> {
+    db.rows_of(VIEW_COLUMNS, filter(db, scope, q).await?, "u.path", limit).await
+}
+
+/// `FROM units u WHERE …` for a query within a scope.
+async fn filter(db: &Db, scope: &Scope, q: &UnitQuery) -> Result<Sql, DbError> {
     let mut filter = Sql::new(" FROM units u WHERE ");
     push_scope(&mut filter, "u.path", scope);
     if let Some(under) = q.under {
@@ -155,10 +165,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &UnitQuery) -> Result<Page<UnitView
     if !q.include_closed.unwrap_or(false) {
         filter.push(" AND u.closed = FALSE");
     }
-    let count = Sql { text: format!("SELECT COUNT(*){}", filter.text), params: filter.params.clone() };
-    let mut list = Sql { text: format!("SELECT {VIEW_COLUMNS}{}", filter.text), params: filter.params };
-    list.push(" ORDER BY u.path LIMIT ").bind(per).push(" OFFSET ").bind((page - 1) * per);
-    db.page(&list, &count, page, per).await
+    Ok(filter)
 }
 
 /// How many units lie in the subtree at `path` (the root included).

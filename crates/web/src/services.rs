@@ -89,15 +89,8 @@ fn unit_ref(u: &units::UnitView) -> String {
 /// the units the user may import into (up to 5,000 of them).
 pub async fn roster_template(db: &Db, actor: &Actor, lang: Lang) -> Result<Vec<u8>, AppError> {
     actor.require("people:person:import")?;
-    let q = units::UnitQuery { per_page: Some(200), ..Default::default() };
-    let mut unit_choices = Vec::new();
-    for page in 1..=25 {
-        let p = units::list(db, &actor.scope, &units::UnitQuery { page: Some(page), ..q.clone() }).await?;
-        unit_choices.extend(p.items.iter().map(|u| format!("{} {}", unit_ref(u), u.name)));
-        if p.items.len() < 200 {
-            break;
-        }
-    }
+    let units = units::list_all(db, &actor.scope, &units::UnitQuery::default(), 5_000).await?;
+    let unit_choices: Vec<String> = units.iter().map(|u| format!("{} {}", unit_ref(u), u.name)).collect();
     let columns: Vec<TemplateColumn> = roster_columns()
         .iter()
         .map(|c| TemplateColumn {
@@ -333,26 +326,22 @@ pub async fn export_people(db: &Db, actor: &Actor, lang: Lang, q: &PersonQuery) 
             .iter()
             .map(|f| lang.t(&header_key(f)).to_string())
             .collect();
-    let mut rows = Vec::new();
-    for page in 1.. {
-        let p =
-            people::list(db, &actor.scope, &PersonQuery { page: Some(page), per_page: Some(200), ..q.clone() }).await?;
-        for v in &p.items {
-            rows.push(vec![
-                v.name.clone(),
+    let rows: Vec<Vec<String>> = people::list_all(db, &actor.scope, q, 200_000)
+        .await?
+        .into_iter()
+        .map(|v| {
+            vec![
+                v.name,
                 lang.code_label("person.category", &v.category).to_string(),
                 lang.code_label("person.party_status", &v.party_status).to_string(),
                 lang.code_label("person.rank", &v.rank).to_string(),
-                v.specialties.clone().unwrap_or_default(),
+                v.specialties.unwrap_or_default(),
                 v.birthday.map(|b| b.to_string()).unwrap_or_default(),
-                v.phone.clone().unwrap_or_default(),
-                v.home_unit_name.clone(),
-            ]);
-        }
-        if p.items.len() < 200 || rows.len() >= 200_000 {
-            break;
-        }
-    }
+                v.phone.unwrap_or_default(),
+                v.home_unit_name,
+            ]
+        })
+        .collect();
     Ok(frontline_reports::export_table(lang.t("sheet.people"), &headers, &rows)?)
 }
 

@@ -38,6 +38,15 @@ async fn the_demo_holds_leqing() {
     let (_, unit) = api.get(&format!("/units/{qiyuan}")).await;
     assert_eq!(unit["name"], "岐元村");
     assert_eq!(unit["code"], "330382006205");
+    // The seed's audit entry counts what it wrote: the units without a division code, and everyone.
+    let (after,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::new("SELECT after_state FROM audit_log WHERE action = 'demo.seed'"))
+        .await
+        .unwrap();
+    let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(after["units"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM units WHERE code IS NULL").await);
+    assert_eq!(after["people"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM people").await);
 }
 
 #[tokio::test]
