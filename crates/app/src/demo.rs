@@ -212,6 +212,8 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         .await
         .context("the county is missing after the import")?;
     let county = Unit { id: county_id, path: county_path, depth: county_depth };
+    let (county_name,): (String,) =
+        db.one(&Sql::with("SELECT name FROM units WHERE id = $1", vec![county.id.into()])).await?;
     let townships = units_of(db, county.id, "township").await?;
     let today = Utc::now().date_naive();
     let now = Utc::now();
@@ -433,7 +435,8 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     let mut logins = logins;
     for l in &mut logins {
         l.reaches = match l.username {
-            "county_org" | "admin" => "乐清市".into(),
+            "admin" => "全部单位 (all units)".into(),
+            "county_org" => county_name.clone(),
             "township_secretary" => first_township_name.clone(),
             "village_secretary" => first_village_name.clone(),
             _ => format!("{first_village_name}第一网格"),
