@@ -4,4 +4,5 @@
 pub mod bench;
 pub mod demo;
 pub mod divisions;
+pub mod pair_csv;
 pub mod setup;

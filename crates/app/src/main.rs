@@ -67,6 +67,27 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Propose an optimal pairing from CSV files, offline (see docs/pairing.md for the columns):
+    /// left parties (organs, cadres, teams), right parties (villages, enterprises, chambers).
+    Pair {
+        /// CSV: id,name,kinds,lat,lon,capacity,load (kinds separated by `|`).
+        #[arg(long)]
+        left: PathBuf,
+        /// CSV: id,name,kinds,lat,lon.
+        #[arg(long)]
+        right: PathBuf,
+        /// Where the proposal goes, CSV: left_id,left_name,right_id,right_name,cost,suits,distance_km,fixed
+        /// (unpaired right parties follow with an empty left and their reason).
+        #[arg(long)]
+        out: PathBuf,
+        /// CSV of weights and suitability: `suits,LEFT_KIND,RIGHT_KIND` lines and `mismatch_cost,N`,
+        /// `per_km,N`, `per_load,N` lines. Without it, the four pairings of 四联四促 apply.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// CSV of pairs fixed by hand: left_id,right_id.
+        #[arg(long)]
+        fixed: Option<PathBuf>,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -108,6 +129,16 @@ enum BenchCommand {
     /// Load the whole national division table into a fresh database (a temporary SQLite file, or
     /// the empty database named by --database) and time subtree queries at every level.
     Tree,
+    /// Solve the 1,695 × 1,635 pairing instance with three cost families, and the same matrices
+    /// with scipy and lap (installed into ./target/bench-venv), and print times and total costs.
+    Pair {
+        #[arg(long, default_value_t = 1695)]
+        rows: usize,
+        #[arg(long, default_value_t = 1635)]
+        cols: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -240,6 +271,16 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, &figures);
             db.close().await;
             let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Pair { rows, cols, runs } } => {
+            let figures = frontline_app::bench::pair::run(rows, cols, runs.max(1))?;
+            frontline_app::bench::pair::print(&figures);
+            Ok(())
+        }
+        Command::Pair { left, right, out, rules, fixed } => {
+            let summary = frontline_app::pair_csv::run(&left, &right, rules.as_deref(), fixed.as_deref(), &out)?;
+            println!("{summary}");
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify } => {

@@ -7,9 +7,14 @@
 pub mod access;
 pub mod audit;
 pub mod demo;
+pub mod deployment;
 pub mod divisions;
 pub mod error;
+pub mod pairing;
 pub mod people;
+pub mod responsibility;
+pub mod roles;
+pub mod succession;
 pub mod units;
 
 pub use error::{DomainError, FieldError};

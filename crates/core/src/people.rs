@@ -6,7 +6,7 @@
 //! masked in lists). No ID-card number is held at all.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{FieldError, Problems, optional_text, text};
 
@@ -15,7 +15,7 @@ use crate::error::{FieldError, Problems, optional_text, text};
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -30,6 +30,8 @@ macro_rules! code_enum {
         }
     };
 }
+
+pub(crate) use code_enum;
 
 code_enum!(
     /// What role a person plays in frontline work. Only cadres and party members can be subjects

@@ -24,6 +24,7 @@ pub enum UnitKind {
     Village,
     VillageGroup,
     Grid,
+    HouseholdGroup,
     Household,
     Department,
     PartyCommittee,
@@ -36,7 +37,7 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 16] = [
+    pub const ALL: [UnitKind; 17] = [
         UnitKind::Province,
         UnitKind::Prefecture,
         UnitKind::County,
@@ -44,6 +45,7 @@ impl UnitKind {
         UnitKind::Village,
         UnitKind::VillageGroup,
         UnitKind::Grid,
+        UnitKind::HouseholdGroup,
         UnitKind::Household,
         UnitKind::Department,
         UnitKind::PartyCommittee,
@@ -64,6 +66,7 @@ impl UnitKind {
             UnitKind::Village => "village",
             UnitKind::VillageGroup => "village_group",
             UnitKind::Grid => "grid",
+            UnitKind::HouseholdGroup => "household_group",
             UnitKind::Household => "household",
             UnitKind::Department => "department",
             UnitKind::PartyCommittee => "party_committee",
@@ -90,7 +93,8 @@ impl UnitKind {
             UnitKind::Village => Some(4),
             UnitKind::VillageGroup => Some(5),
             UnitKind::Grid => Some(6),
-            UnitKind::Household => Some(7),
+            UnitKind::HouseholdGroup => Some(7),
+            UnitKind::Household => Some(8),
             _ => None,
         }
     }
@@ -131,7 +135,21 @@ impl UnitKind {
 
 /// The tags the seeds use to sort villages for pairing and attention (四联四促, 边境). Stored as
 /// their keys; shown through the catalogue (`unit.tag.*`).
-pub const UNIT_TAGS: [&str; 6] = ["weak", "disorderly", "poor", "industry", "border", "key"];
+pub const UNIT_TAGS: [&str; 11] = [
+    "weak",
+    "disorderly",
+    "poor",
+    "industry",
+    "border",
+    "key",
+    // Kinds of organs for the pairing rules (党群机关, 政法部门, 经济部门, 涉农部门).
+    "party_mass",
+    "legal",
+    "economic",
+    "agricultural",
+    // A grid that is a functional line (复工复产服务, 春耕生产 …) rather than a territory.
+    "functional",
+];
 
 /// A unit as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -533,24 +533,27 @@ pub async fn ensure_builtin_roles(db: &Db) -> Result<(), DbError> {
     let read_people = "units:unit:list,people:person:list,people:post:list";
     let manage = "units:unit:list,units:unit:add,units:unit:edit,units:unit:remove,people:person:list,people:person:add,\
 people:person:edit,people:person:import,people:person:export,people:post:list,people:post:add,people:post:edit";
-    let builtin: [(&str, &str, &str, String); 5] = [
+    let duties = "duty:*:*";
+    let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list";
+    let builtin: [(&str, &str, &str, String); 6] = [
         ("admin", "系统管理员", "all", "*:*:*".to_string()),
         (
             "county_org",
             "县委组织部",
             "listed",
             format!(
-                "{manage},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit,system:audit:list"
+                "{manage},{duties},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit,system:audit:list"
             ),
         ),
         (
             "township_secretary",
             "乡镇党委书记",
             "own_unit_and_below",
-            format!("{manage},system:user:list,system:user:add,system:audit:list"),
+            format!("{manage},{duties},system:user:list,system:user:add,system:audit:list"),
         ),
-        ("village_secretary", "村党组织书记", "own_unit_and_below", manage.to_string()),
-        ("grid_worker", "网格员", "own_unit", read_people.to_string()),
+        ("village_secretary", "村党组织书记", "own_unit_and_below", format!("{manage},{duties}")),
+        ("grid_worker", "网格员", "own_unit", format!("{read_people},{field}")),
+        ("member", "党员", "self_only", "duty:role:list,duty:role:claim".to_string()),
     ];
     let mut tx = db.begin().await?;
     for (key, name, scope, perms) in builtin {
@@ -575,6 +578,33 @@ people:person:edit,people:person:import,people:person:export,people:post:list,pe
                 },
             )
             .await?;
+        } else {
+            // An install made before the duty permissions existed gets them once; a role that
+            // already names any duty permission is left as its administrator set it.
+            let (id, current): (i64, String) =
+                tx.one(&Sql::with("SELECT id, permissions FROM roles WHERE role_key = $1", vec![key.into()])).await?;
+            let added: Vec<&str> = perms.split(',').filter(|p| p.starts_with("duty:")).collect();
+            if !current.contains("duty:") && !current.contains("*:*:*") && !added.is_empty() {
+                let updated = format!("{current},{}", added.join(","));
+                tx.execute(&Sql::with(
+                    "UPDATE roles SET permissions = $1 WHERE id = $2",
+                    vec![updated.clone().into(), id.into()],
+                ))
+                .await?;
+                audit::append(
+                    &mut tx,
+                    &Actor::system("setup"),
+                    Change {
+                        action: "role.upgrade",
+                        object_kind: "role",
+                        object_id: Some(id),
+                        unit_path: None,
+                        before: json!({"permissions": current}),
+                        after: json!({"permissions": updated}),
+                    },
+                )
+                .await?;
+            }
         }
     }
     tx.commit().await

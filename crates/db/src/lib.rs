@@ -7,9 +7,14 @@
 
 pub mod access;
 pub mod audit;
+pub mod deployment;
 pub mod migrate;
+pub mod pairing;
 pub mod people;
+pub mod responsibility;
+pub mod roles;
 pub mod sql;
+pub mod succession;
 pub mod testing;
 pub mod units;
 

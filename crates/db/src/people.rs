@@ -63,7 +63,7 @@ fn snapshot(p: &PersonView) -> serde_json::Value {
            "home_unit_id": p.home_unit_id})
 }
 
-async fn person_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PersonView, DbError> {
+pub(crate) async fn person_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PersonView, DbError> {
     let mut sql = Sql::new(&format!(
         "SELECT {PERSON_COLUMNS} FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE p.id = "
     ));
@@ -155,7 +155,7 @@ fn person_values(p: &ValidPerson) -> Vec<crate::Value> {
     ]
 }
 
-async fn open_unit_in_scope(tx: &mut Tx, scope: &Scope, unit_id: i64) -> Result<String, DbError> {
+pub(crate) async fn open_unit_in_scope(tx: &mut Tx, scope: &Scope, unit_id: i64) -> Result<String, DbError> {
     let mut sql = Sql::new("SELECT path, closed FROM units u WHERE u.id = ");
     sql.bind(unit_id).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
@@ -362,12 +362,14 @@ pub struct PostView {
     pub holder_id: Option<i64>,
     pub holder_name: Option<String>,
     pub since: Option<NaiveDate>,
+    /// The holder acts (主持工作) after the post's holder left, pending a new appointment.
+    pub acting: bool,
     #[serde(skip)]
     pub unit_path: String,
 }
 
 const POST_COLUMNS: &str = "po.id, po.unit_id, u.name AS unit_name, po.kind, po.title, po.seq, t.person_id AS holder_id, \
-     hp.name AS holder_name, t.start_date AS since, u.path AS unit_path";
+     hp.name AS holder_name, t.start_date AS since, COALESCE(t.acting, FALSE) AS acting, u.path AS unit_path";
 const POST_FROM: &str = " FROM posts po JOIN units u ON u.id = po.unit_id \
      LEFT JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL LEFT JOIN people hp ON hp.id = t.person_id";
 
@@ -534,12 +536,13 @@ pub struct TenureView {
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub end_reason: Option<String>,
+    pub acting: bool,
 }
 
 pub async fn tenures(db: &Db, scope: &Scope, post_id: i64) -> Result<Vec<TenureView>, DbError> {
     get_post(db, scope, post_id).await?;
     db.all(&Sql::with(
-        "SELECT t.id, t.person_id, p.name AS person_name, t.start_date, t.end_date, t.end_reason \
+        "SELECT t.id, t.person_id, p.name AS person_name, t.start_date, t.end_date, t.end_reason, t.acting \
          FROM tenures t JOIN people p ON p.id = t.person_id WHERE t.post_id = $1 ORDER BY t.start_date DESC, t.id DESC",
         vec![post_id.into()],
     ))

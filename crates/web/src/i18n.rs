@@ -177,6 +177,8 @@ mod tests {
                 "person.add",
                 "person.edit",
                 "unit.edit",
+                "plan.reason.",
+                "pairing.",
             ] {
                 for k in quoted_keys(&text, prefix) {
                     checked += 1;
@@ -206,6 +208,14 @@ mod tests {
         keys.extend(PostingKind::ALL.iter().map(|k| format!("posting.kind.{}", k.as_str())));
         keys.extend(DataScope::ALL.iter().map(|k| format!("scope.{}", k.as_str())));
         keys.extend(PERMISSIONS.iter().map(|k| format!("perm.{k}")));
+        use frontline_core::{deployment, responsibility, roles, succession};
+        keys.extend(responsibility::LinkKind::ALL.iter().map(|k| format!("link.kind.{}", k.as_str())));
+        keys.extend(roles::ClaimStatus::ALL.iter().map(|k| format!("claim.status.{}", k.as_str())));
+        keys.extend(succession::RemovalReason::ALL.iter().map(|k| format!("removal.reason.{}", k.as_str())));
+        keys.extend(succession::Warning::ALL.iter().map(|k| format!("succession.warning.{}", k.as_str())));
+        keys.extend(deployment::Purpose::ALL.iter().map(|k| format!("deploy.purpose.{}", k.as_str())));
+        keys.extend(deployment::Third::ALL.iter().map(|k| format!("plan.choice.{}", k.as_str())));
+        keys.extend(["succession.acting", "succession.vacant"].iter().map(|k| format!("notice.{k}")));
         for k in keys {
             assert_ne!(Lang::Zh.t(&k), k, "{k} has no Chinese label");
             assert_ne!(Lang::En.t(&k), k, "{k} has no English label");

@@ -3,6 +3,7 @@
 //! (Chinese unless English is asked for). Clients authenticate with `Authorization: Bearer …`
 //! tokens from `POST /api/v1/auth/token`.
 
+pub mod duty;
 pub mod people;
 pub mod system;
 pub mod units;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(people::router())
         .merge(system::router())
+        .merge(duty::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -114,19 +116,27 @@ impl utoipa::Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Frontline API", version = "1", description = "一线 Frontline: units, people, posts, accounts and the audit log."),
+    info(title = "Frontline API", version = "1", description = "一线 Frontline: units, people, posts, responsibility, accounts and the audit log."),
     paths(
         units::list, units::create, units::get_one, units::update, units::children, units::move_unit, units::close,
         people::list, people::create, people::get_person, people::update, people::postings, people::add_posting,
         people::export, people::template, people::import,
         people::list_posts, people::create_post, people::get_post, people::update_post, people::tenures, people::assign, people::vacate,
         people::end_posting,
+        duty::list_links, duty::create_link, duty::end_link, duty::chain, duty::gaps, duty::coverage,
+        duty::succession_preview, duty::remove_holder, duty::holder_on,
+        duty::role_posts, duty::create_role_post, duty::default_role_posts, duty::update_role_post, duty::role_balance,
+        duty::claim_role, duty::role_claims, duty::decide_claim, duty::errands, duty::log_errand,
+        duty::propose_pairing, duty::accept_pairing,
+        duty::list_deployments, duty::create_deployment, duty::arrive, duty::end_deployment, duty::arrivals,
+        duty::plan_thirds, duty::plan_villages, duty::mentorships, duty::create_mentorship, duty::my_notifications,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
-         (name = "system", description = "Accounts, roles, tokens and the audit log"))
+         (name = "system", description = "Accounts, roles, tokens and the audit log"),
+         (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"))
 )]
 pub struct ApiDoc;

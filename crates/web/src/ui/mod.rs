@@ -4,6 +4,7 @@
 //! tree beside each list, a query form, a toolbar, a paged table and dialogs for forms. Every
 //! string comes from the catalogue through `t`.
 
+pub mod duty;
 pub mod people;
 pub mod system;
 pub mod units;
@@ -23,7 +24,7 @@ use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/units") }))
+        .route("/", get(duty::home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(people::router())
         .merge(system::router())
+        .merge(duty::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -74,10 +76,16 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 6] = [
+        let items: [(&str, &str, &str); 12] = [
+            ("/me", "nav.me", "duty:role:claim"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),
+            ("/duty", "nav.duty", "duty:link:list"),
+            ("/duty/coverage", "nav.coverage", "duty:link:list"),
+            ("/duty/roles", "nav.role_posts", "duty:role:approve"),
+            ("/duty/pairing", "nav.pairing", "duty:pairing:run"),
+            ("/duty/deployments", "nav.deployments", "duty:deploy:list"),
             ("/users", "nav.users", "system:user:list"),
             ("/roles", "nav.roles", "system:role:list"),
             ("/audit", "nav.audit", "system:audit:list"),
@@ -197,7 +205,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, req: axum::ext
         let _ = frontline_db::access::delete_session(&state.db, &auth::secret_hash(&old)).await;
     }
     let cookie = auth::start_session(&state, user_id, &ip).await.map_err(|e| e.into_html(lang))?;
-    let mut r = redirect("/units");
+    let mut r = redirect("/");
     if let Ok(v) = cookie.parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -68,6 +68,11 @@ fn tree_link(target: &str) -> &'static str {
     match target {
         "people" => "/people?unit=",
         "posts" => "/posts?unit=",
+        "duty" => "/duty?unit=",
+        "gaps" => "/duty/gaps?unit=",
+        "coverage" => "/duty/coverage?unit=",
+        "roles" => "/duty/roles?unit=",
+        "deployments" => "/duty/deployments?unit=",
         _ => "/units?under=",
     }
 }
@@ -173,6 +178,11 @@ async fn tree_children(
     let target = match q.target.as_deref() {
         Some("people") => "people",
         Some("posts") => "posts",
+        Some("duty") => "duty",
+        Some("gaps") => "gaps",
+        Some("coverage") => "coverage",
+        Some("roles") => "roles",
+        Some("deployments") => "deployments",
         _ => "units",
     };
     render(

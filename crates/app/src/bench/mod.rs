@@ -1,6 +1,8 @@
 //! Benchmarks that the foundation's figures come from (`frontline bench tree`). Not tests: they
 //! print numbers, each beside an anchor measured in the same run.
 
+pub mod pair;
+
 use std::time::{Duration, Instant};
 
 use frontline_core::access::Scope;
@@ -189,4 +191,32 @@ pub fn print(store: &str, figures: &[Figure]) {
         };
         println!("{:<62} {:>12} {:>14} {:>8}   {}", f.name, value, anchor, ratio, f.anchor_name);
     }
+}
+
+/// A Python interpreter in a local virtual environment (`FRONTLINE_BENCH_VENV`, default
+/// `./target/bench-venv`) with `packages` installed; created on first use.
+pub fn python_venv(packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    let venv = std::env::var_os("FRONTLINE_BENCH_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("target/bench-venv"));
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        println!("Creating the anchors' virtual environment in {} …", venv.display());
+        let ok = std::process::Command::new("python3").arg("-m").arg("venv").arg(&venv).status()?.success();
+        anyhow::ensure!(ok, "python3 -m venv {} failed", venv.display());
+    }
+    let check = format!("import {}", packages.join(", "));
+    let present = std::process::Command::new(&python).arg("-c").arg(&check).output()?.status.success();
+    if !present {
+        println!("Installing {} into {} …", packages.join(" "), venv.display());
+        let ok = std::process::Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(packages)
+            .status()
+            .with_context(|| "running pip")?
+            .success();
+        anyhow::ensure!(ok, "pip install {} failed", packages.join(" "));
+    }
+    Ok(python)
 }
