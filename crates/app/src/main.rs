@@ -180,6 +180,10 @@ async fn main() -> anyhow::Result<()> {
                     s.people,
                     s.party_members
                 );
+                println!(
+                    "Who answers for what: {} responsibility links, {} role posts with {} claims, {} deployments, {} organ–village pairs, {} secretaries just succeeded.",
+                    s.duty.links, s.duty.role_posts, s.duty.claims, s.duty.deployments, s.duty.pairs, s.duty.successions
+                );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
                 }
@@ -306,6 +310,7 @@ fn print_logins() {
         ("township_secretary", "township_secretary"),
         ("village_secretary", "village_secretary"),
         ("grid_worker", "grid_worker"),
+        ("member", "member"),
     ] {
         println!("  {role:<20} {user:<20} password {}", demo::DEMO_PASSWORD);
     }

@@ -76,11 +76,14 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(r.status(), 200, "login of {username}");
-        assert_eq!(r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()), Some("/units"));
+        assert_eq!(r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()), Some("/"));
+        // `/` sends each user to the first page they may open.
+        let home = http.get(self.url("/")).send().await.expect("home");
+        let landing = home.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("/units").to_string();
         let mut ui = Ui { http, base: self.base.clone(), csrf: String::new() };
-        let units = ui.get("/units").await;
-        assert_eq!(units.0, 200);
-        ui.csrf = between(&units.1, "\"X-CSRF-Token\": \"", "\"").expect("page csrf").to_string();
+        let page = ui.get(&landing).await;
+        assert_eq!(page.0, 200, "landing page {landing}");
+        ui.csrf = between(&page.1, "\"X-CSRF-Token\": \"", "\"").expect("page csrf").to_string();
         ui
     }
 

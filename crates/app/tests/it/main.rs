@@ -10,6 +10,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod divisions;
+mod duty;
 mod helpers;
 mod import;
 mod scope;

@@ -15,6 +15,8 @@ use frontline_db::audit::{self, Change};
 use frontline_db::{Db, Sql, Tx, Value};
 use serde_json::json;
 
+pub mod duty;
+
 /// 乐清市, the place of seed 004.
 pub const COUNTY_CODE: &str = "330382";
 /// The one password of every demo login (demo mode only).
@@ -54,6 +56,7 @@ pub struct DemoSummary {
     pub units: i64,
     pub people: i64,
     pub party_members: i64,
+    pub duty: duty::DutyStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -276,6 +279,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     let mut first_grid_worker = None;
     let mut first_township_name = String::new();
     let mut first_village_name = String::new();
+    let mut protected_village = 0;
     let mut village_count = 0usize;
     for (t_index, (t_id, t_path, t_depth, t_name)) in townships.iter().enumerate() {
         let township = Unit { id: *t_id, path: t_path.clone(), depth: *t_depth };
@@ -358,6 +362,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
                 if seq == 0 && v_name == "岐元村" {
                     first_village_secretary = Some(p);
                     first_village_name = v_name.clone();
+                    protected_village = village.id;
                 }
             }
             let members = rng.range(scale.members_per_village.0, scale.members_per_village.1);
@@ -423,6 +428,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     .await?;
     tx.commit().await?;
 
+    let (duty, member) = duty::seed(db, county.id, &county.path, &mut rng, protected_village).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -430,6 +436,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         first_township_secretary.unwrap_or_default(),
         first_village_secretary.unwrap_or_default(),
         first_grid_worker.unwrap_or_default(),
+        member.unwrap_or_default(),
     )
     .await?;
     let mut logins = logins;
@@ -439,6 +446,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
             "county_org" => county_name.clone(),
             "township_secretary" => first_township_name.clone(),
             "village_secretary" => first_village_name.clone(),
+            "member" => format!("{first_village_name}（本人）"),
             _ => format!("{first_village_name}第一网格"),
         };
     }
@@ -449,6 +457,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         units: total_units,
         people,
         party_members: b.members,
+        duty,
         logins,
     })
 }
@@ -499,6 +508,7 @@ async fn create_logins(
     township_secretary: i64,
     village_secretary: i64,
     grid_worker: i64,
+    member: i64,
 ) -> anyhow::Result<Vec<DemoLogin>> {
     let system = Actor::system("demo");
     let role = |key: &'static str| async move {
@@ -522,12 +532,13 @@ async fn create_logins(
     }
     tx.commit().await?;
     let hash = frontline_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let accounts: [(&'static str, &'static str, &'static str, Option<i64>, &str); 5] = [
+    let accounts: [(&'static str, &'static str, &'static str, Option<i64>, &str); 6] = [
         ("admin", "系统管理员", "admin", None, "admin"),
         ("county_org", "组织部管理员", "county_org", Some(org_head), "county_org"),
         ("township_secretary", "街道党工委书记", "township_secretary", Some(township_secretary), "township_secretary"),
         ("village_secretary", "村党支部书记", "village_secretary", Some(village_secretary), "village_secretary"),
         ("grid_worker", "网格员", "grid_worker", Some(grid_worker), "grid_worker"),
+        ("member", "党员", "member", Some(member), "member"),
     ];
     let mut out = Vec::new();
     for (username, display, role_key, person, label) in accounts {

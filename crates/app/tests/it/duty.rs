@@ -1,0 +1,591 @@
+//! Who answers for what, end to end: the chain of a unit on any day, the gap report, the coverage
+//! check, succession, role posts and claims, pairing and deployments, through the API and the UI,
+//! with bad input refused whole.
+
+use frontline_db::Sql;
+use serde_json::{Value, json};
+
+use crate::helpers::{Places, TestApp};
+
+async fn one(app: &TestApp, sql: &str, params: Vec<frontline_db::Value>) -> i64 {
+    let (v,): (i64,) = app.db.one(&Sql::with(sql, params)).await.unwrap();
+    v
+}
+
+async fn count(app: &TestApp, sql: &str, params: Vec<frontline_db::Value>) -> i64 {
+    app.db.count(&Sql::with(sql, params)).await.unwrap()
+}
+
+/// The secretary post of a village's branch.
+async fn secretary_post(app: &TestApp, branch: i64) -> i64 {
+    one(app, "SELECT id FROM posts WHERE unit_id = $1 AND kind = 'secretary'", vec![branch.into()]).await
+}
+
+fn names(level: &Value) -> Vec<String> {
+    level["people"].as_array().unwrap().iter().map(|p| p["role"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_chain_answers_for_today_and_for_a_past_day() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("county_org").await;
+    let (s, chain) = api.get(&format!("/units/{}/chain", p.qiyuan)).await;
+    assert_eq!(s, 200, "{chain}");
+    let levels = chain.as_array().unwrap();
+    let level_names: Vec<&str> = levels.iter().map(|l| l["unit_name"].as_str().unwrap()).collect();
+    assert_eq!(level_names, vec!["岐元村", "白石街道", "乐清市"], "from the village up to the county");
+    assert!(names(&levels[0]).contains(&"village_contact".to_string()), "{}", levels[0]);
+    assert!(names(&levels[0]).contains(&"secretary".to_string()), "the branch secretary answers for the village");
+    assert!(names(&levels[1]).contains(&"county_responsible".to_string()));
+    assert!(names(&levels[1]).contains(&"township_secretary".to_string()));
+    assert_eq!(names(&levels[2]), vec!["county_leader".to_string()], "the county's first leader");
+
+    // 包村 changes hands on 2026-02-03: the chain on the 2nd names the old leader, on the 3rd the new.
+    let (_, links) = api.get(&format!("/links?unit={}&kind=village_contact", p.qiyuan)).await;
+    let old = &links["items"][0];
+    let old_person = old["person_id"].as_i64().unwrap();
+    let (s, ended) = api.post(&format!("/links/{}/end", old["id"]), json!({"end_date": "2026-02-03"})).await;
+    assert_eq!(s, 200, "{ended}");
+    let newcomer = one(
+        &app,
+        "SELECT id FROM people WHERE home_unit_id = $1 AND category = 'cadre' AND id <> $2 ORDER BY id LIMIT 1",
+        vec![p.baishi.into(), old_person.into()],
+    )
+    .await;
+    let (s, created) = api
+        .post(
+            "/links",
+            json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-02-03"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let contact_on = |day: &'static str| {
+        let api = &api;
+        async move {
+            let (_, chain) = api.get(&format!("/units/{}/chain?on={day}", p.qiyuan)).await;
+            chain[0]["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["role"] == "village_contact")
+                .map(|x| x["person_id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(contact_on("2026-02-02").await, vec![old_person]);
+    assert_eq!(contact_on("2026-02-03").await, vec![newcomer]);
+
+    // Bad links change nothing: a 包村 link to a township, an overlap, a bad kind, an unknown unit.
+    let before = count(&app, "SELECT COUNT(*) FROM links", vec![]).await;
+    for (body, status) in [
+        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.baishi, "start_date": "2026-03-01"}), 422),
+        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-05-01"}), 409),
+        (json!({"kind": "boss", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-05-01"}), 422),
+        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": 999_999_999, "start_date": "2026-05-01"}), 422),
+        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-02-31"}), 422),
+    ] {
+        let (s, body) = api.post("/links", body).await;
+        assert_eq!(s, status, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM links", vec![]).await, before);
+    let (s, _) = api.post(&format!("/links/{}/end", old["id"]), json!({"end_date": "2026-04-01"})).await;
+    assert_eq!(s, 409, "ending an ended link");
+}
+
+#[tokio::test]
+async fn the_gap_report_names_what_each_township_and_village_lacks() {
+    let app = TestApp::new().await;
+    let county = app.unit_id("330382").await;
+    let api = app.api("county_org").await;
+    let (s, report) = api.get(&format!("/units/{county}/gaps")).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["townships"], 25);
+    assert_eq!(report["villages"], 514);
+    let gaps = report["gaps"].as_array().unwrap();
+    // Expected straight from the links table, by a different query.
+    let villages_without = count(
+        &app,
+        "SELECT COUNT(*) FROM units u WHERE u.kind = 'village' AND NOT EXISTS (SELECT 1 FROM links l WHERE l.unit_id = u.id \
+         AND l.kind = 'village_contact' AND l.end_date IS NULL)",
+        vec![],
+    )
+    .await;
+    assert!(villages_without > 0, "the demo leaves a few villages without a 包村 leader");
+    assert_eq!(gaps.iter().filter(|g| g["unit_kind"] == "village").count() as i64, villages_without);
+    let townships: Vec<&Value> = gaps.iter().filter(|g| g["unit_kind"] == "township").collect();
+    assert_eq!(townships.len(), 2, "{townships:?}");
+    assert!(townships.iter().any(|g| g["missing"] == json!(["supervisor"])));
+    assert!(townships.iter().any(|g| g["missing"] == json!(["first_responsible"])));
+    // Filling one gap removes it from the report.
+    let gap = gaps.iter().find(|g| g["unit_kind"] == "village").unwrap();
+    let village = gap["unit_id"].as_i64().unwrap();
+    let township = one(&app, "SELECT parent_id FROM units WHERE id = $1", vec![village.into()]).await;
+    let cadre = app.person_in(township).await;
+    let (s, body) = api
+        .post("/links", json!({"kind": "village_contact", "person_id": cadre, "unit_id": village, "start_date": "2026-01-05"}))
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let (_, after) = api.get(&format!("/units/{county}/gaps")).await;
+    assert_eq!(after["gaps"].as_array().unwrap().len(), gaps.len() - 1);
+    assert!(!after["gaps"].as_array().unwrap().iter().any(|g| g["unit_id"] == village));
+    // The report as of a day before the link started still shows the gap.
+    let (_, past) = api.get(&format!("/units/{county}/gaps?on=2026-01-04")).await;
+    assert!(past["gaps"].as_array().unwrap().iter().any(|g| g["unit_id"] == village));
+}
+
+#[tokio::test]
+async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
+    let app = TestApp::new().await;
+    let county = app.unit_id("330382").await;
+    let api = app.api("county_org").await;
+    let (s, cov) = api.get(&format!("/units/{county}/coverage")).await;
+    assert_eq!(s, 200, "{cov}");
+    let count_of = |cov: &Value, kind: &str| -> (i64, i64) {
+        let c = cov["counts"].as_array().unwrap().iter().find(|c| c["kind"] == kind).unwrap().clone();
+        (c["total"].as_i64().unwrap(), c["covered"].as_i64().unwrap())
+    };
+    assert_eq!(count_of(&cov, "grid").0, 514 * 4, "four territorial grids per village");
+    assert_eq!(count_of(&cov, "functional_grid").0, 25 * 2, "two functional lines per township");
+    assert_eq!(count_of(&cov, "household_group").0, 514 * 2);
+    let uncovered = cov["uncovered"].as_array().unwrap();
+    assert!(!uncovered.is_empty());
+    let total_uncovered: i64 =
+        cov["counts"].as_array().unwrap().iter().map(|c| c["total"].as_i64().unwrap() - c["covered"].as_i64().unwrap()).sum();
+    let households = count_of(&cov, "household");
+    assert_eq!(households.0, 514 * 10);
+    assert_eq!(cov["uncovered_total"].as_i64().unwrap(), total_uncovered - (households.0 - households.1));
+    // An uncovered grid gains a party member (包组) and leaves the list.
+    let grid = uncovered.iter().find(|u| u["kind"] == "grid").expect("an uncovered grid");
+    let grid_id = grid["id"].as_i64().unwrap();
+    let village = one(&app, "SELECT parent_id FROM units WHERE id = $1", vec![grid_id.into()]).await;
+    let member = one(
+        &app,
+        "SELECT p.id FROM people p JOIN units b ON b.id = p.home_unit_id WHERE b.parent_id = $1 AND p.party_status = 'member' \
+         ORDER BY p.id LIMIT 1",
+        vec![village.into()],
+    )
+    .await;
+    let (s, body) = api
+        .post("/links", json!({"kind": "group_contact", "person_id": member, "unit_id": grid_id, "start_date": "2026-01-01"}))
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let (_, after) = api.get(&format!("/units/{county}/coverage")).await;
+    assert_eq!(count_of(&after, "grid").1, count_of(&cov, "grid").1 + 1);
+    assert!(!after["uncovered"].as_array().unwrap().iter().any(|u| u["id"] == grid_id));
+    // A covered functional line whose only member link ends shows up.
+    let (_, links) = api.get(&format!("/links?unit={county}&kind=group_contact&per_page=200")).await;
+    let line = links["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["unit_name"].as_str().unwrap().ends_with("生产网格"))
+        .expect("a functional line with a link")
+        .clone();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (s, body) = api.post(&format!("/links/{}/end", line["id"]), json!({"end_date": today})).await;
+    assert_eq!(s, 200, "{body}");
+    let (_, later) = api.get(&format!("/units/{county}/coverage")).await;
+    assert_eq!(count_of(&later, "functional_grid").1, count_of(&cov, "functional_grid").1 - 1);
+    assert!(later["uncovered"].as_array().unwrap().iter().any(|u| u["id"] == line["unit_id"]));
+}
+
+#[tokio::test]
+async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("village_secretary").await;
+    let post = secretary_post(&app, p.qiyuan_branch).await;
+    let (_, before) = api.get(&format!("/posts/{post}")).await;
+    let leaving = before["holder_id"].as_i64().unwrap();
+    let deputy = one(
+        &app,
+        "SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
+         WHERE po.unit_id = $1 AND po.kind = 'deputy_secretary'",
+        vec![p.qiyuan_branch.into()],
+    )
+    .await;
+    // The secretary answers for a grid too (包组): that duty must move.
+    let grid = one(
+        &app,
+        "SELECT id FROM units WHERE parent_id = $1 AND kind = 'grid' ORDER BY id LIMIT 1",
+        vec![p.qiyuan.into()],
+    )
+    .await;
+    let (s, body) = api
+        .post("/links", json!({"kind": "group_contact", "person_id": leaving, "unit_id": grid, "start_date": "2026-01-01"}))
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let (s, preview) = api.get(&format!("/posts/{post}/succession")).await;
+    assert_eq!(s, 200, "{preview}");
+    assert_eq!(preview["successor"]["person_id"], deputy, "the deputy is next");
+    assert_eq!(preview["successor"]["warnings"], json!([]));
+    assert_eq!(preview["duties"].as_array().unwrap().len(), 1, "{preview}");
+
+    // Bad removals change nothing.
+    let tenures = count(&app, "SELECT COUNT(*) FROM tenures", vec![]).await;
+    for (body, status) in [
+        (json!({"reason": "fired", "date": "2026-11-01"}), 422),
+        (json!({"reason": "ill", "date": "yesterday"}), 422),
+        (json!({"reason": "ill", "date": "2026-11-01", "successor_id": leaving}), 422),
+        (json!({"reason": "ill", "date": "2026-11-01", "successor_id": 999_999_999}), 422),
+    ] {
+        let (s, b) = api.post(&format!("/posts/{post}/remove"), body).await;
+        assert_eq!(s, status, "{b}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM tenures", vec![]).await, tenures);
+
+    let today = chrono::Utc::now().date_naive();
+    let (s, outcome) = api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
+    assert_eq!(s, 200, "{outcome}");
+    assert_eq!(outcome["acting"]["person_id"], deputy);
+    assert_eq!(outcome["moved_duties"], 1);
+    assert_eq!(outcome["post"]["holder_id"], deputy);
+    assert_eq!(outcome["post"]["acting"], true);
+    // The grid's 包组 link moved to the deputy from today.
+    let (_, chain) = api.get(&format!("/units/{grid}/chain")).await;
+    let on_grid: Vec<i64> = chain[0]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["role"] == "group_contact")
+        .map(|x| x["person_id"].as_i64().unwrap())
+        .collect();
+    assert!(on_grid.contains(&deputy) && !on_grid.contains(&leaving), "{chain}");
+    // Who held the post yesterday, who today.
+    let yesterday = today.pred_opt().unwrap();
+    let (_, then) = api.get(&format!("/posts/{post}/holder?on={yesterday}")).await;
+    assert_eq!(then["person_id"], leaving);
+    let (_, now) = api.get(&format!("/posts/{post}/holder?on={today}")).await;
+    assert_eq!(now["person_id"], deputy);
+    assert_eq!(now["acting"], true);
+    // The people concerned are notified, the change is audited.
+    assert!(count(&app, "SELECT COUNT(*) FROM notifications WHERE person_id = $1", vec![deputy.into()]).await >= 1);
+    assert!(count(&app, "SELECT COUNT(*) FROM notifications WHERE person_id = $1", vec![leaving.into()]).await >= 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'post.succession' AND object_id = $1", vec![post.into()])
+            .await,
+        1
+    );
+    let (s, _) = api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
+    assert_eq!(s, 200, "the acting holder can leave too: the next in order acts");
+    let vacant = secretary_post(&app, p.village_elsewhere_branch).await;
+    let county = app.api("county_org").await;
+    let (s, _) = county.post(&format!("/posts/{vacant}/vacate"), json!({"end_date": "2026-11-01", "reason": "x"})).await;
+    assert_eq!(s, 200);
+    let (s, body) = county.post(&format!("/posts/{vacant}/remove"), json!({"reason": "ill", "date": "2026-11-02"})).await;
+    assert_eq!(s, 409, "a vacant post has nobody to remove: {body}");
+}
+
+#[tokio::test]
+async fn unavailable_people_are_passed_over_or_chosen_with_a_warning() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("village_secretary").await;
+    let post = secretary_post(&app, p.qiyuan_branch).await;
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::with(
+        "UPDATE people SET suspended = TRUE WHERE id IN (SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id \
+         AND t.end_date IS NULL WHERE po.unit_id = $1 AND po.kind = 'deputy_secretary')",
+        vec![p.qiyuan_branch.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, preview) = api.get(&format!("/posts/{post}/succession")).await;
+    assert_eq!(preview["candidates"][0]["warnings"], json!(["suspended"]));
+    assert_eq!(preview["successor"]["post_title"], "委员", "the suspended deputy is passed over: {preview}");
+    // With everyone suspended, the first in order is chosen, with the warning.
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::with(
+        "UPDATE people SET suspended = TRUE WHERE id IN (SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id \
+         AND t.end_date IS NULL WHERE po.unit_id = $1)",
+        vec![p.qiyuan_branch.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, preview) = api.get(&format!("/posts/{post}/succession")).await;
+    assert_eq!(preview["successor"]["post_title"], "副书记");
+    assert_eq!(preview["successor"]["warnings"], json!(["suspended"]));
+}
+
+#[tokio::test]
+async fn members_claim_roles_and_secretaries_approve() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let member = app.api("member").await;
+    let secretary = app.api("village_secretary").await;
+    let (s, roles) = member.get("/role-posts?mine=true").await;
+    assert_eq!(s, 200, "{roles}");
+    let roles = roles.as_array().unwrap();
+    assert_eq!(roles.len(), 8, "the eight roles of 岐元村");
+    assert!(roles.iter().all(|r| r["unit_id"] == p.qiyuan));
+    let role = roles.iter().find(|r| r["name"] == "民生服务代办员").unwrap();
+    let role_id = role["id"].as_i64().unwrap();
+    let (s, claim) = member.post(&format!("/role-posts/{role_id}/claim"), json!({})).await;
+    assert_eq!(s, 201, "{claim}");
+    assert_eq!(claim["status"], "pending");
+    let other = roles.iter().find(|r| r["name"] == "宣传员").unwrap();
+    let (s, body) = member.post(&format!("/role-posts/{}/claim", other["id"]), json!({})).await;
+    assert_eq!(s, 409, "one role per member per village: {body}");
+    // A member may not approve their own claim, nor claim another village's role.
+    let (s, _) = member.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
+    assert_eq!(s, 403);
+    let foreign_role = one(&app, "SELECT id FROM role_posts WHERE unit_id = $1 ORDER BY id LIMIT 1", vec![p.village_elsewhere.into()])
+        .await;
+    let (s, _) = member.post(&format!("/role-posts/{foreign_role}/claim"), json!({})).await;
+    assert_eq!(s, 404);
+    // Rejection needs a reason; approval counts the holder.
+    let (s, body) = secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "rejected"})).await;
+    assert_eq!(s, 422, "{body}");
+    let (s, approved) = secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
+    assert_eq!(s, 200, "{approved}");
+    let (_, roles_after) = member.get("/role-posts?mine=true").await;
+    let after = roles_after.as_array().unwrap().iter().find(|r| r["id"] == role_id).unwrap().clone();
+    assert_eq!(after["approved"].as_i64().unwrap(), role["approved"].as_i64().unwrap() + 1);
+    let (s, _) = secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
+    assert_eq!(s, 409, "decided once");
+    // The holder logs an errand (红色代办); someone without the role cannot be named.
+    let me = app.db.one::<(i64,)>(&Sql::new("SELECT person_id FROM users WHERE username = 'member'")).await.unwrap().0;
+    let (s, errand) = member
+        .post(&format!("/role-posts/{role_id}/errands"), json!({"person_id": me, "what": "代购药品", "done_on": "2026-11-20"}))
+        .await;
+    assert_eq!(s, 201, "{errand}");
+    let stranger = one(
+        &app,
+        "SELECT p.id FROM people p WHERE p.home_unit_id = $1 AND NOT EXISTS (SELECT 1 FROM role_claims c \
+         WHERE c.person_id = p.id AND c.role_post_id = $2 AND c.status = 'approved') ORDER BY p.id LIMIT 1",
+        vec![p.qiyuan_branch.into(), role_id.into()],
+    )
+    .await;
+    let errands = count(&app, "SELECT COUNT(*) FROM errands", vec![]).await;
+    let (s, body) = secretary
+        .post(&format!("/role-posts/{role_id}/errands"), json!({"person_id": stranger, "what": "x", "done_on": "2026-11-20"}))
+        .await;
+    assert_eq!(s, 422, "only a holder of the role: {body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM errands", vec![]).await, errands);
+    // The balance view lists a role with no holders and suggests members with a matching specialty.
+    let county = app.api("county_org").await;
+    let (s, balance) = county.get(&format!("/units/{}/role-balance", app.unit_id("330382").await)).await;
+    assert_eq!(s, 200);
+    assert!(balance.as_array().unwrap().iter().any(|i| i["state"] == "empty"), "{balance}");
+    // Bad limits on a new role are refused.
+    let (s, body) = secretary
+        .post(&format!("/units/{}/role-posts", p.qiyuan), json!({"name": "护林员", "min_holders": 5, "max_holders": 2}))
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let (s, _) = secretary.post(&format!("/units/{}/role-posts/defaults", p.qiyuan), json!({})).await;
+    assert_eq!(s, 409, "the village has its catalogue already");
+}
+
+#[tokio::test]
+async fn pairing_proposes_the_optimum_and_writes_what_is_accepted() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let county = app.unit_id("330382").await;
+    let api = app.api("county_org").await;
+    // Three enterprises in 白石街道, to be served by the cadres of 市商务局.
+    for name in ["乐清电气有限公司", "白石阀门厂", "岐元服饰有限公司"] {
+        let (s, b) = api.post("/units", json!({"parent_id": p.baishi, "name": name, "kind": "enterprise"})).await;
+        assert_eq!(s, 201, "{b}");
+    }
+    let commerce = app.unit_named("市商务局").await;
+    let sides = json!({"left": "cadres", "left_root": commerce, "right_root": p.baishi, "right_kind": "enterprise", "capacity": 2});
+    let (s, proposal) = api.post("/pairing/propose", sides.clone()).await;
+    assert_eq!(s, 200, "{proposal}");
+    let cadres = proposal["left_count"].as_i64().unwrap();
+    assert_eq!(proposal["right_count"], 3);
+    assert_eq!(proposal["pairs"].as_array().unwrap().len() as i64, 3.min(cadres * 2));
+    let pairs: Vec<(i64, i64)> = proposal["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["left_id"].as_i64().unwrap(), x["right_id"].as_i64().unwrap()))
+        .collect();
+    // A stale or foreign pair makes the whole acceptance fail and writes nothing.
+    let links = count(&app, "SELECT COUNT(*) FROM links", vec![]).await;
+    let mut bad = sides.clone();
+    bad["pairs"] = json!([[pairs[0].0, pairs[0].1], [pairs[0].0, p.qiyuan]]);
+    let (s, body) = api.post("/pairing/accept", bad).await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM links", vec![]).await, links);
+    let mut good = sides.clone();
+    good["pairs"] = json!(pairs);
+    let (s, body) = api.post("/pairing/accept", good).await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM links WHERE kind = 'enterprise_contact'", vec![]).await,
+        pairs.len() as i64
+    );
+    // Paired enterprises are no longer on offer.
+    let (_, again) = api.post("/pairing/propose", sides).await;
+    assert_eq!(again["right_count"], 3 - pairs.len() as i64);
+    // Organs ↔ villages: the demo paired every village, so the right side is empty; the report says so.
+    let (s, organs) = api
+        .post(
+            "/pairing/propose",
+            json!({"left": "units", "left_root": county, "left_kind": "department", "right_root": county, "right_kind": "village", "capacity": 30}),
+        )
+        .await;
+    assert_eq!(s, 200, "{organs}");
+    assert_eq!(organs["right_count"], 0);
+    // Bad requests: a negative weight, a capacity of 0, an unknown kind.
+    for bad in [
+        json!({"left": "cadres", "left_root": commerce, "right_root": p.baishi, "right_kind": "enterprise", "capacity": 1, "per_km": -1.0}),
+        json!({"left": "cadres", "left_root": commerce, "right_root": p.baishi, "right_kind": "enterprise", "capacity": 0}),
+        json!({"left": "units", "left_root": county, "left_kind": "palace", "right_root": county, "right_kind": "village", "capacity": 1}),
+    ] {
+        let (s, body) = api.post("/pairing/propose", bad).await;
+        assert_eq!(s, 422, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn deployments_arrive_and_planners_explain_their_choices() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let county = app.unit_id("330382").await;
+    let api = app.api("county_org").await;
+    let today = chrono::Utc::now().date_naive();
+    let (s, before) = api.get(&format!("/units/{county}/arrivals")).await;
+    assert_eq!(s, 200, "{before}");
+    let sent = count(&app, "SELECT COUNT(*) FROM deployments WHERE start_date <= $1", vec![today.into()]).await;
+    assert_eq!(before["sent"].as_i64().unwrap(), sent);
+    let arrived = count(&app, "SELECT COUNT(*) FROM deployments WHERE arrived_at IS NOT NULL", vec![]).await;
+    assert_eq!(before["arrived"].as_i64().unwrap(), arrived, "a query, not a typed count");
+    // Send someone not yet deployed; they arrive; the count moves.
+    let dept = app.unit_named("市农业农村局").await;
+    let person = one(
+        &app,
+        "SELECT p.id FROM people p WHERE p.home_unit_id = $1 AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.person_id = p.id) \
+         ORDER BY p.id DESC LIMIT 1",
+        vec![dept.into()],
+    )
+    .await;
+    let body = json!({"person_id": person, "target_unit_id": p.qiyuan, "purpose": "village", "start_date": today.to_string()});
+    let (s, d) = api.post("/deployments", body.clone()).await;
+    assert_eq!(s, 201, "{d}");
+    let (s, again) = api.post("/deployments", body).await;
+    assert_eq!(s, 409, "already deployed: {again}");
+    for bad in [
+        json!({"person_id": person, "target_unit_id": p.qiyuan, "purpose": "holiday", "start_date": "2026-11-01"}),
+        json!({"person_id": person, "target_unit_id": dept, "purpose": "village", "start_date": "2026-11-01"}),
+        json!({"person_id": person, "target_unit_id": p.qiyuan, "purpose": "village", "start_date": "2026-11-01", "end_date": "2026-10-01"}),
+    ] {
+        let (s, body) = api.post("/deployments", bad).await;
+        assert!(s == 422 || s == 409, "{s} {body}");
+    }
+    let (s, arrived_now) = api.post(&format!("/deployments/{}/arrive", d["id"]), json!({})).await;
+    assert_eq!(s, 200, "{arrived_now}");
+    let (s, _) = api.post(&format!("/deployments/{}/arrive", d["id"]), json!({})).await;
+    assert_eq!(s, 409);
+    let (_, after) = api.get(&format!("/units/{county}/arrivals")).await;
+    assert_eq!(after["arrived"].as_i64().unwrap(), arrived + 1);
+    assert_eq!(after["sent"].as_i64().unwrap(), sent + 1);
+    // The planners list every cadre of the unit with the rule that placed them.
+    let staff = count(
+        &app,
+        "SELECT COUNT(*) FROM people WHERE home_unit_id = $1 AND category IN ('cadre', 'village_cadre')",
+        vec![dept.into()],
+    )
+    .await;
+    let (s, thirds) = api.get(&format!("/units/{dept}/plan/thirds")).await;
+    assert_eq!(s, 200, "{thirds}");
+    let rows = thirds.as_array().unwrap();
+    assert_eq!(rows.len() as i64, staff);
+    let head = one(
+        &app,
+        "SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL WHERE po.unit_id = $1 \
+         AND po.kind = 'department_head'",
+        vec![dept.into()],
+    )
+    .await;
+    let head_row = rows.iter().find(|r| r["person_id"] == head).unwrap();
+    assert_eq!(head_row["choice"], "unit");
+    assert_eq!(head_row["reason"], "plan.reason.leader_stays");
+    let (_, thirty) = api.get(&format!("/units/{dept}/plan/villages?percent=30")).await;
+    let chosen = thirty.as_array().unwrap().iter().filter(|r| r["choice"] == "villages").count() as i64;
+    let eligible = thirty.as_array().unwrap().iter().filter(|r| r["reason"] != "plan.reason.leader_stays" && r["reason"] != "plan.reason.already_deployed").count() as i64;
+    assert_eq!(chosen, ((staff * 30 + 99) / 100).min(eligible));
+    let (s, _) = api.get(&format!("/units/{dept}/plan/villages?percent=0")).await;
+    assert_eq!(s, 422);
+    // Mentoring: three different people.
+    let (s, body) = api
+        .post(&format!("/units/{dept}/mentorships"), json!({"leader_id": head, "middle_id": head, "young_id": person, "start_date": "2026-11-01"}))
+        .await;
+    assert_eq!(s, 422, "{body}");
+}
+
+#[tokio::test]
+async fn the_pages_render_in_both_languages_and_forms_work() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ui = app.ui("county_org").await;
+    let dept = app.unit_named("市公安局").await;
+    let post = secretary_post(&app, p.qiyuan_branch).await;
+    for path in [
+        format!("/duty?unit={}", p.qiyuan),
+        format!("/duty/gaps?unit={}", p.baishi),
+        format!("/duty/coverage?unit={}", p.baishi),
+        format!("/duty/roles?unit={}", p.qiyuan),
+        "/duty/pairing".to_string(),
+        format!("/duty/deployments?unit={dept}"),
+        format!("/duty/plan?unit={dept}&mode=thirds"),
+        format!("/duty/plan?unit={dept}&mode=villages&percent=30"),
+        format!("/posts/{post}/remove"),
+        "/me".to_string(),
+    ] {
+        let (s, body) = ui.get(&path).await;
+        assert_eq!(s, 200, "{path}: {body}");
+        assert!(!body.contains("duty.") && !body.contains("pairing.") && !body.contains("plan.reason"), "{path}: an untranslated key");
+    }
+    let (s, chain) = ui.get(&format!("/duty?unit={}", p.qiyuan)).await;
+    assert_eq!(s, 200);
+    assert!(chain.contains("包村") && chain.contains("岐元村"));
+    let (_, _) = ui.get("/lang/en").await;
+    let (s, en) = ui.get(&format!("/duty?unit={}", p.qiyuan)).await;
+    assert_eq!(s, 200);
+    assert!(en.contains("Village contact"), "English labels");
+    // The plan is confirmed as adjusted: everyone the form sends to villages is deployed, all at once.
+    let (_, plan) = ui.get(&format!("/duty/plan?unit={dept}&mode=villages&percent=30")).await;
+    let people: Vec<String> = plan
+        .match_indices("name=\"person\" value=\"")
+        .map(|(i, m)| plan[i + m.len()..].split('"').next().unwrap().to_string())
+        .collect();
+    assert!(!people.is_empty());
+    let mut form: Vec<(String, String)> = vec![
+        ("unit_id".into(), dept.to_string()),
+        ("village_target".into(), p.baishi.to_string()),
+        ("start_date".into(), "2026-11-20".into()),
+    ];
+    let undeployed: Vec<String> = {
+        let mut v = Vec::new();
+        for id in &people {
+            let n = count(&app, "SELECT COUNT(*) FROM deployments WHERE person_id = $1", vec![id.parse::<i64>().unwrap().into()]).await;
+            if n == 0 {
+                v.push(id.clone());
+            }
+        }
+        v
+    };
+    for id in &undeployed {
+        form.push(("person".into(), id.clone()));
+        form.push((format!("choice_{id}"), "villages".into()));
+    }
+    let form_ref: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let before = count(&app, "SELECT COUNT(*) FROM deployments", vec![]).await;
+    let (s, body, _) = ui.post("/duty/plan/confirm", &form_ref).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM deployments", vec![]).await, before + undeployed.len() as i64);
+    // Spread over 白石街道's villages in turn.
+    let targets = count(
+        &app,
+        "SELECT COUNT(DISTINCT d.target_unit_id) FROM deployments d JOIN units u ON u.id = d.target_unit_id \
+         WHERE d.start_date = '2026-11-20' AND u.parent_id = $1",
+        vec![p.baishi.into()],
+    )
+    .await;
+    assert_eq!(targets, (undeployed.len() as i64).min(count(&app, "SELECT COUNT(*) FROM units WHERE parent_id = $1 AND kind = 'village'", vec![p.baishi.into()]).await));
+}
