@@ -182,7 +182,12 @@ async fn main() -> anyhow::Result<()> {
                 );
                 println!(
                     "Who answers for what: {} responsibility links, {} role posts with {} claims, {} deployments, {} organ–village pairs, {} secretaries just succeeded.",
-                    s.duty.links, s.duty.role_posts, s.duty.claims, s.duty.deployments, s.duty.pairs, s.duty.successions
+                    s.duty.links,
+                    s.duty.role_posts,
+                    s.duty.claims,
+                    s.duty.deployments,
+                    s.duty.pairs,
+                    s.duty.successions
                 );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);

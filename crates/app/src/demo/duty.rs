@@ -38,6 +38,8 @@ const ORGAN_KINDS: &[(&str, &str)] = &[
 /// What the duty part of the demo made.
 #[derive(Debug, Default, Clone)]
 pub struct DutyStats {
+    /// Functional grids, household groups and households added.
+    pub units: usize,
     pub links: usize,
     pub role_posts: usize,
     pub claims: usize,
@@ -226,6 +228,7 @@ pub async fn seed(
             }
         }
     }
+    stats.units = units.len();
     tx.insert_rows(
         "units",
         &["id", "parent_id", "path", "depth", "kind", "name", "code", "tags", "closed", "created_at", "updated_at"],
@@ -311,8 +314,12 @@ pub async fn seed(
     )
     .await?;
     tx.sync_id_sequence("role_posts").await?;
-    tx.insert_rows("role_claims", &["role_post_id", "person_id", "status", "claimed_at", "decided_at", "decided_by"], claims)
-        .await?;
+    tx.insert_rows(
+        "role_claims",
+        &["role_post_id", "person_id", "status", "claimed_at", "decided_at", "decided_by"],
+        claims,
+    )
+    .await?;
     tx.insert_rows("errands", &["role_post_id", "person_id", "what", "done_on", "created_at"], errands).await?;
 
     // Deployments: department staff sent down (选派 30%) arrive within three days, most of them.
@@ -429,8 +436,12 @@ pub async fn seed(
         pairs,
     )
     .await?;
-    tx.insert_rows("mentorships", &["unit_id", "leader_id", "middle_id", "young_id", "start_date", "created_at"], mentorships)
-        .await?;
+    tx.insert_rows(
+        "mentorships",
+        &["unit_id", "leader_id", "middle_id", "young_id", "start_date", "created_at"],
+        mentorships,
+    )
+    .await?;
     audit::append(
         &mut tx,
         &Actor::system("demo"),
@@ -440,7 +451,7 @@ pub async fn seed(
             object_id: None,
             unit_path: Some(county_path),
             before: serde_json::Value::Null,
-            after: json!({"links": stats.links, "role_posts": stats.role_posts, "claims": stats.claims,
+            after: json!({"units": stats.units, "links": stats.links, "role_posts": stats.role_posts, "claims": stats.claims,
                           "deployments": stats.deployments, "pairs": stats.pairs}),
         },
     )

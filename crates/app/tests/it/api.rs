@@ -45,7 +45,17 @@ async fn the_demo_holds_leqing() {
         .await
         .unwrap();
     let after: serde_json::Value = serde_json::from_str(&after).unwrap();
-    assert_eq!(after["units"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM units WHERE code IS NULL").await);
+    let (duty,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::new("SELECT after_state FROM audit_log WHERE action = 'demo.duty'"))
+        .await
+        .unwrap();
+    let duty: serde_json::Value = serde_json::from_str(&duty).unwrap();
+    assert_eq!(
+        after["units"].as_i64().unwrap() + duty["units"].as_i64().unwrap(),
+        app.count("SELECT COUNT(*) FROM units WHERE code IS NULL").await
+    );
+    assert_eq!(duty["links"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM links").await);
     assert_eq!(after["people"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM people").await);
 }
 

@@ -201,3 +201,132 @@ async fn a_village_secretary_works_in_the_browser() {
     assert!(overflow.as_f64().unwrap() <= 1.0, "the page scrolls sideways on a phone by {overflow}px: {culprits}");
     c.close().await.unwrap();
 }
+
+async fn login(c: &Client, app: &TestApp, username: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    wait_for(c, "#username").await.send_keys(username).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(DEMO_PASSWORD).await.unwrap();
+    c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+    for _ in 0..50 {
+        if !c.current_url().await.unwrap().path().starts_with("/login") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{username} could not log in");
+}
+
+async fn no_sideways_scroll(c: &Client, what: &str) {
+    let overflow = c.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+    assert!(overflow.as_f64().unwrap() <= 1.0, "{what} scrolls sideways on a phone by {overflow}px");
+}
+
+#[tokio::test]
+async fn removing_a_secretary_lets_the_deputy_act() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let (post,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT id FROM posts WHERE unit_id = $1 AND kind = 'secretary'",
+            vec![p.qiyuan_branch.into()],
+        ))
+        .await
+        .unwrap();
+    let (deputy_id, deputy): (i64, String) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT p.id, p.name FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
+             JOIN people p ON p.id = t.person_id WHERE po.unit_id = $1 AND po.kind = 'deputy_secretary'",
+            vec![p.qiyuan_branch.into()],
+        ))
+        .await
+        .unwrap();
+    let (_driver, c, _profile) = start_browser().await;
+    login(&c, &app, "village_secretary").await;
+    c.goto(&app.url(&format!("/posts/{post}"))).await.unwrap();
+    wait_for(&c, "#remove-holder").await.click().await.unwrap();
+    wait_for(&c, "#remove-form").await;
+    // The deputy is proposed, and nothing moves without a look at the preview.
+    let chosen =
+        c.execute("return document.querySelector('#successor').selectedOptions[0].textContent;", vec![]).await.unwrap();
+    assert!(chosen.as_str().unwrap().contains(&deputy), "{chosen}");
+    c.find(Locator::Css("#remove-form select[name=reason] option[value=transferred]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&c, "10-succession-preview").await;
+    c.find(Locator::Css("#confirm-remove")).await.unwrap().click().await.unwrap();
+    // The page reloads with the deputy acting (主持工作).
+    for _ in 0..50 {
+        let holder = c.find(Locator::Css("#holder")).await.ok();
+        if let Some(h) = holder
+            && h.text().await.unwrap_or_default().contains("主持工作")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let holder = c.find(Locator::Css("#holder")).await.unwrap().text().await.unwrap();
+    assert!(holder.contains(&deputy) && holder.contains("主持工作"), "{holder}");
+    screenshot(&c, "11-deputy-acting").await;
+    let acting = app
+        .db
+        .count(&frontline_db::Sql::with(
+            "SELECT COUNT(*) FROM tenures WHERE post_id = $1 AND person_id = $2 AND acting AND end_date IS NULL",
+            vec![post.into(), deputy_id.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(acting, 1);
+    let reason = app
+        .db
+        .count(&frontline_db::Sql::with(
+            "SELECT COUNT(*) FROM tenures WHERE post_id = $1 AND end_reason = 'transferred'",
+            vec![post.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(reason, 1, "the reason chosen in the dialog is recorded");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_member_claims_a_role_on_a_phone() {
+    let app = TestApp::new().await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "member").await;
+    // A member lands on their own page: the roles of their village, one tap to claim.
+    wait_for(&c, "#open-roles").await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/me"));
+    no_sideways_scroll(&c, "the member's page").await;
+    screenshot(&c, "12-member-roles-phone").await;
+    let button = wait_for(&c, "button[data-role='民生服务代办员']").await;
+    let rect = c
+        .execute(
+            "return document.querySelector(\"button[data-role='民生服务代办员']\").getBoundingClientRect().height;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(rect.as_f64().unwrap() >= 36.0, "a thumb-sized button, got {rect}");
+    button.click().await.unwrap();
+    wait_text(&c, "待审批").await;
+    let claims = c.find(Locator::Css("#my-claims")).await.unwrap().text().await.unwrap();
+    assert!(claims.contains("民生服务代办员") && claims.contains("待审批"), "{claims}");
+    no_sideways_scroll(&c, "the member's page after claiming").await;
+    screenshot(&c, "13-member-claimed-phone").await;
+    let pending = app
+        .db
+        .count(&frontline_db::Sql::new(
+            "SELECT COUNT(*) FROM role_claims c JOIN users u ON u.person_id = c.person_id \
+             JOIN role_posts r ON r.id = c.role_post_id WHERE u.username = 'member' AND c.status = 'pending' AND r.name = '民生服务代办员'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+    c.close().await.unwrap();
+}

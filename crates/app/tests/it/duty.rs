@@ -79,11 +79,23 @@ async fn the_chain_answers_for_today_and_for_a_past_day() {
     // Bad links change nothing: a 包村 link to a township, an overlap, a bad kind, an unknown unit.
     let before = count(&app, "SELECT COUNT(*) FROM links", vec![]).await;
     for (body, status) in [
-        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.baishi, "start_date": "2026-03-01"}), 422),
-        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-05-01"}), 409),
+        (
+            json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.baishi, "start_date": "2026-03-01"}),
+            422,
+        ),
+        (
+            json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-05-01"}),
+            409,
+        ),
         (json!({"kind": "boss", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-05-01"}), 422),
-        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": 999_999_999, "start_date": "2026-05-01"}), 422),
-        (json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-02-31"}), 422),
+        (
+            json!({"kind": "village_contact", "person_id": newcomer, "unit_id": 999_999_999, "start_date": "2026-05-01"}),
+            422,
+        ),
+        (
+            json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-02-31"}),
+            422,
+        ),
     ] {
         let (s, body) = api.post("/links", body).await;
         assert_eq!(s, status, "{body}");
@@ -124,7 +136,10 @@ async fn the_gap_report_names_what_each_township_and_village_lacks() {
     let township = one(&app, "SELECT parent_id FROM units WHERE id = $1", vec![village.into()]).await;
     let cadre = app.person_in(township).await;
     let (s, body) = api
-        .post("/links", json!({"kind": "village_contact", "person_id": cadre, "unit_id": village, "start_date": "2026-01-05"}))
+        .post(
+            "/links",
+            json!({"kind": "village_contact", "person_id": cadre, "unit_id": village, "start_date": "2026-01-05"}),
+        )
         .await;
     assert_eq!(s, 201, "{body}");
     let (_, after) = api.get(&format!("/units/{county}/gaps")).await;
@@ -151,8 +166,12 @@ async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
     assert_eq!(count_of(&cov, "household_group").0, 514 * 2);
     let uncovered = cov["uncovered"].as_array().unwrap();
     assert!(!uncovered.is_empty());
-    let total_uncovered: i64 =
-        cov["counts"].as_array().unwrap().iter().map(|c| c["total"].as_i64().unwrap() - c["covered"].as_i64().unwrap()).sum();
+    let total_uncovered: i64 = cov["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["total"].as_i64().unwrap() - c["covered"].as_i64().unwrap())
+        .sum();
     let households = count_of(&cov, "household");
     assert_eq!(households.0, 514 * 10);
     assert_eq!(cov["uncovered_total"].as_i64().unwrap(), total_uncovered - (households.0 - households.1));
@@ -168,7 +187,10 @@ async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
     )
     .await;
     let (s, body) = api
-        .post("/links", json!({"kind": "group_contact", "person_id": member, "unit_id": grid_id, "start_date": "2026-01-01"}))
+        .post(
+            "/links",
+            json!({"kind": "group_contact", "person_id": member, "unit_id": grid_id, "start_date": "2026-01-01"}),
+        )
         .await;
     assert_eq!(s, 201, "{body}");
     let (_, after) = api.get(&format!("/units/{county}/coverage")).await;
@@ -214,7 +236,10 @@ async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
     )
     .await;
     let (s, body) = api
-        .post("/links", json!({"kind": "group_contact", "person_id": leaving, "unit_id": grid, "start_date": "2026-01-01"}))
+        .post(
+            "/links",
+            json!({"kind": "group_contact", "person_id": leaving, "unit_id": grid, "start_date": "2026-01-01"}),
+        )
         .await;
     assert_eq!(s, 201, "{body}");
     let (s, preview) = api.get(&format!("/posts/{post}/succession")).await;
@@ -237,7 +262,8 @@ async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tenures", vec![]).await, tenures);
 
     let today = chrono::Utc::now().date_naive();
-    let (s, outcome) = api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
+    let (s, outcome) =
+        api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
     assert_eq!(s, 200, "{outcome}");
     assert_eq!(outcome["acting"]["person_id"], deputy);
     assert_eq!(outcome["moved_duties"], 1);
@@ -264,17 +290,23 @@ async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
     assert!(count(&app, "SELECT COUNT(*) FROM notifications WHERE person_id = $1", vec![deputy.into()]).await >= 1);
     assert!(count(&app, "SELECT COUNT(*) FROM notifications WHERE person_id = $1", vec![leaving.into()]).await >= 1);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'post.succession' AND object_id = $1", vec![post.into()])
-            .await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'post.succession' AND object_id = $1",
+            vec![post.into()]
+        )
+        .await,
         1
     );
     let (s, _) = api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
     assert_eq!(s, 200, "the acting holder can leave too: the next in order acts");
     let vacant = secretary_post(&app, p.village_elsewhere_branch).await;
     let county = app.api("county_org").await;
-    let (s, _) = county.post(&format!("/posts/{vacant}/vacate"), json!({"end_date": "2026-11-01", "reason": "x"})).await;
+    let (s, _) =
+        county.post(&format!("/posts/{vacant}/vacate"), json!({"end_date": "2026-11-01", "reason": "x"})).await;
     assert_eq!(s, 200);
-    let (s, body) = county.post(&format!("/posts/{vacant}/remove"), json!({"reason": "ill", "date": "2026-11-02"})).await;
+    let (s, body) =
+        county.post(&format!("/posts/{vacant}/remove"), json!({"reason": "ill", "date": "2026-11-02"})).await;
     assert_eq!(s, 409, "a vacant post has nobody to remove: {body}");
 }
 
@@ -333,14 +365,17 @@ async fn members_claim_roles_and_secretaries_approve() {
     // A member may not approve their own claim, nor claim another village's role.
     let (s, _) = member.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
     assert_eq!(s, 403);
-    let foreign_role = one(&app, "SELECT id FROM role_posts WHERE unit_id = $1 ORDER BY id LIMIT 1", vec![p.village_elsewhere.into()])
-        .await;
+    let foreign_role =
+        one(&app, "SELECT id FROM role_posts WHERE unit_id = $1 ORDER BY id LIMIT 1", vec![p.village_elsewhere.into()])
+            .await;
     let (s, _) = member.post(&format!("/role-posts/{foreign_role}/claim"), json!({})).await;
     assert_eq!(s, 404);
     // Rejection needs a reason; approval counts the holder.
-    let (s, body) = secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "rejected"})).await;
+    let (s, body) =
+        secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "rejected"})).await;
     assert_eq!(s, 422, "{body}");
-    let (s, approved) = secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
+    let (s, approved) =
+        secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
     assert_eq!(s, 200, "{approved}");
     let (_, roles_after) = member.get("/role-posts?mine=true").await;
     let after = roles_after.as_array().unwrap().iter().find(|r| r["id"] == role_id).unwrap().clone();
@@ -350,7 +385,10 @@ async fn members_claim_roles_and_secretaries_approve() {
     // The holder logs an errand (红色代办); someone without the role cannot be named.
     let me = app.db.one::<(i64,)>(&Sql::new("SELECT person_id FROM users WHERE username = 'member'")).await.unwrap().0;
     let (s, errand) = member
-        .post(&format!("/role-posts/{role_id}/errands"), json!({"person_id": me, "what": "代购药品", "done_on": "2026-11-20"}))
+        .post(
+            &format!("/role-posts/{role_id}/errands"),
+            json!({"person_id": me, "what": "代购药品", "done_on": "2026-11-20"}),
+        )
         .await;
     assert_eq!(s, 201, "{errand}");
     let stranger = one(
@@ -362,7 +400,10 @@ async fn members_claim_roles_and_secretaries_approve() {
     .await;
     let errands = count(&app, "SELECT COUNT(*) FROM errands", vec![]).await;
     let (s, body) = secretary
-        .post(&format!("/role-posts/{role_id}/errands"), json!({"person_id": stranger, "what": "x", "done_on": "2026-11-20"}))
+        .post(
+            &format!("/role-posts/{role_id}/errands"),
+            json!({"person_id": stranger, "what": "x", "done_on": "2026-11-20"}),
+        )
         .await;
     assert_eq!(s, 422, "only a holder of the role: {body}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM errands", vec![]).await, errands);
@@ -464,7 +505,8 @@ async fn deployments_arrive_and_planners_explain_their_choices() {
         vec![dept.into()],
     )
     .await;
-    let body = json!({"person_id": person, "target_unit_id": p.qiyuan, "purpose": "village", "start_date": today.to_string()});
+    let body =
+        json!({"person_id": person, "target_unit_id": p.qiyuan, "purpose": "village", "start_date": today.to_string()});
     let (s, d) = api.post("/deployments", body.clone()).await;
     assert_eq!(s, 201, "{d}");
     let (s, again) = api.post("/deployments", body).await;
@@ -507,13 +549,21 @@ async fn deployments_arrive_and_planners_explain_their_choices() {
     assert_eq!(head_row["reason"], "plan.reason.leader_stays");
     let (_, thirty) = api.get(&format!("/units/{dept}/plan/villages?percent=30")).await;
     let chosen = thirty.as_array().unwrap().iter().filter(|r| r["choice"] == "villages").count() as i64;
-    let eligible = thirty.as_array().unwrap().iter().filter(|r| r["reason"] != "plan.reason.leader_stays" && r["reason"] != "plan.reason.already_deployed").count() as i64;
+    let eligible = thirty
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"] != "plan.reason.leader_stays" && r["reason"] != "plan.reason.already_deployed")
+        .count() as i64;
     assert_eq!(chosen, ((staff * 30 + 99) / 100).min(eligible));
     let (s, _) = api.get(&format!("/units/{dept}/plan/villages?percent=0")).await;
     assert_eq!(s, 422);
     // Mentoring: three different people.
     let (s, body) = api
-        .post(&format!("/units/{dept}/mentorships"), json!({"leader_id": head, "middle_id": head, "young_id": person, "start_date": "2026-11-01"}))
+        .post(
+            &format!("/units/{dept}/mentorships"),
+            json!({"leader_id": head, "middle_id": head, "young_id": person, "start_date": "2026-11-01"}),
+        )
         .await;
     assert_eq!(s, 422, "{body}");
 }
@@ -539,7 +589,10 @@ async fn the_pages_render_in_both_languages_and_forms_work() {
     ] {
         let (s, body) = ui.get(&path).await;
         assert_eq!(s, 200, "{path}: {body}");
-        assert!(!body.contains("duty.") && !body.contains("pairing.") && !body.contains("plan.reason"), "{path}: an untranslated key");
+        assert!(
+            !body.contains("duty.") && !body.contains("pairing.") && !body.contains("plan.reason"),
+            "{path}: an untranslated key"
+        );
     }
     let (s, chain) = ui.get(&format!("/duty?unit={}", p.qiyuan)).await;
     assert_eq!(s, 200);
@@ -563,7 +616,12 @@ async fn the_pages_render_in_both_languages_and_forms_work() {
     let undeployed: Vec<String> = {
         let mut v = Vec::new();
         for id in &people {
-            let n = count(&app, "SELECT COUNT(*) FROM deployments WHERE person_id = $1", vec![id.parse::<i64>().unwrap().into()]).await;
+            let n = count(
+                &app,
+                "SELECT COUNT(*) FROM deployments WHERE person_id = $1",
+                vec![id.parse::<i64>().unwrap().into()],
+            )
+            .await;
             if n == 0 {
                 v.push(id.clone());
             }
@@ -587,5 +645,11 @@ async fn the_pages_render_in_both_languages_and_forms_work() {
         vec![p.baishi.into()],
     )
     .await;
-    assert_eq!(targets, (undeployed.len() as i64).min(count(&app, "SELECT COUNT(*) FROM units WHERE parent_id = $1 AND kind = 'village'", vec![p.baishi.into()]).await));
+    assert_eq!(
+        targets,
+        (undeployed.len() as i64).min(
+            count(&app, "SELECT COUNT(*) FROM units WHERE parent_id = $1 AND kind = 'village'", vec![p.baishi.into()])
+                .await
+        )
+    );
 }

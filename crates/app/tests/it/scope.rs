@@ -14,6 +14,16 @@ struct Foreign {
     post: i64,
     /// A current posting of someone whose home unit lies in the place, if there is one.
     posting: Option<i64>,
+    /// A responsibility link, a role post, a pending claim and a deployment of the place.
+    link: Option<i64>,
+    role_post: Option<i64>,
+    claim: Option<i64>,
+    deployment: Option<i64>,
+}
+
+async fn first_id(app: &TestApp, sql: &str, unit: i64) -> Option<i64> {
+    let row: Option<(i64,)> = app.db.opt(&frontline_db::Sql::with(sql, vec![unit.into()])).await.unwrap();
+    row.map(|r| r.0)
 }
 
 async fn foreign(app: &TestApp, unit: i64, member_unit: i64) -> Foreign {
@@ -26,11 +36,17 @@ async fn foreign(app: &TestApp, unit: i64, member_unit: i64) -> Foreign {
         ))
         .await
         .unwrap();
+    let within = "JOIN units root ON root.id = $1 WHERE u.path LIKE root.path || '%'";
     Foreign {
         unit,
         person: app.person_in(member_unit).await,
         post: app.post_in(member_unit).await,
         posting: posting.map(|p| p.0),
+        link: first_id(app, &format!("SELECT l.id FROM links l JOIN units u ON u.id = l.unit_id {within} AND l.end_date IS NULL ORDER BY l.id LIMIT 1"), unit).await,
+        role_post: first_id(app, &format!("SELECT r.id FROM role_posts r JOIN units u ON u.id = r.unit_id {within} ORDER BY r.id LIMIT 1"), unit).await,
+        claim: first_id(app, &format!("SELECT c.id FROM role_claims c JOIN role_posts r ON r.id = c.role_post_id JOIN units u ON u.id = r.unit_id {within} AND c.status = 'pending' ORDER BY c.id LIMIT 1"), unit).await,
+        deployment: first_id(app, &format!("SELECT d.id FROM deployments d JOIN units u ON u.id = d.home_unit_id {within} AND d.end_date IS NULL ORDER BY d.id LIMIT 1"), unit).await
+            .or(first_id(app, &format!("SELECT d.id FROM deployments d JOIN units u ON u.id = d.target_unit_id {within} AND d.end_date IS NULL ORDER BY d.id LIMIT 1"), unit).await),
     }
 }
 
@@ -45,6 +61,20 @@ const API_READS: &[&str] = &[
     "/posts/{post}",
     "/posts/{post}/tenures",
     "/posts?unit={unit}",
+    "/units/{unit}/chain",
+    "/units/{unit}/gaps",
+    "/units/{unit}/coverage",
+    "/units/{unit}/role-balance",
+    "/units/{unit}/arrivals",
+    "/units/{unit}/plan/thirds",
+    "/units/{unit}/plan/villages",
+    "/units/{unit}/mentorships",
+    "/posts/{post}/succession",
+    "/posts/{post}/holder",
+    "/links?unit={unit}",
+    "/role-posts?unit={unit}",
+    "/role-claims?unit={unit}",
+    "/deployments?unit={unit}",
 ];
 
 /// Paths with `{id}` in the OpenAPI document that the tables above and below cover.
@@ -64,6 +94,26 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/roles/{id}",
     // Only the caller's own tokens; tested in `auth`.
     "/api/v1/me/tokens/{id}/revoke",
+    "/api/v1/links/{id}/end",
+    "/api/v1/units/{id}/chain",
+    "/api/v1/units/{id}/gaps",
+    "/api/v1/units/{id}/coverage",
+    "/api/v1/posts/{id}/succession",
+    "/api/v1/posts/{id}/remove",
+    "/api/v1/posts/{id}/holder",
+    "/api/v1/units/{id}/role-posts",
+    "/api/v1/units/{id}/role-posts/defaults",
+    "/api/v1/units/{id}/role-balance",
+    "/api/v1/role-posts/{id}",
+    "/api/v1/role-posts/{id}/claim",
+    "/api/v1/role-posts/{id}/errands",
+    "/api/v1/role-claims/{id}/decide",
+    "/api/v1/deployments/{id}/arrive",
+    "/api/v1/deployments/{id}/end",
+    "/api/v1/units/{id}/arrivals",
+    "/api/v1/units/{id}/plan/thirds",
+    "/api/v1/units/{id}/plan/villages",
+    "/api/v1/units/{id}/mentorships",
 ];
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -102,6 +152,53 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         let (status, resp) = api.post(&format!("/postings/{posting}/end"), json!({"end_date": "2026-11-01"})).await;
         assert_eq!(status, 404, "{who}: ending a foreign posting: {resp}");
     }
+    let mut duty_writes: Vec<(String, Value)> = vec![
+        (format!("/posts/{}/remove", f.post), json!({"reason": "ill", "date": "2026-11-01"})),
+        (
+            "/links".into(),
+            json!({"kind": "group_contact", "person_id": own_person, "unit_id": f.unit, "start_date": "2026-11-01"}),
+        ),
+        (format!("/units/{}/role-posts", f.unit), json!({"name": "越权员", "min_holders": 1, "max_holders": 2})),
+        (format!("/units/{}/role-posts/defaults", f.unit), json!({})),
+        (
+            format!("/units/{}/mentorships", f.unit),
+            json!({"leader_id": own_person, "middle_id": f.person, "young_id": own_person + 1, "start_date": "2026-11-01"}),
+        ),
+        (
+            "/deployments".into(),
+            json!({"person_id": f.person, "target_unit_id": own_unit, "purpose": "village", "start_date": "2026-11-01"}),
+        ),
+        (
+            "/pairing/accept".into(),
+            json!({"left": "units", "left_root": f.unit, "left_kind": "department", "right_root": f.unit, "right_kind": "village", "capacity": 1, "pairs": [[f.unit, f.unit]]}),
+        ),
+    ];
+    if let Some(l) = f.link {
+        duty_writes.push((format!("/links/{l}/end"), json!({"end_date": "2026-11-20"})));
+    }
+    if let Some(r) = f.role_post {
+        duty_writes.push((format!("/role-posts/{r}/claim"), json!({})));
+        duty_writes.push((
+            format!("/role-posts/{r}/errands"),
+            json!({"person_id": f.person, "what": "越权", "done_on": "2026-11-01"}),
+        ));
+        let (status, resp) = api.get(&format!("/role-posts/{r}/errands")).await;
+        assert_eq!(status, 404, "{who}: errands of a foreign role: {resp}");
+        let (status, resp) =
+            api.put(&format!("/role-posts/{r}"), json!({"name": "改名", "min_holders": 1, "max_holders": 2})).await;
+        assert_eq!(status, 404, "{who}: PUT a foreign role: {resp}");
+    }
+    if let Some(c) = f.claim {
+        duty_writes.push((format!("/role-claims/{c}/decide"), json!({"status": "approved"})));
+    }
+    if let Some(d) = f.deployment {
+        duty_writes.push((format!("/deployments/{d}/arrive"), json!({})));
+        duty_writes.push((format!("/deployments/{d}/end"), json!({"end_date": "2026-11-30"})));
+    }
+    for (path, body) in duty_writes {
+        let (status, resp) = api.post(&path, body).await;
+        assert!(status == 404 || status == 422, "{who}: POST {path} answered {status}: {resp}");
+    }
     for (path, body) in [
         (format!("/units/{}", f.unit), json!({"name": "改名", "kind": "village"})),
         (format!("/people/{}", f.person), json!({"home_unit_id": own_unit, "name": "改名", "category": "member"})),
@@ -128,6 +225,13 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         "/posts/{post}",
         "/posts?unit={unit}",
         "/posts/new?unit={unit}",
+        "/duty?unit={unit}",
+        "/duty/gaps?unit={unit}",
+        "/duty/coverage?unit={unit}",
+        "/duty/roles?unit={unit}",
+        "/duty/deployments?unit={unit}",
+        "/duty/plan?unit={unit}&mode=thirds",
+        "/posts/{post}/remove",
     ];
     for t in reads {
         let path = fill(t, f);
@@ -160,6 +264,31 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         (format!("/postings/{}/end", f.posting.unwrap_or(i64::MAX)), vec![("end_date", "2026-11-01")]),
         ("/units?parent=".to_string() + &unit, vec![("name", "越权小组"), ("kind", "village_group")]),
         ("/people".to_string(), vec![("name", "越权"), ("category", "member"), ("home_unit", &unit_ref)]),
+        (format!("/posts/{}/remove", f.post), vec![("reason", "ill"), ("date", "2026-11-01")]),
+        (
+            "/duty/links".to_string(),
+            vec![("kind", "group_contact"), ("person_id", "1"), ("unit_id", &unit), ("start_date", "2026-11-01")],
+        ),
+        ("/duty/roles/defaults".to_string(), vec![("unit_id", &unit)]),
+        (
+            "/duty/roles".to_string(),
+            vec![("unit_id", &unit), ("name", "越权员"), ("min_holders", "1"), ("max_holders", "2")],
+        ),
+        (
+            "/duty/mentorships".to_string(),
+            vec![
+                ("unit_id", &unit),
+                ("leader_id", "1"),
+                ("middle_id", "2"),
+                ("young_id", "3"),
+                ("start_date", "2026-11-01"),
+            ],
+        ),
+        (format!("/duty/links/{}/end", f.link.unwrap_or(i64::MAX)), vec![("end_date", "2026-11-20")]),
+        (format!("/duty/claims/{}/decide", f.claim.unwrap_or(i64::MAX)), vec![("status", "approved")]),
+        (format!("/duty/deployments/{}/arrive", f.deployment.unwrap_or(i64::MAX)), vec![]),
+        (format!("/duty/deployments/{}/end", f.deployment.unwrap_or(i64::MAX)), vec![("end_date", "2026-11-30")]),
+        (format!("/me/roles/{}/claim", f.role_post.unwrap_or(i64::MAX)), vec![]),
     ];
     for (path, form) in writes {
         let (status, body, _) = ui.post(&path, &form).await;
@@ -182,6 +311,19 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM units WHERE closed = TRUE",
         "SELECT COUNT(*) FROM units WHERE name LIKE '%改名%'",
         "SELECT COUNT(*) FROM people WHERE name LIKE '%改名%'",
+        "SELECT COUNT(*) FROM tenures",
+        "SELECT COUNT(*) FROM links",
+        "SELECT COUNT(*) FROM links WHERE end_date IS NOT NULL",
+        "SELECT COUNT(*) FROM role_posts",
+        "SELECT COUNT(*) FROM role_posts WHERE name LIKE '%改名%'",
+        "SELECT COUNT(*) FROM role_claims",
+        "SELECT COUNT(*) FROM role_claims WHERE status = 'approved'",
+        "SELECT COUNT(*) FROM errands",
+        "SELECT COUNT(*) FROM deployments",
+        "SELECT COUNT(*) FROM deployments WHERE arrived_at IS NOT NULL OR end_date IS NOT NULL",
+        "SELECT COUNT(*) FROM mentorships",
+        "SELECT COUNT(*) FROM unit_pairs",
+        "SELECT COUNT(*) FROM notifications",
     ] {
         v.push(app.count(sql).await);
     }

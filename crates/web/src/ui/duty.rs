@@ -805,6 +805,13 @@ struct MePage {
     has_person: bool,
 }
 
+impl MePage {
+    /// Whether the member already has a claim open in the role's village (one per village).
+    fn claimed_in(&self, role: &RolePostView) -> bool {
+        self.claims.iter().any(|c| c.unit_name == role.unit_name && (c.status == "pending" || c.status == "approved"))
+    }
+}
+
 async fn me_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
     let lang = ctx.lang;
     let fail = |e: AppError| e.into_html(lang);
