@@ -129,6 +129,9 @@ enum BenchCommand {
     /// Load the whole national division table into a fresh database (a temporary SQLite file, or
     /// the empty database named by --database) and time subtree queries at every level.
     Tree,
+    /// Build 德宏州 with 19,000 grids and 28,000 grid workers in a fresh database and time the
+    /// coverage check and the gap report.
+    Coverage,
     /// Solve the 1,695 × 1,635 pairing instance with three cost families, and the same matrices
     /// with scipy and lap (installed into ./target/bench-venv), and print times and total costs.
     Pair {
@@ -277,6 +280,23 @@ async fn main() -> anyhow::Result<()> {
                 "the benchmark needs an empty database"
             );
             let figures = frontline_app::bench::tree(&db).await?;
+            frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, &figures);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Coverage } => {
+            let tmp = std::env::temp_dir().join(format!("frontline-bench-cov-{}", std::process::id()));
+            let url = match cli.database.as_deref() {
+                Some(u) => u.to_string(),
+                None => setup::database_url(None, &tmp)?,
+            };
+            let db = setup::open(&url).await?;
+            anyhow::ensure!(
+                frontline_db::units::count_subtree(&db, "/").await? == 0,
+                "the benchmark needs an empty database"
+            );
+            let figures = frontline_app::bench::coverage(&db).await?;
             frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, &figures);
             db.close().await;
             let _ = std::fs::remove_dir_all(&tmp);

@@ -65,12 +65,7 @@ pub fn solve(m: &CostMatrix) -> Assignment {
         sap(m.rows, m.cols, &m.data).into_iter().map(Some).collect()
     } else {
         // More rows than columns: solve the transpose, where every (former) column is assigned.
-        let mut t = vec![0.0; m.data.len()];
-        for (i, row) in m.data.chunks_exact(m.cols).enumerate() {
-            for (j, &c) in row.iter().enumerate() {
-                t[j * m.rows + i] = c;
-            }
-        }
+        let t = transpose(m);
         let mut out = vec![None; m.rows];
         for (j, i) in sap(m.cols, m.rows, &t).into_iter().enumerate() {
             out[i] = Some(j);
@@ -82,6 +77,24 @@ pub fn solve(m: &CostMatrix) -> Assignment {
 }
 
 const NONE: usize = usize::MAX;
+
+/// The transpose of a matrix, in tiles so that reads and writes both stay in cache.
+fn transpose(m: &CostMatrix) -> Vec<f64> {
+    const TILE: usize = 32;
+    let (rows, cols) = (m.rows, m.cols);
+    let mut t = vec![0.0; m.data.len()];
+    for i0 in (0..rows).step_by(TILE) {
+        for j0 in (0..cols).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(rows) {
+                let src = &m.data[i * cols..(i + 1) * cols];
+                for j in j0..(j0 + TILE).min(cols) {
+                    t[j * rows + i] = src[j];
+                }
+            }
+        }
+    }
+    t
+}
 
 /// Shortest augmenting path (Crouse 2016, as scipy does it) on `nr × nc` with `nr <= nc`,
 /// row by row from row and column duals at zero; returns the column of each row.
@@ -97,19 +110,20 @@ fn sap(nr: usize, nc: usize, cost: &[f64]) -> Vec<usize> {
     let mut remaining = vec![0usize; nc];
     let mut visited_rows: Vec<usize> = Vec::with_capacity(nr);
     let mut visited_cols: Vec<usize> = Vec::with_capacity(nc);
-    // Row reduction: each row's least cost is its dual, and a row whose cheapest column is still
-    // free takes it (a tight edge, so the duals stay optimal for the rows assigned so far).
+    // Row reduction: each row's least cost is its dual, and a row takes a cheapest column that is
+    // still free (a tight edge, so the duals stay optimal for the rows assigned so far). Among
+    // equal costs a free column is preferred, which settles most rows of tie-heavy instances.
     for i in 0..nr {
         let row = &cost[i * nc..(i + 1) * nc];
-        let (mut best, mut at) = (f64::INFINITY, 0);
-        for (j, &c) in row.iter().enumerate() {
-            if c < best {
+        let (mut best, mut at) = (f64::INFINITY, NONE);
+        for (j, (&c, &owner)) in row.iter().zip(row4col.iter()).enumerate() {
+            if c < best || (c == best && owner == NONE && at != NONE && row4col[at] != NONE) {
                 best = c;
                 at = j;
             }
         }
         u[i] = best;
-        if row4col[at] == NONE {
+        if at != NONE && row4col[at] == NONE {
             row4col[at] = i;
             col4row[i] = at;
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::DomainError;
 use serde::Serialize;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -196,8 +196,14 @@ impl Db {
     /// Opens a store by URL: `postgres://…` for PostgreSQL, `sqlite://path` or a plain path for SQLite.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool =
-                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            // JIT compilation pays off for long analytic scans, not for page-sized queries: on the
+            // coverage check of 19,000 grids it spent 690 ms compiling a query that ran in 90 ms.
+            let opts = PgConnectOptions::from_str(url)?.options([("jit", "off")]);
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
             return Ok(Db::Pg(pool));
         }
         let path = url.strip_prefix("sqlite://").unwrap_or(url);

@@ -220,3 +220,149 @@ pub fn python_venv(packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {
     }
     Ok(python)
 }
+
+/// Builds 德宏州 (5331) with the article's 19,000 grids and 28,000 grid workers in a fresh
+/// database and times the coverage check and the gap report over the whole prefecture, beside a
+/// bare count of its grids (the least any coverage check must read).
+pub async fn coverage(db: &Db) -> anyhow::Result<Vec<Figure>> {
+    use frontline_core::demo::Rng;
+    use frontline_db::Value;
+    crate::divisions::import(db, &["5331".to_string()]).await?;
+    let (pref_id, pref_path): (i64, String) =
+        db.one(&Sql::new("SELECT id, path FROM units WHERE code = '5331'")).await?;
+    let (lo, hi) = subtree_range(&pref_path);
+    let villages: Vec<(i64, String, i64)> = db
+        .all(&Sql::with(
+            "SELECT id, path, depth FROM units WHERE kind = 'village' AND path >= $1 AND path < $2 ORDER BY path",
+            vec![lo.clone().into(), hi.clone().into()],
+        ))
+        .await?;
+    anyhow::ensure!(!villages.is_empty(), "德宏州 has no villages in the shipped table");
+    let now = chrono::Utc::now();
+    let today = now.date_naive();
+    let mut rng = Rng::new(19_000);
+    let mut tx = db.begin().await?;
+    let mut next_unit = tx.max_id("units").await?;
+    let mut next_person = tx.max_id("people").await?;
+    let (mut units, mut people, mut links) = (Vec::new(), Vec::new(), Vec::new());
+    let grids = 19_000;
+    for g in 0..grids {
+        let (village, path, depth) = &villages[g % villages.len()];
+        next_unit += 1;
+        let grid = next_unit;
+        units.push(vec![
+            grid.into(),
+            Some(*village).into(),
+            frontline_core::units::child_path(Some(path), grid).into(),
+            (depth + 1).into(),
+            "grid".into(),
+            format!("第{}网格", g / villages.len() + 1).into(),
+            Option::<String>::None.into(),
+            "".into(),
+            false.into(),
+            now.into(),
+            now.into(),
+        ]);
+        // 28,000 grid workers: one per grid, a second in 9,000 of them; 60 % party members.
+        let workers = if g < 9_000 { 2 } else { 1 };
+        for _ in 0..workers {
+            next_person += 1;
+            let party = if rng.chance(60) { "member" } else { "none" };
+            let person: Vec<Value> = vec![
+                next_person.into(),
+                frontline_core::demo::person_name(&mut rng).into(),
+                "grid_worker".into(),
+                party.into(),
+                "none".into(),
+                Option::<String>::None.into(),
+                Option::<chrono::NaiveDate>::None.into(),
+                Option::<String>::None.into(),
+                grid.into(),
+                now.into(),
+                now.into(),
+            ];
+            people.push(person);
+        }
+        if rng.chance(10) {
+            links.push(vec![
+                "group_contact".into(),
+                next_person.into(),
+                grid.into(),
+                today.into(),
+                Option::<chrono::NaiveDate>::None.into(),
+                now.into(),
+            ]);
+        }
+    }
+    tx.insert_rows(
+        "units",
+        &["id", "parent_id", "path", "depth", "kind", "name", "code", "tags", "closed", "created_at", "updated_at"],
+        units,
+    )
+    .await?;
+    let worker_count = people.len();
+    tx.insert_rows(
+        "people",
+        &[
+            "id",
+            "name",
+            "category",
+            "party_status",
+            "rank",
+            "specialties",
+            "birthday",
+            "phone",
+            "home_unit_id",
+            "created_at",
+            "updated_at",
+        ],
+        people,
+    )
+    .await?;
+    tx.insert_rows("links", &["kind", "person_id", "unit_id", "start_date", "end_date", "created_at"], links).await?;
+    tx.sync_id_sequence("units").await?;
+    tx.sync_id_sequence("people").await?;
+    tx.commit().await?;
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::new("ANALYZE")).await?;
+    tx.commit().await?;
+    let scope = Scope { subtrees: vec![pref_path.clone()], ..Default::default() };
+    let mut out = Vec::new();
+    let anchor = median_async(5, || async {
+        db.count(&Sql::with(
+            "SELECT COUNT(*) FROM units WHERE kind = 'grid' AND path >= $1 AND path < $2",
+            vec![lo.clone().into(), hi.clone().into()],
+        ))
+        .await?;
+        Ok(())
+    })
+    .await?;
+    let cov = frontline_db::responsibility::coverage(db, &scope, pref_id, today, 500).await?;
+    let listed = cov.counts.iter().map(|c| c.total).sum::<i64>();
+    let check = median_async(5, || async {
+        frontline_db::responsibility::coverage(db, &scope, pref_id, today, 500).await?;
+        Ok(())
+    })
+    .await?;
+    out.push(Figure {
+        name: format!(
+            "coverage check, 德宏州: {} grids, {worker_count} workers, {} uncovered",
+            listed, cov.uncovered_total
+        ),
+        value: check,
+        anchor_name: "COUNT(*) of the prefecture's grids".into(),
+        anchor: Some(anchor),
+    });
+    let gaps = median_async(5, || async {
+        frontline_db::responsibility::gaps(db, &scope, pref_id, today).await?;
+        Ok(())
+    })
+    .await?;
+    out.push(Figure {
+        name: format!("gap report, 德宏州 ({} villages)", villages.len()),
+        value: gaps,
+        anchor_name: String::new(),
+        anchor: None,
+    });
+    Ok(out)
+}
