@@ -63,7 +63,7 @@ T = {
  "role.min": ("最少", "Min"), "role.max": ("最多", "Max"), "role.pending_claims": ("待审批的认领", "Claims waiting for approval"),
  "role.approve": ("批准", "Approve"), "role.reject": ("退回", "Reject"), "role.imbalances": ("空缺或过多的岗位", "Roles empty, short or crowded"),
  "role.suggestions": ("推荐人选（专长匹配）", "Suggested (matching specialty)"), "role.all_balanced": ("各岗位均衡", "Every role is balanced"),
- "role.errand": ("登记红色代办", "Log an errand"), "role.errand_what": ("代办事项", "Errand"),
+ "role.errand": ("登记红色代办", "Log an errand"), "role.holder": ("在岗人员", "Holder"), "role.edit": ("修改岗位设置", "Edit the roles"), "role.errand_what": ("代办事项", "Errand"),
  "succession.title": ("缺位递补", "Succession"), "succession.successor": ("主持工作人选", "Who acts"),
  "succession.warned": ("注意", "Warning"), "succession.nobody": ("没有可递补的人选，岗位将空缺", "Nobody can act; the post will be vacant"),
  "succession.duties": ("将移交给接任人的责任", "Duties that move to the successor"), "succession.no_duties": ("无", "None"),

@@ -55,6 +55,23 @@ pub fn instances(rows: usize, cols: usize, seed: u64) -> Vec<(&'static str, Cost
     vec![("uniform random [0,1)", uniform), ("small integers 0-9", small), ("geographic distance (km)", geo)]
 }
 
+/// The other two pairings of 001.2, with capacities expanded into rows as the engine does:
+/// 360 cadres serving up to 3 enterprises each ↔ 905 enterprises, 4 teams serving up to 4 chambers
+/// each ↔ 16 chambers; costs are distances between seats.
+pub fn service_instances(seed: u64) -> Vec<(&'static str, CostMatrix)> {
+    let mut rng = Rng::new(seed);
+    let mut point = || (rng.below(100_000) as f64 / 1000.0, rng.below(100_000) as f64 / 1000.0);
+    let mut expanded = |left: usize, capacity: usize, right: usize| {
+        let seats: Vec<(f64, f64)> = (0..left).map(|_| point()).collect();
+        let others: Vec<(f64, f64)> = (0..right).map(|_| point()).collect();
+        CostMatrix::from_fn(left * capacity, right, |i, j| {
+            let (a, b) = (seats[i / capacity], others[j]);
+            ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+        })
+    };
+    vec![("cadres x3 -> enterprises", expanded(360, 3, 905)), ("teams x4 -> chambers", expanded(4, 4, 16))]
+}
+
 fn write_matrix(path: &Path, m: &CostMatrix) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     f.write_all(&(m.rows as u64).to_le_bytes())?;
@@ -75,7 +92,9 @@ pub fn run(rows: usize, cols: usize, runs: usize) -> anyhow::Result<Vec<PairFigu
     std::fs::write(&script, include_str!("../../../../tools/bench/pair_anchor.py"))?;
     let mut figures = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    for (k, (family, m)) in instances(rows, cols, 16_951_635).into_iter().enumerate() {
+    let mut all = instances(rows, cols, 16_951_635);
+    all.extend(service_instances(360_905));
+    for (k, (family, m)) in all.into_iter().enumerate() {
         let mut times = Vec::with_capacity(runs);
         let mut total = 0.0;
         for _ in 0..runs {
@@ -89,8 +108,8 @@ pub fn run(rows: usize, cols: usize, runs: usize) -> anyhow::Result<Vec<PairFigu
         files.push(file);
         figures.push(PairFigure {
             family,
-            rows,
-            cols,
+            rows: m.rows,
+            cols: m.cols,
             frontline: times[times.len() / 2],
             frontline_total: total,
             scipy: Duration::ZERO,
@@ -122,13 +141,13 @@ pub fn run(rows: usize, cols: usize, runs: usize) -> anyhow::Result<Vec<PairFigu
 /// Prints the pairing figures as a table.
 pub fn print(figures: &[PairFigure]) {
     println!(
-        "{:<26} {:>11} {:>11} {:>11} {:>9} {:>16}  optimal",
+        "{:<40} {:>11} {:>11} {:>11} {:>9} {:>16}  optimal",
         "pairing family", "frontline", "scipy", "lap", "speedup", "total cost"
     );
     for f in figures {
         println!(
-            "{:<26} {:>8.1} ms {:>8.1} ms {:>8.1} ms {:>8.2}x {:>16.6}  {}",
-            format!("{} ({}x{})", f.family, f.rows, f.cols).chars().take(26).collect::<String>(),
+            "{:<40} {:>8.2} ms {:>8.2} ms {:>8.2} ms {:>8.2}x {:>16.6}  {}",
+            format!("{} ({}x{})", f.family, f.rows, f.cols),
             f.frontline.as_secs_f64() * 1e3,
             f.scipy.as_secs_f64() * 1e3,
             f.lap.as_secs_f64() * 1e3,

@@ -137,12 +137,15 @@ pub async fn seed(
         ))
         .await?;
     let mut grid_no: HashMap<i64, usize> = HashMap::new();
+    let mut grid_lead: HashMap<i64, i64> = HashMap::new();
     for (k, (grid, village, _)) in grids.iter().enumerate() {
         let n = grid_no.entry(*village).or_default();
         if let Some(members) = committee_of.get(village).filter(|m| !m.is_empty())
             && (k % 70 != 9 || *village == protected_village)
         {
-            links.push(link("group_contact", members[*n % members.len()], *grid, start));
+            let lead = members[*n % members.len()];
+            links.push(link("group_contact", lead, *grid, start));
+            grid_lead.insert(*grid, lead);
         }
         *n += 1;
     }
@@ -201,6 +204,14 @@ pub async fn seed(
     let mut members_of: HashMap<i64, Vec<(i64, Option<String>)>> = HashMap::new();
     for (village, person, specialties) in village_members {
         members_of.entry(village).or_default().push((person, specialties));
+    }
+    // A party group (党小组) in every territorial grid, led by the grid's 包组 cadre.
+    for (grid, _, grid_path) in &grids {
+        let depth = grid_path.matches('/').count() as i64 - 1;
+        let (group, _) = new_unit(*grid, grid_path, depth + 1, "party_group", "网格党小组".to_string(), "");
+        if let Some(lead) = grid_lead.get(grid) {
+            links.push(link("group_contact", *lead, group, start));
+        }
     }
     let mut first_grid_done: HashMap<i64, bool> = HashMap::new();
     for (k, (grid, village, grid_path)) in grids.iter().enumerate() {

@@ -164,6 +164,8 @@ async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
     assert_eq!(count_of(&cov, "grid").0, 514 * 4, "four territorial grids per village");
     assert_eq!(count_of(&cov, "functional_grid").0, 25 * 2, "two functional lines per township");
     assert_eq!(count_of(&cov, "household_group").0, 514 * 2);
+    assert_eq!(count_of(&cov, "party_group").0, 514 * 4, "a party group in every grid");
+    assert!(count_of(&cov, "party_group").1 < 514 * 4, "a few grids lack a 包组 cadre, so do their party groups");
     let uncovered = cov["uncovered"].as_array().unwrap();
     assert!(!uncovered.is_empty());
     let total_uncovered: i64 = cov["counts"]

@@ -40,7 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/duty/coverage", get(coverage_page))
         .route("/duty/roles", get(roles_page).post(create_role))
         .route("/duty/roles/defaults", post(default_roles))
-        .route("/duty/roles/{id}/errands", post(log_errand))
+        .route("/duty/roles/{id}", post(update_role))
+        .route("/duty/errands", post(log_errand))
         .route("/duty/claims/{id}/decide", post(decide_claim))
         .route("/duty/pairing", get(pairing_page))
         .route("/duty/pairing/propose", post(propose))
@@ -257,6 +258,7 @@ struct RolesPage {
     unit: Option<UnitView>,
     roles: Vec<RolePostView>,
     pending: Vec<ClaimView>,
+    holders: Vec<ClaimView>,
     imbalances: Vec<Imbalance>,
     is_village: bool,
     today: String,
@@ -274,15 +276,18 @@ async fn roles_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Uni
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("duty:role:list").map_err(|e| fail(e.into()))?;
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
-    let (roles, pending, imbalances) = match &unit {
-        Some(u) => (
-            roles::list(&state.db, &ctx.actor.scope, Some(u.id), 400).await.map_err(|e| fail(e.into()))?,
-            roles::claims(&state.db, &ctx.actor.scope, Some(u.id), None, Some("pending"))
-                .await
-                .map_err(|e| fail(e.into()))?,
-            roles::imbalances(&state.db, &ctx.actor.scope, u.id, 50).await.map_err(|e| fail(e.into()))?,
-        ),
-        None => (Vec::new(), Vec::new(), Vec::new()),
+    let (roles, pending, holders, imbalances) = match &unit {
+        Some(u) => {
+            let scope = &ctx.actor.scope;
+            let claims_in = |status: &'static str| roles::claims(&state.db, scope, Some(u.id), None, Some(status));
+            (
+                roles::list(&state.db, scope, Some(u.id), 400).await.map_err(|e| fail(e.into()))?,
+                claims_in("pending").await.map_err(|e| fail(e.into()))?,
+                claims_in("approved").await.map_err(|e| fail(e.into()))?,
+                roles::imbalances(&state.db, scope, u.id, 50).await.map_err(|e| fail(e.into()))?,
+            )
+        }
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
     let tree =
         TreePanel::load(&state.db, &ctx.actor.scope, "roles", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
@@ -294,6 +299,7 @@ async fn roles_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Uni
         unit,
         roles,
         pending,
+        holders,
         imbalances,
         is_village,
         today: today().to_string(),
@@ -327,6 +333,22 @@ async fn create_role(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Ui
             seq: number(&form, "seq").unwrap_or(0),
         };
         roles::create(&state.db, &ctx.actor, form.id("unit_id")?, &input).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn update_role(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = RolePostInput {
+            name: form.get("name"),
+            specialties: form.get("specialties"),
+            min_holders: number(&form, "min_holders")?,
+            max_holders: number(&form, "max_holders")?,
+            seq: number(&form, "seq").unwrap_or(0),
+        };
+        roles::update(&state.db, &ctx.actor, id, &input).await?;
         Ok(())
     })
     .await
