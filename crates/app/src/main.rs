@@ -269,38 +269,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { command: BenchCommand::Tree } => {
-            let tmp = std::env::temp_dir().join(format!("frontline-bench-{}", std::process::id()));
-            let url = match cli.database.as_deref() {
-                Some(u) => u.to_string(),
-                None => setup::database_url(None, &tmp)?,
-            };
-            let db = setup::open(&url).await?;
-            anyhow::ensure!(
-                frontline_db::units::count_subtree(&db, "/").await? == 0,
-                "the benchmark needs an empty database"
-            );
+            let (db, tmp) = bench_db(cli.database.as_deref()).await?;
             let figures = frontline_app::bench::tree(&db).await?;
-            frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, &figures);
-            db.close().await;
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(())
+            finish_bench(db, tmp, &figures).await
         }
         Command::Bench { command: BenchCommand::Coverage } => {
-            let tmp = std::env::temp_dir().join(format!("frontline-bench-cov-{}", std::process::id()));
-            let url = match cli.database.as_deref() {
-                Some(u) => u.to_string(),
-                None => setup::database_url(None, &tmp)?,
-            };
-            let db = setup::open(&url).await?;
-            anyhow::ensure!(
-                frontline_db::units::count_subtree(&db, "/").await? == 0,
-                "the benchmark needs an empty database"
-            );
+            let (db, tmp) = bench_db(cli.database.as_deref()).await?;
             let figures = frontline_app::bench::coverage(&db).await?;
-            frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, &figures);
-            db.close().await;
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(())
+            finish_bench(db, tmp, &figures).await
         }
         Command::Bench { command: BenchCommand::Pair { rows, cols, runs } } => {
             let figures = frontline_app::bench::pair::run(rows, cols, runs.max(1))?;
@@ -326,6 +302,30 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The empty store a benchmark fills: the database named by --database, or a temporary SQLite
+/// file (removed afterwards).
+async fn bench_db(database: Option<&str>) -> anyhow::Result<(frontline_db::Db, PathBuf)> {
+    let tmp = std::env::temp_dir().join(format!("frontline-bench-{}", std::process::id()));
+    let url = match database {
+        Some(u) => u.to_string(),
+        None => setup::database_url(None, &tmp)?,
+    };
+    let db = setup::open(&url).await?;
+    anyhow::ensure!(frontline_db::units::count_subtree(&db, "/").await? == 0, "the benchmark needs an empty database");
+    Ok((db, tmp))
+}
+
+async fn finish_bench(
+    db: frontline_db::Db,
+    tmp: PathBuf,
+    figures: &[frontline_app::bench::Figure],
+) -> anyhow::Result<()> {
+    frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, figures);
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
 }
 
 fn print_logins() {

@@ -47,7 +47,11 @@ async fn unit_parties(
     sql.push(" AND u.path < ").bind(hi).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
     sql.push(" ORDER BY u.path LIMIT ").bind(MAX_SIDE + 1);
-    let rows: Vec<(i64, String, String, String, i64)> = db.all(&sql).await?;
+    parties(db.all(&sql).await?, capacity, field)
+}
+
+/// Rows of `(id, name, tags, path, load)` as parties, refused when there are too many.
+fn parties(rows: Vec<(i64, String, String, String, i64)>, capacity: u32, field: &str) -> Result<Vec<Party>, DbError> {
     if rows.len() as i64 > MAX_SIDE {
         return Err(DomainError::invalid(field, "error.pairing.too_many").into());
     }
@@ -79,22 +83,7 @@ async fn cadre_parties(db: &Db, scope: &Scope, root: i64, capacity: u32, on: Nai
     sql.push(" AND hu.path < ").bind(hi).push(" AND ");
     push_scope(&mut sql, "hu.path", scope);
     sql.push(" ORDER BY p.id LIMIT ").bind(MAX_SIDE + 1);
-    let rows: Vec<(i64, String, String, String, i64)> = db.all(&sql).await?;
-    if rows.len() as i64 > MAX_SIDE {
-        return Err(DomainError::invalid("left_root", "error.pairing.too_many").into());
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, tags, path, load)| Party {
-            id,
-            name,
-            kinds: tags.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
-            position: None,
-            path: Some(path),
-            capacity,
-            load: load as u32,
-        })
-        .collect())
+    parties(db.all(&sql).await?, capacity, "left_root")
 }
 
 /// What to pair.
