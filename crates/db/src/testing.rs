@@ -30,7 +30,15 @@ fn unique_name() -> String {
 }
 
 impl TestDb {
+    /// A new database with every migration applied.
     pub async fn new() -> Result<TestDb, DbError> {
+        let t = Self::empty().await?;
+        crate::migrate::migrate(&t.db).await?;
+        Ok(t)
+    }
+
+    /// A new database with no schema at all (for upgrade tests).
+    pub async fn empty() -> Result<TestDb, DbError> {
         let name = unique_name();
         let (db, url, cleanup) = if test_store() == "postgres" {
             let base =
@@ -48,7 +56,6 @@ impl TestDb {
             let url = format!("sqlite://{}", path.display());
             (Db::connect(&url).await?, url, Cleanup::File(path))
         };
-        crate::migrate::migrate(&db).await?;
         Ok(TestDb { db, url, cleanup })
     }
 }
