@@ -94,6 +94,7 @@ T = {
  "me.claim": ("认领", "Claim"), "me.deployments": ("我的派驻", "My deployments"),
  "notice.succession.acting": ("{unit}{post}因{reason}于{date}离任，由{acting}主持工作。", "{post} of {unit} left on {date} ({reason}); {acting} now acts."),
  "notice.succession.vacant": ("{unit}{post}因{reason}于{date}离任，暂无人主持工作。", "{post} of {unit} left on {date} ({reason}); nobody could act."),
+ "error.login.too_many": ("登录尝试过于频繁，请一分钟后再试", "Too many login attempts from this address; try again in a minute"),
  "error.pairing.bad_costs": ("代价矩阵不完整或含无效数值", "the cost matrix is incomplete or holds invalid numbers"),
  "error.pairing.bad_weights": ("权重必须是非负数", "weights must be numbers of at least zero"),
  "error.pairing.duplicate_party": ("同一方出现重复", "a party appears twice"), "error.pairing.unknown_fixed": ("指定结对中有不在范围内的一方", "a fixed pair names a party not in the lists"),

@@ -348,7 +348,7 @@ async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: 
         "Frontline is serving on http://{local}/ (started in {:.1} s). Ctrl-C stops it.",
         started.elapsed().as_secs_f64()
     );
-    let state = AppState { db, config: Config { secure_cookies, ..Config::default() } };
+    let state = AppState::new(db, Config { secure_cookies, ..Config::default() });
     frontline_web::serve(state, listener).await?;
     Ok(())
 }

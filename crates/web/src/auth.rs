@@ -63,6 +63,9 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 /// Checks a login; counts failures and locks the account after too many. Unknown users, wrong
 /// passwords and disabled accounts all get the same answer.
 pub async fn check_login(state: &AppState, username: &str, password: &str, ip: &str) -> Result<i64, AppError> {
+    if !state.login_throttle.allow(ip) {
+        return Err(AppError::TooManyAttempts);
+    }
     let failed = || AppError::Domain(frontline_core::DomainError::Conflict("error.login.failed".into()));
     let Some(c) = access::credentials(&state.db, username.trim()).await? else {
         verify_password(password, &DUMMY_HASH);
@@ -80,6 +83,34 @@ pub async fn check_login(state: &AppState, username: &str, password: &str, ip: &
     }
     access::record_successful_login(&state.db, c.id).await?;
     Ok(c.id)
+}
+
+/// Login attempts allowed from one client address per minute, on top of each account's lockout:
+/// it stops one address from trying passwords across many accounts.
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 30;
+
+/// Counts login attempts per client address in one-minute windows.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    windows: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+}
+
+impl LoginThrottle {
+    /// Records an attempt from `ip`; false once the address is past the limit in this window.
+    pub fn allow(&self, ip: &str) -> bool {
+        let now = std::time::Instant::now();
+        let minute = std::time::Duration::from_secs(60);
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if windows.len() > 10_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < minute);
+        }
+        let window = windows.entry(ip.to_string()).or_insert((now, 0));
+        if now.duration_since(window.0) >= minute {
+            *window = (now, 0);
+        }
+        window.1 += 1;
+        window.1 <= LOGIN_ATTEMPTS_PER_MINUTE
+    }
 }
 
 /// Starts a fresh session (a new id every login, so a planted cookie is worthless) and returns
@@ -252,6 +283,16 @@ impl FromRequestParts<AppState> for ApiLang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_stopped_past_the_limit_and_others_are_not() {
+        let t = LoginThrottle::default();
+        for _ in 0..LOGIN_ATTEMPTS_PER_MINUTE {
+            assert!(t.allow("10.0.0.1"));
+        }
+        assert!(!t.allow("10.0.0.1"));
+        assert!(t.allow("10.0.0.2"));
+    }
 
     #[test]
     fn passwords_hash_and_verify() {

@@ -20,6 +20,8 @@ pub enum AppError {
     BadRequest(&'static str, String),
     /// The CSRF token is missing or stale.
     Csrf,
+    /// Too many login attempts from one address; try again in a minute.
+    TooManyAttempts,
     /// Something broke inside; the detail goes to the log only.
     Internal(String),
 }
@@ -75,6 +77,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::BadRequest(..) => StatusCode::BAD_REQUEST,
             AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +88,7 @@ impl AppError {
             AppError::Unauthorized => "error.unauthorized",
             AppError::BadRequest(code, _) => code,
             AppError::Csrf => "error.csrf",
+            AppError::TooManyAttempts => "error.login.too_many",
             AppError::Internal(_) => "error.internal",
         }
     }

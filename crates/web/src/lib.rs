@@ -44,6 +44,14 @@ impl Default for Config {
 pub struct AppState {
     pub db: Db,
     pub config: Config,
+    /// Login attempts per client address (shared by every clone of the state).
+    pub login_throttle: std::sync::Arc<auth::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> AppState {
+        AppState { db, config, login_throttle: Default::default() }
+    }
 }
 
 /// The whole application: UI, API, static files, health check, with security headers on every

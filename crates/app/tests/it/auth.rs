@@ -339,3 +339,31 @@ async fn people_manage_their_own_tokens() {
     assert!(between(&page, "<title>", "</title>").unwrap().starts_with("个人中心 ·"));
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'token.revoke'").await, 1);
 }
+
+#[tokio::test]
+async fn one_address_cannot_try_passwords_across_many_accounts() {
+    let app = TestApp::new().await;
+    let anon = app.anonymous();
+    let users = ["admin", "county_org", "township_secretary", "village_secretary", "grid_worker", "member"];
+    let limit = frontline_web::auth::LOGIN_ATTEMPTS_PER_MINUTE as usize;
+    // Fewer than five wrong passwords per account (so no account locks), but many from one address.
+    for k in 0..limit {
+        let (s, body) = anon
+            .post(
+                "/auth/token",
+                serde_json::json!({"username": users[k % users.len()], "password": "wrong-Password-1", "name": "x"}),
+            )
+            .await;
+        assert_eq!(s, 409, "attempt {k}: {body}");
+    }
+    let (s, body) = anon
+        .post("/auth/token", serde_json::json!({"username": "admin", "password": DEMO_PASSWORD, "name": "x"}))
+        .await;
+    assert_eq!(s, 429, "{body}");
+    assert_eq!(body["code"], "error.login.too_many");
+    assert_eq!(body["message"], "登录尝试过于频繁，请一分钟后再试");
+    // Even the right password is refused from that address for the rest of the minute; no
+    // account was locked on the way.
+    let locked = app.count("SELECT COUNT(*) FROM users WHERE failed_logins > 0").await;
+    assert_eq!(locked, 0);
+}

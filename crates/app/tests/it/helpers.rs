@@ -25,7 +25,7 @@ impl TestApp {
         let summary = demo::seed(&db, Scale::SMALL, 7).await.expect("demo seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState { db: db.clone(), config: Config::default() };
+        let state = AppState::new(db.clone(), Config::default());
         let app = frontline_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestApp { base: format!("http://{addr}"), db, summary, db_url: guard.url.clone(), _guard: guard }
