@@ -283,6 +283,24 @@ impl Db {
         })
     }
 
+    /// Runs a statement outside any transaction, on a reading connection: for statements that
+    /// cannot run inside one (SQLite's `VACUUM INTO`, which copies the database from one
+    /// consistent read while writers go on).
+    pub async fn execute_outside_transaction(&self, sql: &Sql) -> Result<u64, DbError> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => {
+                bind_params!(sqlx::query::<Sqlite>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                    .execute(read)
+                    .await?
+                    .rows_affected()
+            }
+            Db::Pg(p) => bind_params!(sqlx::query::<Postgres>(AssertSqlSafe(sql.text.as_str())), &sql.params)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        })
+    }
+
     /// Starts a write transaction. On SQLite it runs on the single writer connection, so writers
     /// queue instead of failing with "database is locked".
     pub async fn begin(&self) -> Result<Tx, DbError> {

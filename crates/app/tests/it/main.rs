@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod audit;
 mod auth;
+mod backup;
 mod bad_input;
 mod browser;
 mod divisions;
