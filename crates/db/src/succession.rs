@@ -294,6 +294,15 @@ pub async fn notifications_of(db: &Db, person_id: i64, limit: i64) -> Result<Vec
     .await
 }
 
+/// How many notifications a person has not read.
+pub async fn unread_count(db: &Db, person_id: i64) -> Result<i64, DbError> {
+    db.count(&Sql::with(
+        "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL",
+        vec![person_id.into()],
+    ))
+    .await
+}
+
 /// Marks all of a person's notifications read.
 pub async fn mark_read(db: &Db, person_id: i64) -> Result<u64, DbError> {
     let mut tx = db.begin().await?;

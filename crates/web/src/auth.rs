@@ -193,6 +193,8 @@ pub struct Ctx {
     pub actor: Actor,
     pub lang: Lang,
     pub csrf: String,
+    /// Unread notifications of the user's person (shown beside their name).
+    pub unread: i64,
 }
 
 /// Why a UI request was refused: pages redirect to the login, htmx calls get a fragment.
@@ -210,7 +212,13 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = ui_lang(parts);
         match from_session(parts, state).await {
-            Ok((actor, csrf)) => Ok(Ctx { actor, lang, csrf }),
+            Ok((actor, csrf)) => {
+                let unread = match actor.scope.person_id {
+                    Some(person) => frontline_db::succession::unread_count(&state.db, person).await.unwrap_or(0),
+                    None => 0,
+                };
+                Ok(Ctx { actor, lang, csrf, unread })
+            }
             Err(AppError::Unauthorized) if parts.method == Method::GET && !parts.headers.contains_key("hx-request") => {
                 Err(UiRejection(Redirect::to("/login").into_response()))
             }

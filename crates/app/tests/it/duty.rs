@@ -655,3 +655,30 @@ async fn the_pages_render_in_both_languages_and_forms_work() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_people_concerned_see_the_notice_until_they_read_it() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let post = secretary_post(&app, p.qiyuan_branch).await;
+    // The township removes the village secretary (who has an account): they are notified.
+    let township = app.api("township_secretary").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (s, body) =
+        township.post(&format!("/posts/{post}/remove"), json!({"reason": "transferred", "date": today})).await;
+    assert_eq!(s, 200, "{body}");
+    let ui = app.ui("village_secretary").await;
+    let (_, page) = ui.get("/me").await;
+    assert!(page.contains("id=\"unread\""), "an unread badge beside the name");
+    assert!(page.contains("调离") && page.contains("主持工作"), "the notice names the reason and who acts");
+    let (s, _, _) = ui.post("/me/notifications/read", &[]).await;
+    assert_eq!(s, 200);
+    let (_, page) = ui.get("/me").await;
+    assert!(!page.contains("id=\"unread\""));
+    // The API lists the caller's own notifications only.
+    let (s, mine) = app.api("village_secretary").await.get("/me/notifications").await;
+    assert_eq!(s, 200);
+    assert!(mine.as_array().unwrap().iter().all(|n| n["read_at"].is_string()));
+    let (_, others) = app.api("grid_worker").await.get("/me/notifications").await;
+    assert_eq!(others.as_array().unwrap().len(), 0);
+}

@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me_page))
         .route("/me/roles/{id}/claim", post(claim_role))
         .route("/me/claims/{id}/withdraw", post(withdraw_claim))
+        .route("/me/notifications/read", post(mark_read))
         .route("/me/deployments/{id}/arrive", post(arrive))
 }
 
@@ -885,6 +886,17 @@ fn notification_text(lang: Lang, n: &Notification) -> String {
         .replace("{date}", &get("date"))
         .replace("{reason}", &reason)
         .replace("{acting}", &get("acting"))
+}
+
+/// Marks the user's notifications read (their own state, not audited data).
+async fn mark_read(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    change(ctx.lang, async {
+        if let Some(me) = ctx.actor.scope.person_id {
+            succession::mark_read(&state.db, me).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 async fn claim_role(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {

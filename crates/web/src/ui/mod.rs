@@ -72,6 +72,7 @@ pub struct Chrome {
     pub user_name: String,
     pub csrf: String,
     pub menu: Vec<MenuItem>,
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -93,6 +94,7 @@ impl Chrome {
         Chrome {
             user_name: ctx.actor.name.clone(),
             csrf: ctx.csrf.clone(),
+            unread: ctx.unread,
             menu: items
                 .iter()
                 .filter(|(_, _, perm)| ctx.actor.can(perm))
