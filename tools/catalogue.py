@@ -91,7 +91,7 @@ T = {
  "mentor.title": ("青蓝结对", "Mentoring triples"), "mentor.leader": ("领导干部", "Leader"), "mentor.middle": ("中层干部", "Middle cadre"), "mentor.young": ("年轻干部", "Young cadre"),
  "me.no_person": ("本账号未关联人员", "This account is not linked to a person"), "me.notifications": ("通知", "Notifications"),
  "me.my_claims": ("我认领的岗位", "My role claims"), "me.withdraw": ("撤回", "Withdraw"), "me.roles": ("可认领的岗位", "Roles I can claim"),
- "me.claim": ("认领", "Claim"), "me.mark_read": ("全部标为已读", "Mark all read"), "me.deployments": ("我的派驻", "My deployments"),
+ "me.claim": ("认领", "Claim"), "me.mark_read": ("全部标为已读", "Mark all read"), "me.suits_you": ("符合您的专长", "Suits your specialties"), "me.deployments": ("我的派驻", "My deployments"),
  "notice.succession.acting": ("{unit}{post}因{reason}于{date}离任，由{acting}主持工作。", "{post} of {unit} left on {date} ({reason}); {acting} now acts."),
  "notice.succession.vacant": ("{unit}{post}因{reason}于{date}离任，暂无人主持工作。", "{post} of {unit} left on {date} ({reason}); nobody could act."),
  "error.login.too_many": ("登录尝试过于频繁，请一分钟后再试", "Too many login attempts from this address; try again in a minute"),

@@ -682,3 +682,23 @@ async fn the_people_concerned_see_the_notice_until_they_read_it() {
     let (_, others) = app.api("grid_worker").await.get("/me/notifications").await;
     assert_eq!(others.as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn a_member_sees_the_roles_that_suit_their_specialties_first() {
+    let app = TestApp::new().await;
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::new(
+        "UPDATE people SET specialties = '驾驶' WHERE id = (SELECT person_id FROM users WHERE username = 'member')",
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let ui = app.ui("member").await;
+    let (s, page) = ui.get("/me").await;
+    assert_eq!(s, 200);
+    let roles = &page[page.find("id=\"open-roles\"").unwrap()..];
+    let first_card = &roles[..roles.find("</li>").unwrap()];
+    assert!(first_card.contains("符合您的专长"), "{first_card}");
+    assert!(first_card.contains("民生服务代办员") || first_card.contains("交通卡口管制员"), "{first_card}");
+    assert_eq!(roles.matches("符合您的专长").count(), 2, "two of the eight roles want drivers");
+}

@@ -822,7 +822,8 @@ struct MePage {
     t: Tr,
     c: Chrome,
     notifications: Vec<(Notification, String)>,
-    roles: Vec<RolePostView>,
+    /// Role posts open to the member, those matching their specialties first, with the match.
+    roles: Vec<(RolePostView, bool)>,
     claims: Vec<ClaimView>,
     deployments: Vec<DeploymentView>,
     has_person: bool,
@@ -830,7 +831,7 @@ struct MePage {
 
 impl MePage {
     /// Whether the member already has a claim open in the role's village (one per village).
-    fn claimed_in(&self, role: &RolePostView) -> bool {
+    fn claimed_in(&self, role: &&RolePostView) -> bool {
         self.claims.iter().any(|c| c.unit_name == role.unit_name && (c.status == "pending" || c.status == "approved"))
     }
 }
@@ -858,8 +859,19 @@ async fn me_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
             (n, text)
         })
         .collect();
-    let roles = roles::open_to(&state.db, me).await.map_err(|e| fail(e.into()))?;
     let own = frontline_core::access::Scope { person_id: Some(me), ..Default::default() };
+    let specialties =
+        frontline_db::people::get(&state.db, &own, me, false).await.map_err(|e| fail(e.into()))?.specialties;
+    let mut roles: Vec<(RolePostView, bool)> = roles::open_to(&state.db, me)
+        .await
+        .map_err(|e| fail(e.into()))?
+        .into_iter()
+        .map(|r| {
+            let suits = frontline_core::roles::matches_specialty(&r.specialties, specialties.as_deref());
+            (r, suits)
+        })
+        .collect();
+    roles.sort_by_key(|(r, suits)| (!suits, r.seq, r.id));
     let claims = roles::claims(&state.db, &own, None, Some(me), None).await.map_err(|e| fail(e.into()))?;
     let dq = DeploymentQuery { per_page: Some(20), ..Default::default() };
     let deployments = deployment::list(&state.db, &own, &dq).await.map_err(|e| fail(e.into()))?.items;
