@@ -321,9 +321,6 @@ impl Default for PairingRules {
     }
 }
 
-/// Organ kinds the default rules know (unit tags on departments and party organisations).
-pub const ORGAN_KINDS: [&str; 4] = ["party_mass", "legal", "economic", "agricultural"];
-
 impl PairingRules {
     pub fn validate(&self) -> Result<(), DomainError> {
         let ok = [self.mismatch_cost, self.per_km, self.per_load].iter().all(|w| w.is_finite() && *w >= 0.0);

@@ -139,6 +139,11 @@ pub fn parse_date(field: &str, s: &str) -> Result<Option<NaiveDate>, FieldError>
     NaiveDate::parse_from_str(&norm, "%Y-%m-%d").map(Some).map_err(|_| FieldError::new(field, "error.bad_date"))
 }
 
+/// A date that must be given (`error.required` when empty).
+pub fn required_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
+    parse_date(field, s)?.ok_or_else(|| FieldError::new(field, "error.required"))
+}
+
 /// A person as typed into a form, an API call or a roster row.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PersonInput {

@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 
 use crate::error::{Problems, optional_text};
-use crate::people::{code_enum, parse_date};
+use crate::people::{code_enum, parse_date, required_date};
 use crate::units::UnitKind;
 
 code_enum!(
@@ -90,10 +90,7 @@ impl LinkInput {
         if kind.is_none() {
             p.add("kind", "error.link.bad_kind");
         }
-        let start = p.check(
-            parse_date("start_date", &self.start_date)
-                .and_then(|d| d.ok_or_else(|| crate::FieldError::new("start_date", "error.required"))),
-        );
+        let start = p.check(required_date("start_date", &self.start_date));
         let end = p.check(parse_date("end_date", &self.end_date)).flatten();
         if let (Some(s), Some(e)) = (start, end)
             && e <= s

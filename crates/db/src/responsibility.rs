@@ -412,21 +412,16 @@ pub async fn coverage(db: &Db, scope: &Scope, root_id: i64, on: NaiveDate, limit
     push_covered(&mut sql, on);
     sql.push(" ORDER BY u.path LIMIT ").bind(limit as i64);
     let uncovered: Vec<Uncovered> = db.all(&sql).await?;
-    // Households linked to a 党员中心户 (联户 links from a member).
+    // Households, and those linked to a 党员中心户 (联户 links from a member) on the day.
     let mut sql = Sql::new(
-        "SELECT COUNT(*), COUNT(DISTINCT l.unit_id) FROM units u LEFT JOIN links l ON l.unit_id = u.id AND l.kind = 'household_contact' AND ",
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM links l WHERE l.unit_id = u.id \
+         AND l.kind = 'household_contact' AND ",
     );
     push_active_on(&mut sql, "l.start_date", "l.end_date", on);
-    sql.push(" WHERE u.kind = 'household' AND NOT u.closed AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
-    sql.push(" AND ");
-    push_scope(&mut sql, "u.path", scope);
-    let (rows_total, linked): (i64, i64) = db.one(&sql).await?;
-    // COUNT(*) counts a household once per link; count households themselves separately.
-    let mut sql = Sql::new("SELECT COUNT(*) FROM units u WHERE u.kind = 'household' AND NOT u.closed AND u.path >= ");
-    let (lo, hi) = subtree_range(&root.path);
+    sql.push(") THEN 1 ELSE 0 END), 0) FROM units u WHERE u.kind = 'household' AND NOT u.closed AND u.path >= ");
     sql.bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
-    let households = if rows_total == 0 { 0 } else { db.count(&sql).await? };
+    let (households, linked): (i64, i64) = db.one(&sql).await?;
     counts.push(CoverageCount { kind: "household".into(), total: households, covered: linked });
     Ok(Coverage { counts, uncovered, uncovered_total })
 }

@@ -504,7 +504,14 @@ pub async fn log_errand(
         ))
         .await?;
     if holds == 0 {
-        return Err(DomainError::invalid("person_id", "error.role.not_a_holder").into());
+        // Someone logging their own errand read the role without their scope: they learn
+        // nothing about a role they do not hold.
+        return Err(if own {
+            DomainError::NotFound
+        } else {
+            DomainError::invalid("person_id", "error.role.not_a_holder")
+        }
+        .into());
     }
     let id = tx
         .insert(&Sql::with(

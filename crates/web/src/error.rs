@@ -35,6 +35,12 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Domain(DomainError::Invalid(vec![e]))
+    }
+}
+
 impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
         AppError::Domain(e)

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::deployment::Purpose;
-use frontline_core::people::parse_date;
+use frontline_core::people::{parse_date, required_date};
 use frontline_core::responsibility::LinkInput;
 use frontline_core::roles::ClaimStatus;
 use frontline_core::succession::RemovalReason;
@@ -58,16 +58,6 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/plan/villages", get(plan_villages))
         .route("/units/{id}/mentorships", get(mentorships).post(create_mentorship))
         .route("/me/notifications", get(my_notifications))
-}
-
-fn date(field: &str, v: &str) -> Result<NaiveDate, AppError> {
-    parse_date(field, v)
-        .map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))?
-        .ok_or(AppError::Domain(DomainError::invalid(field, "error.required")))
-}
-
-fn optional_date(field: &str, v: &str) -> Result<Option<NaiveDate>, AppError> {
-    parse_date(field, v).map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))
 }
 
 /// A day to ask about (`YYYY-MM-DD`, today when absent).
@@ -143,7 +133,7 @@ pub async fn end_link(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<EndBody>,
 ) -> Result<Json<LinkView>, Response> {
-    let end = date("end_date", &b.end_date).api(ctx.lang)?;
+    let end = required_date("end_date", &b.end_date).api(ctx.lang)?;
     responsibility::end_link(&s.db, &ctx.actor, id, end).await.api(ctx.lang).map(Json)
 }
 
@@ -217,7 +207,7 @@ pub async fn remove_holder(
     let reason = RemovalReason::parse(&b.reason)
         .ok_or(AppError::Domain(DomainError::invalid("reason", "error.succession.bad_reason")))
         .api(ctx.lang)?;
-    let on = date("date", &b.date).api(ctx.lang)?;
+    let on = required_date("date", &b.date).api(ctx.lang)?;
     succession::remove_holder(&s.db, &ctx.actor, id, reason, on, b.successor_id).await.api(ctx.lang).map(Json)
 }
 
@@ -381,7 +371,7 @@ pub async fn log_errand(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<ErrandBody>,
 ) -> Result<Response, Response> {
-    let on = date("done_on", &b.done_on).api(ctx.lang)?;
+    let on = required_date("done_on", &b.done_on).api(ctx.lang)?;
     roles::log_errand(&s.db, &ctx.actor, id, b.person_id, &b.what, on).await.api(ctx.lang).map(created)
 }
 
@@ -413,7 +403,7 @@ pub async fn accept_pairing(
     ctx: ApiCtx,
     ApiJson(b): ApiJson<AcceptBody>,
 ) -> Result<Response, Response> {
-    let start = optional_date("start_date", &b.start_date).api(ctx.lang)?.unwrap_or_else(|| Utc::now().date_naive());
+    let start = parse_date("start_date", &b.start_date).api(ctx.lang)?.unwrap_or_else(|| Utc::now().date_naive());
     frontline_db::pairing::accept(&s.db, &ctx.actor, &b.sides, &b.pairs, start)
         .await
         .api(ctx.lang)
@@ -451,8 +441,8 @@ impl DeploymentBody {
             person_id: self.person_id,
             target_unit_id: self.target_unit_id,
             purpose,
-            start: date("start_date", &self.start_date)?,
-            end: optional_date("end_date", &self.end_date)?,
+            start: required_date("start_date", &self.start_date)?,
+            end: parse_date("end_date", &self.end_date)?,
         })
     }
 }
@@ -486,7 +476,7 @@ pub async fn end_deployment(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<EndBody>,
 ) -> Result<Json<DeploymentView>, Response> {
-    let end = date("end_date", &b.end_date).api(ctx.lang)?;
+    let end = required_date("end_date", &b.end_date).api(ctx.lang)?;
     deployment::end(&s.db, &ctx.actor, id, end).await.api(ctx.lang).map(Json)
 }
 
@@ -570,8 +560,8 @@ pub async fn create_mentorship(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<MentorshipBody>,
 ) -> Result<Response, Response> {
-    let start = date("start_date", &b.start_date).api(ctx.lang)?;
-    let end = optional_date("end_date", &b.end_date).api(ctx.lang)?;
+    let start = required_date("start_date", &b.start_date).api(ctx.lang)?;
+    let end = parse_date("end_date", &b.end_date).api(ctx.lang)?;
     deployment::create_mentorship(&s.db, &ctx.actor, id, [b.leader_id, b.middle_id, b.young_id], start, end)
         .await
         .api(ctx.lang)

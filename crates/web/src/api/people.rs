@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use frontline_core::DomainError;
-use frontline_core::people::{PersonInput, PostKind, PostingKind, parse_date};
+use frontline_core::people::{PersonInput, PostKind, PostingKind, required_date};
 use frontline_db::Page;
 use frontline_db::people::{self, PersonQuery, PersonView, PostQuery, PostView, PostingView, TenureView};
 use serde::{Deserialize, Serialize};
@@ -139,12 +139,6 @@ pub struct PostingBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
     pub id: i64,
-}
-
-fn required_date(field: &str, v: &str) -> Result<chrono::NaiveDate, AppError> {
-    parse_date(field, v)
-        .map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))?
-        .ok_or(AppError::Domain(DomainError::invalid(field, "error.required")))
 }
 
 #[utoipa::path(post, path = "/api/v1/people/{id}/postings", tag = "people", params(("id" = i64, Path)), request_body = PostingBody,

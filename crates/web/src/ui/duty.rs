@@ -64,16 +64,6 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-fn date(form: &FormData, field: &str) -> Result<NaiveDate, AppError> {
-    parse_date(field, &form.get(field))
-        .map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))?
-        .ok_or(AppError::Domain(DomainError::invalid(field, "error.required")))
-}
-
-fn optional_date(form: &FormData, field: &str) -> Result<Option<NaiveDate>, AppError> {
-    parse_date(field, &form.get(field)).map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))
-}
-
 /// Runs a change and answers with a page refresh, or the error fragment.
 async fn change<F>(lang: Lang, f: F) -> UiResult
 where
@@ -104,9 +94,7 @@ pub struct UnitDay {
 
 impl UnitDay {
     fn day(&self) -> Result<NaiveDate, AppError> {
-        Ok(parse_date("on", self.on.as_deref().unwrap_or(""))
-            .map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))?
-            .unwrap_or_else(today))
+        Ok(parse_date("on", self.on.as_deref().unwrap_or(""))?.unwrap_or_else(today))
     }
 }
 
@@ -188,7 +176,7 @@ async fn create_link(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Ui
 async fn end_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     change(ctx.lang, async {
-        responsibility::end_link(&state.db, &ctx.actor, id, date(&form, "end_date")?).await?;
+        responsibility::end_link(&state.db, &ctx.actor, id, form.date("end_date")?).await?;
         Ok(())
     })
     .await
@@ -377,7 +365,7 @@ async fn log_errand(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
                 .person_id
                 .ok_or(AppError::Domain(DomainError::invalid("person_id", "error.required")))?,
         };
-        roles::log_errand(&state.db, &ctx.actor, id, person, &form.get("what"), date(&form, "done_on")?).await?;
+        roles::log_errand(&state.db, &ctx.actor, id, person, &form.get("what"), form.date("done_on")?).await?;
         Ok(())
     })
     .await
@@ -414,7 +402,7 @@ async fn remove_holder(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     change(ctx.lang, async {
         let reason = RemovalReason::parse(&form.get("reason"))
             .ok_or(AppError::Domain(DomainError::invalid("reason", "error.succession.bad_reason")))?;
-        let on = date(&form, "date")?;
+        let on = form.date("date")?;
         succession::remove_holder(&state.db, &ctx.actor, id, reason, on, form.opt_id("successor_id")?).await?;
         Ok(())
     })
@@ -540,13 +528,8 @@ async fn accept(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResul
     .await;
     let n = result.map_err(|e| e.into_html(lang))?;
     let msg = Tr(lang).get("pairing.accepted").replace("{n}", &n.to_string());
-    let html = format!("<div class=\"alert alert-ok\" id=\"pairing-accepted\">{}</div>", html_escape(&msg));
+    let html = format!("<div class=\"alert alert-ok\" id=\"pairing-accepted\">{}</div>", crate::error::esc(&msg));
     Ok(axum::response::Html(html).into_response())
-}
-
-/// Escapes text for HTML.
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[derive(Template)]
@@ -665,8 +648,8 @@ async fn create_deployment(State(state): State<AppState>, ctx: Ctx, body: Bytes)
             person_id: form.id("person_id")?,
             target_unit_id: form.id("target_unit_id")?,
             purpose,
-            start: date(&form, "start_date")?,
-            end: optional_date(&form, "end_date")?,
+            start: form.date("start_date")?,
+            end: form.opt_date("end_date")?,
         };
         deployment::create(&state.db, &ctx.actor, &d).await?;
         Ok(())
@@ -685,7 +668,7 @@ async fn arrive(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) ->
 async fn end_deployment(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     change(ctx.lang, async {
-        deployment::end(&state.db, &ctx.actor, id, date(&form, "end_date")?).await?;
+        deployment::end(&state.db, &ctx.actor, id, form.date("end_date")?).await?;
         Ok(())
     })
     .await
@@ -695,7 +678,7 @@ async fn create_mentorship(State(state): State<AppState>, ctx: Ctx, body: Bytes)
     let form = FormData::parse(&body);
     change(ctx.lang, async {
         let people = [form.id("leader_id")?, form.id("middle_id")?, form.id("young_id")?];
-        let start = date(&form, "start_date")?;
+        let start = form.date("start_date")?;
         deployment::create_mentorship(&state.db, &ctx.actor, form.id("unit_id")?, people, start, None).await?;
         Ok(())
     })
@@ -758,7 +741,7 @@ async fn confirm_plan(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> U
     let lang = ctx.lang;
     let form = FormData::parse(&body);
     let result: Result<(), AppError> = async {
-        let start = date(&form, "start_date")?;
+        let start = form.date("start_date")?;
         let village_target = form.id("village_target")?;
         let front_target = form.opt_id("front_target")?;
         let villages = spread_targets(&state, &ctx, village_target).await?;

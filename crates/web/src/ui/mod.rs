@@ -161,6 +161,16 @@ impl FormData {
             .map_err(|_| AppError::Domain(frontline_core::DomainError::invalid(key, "error.required")))
     }
 
+    /// A date that must be given.
+    pub fn date(&self, key: &str) -> Result<chrono::NaiveDate, AppError> {
+        Ok(frontline_core::people::required_date(key, &self.get(key))?)
+    }
+
+    /// A date that may be left empty.
+    pub fn opt_date(&self, key: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+        Ok(frontline_core::people::parse_date(key, &self.get(key))?)
+    }
+
     pub fn opt_id(&self, key: &str) -> Result<Option<i64>, AppError> {
         let v = self.get(key);
         if v.trim().is_empty() { Ok(None) } else { self.id(key).map(Some) }

@@ -512,18 +512,12 @@ async fn post_detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     render(&tpl, lang)
 }
 
-fn required_date(form: &FormData, field: &str) -> Result<chrono::NaiveDate, AppError> {
-    parse_date(field, &form.get(field))
-        .map_err(|e| AppError::Domain(DomainError::Invalid(vec![e])))?
-        .ok_or(AppError::Domain(DomainError::invalid(field, "error.required")))
-}
-
 async fn assign(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let lang = ctx.lang;
     let form = FormData::parse(&body);
     let result: Result<(), AppError> = async {
         let person = form.id("person_id")?;
-        let start = required_date(&form, "start_date")?;
+        let start = form.date("start_date")?;
         people::assign_holder(&state.db, &ctx.actor, id, person, start).await?;
         Ok(())
     }
@@ -536,7 +530,7 @@ async fn vacate(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bo
     let lang = ctx.lang;
     let form = FormData::parse(&body);
     let result: Result<(), AppError> = async {
-        let end = required_date(&form, "end_date")?;
+        let end = form.date("end_date")?;
         people::vacate(&state.db, &ctx.actor, id, end, &form.get("reason")).await?;
         Ok(())
     }
@@ -563,7 +557,7 @@ async fn update_post(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
 async fn end_posting(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let lang = ctx.lang;
     let form = FormData::parse(&body);
-    let end = required_date(&form, "end_date").map_err(|e| e.into_html(lang))?;
+    let end = form.date("end_date").map_err(|e| e.into_html(lang))?;
     people::end_posting(&state.db, &ctx.actor, id, end).await.map_err(|e| AppError::from(e).into_html(lang))?;
     Ok(refresh())
 }
