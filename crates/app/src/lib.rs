@@ -6,4 +6,5 @@ pub mod bench;
 pub mod demo;
 pub mod divisions;
 pub mod pair_csv;
+pub mod roster_file;
 pub mod setup;

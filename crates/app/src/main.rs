@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -88,6 +88,18 @@ enum Command {
         #[arg(long)]
         fixed: Option<PathBuf>,
     },
+    /// Plan checkpoint duty rosters offline from a JSON request (checkpoints, shift patterns,
+    /// people; see docs/roster.md) and write the roster as JSON, with the shifts it could not fill
+    /// and why.
+    Roster {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// How long the search may improve the roster, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        budget_ms: u64,
+    },
     /// Write a consistent copy of the store to FILE while it serves (SQLite: VACUUM INTO;
     /// PostgreSQL: pg_dump --format=custom).
     Backup { file: PathBuf },
@@ -147,6 +159,18 @@ enum BenchCommand {
         cols: usize,
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// Roster two checkpoint instances (20 × 150 people, 200 × 1,500; 3 shifts a day, 7 days) and
+    /// solve the same model with OR-Tools CP-SAT (installed into ./target/bench-venv).
+    Roster {
+        /// The engine's search budget per instance, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        budget_ms: u64,
+        /// CP-SAT's time limit per instance in seconds (0 skips the anchor).
+        #[arg(long, default_value_t = 60.0)]
+        anchor_seconds: f64,
+        #[arg(long, default_value_t = 2)]
+        workers: u32,
     },
 }
 
@@ -287,6 +311,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench { command: BenchCommand::Pair { rows, cols, runs } } => {
             let figures = frontline_app::bench::pair::run(rows, cols, runs.max(1))?;
             frontline_app::bench::pair::print(&figures);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Roster { budget_ms, anchor_seconds, workers } } => {
+            let budget = Duration::from_millis(budget_ms);
+            let figures = frontline_app::bench::roster::run(budget, anchor_seconds, workers)?;
+            frontline_app::bench::roster::print(&figures, budget);
+            Ok(())
+        }
+        Command::Roster { input, out, budget_ms } => {
+            let summary = frontline_app::roster_file::run(&input, &out, Duration::from_millis(budget_ms))?;
+            println!("{summary}");
             Ok(())
         }
         Command::Pair { left, right, out, rules, fixed } => {

@@ -12,9 +12,12 @@ pub mod divisions;
 pub mod error;
 pub mod pairing;
 pub mod people;
+pub mod records;
 pub mod responsibility;
 pub mod roles;
+pub mod roster;
 pub mod succession;
+pub mod tasks;
 pub mod units;
 
 pub use error::{DomainError, FieldError};

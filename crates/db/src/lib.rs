@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod migrate;
 pub mod pairing;
 pub mod people;
+pub mod records;
 pub mod responsibility;
 pub mod roles;
 pub mod sql;

@@ -26,6 +26,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_responsibility.sql"),
         postgres: include_str!("../migrations/postgres/0002_responsibility.sql"),
     },
+    Migration {
+        version: 3,
+        name: "work",
+        sqlite: include_str!("../migrations/sqlite/0003_work.sql"),
+        postgres: include_str!("../migrations/postgres/0003_work.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

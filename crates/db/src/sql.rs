@@ -55,13 +55,15 @@ pub enum Value {
     OptDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
     OptTime(Option<DateTime<Utc>>),
+    Bytes(Vec<u8>),
 }
 
 macro_rules! value_from {
     ($($t:ty => $v:ident),+ $(,)?) => { $(impl From<$t> for Value { fn from(x: $t) -> Self { Value::$v(x) } })+ };
 }
 value_from!(i64 => I64, Option<i64> => OptI64, String => Text, Option<String> => OptText, bool => Bool,
-    NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time, Option<DateTime<Utc>> => OptTime);
+    NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time, Option<DateTime<Utc>> => OptTime,
+    Vec<u8> => Bytes);
 
 impl From<&str> for Value {
     fn from(x: &str) -> Self {
@@ -141,6 +143,7 @@ macro_rules! bind_params {
                 Value::OptDate(v) => q.bind(*v),
                 Value::Time(v) => q.bind(*v),
                 Value::OptTime(v) => q.bind(*v),
+                Value::Bytes(v) => q.bind(v.as_slice()),
             };
         }
         q

@@ -1,0 +1,32 @@
+//! The records ledger (台账): one append-only list of facts that work produces ("a grid worker
+//! handed in the 8-task list of 25 Nov on time", "a shift was missed", "a household was checked and
+//! found at risk"). Every number the product shows is derived from records and drills down to them;
+//! corrections are new records, never edits.
+
+use crate::people::code_enum;
+
+code_enum!(
+    /// What a record says happened; `value` carries the kind's measure:
+    /// * `task_submitted`: A task list handed in; value 1 on time, 0 late.
+    /// * `task_verified`: Checked by the secretary; value 1.
+    /// * `task_returned`: Handed back with a reason; value 1.
+    /// * `task_overdue`: A period ended with the list not handed in; value 1.
+    /// * `commitment_signed`: A commitment letter signed; value 1.
+    /// * `shift_attended`: A shift stood; value = minutes late (0 on time).
+    /// * `shift_missed`: A shift not stood; value 1.
+    /// * `survey_filed`: A household checked; value 1 when the answers put it at risk.
+    /// * `topic_answered`: A topic set by the committee answered by its secretary; value 1 by the due date, 0 after.
+    /// * `training_attended`: Attendance at a training session or party lesson; value = hours.
+    RecordKind {
+        TaskSubmitted = "task_submitted",
+        TaskVerified = "task_verified",
+        TaskReturned = "task_returned",
+        TaskOverdue = "task_overdue",
+        CommitmentSigned = "commitment_signed",
+        ShiftAttended = "shift_attended",
+        ShiftMissed = "shift_missed",
+        SurveyFiled = "survey_filed",
+        TopicAnswered = "topic_answered",
+        TrainingAttended = "training_attended",
+    }
+);

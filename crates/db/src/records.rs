@@ -1,0 +1,111 @@
+//! The records ledger in the store: appended inside the transaction of the change that produced
+//! the fact, read back (scoped) to drill a number down to what it counts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use frontline_core::access::Scope;
+use frontline_core::records::RecordKind;
+use frontline_core::units::subtree_range;
+use serde::Serialize;
+
+use crate::units::{self, push_scope};
+use crate::{Db, DbError, Page, Sql, Tx};
+
+/// A fact to append.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub kind: RecordKind,
+    pub unit_id: i64,
+    pub person_id: Option<i64>,
+    pub occurred_at: DateTime<Utc>,
+    pub value: i64,
+    /// The table the fact comes from (`task_instance`, `shift_assignment`…) and its row.
+    pub source_kind: &'static str,
+    pub source_id: i64,
+    pub note: Option<String>,
+}
+
+/// Appends a record in the caller's transaction.
+pub async fn append(tx: &mut Tx, r: NewRecord) -> Result<i64, DbError> {
+    tx.insert(&Sql::with(
+        "INSERT INTO records (kind, unit_id, person_id, occurred_at, value, source_kind, source_id, note, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        vec![
+            r.kind.as_str().into(),
+            r.unit_id.into(),
+            r.person_id.into(),
+            r.occurred_at.into(),
+            r.value.into(),
+            r.source_kind.into(),
+            r.source_id.into(),
+            r.note.into(),
+            Utc::now().into(),
+        ],
+    ))
+    .await
+}
+
+/// A record as listed.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RecordView {
+    pub id: i64,
+    pub kind: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub value: i64,
+    pub source_kind: String,
+    pub source_id: i64,
+    pub note: Option<String>,
+}
+
+/// Filters for the ledger.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+pub struct RecordQuery {
+    /// Records of units in this unit's subtree.
+    pub unit: Option<i64>,
+    pub person: Option<i64>,
+    pub kind: Option<String>,
+    /// From this day (China time is close enough for a filter: days are compared in UTC).
+    pub from: Option<NaiveDate>,
+    /// Up to and including this day.
+    pub to: Option<NaiveDate>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Records in scope, newest first.
+pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<RecordView>, DbError> {
+    let mut filter =
+        Sql::new(" FROM records r JOIN units u ON u.id = r.unit_id LEFT JOIN people p ON p.id = r.person_id WHERE ");
+    push_scope(&mut filter, "u.path", scope);
+    if let Some(unit) = q.unit {
+        let root = units::get(db, scope, unit).await?;
+        let (lo, hi) = subtree_range(&root.path);
+        filter.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+    }
+    if let Some(p) = q.person {
+        filter.push(" AND r.person_id = ").bind(p);
+    }
+    if let Some(k) = q.kind.as_deref().filter(|k| !k.is_empty()) {
+        filter.push(" AND r.kind = ").bind(k);
+    }
+    if let Some(from) = q.from {
+        filter.push(" AND r.occurred_at >= ").bind(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    if let Some(to) = q.to {
+        let next = to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        filter.push(" AND r.occurred_at < ").bind(next);
+    }
+    let (page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
+    db.page_of(
+        "r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, r.value, \
+         r.source_kind, r.source_id, r.note",
+        filter,
+        "r.occurred_at DESC, r.id DESC",
+        page,
+        per_page,
+    )
+    .await
+}
