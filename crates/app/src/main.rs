@@ -413,6 +413,19 @@ async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: 
         "Frontline is serving on http://{local}/ (started in {:.1} s). Ctrl-C stops it.",
         started.elapsed().as_secs_f64()
     );
+    // The jobs loop: task instances of the new period, overdue and missed-shift records, weekly
+    // reminders and the monthly dispatch come out by themselves.
+    let jobs_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match frontline_db::jobs::run(&jobs_db, chrono::Utc::now()).await {
+                Ok(report) => tracing::debug!(?report, "jobs ran"),
+                Err(e) => tracing::warn!(error = %e, "jobs failed"),
+            }
+        }
+    });
     let state = AppState::new(db, Config { secure_cookies, ..Config::default() });
     frontline_web::serve(state, listener).await?;
     Ok(())

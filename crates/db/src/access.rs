@@ -533,8 +533,9 @@ pub async fn ensure_builtin_roles(db: &Db) -> Result<(), DbError> {
     let read_people = "units:unit:list,people:person:list,people:post:list";
     let manage = "units:unit:list,units:unit:add,units:unit:edit,units:unit:remove,people:person:list,people:person:add,\
 people:person:edit,people:person:import,people:person:export,people:post:list,people:post:add,people:post:edit";
-    let duties = "duty:*:*";
-    let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list";
+    let duties = "duty:*:*,work:*:*";
+    let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
+work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list";
     let builtin: [(&str, &str, &str, String); 6] = [
         ("admin", "系统管理员", "all", "*:*:*".to_string()),
         (
@@ -553,7 +554,12 @@ people:person:edit,people:person:import,people:person:export,people:post:list,pe
         ),
         ("village_secretary", "村党组织书记", "own_unit_and_below", format!("{manage},{duties}")),
         ("grid_worker", "网格员", "own_unit", format!("{read_people},{field}")),
-        ("member", "党员", "self_only", "duty:role:list,duty:role:claim".to_string()),
+        (
+            "member",
+            "党员",
+            "self_only",
+            "duty:role:list,duty:role:claim,work:task:list,work:task:sign,work:roster:check,work:meeting:list".to_string(),
+        ),
     ];
     let mut tx = db.begin().await?;
     for (key, name, scope, perms) in builtin {
@@ -579,12 +585,16 @@ people:person:edit,people:person:import,people:person:export,people:post:list,pe
             )
             .await?;
         } else {
-            // An install made before the duty permissions existed gets them once; a role that
-            // already names any duty permission is left as its administrator set it.
+            // An install made before an area's permissions existed gets them once; a role that
+            // already names any permission of the area is left as its administrator set it.
             let (id, current): (i64, String) =
                 tx.one(&Sql::with("SELECT id, permissions FROM roles WHERE role_key = $1", vec![key.into()])).await?;
-            let added: Vec<&str> = perms.split(',').filter(|p| p.starts_with("duty:")).collect();
-            if !current.contains("duty:") && !current.contains("*:*:*") && !added.is_empty() {
+            let added: Vec<&str> = ["duty:", "work:"]
+                .iter()
+                .filter(|area| !current.contains(*area))
+                .flat_map(|area| perms.split(',').filter(move |p| p.starts_with(area)))
+                .collect();
+            if !current.contains("*:*:*") && !added.is_empty() {
                 let updated = format!("{current},{}", added.join(","));
                 tx.execute(&Sql::with(
                     "UPDATE roles SET permissions = $1 WHERE id = $2",

@@ -8,14 +8,17 @@
 pub mod access;
 pub mod audit;
 pub mod deployment;
+pub mod jobs;
 pub mod migrate;
 pub mod pairing;
 pub mod people;
 pub mod records;
 pub mod responsibility;
 pub mod roles;
+pub mod roster;
 pub mod sql;
 pub mod succession;
+pub mod tasks;
 pub mod testing;
 pub mod units;
 

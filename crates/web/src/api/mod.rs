@@ -7,6 +7,7 @@ pub mod duty;
 pub mod people;
 pub mod system;
 pub mod units;
+pub mod work;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(system::router())
         .merge(duty::router())
+        .merge(work::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -130,6 +132,10 @@ impl utoipa::Modify for BearerAuth {
         duty::propose_pairing, duty::accept_pairing,
         duty::list_deployments, duty::create_deployment, duty::arrive, duty::end_deployment, duty::arrivals,
         duty::plan_thirds, duty::plan_villages, duty::mentorships, duty::create_mentorship, duty::my_notifications,
+        work::list_task_lists, work::create_task_list, work::set_list_active, work::sign_commitment, work::list_tasks,
+        work::my_tasks, work::get_task, work::submit_task, work::decide_task, work::upload, work::task_rates, work::list_records,
+        work::list_checkpoints, work::configure_checkpoint, work::add_duty_person, work::plan_roster, work::list_shifts,
+        work::duty_streaks, work::my_shifts, work::check_in, work::check_out,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
@@ -137,6 +143,7 @@ impl utoipa::Modify for BearerAuth {
     security(("bearer" = [])),
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
          (name = "system", description = "Accounts, roles, tokens and the audit log"),
-         (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"))
+         (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"),
+         (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"))
 )]
 pub struct ApiDoc;

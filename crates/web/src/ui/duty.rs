@@ -873,14 +873,17 @@ async fn me_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
 /// A notification's sentence in the user's language, from its kind and parameters.
 fn notification_text(lang: Lang, n: &Notification) -> String {
     let params: serde_json::Value = serde_json::from_str(&n.params).unwrap_or_default();
-    let get = |k: &str| params[k].as_str().unwrap_or("").to_string();
+    let get = |k: &str| match &params[k] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
     let reason = lang.code_label("removal.reason", params["reason"].as_str().unwrap_or("")).to_string();
-    lang.t(&format!("notice.{}", n.kind))
-        .replace("{post}", &get("post"))
-        .replace("{unit}", &get("unit"))
-        .replace("{date}", &get("date"))
-        .replace("{reason}", &reason)
-        .replace("{acting}", &get("acting"))
+    let mut text = lang.t(&format!("notice.{}", n.kind)).replace("{reason}", &reason);
+    for key in ["post", "unit", "date", "acting", "overdue", "pending", "month", "title"] {
+        text = text.replace(&format!("{{{key}}}"), &get(key));
+    }
+    text
 }
 
 /// Marks the user's notifications read (their own state, not audited data).

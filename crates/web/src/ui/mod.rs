@@ -8,6 +8,8 @@ pub mod duty;
 pub mod people;
 pub mod system;
 pub mod units;
+pub mod work;
+pub mod work_roster;
 
 use askama::Template;
 use axum::Router;
@@ -33,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(system::router())
         .merge(duty::router())
+        .merge(work::router())
+        .merge(work_roster::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -77,8 +81,13 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 12] = [
+        let items: [(&str, &str, &str); 17] = [
             ("/me", "nav.me", "duty:role:claim"),
+            ("/work", "nav.work", "work:task:sign"),
+            ("/work/verify", "nav.work_verify", "work:task:verify"),
+            ("/work/lists", "nav.task_lists", "work:task:edit"),
+            ("/work/rosters", "nav.rosters", "work:roster:list"),
+            ("/work/dispatch", "nav.dispatch", "work:task:verify"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),

@@ -73,6 +73,10 @@ fn tree_link(target: &str) -> &'static str {
         "coverage" => "/duty/coverage?unit=",
         "roles" => "/duty/roles?unit=",
         "deployments" => "/duty/deployments?unit=",
+        "verify" => "/work/verify?unit=",
+        "dispatch" => "/work/dispatch?unit=",
+        "task_lists" => "/work/lists?unit=",
+        "rosters" => "/work/rosters?unit=",
         _ => "/units?under=",
     }
 }

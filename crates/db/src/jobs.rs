@@ -1,0 +1,21 @@
+//! The background work the server does by itself (the jobs loop of `frontline serve` calls
+//! [`run`] every few minutes; running it more often does no harm): the current period's task
+//! instances, overdue and missed-shift records, the weekly reminders and the monthly dispatch.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::{Db, DbError};
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JobsReport {
+    pub tasks: crate::tasks::JobReport,
+    pub missed_shifts: u64,
+}
+
+pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
+    let tasks = crate::tasks::run_jobs(db, now).await?;
+    let missed_shifts = crate::roster::record_missed(db, now).await?;
+    Ok(JobsReport { tasks, missed_shifts })
+}

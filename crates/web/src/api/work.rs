@@ -1,0 +1,313 @@
+//! Daily frontline work in `/api/v1`: task lists and their instances (sign-off, verification,
+//! commitment letters, photos, rates), the records ledger, checkpoint rosters (settings, duty
+//! lists, planning, shifts, check-in and check-out, streaks), household surveys, meetings and
+//! training.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{NaiveDate, Utc};
+use frontline_core::tasks::{TaskItemInput, TaskListInput, today_in_china};
+use frontline_db::Page;
+use frontline_db::records::{self, RecordQuery, RecordView};
+use frontline_db::roster::{self, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView, Streak};
+use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::people::Created;
+use super::{ApiId, ApiJson, ApiQuery, ApiResult, created};
+use crate::auth::ApiCtx;
+use crate::error::ErrorBody;
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/task-lists", get(list_task_lists))
+        .route("/units/{id}/task-lists", post(create_task_list))
+        .route("/task-lists/{id}/active", post(set_list_active))
+        .route("/task-lists/{id}/commitment", post(sign_commitment))
+        .route("/tasks", get(list_tasks))
+        .route("/me/tasks", get(my_tasks))
+        .route("/tasks/{id}", get(get_task))
+        .route("/tasks/{id}/submit", post(submit_task))
+        .route("/tasks/{id}/decide", post(decide_task))
+        .route("/attachments", post(upload).layer(DefaultBodyLimit::max(6 * 1024 * 1024)))
+        .route("/units/{id}/task-rates", get(task_rates))
+        .route("/records", get(list_records))
+        .route("/units/{id}/checkpoints", get(list_checkpoints))
+        .route("/checkpoints/{id}", put(configure_checkpoint))
+        .route("/checkpoints/{id}/people", post(add_duty_person))
+        .route("/units/{id}/roster", post(plan_roster))
+        .route("/units/{id}/shifts", get(list_shifts))
+        .route("/units/{id}/duty-streaks", get(duty_streaks))
+        .route("/me/shifts", get(my_shifts))
+        .route("/shift-assignments/{id}/check-in", post(check_in))
+        .route("/shift-assignments/{id}/check-out", post(check_out))
+}
+
+/// A task list: who does it (post kinds), how often (`daily`, `weekly`, `monthly`, `once`), by
+/// when (`HH:MM`, China time), an optional campaign with its commitment letter, and the items.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TaskListBody {
+    pub title: String,
+    pub post_kinds: Vec<String>,
+    pub period: String,
+    pub due_time: String,
+    #[serde(default)]
+    pub campaign: String,
+    #[serde(default)]
+    pub commitment: String,
+    pub items: Vec<TaskItemBody>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TaskItemBody {
+    pub text: String,
+    #[serde(default)]
+    pub needs_note: bool,
+    #[serde(default)]
+    pub needs_photo: bool,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct UnitFilter {
+    pub unit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/task-lists", tag = "work", params(UnitFilter),
+    responses((status = 200, body = Vec<TaskListView>), (status = 401, body = ErrorBody)))]
+pub async fn list_task_lists(State(s): State<AppState>, ctx: ApiCtx, ApiQuery(q): ApiQuery<UnitFilter>) -> Result<Json<Vec<TaskListView>>, Response> {
+    ctx.actor.require("work:task:list").api(ctx.lang)?;
+    tasks::lists(&s.db, &ctx.actor.scope, q.unit).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/task-lists", tag = "work", params(("id" = i64, Path)), request_body = TaskListBody,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+pub async fn create_task_list(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(unit): ApiId,
+    ApiJson(b): ApiJson<TaskListBody>,
+) -> Result<Response, Response> {
+    let input = TaskListInput {
+        title: b.title,
+        post_kinds: b.post_kinds,
+        period: b.period,
+        due_time: b.due_time,
+        campaign: b.campaign,
+        commitment: b.commitment,
+        items: b
+            .items
+            .into_iter()
+            .map(|i| TaskItemInput { text: i.text, needs_note: i.needs_note, needs_photo: i.needs_photo })
+            .collect(),
+    };
+    let list = input.validate().map_err(AppError::from).api(ctx.lang)?;
+    tasks::create_list(&s.db, &ctx.actor, unit, &list).await.api(ctx.lang).map(|id| created(Created { id }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActiveBody {
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/task-lists/{id}/active", tag = "work", params(("id" = i64, Path)), request_body = ActiveBody,
+    responses((status = 200, body = Done), (status = 404, body = ErrorBody)))]
+pub async fn set_list_active(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<ActiveBody>) -> Result<Json<Done>, Response> {
+    tasks::set_active(&s.db, &ctx.actor, id, b.active).await.api(ctx.lang)?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[utoipa::path(post, path = "/api/v1/task-lists/{id}/commitment", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Done), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn sign_commitment(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<Done>, Response> {
+    tasks::sign_commitment(&s.db, &ctx.actor, id).await.api(ctx.lang)?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "work", params(InstanceQuery),
+    responses((status = 200, body = Vec<InstanceView>), (status = 401, body = ErrorBody)))]
+pub async fn list_tasks(State(s): State<AppState>, ctx: ApiCtx, ApiQuery(q): ApiQuery<InstanceQuery>) -> Result<Json<Vec<InstanceView>>, Response> {
+    ctx.actor.require("work:task:list").api(ctx.lang)?;
+    tasks::instances(&s.db, &ctx.actor.scope, &q, Utc::now()).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/me/tasks", tag = "work",
+    responses((status = 200, body = Vec<InstanceView>), (status = 401, body = ErrorBody)))]
+pub async fn my_tasks(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec<InstanceView>>, Response> {
+    ctx.actor.require("work:task:list").api(ctx.lang)?;
+    let Some(me) = ctx.actor.scope.person_id else { return Ok(Json(Vec::new())) };
+    tasks::mine(&s.db, me, today_in_china(Utc::now())).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = InstanceDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<InstanceDetail>, Response> {
+    ctx.actor.require("work:task:list").api(ctx.lang)?;
+    tasks::instance(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+}
+
+/// Every item ticked, each with its note and photo (an id from `POST /attachments`) where the
+/// list asks for them.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmitBody {
+    pub items: Vec<Tick>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/submit", tag = "work", params(("id" = i64, Path)), request_body = SubmitBody,
+    responses((status = 200, body = InstanceView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn submit_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<SubmitBody>) -> Result<Json<InstanceView>, Response> {
+    tasks::submit(&s.db, &ctx.actor, id, &b.items, Utc::now()).await.api(ctx.lang).map(Json)
+}
+
+/// `verify`, or `return` with a reason.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecideBody {
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/decide", tag = "work", params(("id" = i64, Path)), request_body = DecideBody,
+    responses((status = 200, body = InstanceView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<DecideBody>) -> Result<Json<InstanceView>, Response> {
+    let approve = match b.decision.as_str() {
+        "verify" => true,
+        "return" => false,
+        _ => return Err(AppError::from(frontline_core::DomainError::invalid("decision", "error.task.decision")).into_json(ctx.lang)),
+    };
+    tasks::decide(&s.db, &ctx.actor, id, approve, &b.reason).await.api(ctx.lang).map(Json)
+}
+
+/// Uploads a photo (the body is the image, with its `Content-Type`); answers its id.
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "work", request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+pub async fn upload(State(s): State<AppState>, ctx: ApiCtx, headers: HeaderMap, body: Bytes) -> Result<Response, Response> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    tasks::attach(&s.db, &ctx.actor, content_type, body.to_vec()).await.api(ctx.lang).map(|id| created(Created { id }))
+}
+
+/// A period of days (`YYYY-MM-DD`); the last seven days when absent.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct DayRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl DayRange {
+    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+        let today = today_in_china(Utc::now());
+        let to = self.to.unwrap_or(today);
+        (self.from.unwrap_or(to - chrono::Duration::days(6)), to)
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/task-rates", tag = "work", params(("id" = i64, Path), DayRange),
+    responses((status = 200, body = Vec<UnitRates>), (status = 404, body = ErrorBody)))]
+pub async fn task_rates(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiQuery(q): ApiQuery<DayRange>) -> Result<Json<Vec<UnitRates>>, Response> {
+    ctx.actor.require("work:task:list").api(ctx.lang)?;
+    let (from, to) = q.bounds();
+    tasks::rates(&s.db, &ctx.actor.scope, id, from, to, Utc::now()).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/records", tag = "work", params(RecordQuery),
+    responses((status = 200, body = Page<RecordView>), (status = 401, body = ErrorBody)))]
+pub async fn list_records(State(s): State<AppState>, ctx: ApiCtx, ApiQuery(q): ApiQuery<RecordQuery>) -> Result<Json<Page<RecordView>>, Response> {
+    ctx.actor.require("work:task:list").api(ctx.lang)?;
+    records::list(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/checkpoints", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CheckpointView>), (status = 404, body = ErrorBody)))]
+pub async fn list_checkpoints(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<Vec<CheckpointView>>, Response> {
+    ctx.actor.require("work:roster:list").api(ctx.lang)?;
+    roster::checkpoints(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(put, path = "/api/v1/checkpoints/{id}", tag = "work", params(("id" = i64, Path)), request_body = CheckpointInput,
+    responses((status = 200, body = Done), (status = 422, body = ErrorBody)))]
+pub async fn configure_checkpoint(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<CheckpointInput>,
+) -> Result<Json<Done>, Response> {
+    roster::configure(&s.db, &ctx.actor, id, &b).await.api(ctx.lang)?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[utoipa::path(post, path = "/api/v1/checkpoints/{id}/people", tag = "work", params(("id" = i64, Path)), request_body = DutyPersonInput,
+    responses((status = 200, body = Done), (status = 422, body = ErrorBody)))]
+pub async fn add_duty_person(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<DutyPersonInput>,
+) -> Result<Json<Done>, Response> {
+    roster::add_person(&s.db, &ctx.actor, id, &b).await.api(ctx.lang)?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/roster", tag = "work", params(("id" = i64, Path)), request_body = PlanInput,
+    responses((status = 200, body = PlanOutcome), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn plan_roster(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<PlanInput>) -> Result<Json<PlanOutcome>, Response> {
+    roster::plan(&s.db, &ctx.actor, id, &b).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/shifts", tag = "work", params(("id" = i64, Path), DayRange),
+    responses((status = 200, body = Vec<ShiftView>), (status = 404, body = ErrorBody)))]
+pub async fn list_shifts(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiQuery(q): ApiQuery<DayRange>) -> Result<Json<Vec<ShiftView>>, Response> {
+    ctx.actor.require("work:roster:list").api(ctx.lang)?;
+    let today = today_in_china(Utc::now());
+    let from = q.from.unwrap_or(today);
+    let to = q.to.unwrap_or(from + chrono::Duration::days(6));
+    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(8);
+    roster::shifts(&s.db, &ctx.actor.scope, id, at(from), at(to + chrono::Duration::days(1))).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/duty-streaks", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Streak>), (status = 404, body = ErrorBody)))]
+pub async fn duty_streaks(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<Vec<Streak>>, Response> {
+    ctx.actor.require("work:roster:list").api(ctx.lang)?;
+    roster::streaks(&s.db, &ctx.actor.scope, id, Utc::now()).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/me/shifts", tag = "work",
+    responses((status = 200, body = Vec<MyShift>), (status = 401, body = ErrorBody)))]
+pub async fn my_shifts(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec<MyShift>>, Response> {
+    let Some(me) = ctx.actor.scope.person_id else { return Ok(Json(Vec::new())) };
+    roster::my_shifts(&s.db, me, Utc::now() - chrono::Duration::hours(12)).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckedIn {
+    pub late_minutes: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/shift-assignments/{id}/check-in", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = CheckedIn), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn check_in(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<CheckedIn>, Response> {
+    roster::check_in(&s.db, &ctx.actor, id, Utc::now()).await.api(ctx.lang).map(|late_minutes| Json(CheckedIn { late_minutes }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HandoverBody {
+    #[serde(default)]
+    pub handover: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/shift-assignments/{id}/check-out", tag = "work", params(("id" = i64, Path)), request_body = HandoverBody,
+    responses((status = 200, body = Done), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn check_out(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<HandoverBody>) -> Result<Json<Done>, Response> {
+    roster::check_out(&s.db, &ctx.actor, id, &b.handover, Utc::now()).await.api(ctx.lang)?;
+    Ok(Json(Done { ok: true }))
+}

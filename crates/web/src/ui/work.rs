@@ -1,0 +1,410 @@
+//! Pages of daily frontline work: the doer's own task lists on a phone (today's list, sign-off in
+//! one tap, commitment letters), the secretary's verification queue with overdue items and rates,
+//! task-list templates, the monthly dispatch, checkpoint rosters with check-in, household surveys,
+//! and meetings with training.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use frontline_core::DomainError;
+use frontline_core::people::PostKind;
+use frontline_core::tasks::{Period, TaskListInput, china, items_from_lines, today_in_china};
+use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
+use frontline_db::units::{self, UnitView};
+use serde::Deserialize;
+
+use super::units::TreePanel;
+use super::{Chrome, FormData, UiResult, refresh, render};
+use crate::auth::Ctx;
+use crate::i18n::{Lang, Tr};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/work", get(my_tasks))
+        .route("/work/tasks/{id}", get(task_page))
+        .route("/work/tasks/{id}/submit", post(submit_task).layer(DefaultBodyLimit::max(6 * 1024 * 1024)))
+        .route("/work/tasks/{id}/decide", post(decide_task))
+        .route("/work/lists/{id}/commit", post(sign_commitment))
+        .route("/work/lists/{id}/active", post(toggle_list))
+        .route("/work/lists", get(lists_page).post(create_list))
+        .route("/work/verify", get(verify_page))
+        .route("/work/dispatch", get(dispatch_page))
+        .route("/work/attachments/{id}", get(attachment))
+}
+
+/// Runs a change and answers with a page refresh, or the error fragment.
+async fn change<F>(lang: Lang, f: F) -> UiResult
+where
+    F: std::future::Future<Output = Result<(), AppError>>,
+{
+    f.await.map_err(|e| e.into_html(lang))?;
+    Ok(refresh())
+}
+
+/// A time in China, as a phone shows it.
+pub fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&china()).format("%m-%d %H:%M").to_string()
+}
+
+/// The unit a page is about: the one asked for, or the top of the caller's scope.
+async fn focus(state: &AppState, ctx: &Ctx, unit: Option<i64>) -> Result<Option<UnitView>, AppError> {
+    match unit {
+        Some(id) => Ok(Some(units::get(&state.db, &ctx.actor.scope, id).await?)),
+        None => Ok(units::roots(&state.db, &ctx.actor.scope).await?.into_iter().next()),
+    }
+}
+
+/// An instance as a row: the view, whether it is overdue, its due time in China.
+pub struct TaskRow {
+    pub i: InstanceView,
+    pub overdue: bool,
+    pub due: String,
+}
+
+fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
+    list.into_iter()
+        .map(|i| {
+            let overdue = i.overdue(now);
+            let due = local(i.due_at);
+            TaskRow { i, overdue, due }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "work_my.html")]
+struct MyTasksPage {
+    t: Tr,
+    c: Chrome,
+    today: NaiveDate,
+    tasks: Vec<TaskRow>,
+    has_person: bool,
+    shifts: Vec<super::work_roster::ShiftRow>,
+}
+
+async fn my_tasks(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    let lang = ctx.lang;
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
+    let now = Utc::now();
+    let today = today_in_china(now);
+    let (tasks, shifts) = match ctx.actor.scope.person_id {
+        Some(me) => {
+            let tasks = tasks::mine(&state.db, me, today).await.map_err(|e| fail(e.into()))?;
+            let shifts = super::work_roster::my_shifts(&state, me, now).await.map_err(fail)?;
+            (rows(tasks, now), shifts)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let tpl = MyTasksPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/work"),
+        today,
+        tasks,
+        has_person: ctx.actor.scope.person_id.is_some(),
+        shifts,
+    };
+    render(&tpl, lang)
+}
+
+#[derive(Template)]
+#[template(path = "work_task.html")]
+struct TaskPage {
+    t: Tr,
+    c: Chrome,
+    d: InstanceDetail,
+    due: String,
+    mine: bool,
+    editable: bool,
+    can_decide: bool,
+}
+
+async fn task_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    let lang = ctx.lang;
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
+    let d = tasks::instance(&state.db, &ctx.actor.scope, id).await.map_err(|e| fail(e.into()))?;
+    let mine = ctx.actor.scope.person_id == Some(d.instance.person_id);
+    let status = d.instance.status();
+    let tpl = TaskPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/work"),
+        due: local(d.instance.due_at),
+        mine,
+        editable: mine && status.editable() && ctx.actor.can("work:task:sign"),
+        can_decide: !mine
+            && status == frontline_core::tasks::TaskStatus::Submitted
+            && ctx.actor.can("work:task:verify")
+            && ctx.actor.scope.reaches(&d.instance.unit_path),
+        d,
+    };
+    render(&tpl, lang)
+}
+
+/// The sign-off form: `tick_{item}`, `note_{item}`, `photo_{item}` (a file), and `all` to tick
+/// every item in one tap.
+async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut form: Multipart) -> UiResult {
+    let lang = ctx.lang;
+    change(lang, async {
+        let mut ticked: Vec<i64> = Vec::new();
+        let mut notes: Vec<(i64, String)> = Vec::new();
+        let mut photos: Vec<(i64, i64)> = Vec::new();
+        let mut all = false;
+        let bad = || AppError::from(DomainError::invalid("items", "error.bad_request"));
+        while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+            let name = field.name().unwrap_or("").to_string();
+            let item = |prefix: &str| name.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
+            if name == "all" {
+                all = true;
+            } else if let Some(item) = item("tick_") {
+                ticked.push(item);
+            } else if let Some(item) = item("note_") {
+                notes.push((item, field.text().await.map_err(|_| bad())?));
+            } else if let Some(item) = item("photo_") {
+                let content_type = field.content_type().unwrap_or("").to_string();
+                let data = field.bytes().await.map_err(|_| bad())?;
+                if !data.is_empty() {
+                    let a = tasks::attach(&state.db, &ctx.actor, &content_type, data.to_vec()).await?;
+                    photos.push((item, a));
+                }
+            }
+        }
+        if all {
+            let d = tasks::instance(&state.db, &ctx.actor.scope, id).await?;
+            ticked = d.items.iter().map(|i| i.item_id).collect();
+        }
+        let ticks: Vec<Tick> = ticked
+            .into_iter()
+            .map(|item_id| Tick {
+                item_id,
+                note: notes.iter().find(|n| n.0 == item_id).map(|n| n.1.clone()).unwrap_or_default(),
+                attachment_id: photos.iter().find(|p| p.0 == item_id).map(|p| p.1),
+            })
+            .collect();
+        tasks::submit(&state.db, &ctx.actor, id, &ticks, Utc::now()).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn decide_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let approve = form.get("decision") == "verify";
+        tasks::decide(&state.db, &ctx.actor, id, approve, &form.get("reason")).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn sign_commitment(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    change(ctx.lang, async {
+        tasks::sign_commitment(&state.db, &ctx.actor, id).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn attachment(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    let lang = ctx.lang;
+    let (content_type, data) =
+        tasks::attachment(&state.db, &ctx.actor.scope, id).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    Ok(([(header::CONTENT_TYPE, content_type)], data).into_response())
+}
+
+/// `unit` and the period of the verification and dispatch pages.
+#[derive(Debug, Default, Deserialize)]
+pub struct UnitPeriod {
+    pub unit: Option<i64>,
+    pub status: Option<String>,
+    /// `YYYY-MM` for the dispatch page.
+    pub month: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "work_verify.html")]
+struct VerifyPage {
+    t: Tr,
+    c: Chrome,
+    tree: TreePanel,
+    unit: Option<UnitView>,
+    status: String,
+    status_label: String,
+    statuses: Vec<(String, String, bool)>,
+    tasks: Vec<TaskRow>,
+    rates: Vec<UnitRates>,
+    week_from: NaiveDate,
+    today: NaiveDate,
+    can_decide: bool,
+}
+
+async fn verify_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UnitPeriod>) -> UiResult {
+    let lang = ctx.lang;
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
+    let now = Utc::now();
+    let today = today_in_china(now);
+    let week_from = today - chrono::Duration::days(6);
+    let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
+    let status = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "submitted".into());
+    let (tasks, rates) = match &unit {
+        Some(u) => {
+            let iq = InstanceQuery { unit: Some(u.id), status: Some(status.clone()), ..Default::default() };
+            let list = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;
+            let rates =
+                tasks::rates(&state.db, &ctx.actor.scope, u.id, week_from, today, now).await.map_err(|e| fail(e.into()))?;
+            (rows(list, now), rates)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "verify", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let label = |s: &str| if s == "overdue" { lang.t("task.overdue").to_string() } else { lang.code_label("task.status", s).to_string() };
+    let statuses = ["submitted", "overdue", "returned", "verified", "open"]
+        .iter()
+        .map(|s| (s.to_string(), label(s), *s == status))
+        .collect();
+    let tpl = VerifyPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/work/verify"),
+        tree,
+        unit,
+        status_label: label(&status),
+        statuses,
+        status,
+        tasks,
+        rates,
+        week_from,
+        today,
+        can_decide: ctx.actor.can("work:task:verify"),
+    };
+    render(&tpl, lang)
+}
+
+#[derive(Template)]
+#[template(path = "work_dispatch.html")]
+struct DispatchPage {
+    t: Tr,
+    c: Chrome,
+    tree: TreePanel,
+    unit: Option<UnitView>,
+    month: String,
+    rates: Vec<UnitRates>,
+    overdue: Vec<TaskRow>,
+}
+
+/// 月调度: the month's rates per unit below, and everything overdue in it.
+async fn dispatch_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UnitPeriod>) -> UiResult {
+    let lang = ctx.lang;
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
+    let now = Utc::now();
+    let today = today_in_china(now);
+    let first = match q.month.as_deref().filter(|m| !m.is_empty()) {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| fail(DomainError::invalid("month", "error.bad_date").into()))?,
+        None => today.with_day(1).unwrap_or(today),
+    };
+    let last = frontline_core::tasks::period_end(Period::Monthly, first);
+    let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
+    let (rates, overdue) = match &unit {
+        Some(u) => {
+            let rates =
+                tasks::rates(&state.db, &ctx.actor.scope, u.id, first, last, now).await.map_err(|e| fail(e.into()))?;
+            let iq = InstanceQuery {
+                unit: Some(u.id),
+                status: Some("overdue".into()),
+                from: Some(first),
+                to: Some(last),
+                ..Default::default()
+            };
+            let overdue = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;
+            (rates, rows(overdue, now))
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "dispatch", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let tpl = DispatchPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/work/dispatch"),
+        tree,
+        unit,
+        month: first.format("%Y-%m").to_string(),
+        rates,
+        overdue,
+    };
+    render(&tpl, lang)
+}
+
+#[derive(Template)]
+#[template(path = "work_lists.html")]
+struct ListsPage {
+    t: Tr,
+    c: Chrome,
+    tree: TreePanel,
+    unit: Option<UnitView>,
+    lists: Vec<TaskListView>,
+    post_kinds: Vec<(String, String)>,
+    periods: Vec<(String, String)>,
+    can_edit: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UnitOnly {
+    pub unit: Option<i64>,
+}
+
+async fn lists_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UnitOnly>) -> UiResult {
+    let lang = ctx.lang;
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
+    let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
+    let lists = tasks::lists(&state.db, &ctx.actor.scope, unit.as_ref().map(|u| u.id)).await.map_err(|e| fail(e.into()))?;
+    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "task_lists", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let post_kinds = PostKind::ALL.iter().map(|k| (k.as_str().to_string(), lang.code_label("post.kind", k.as_str()).to_string()));
+    let periods = Period::ALL.iter().map(|p| (p.as_str().to_string(), lang.code_label("task.period", p.as_str()).to_string()));
+    let tpl = ListsPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/work/lists"),
+        tree,
+        unit,
+        lists,
+        post_kinds: post_kinds.collect(),
+        periods: periods.collect(),
+        can_edit: ctx.actor.can("work:task:edit"),
+    };
+    render(&tpl, lang)
+}
+
+async fn create_list(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = TaskListInput {
+            title: form.get("title"),
+            post_kinds: form.all("post_kinds"),
+            period: form.get("period"),
+            due_time: form.get("due_time"),
+            campaign: form.get("campaign"),
+            commitment: form.get("commitment"),
+            items: items_from_lines(&form.get("items")),
+        };
+        let list = input.validate()?;
+        tasks::create_list(&state.db, &ctx.actor, form.id("unit_id")?, &list).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn toggle_list(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        tasks::set_active(&state.db, &ctx.actor, id, form.get("active") == "true").await?;
+        Ok(())
+    })
+    .await
+}

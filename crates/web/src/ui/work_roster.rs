@@ -1,0 +1,215 @@
+//! Pages of checkpoint rosters (003.11): checkpoints under a unit with their settings and duty
+//! lists, planning a week with the engine, the roster with its gaps, duty streaks, and check-in and
+//! check-out on the doer's phone.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use frontline_core::tasks::{china, today_in_china};
+use frontline_db::roster::{self, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView, Streak};
+use frontline_db::units::{self, UnitView};
+
+use super::units::TreePanel;
+use super::work::{UnitOnly, local};
+use super::{Chrome, FormData, UiResult, refresh, render};
+use crate::auth::Ctx;
+use crate::i18n::{Lang, Tr};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/work/rosters", get(rosters_page))
+        .route("/work/rosters/plan", post(plan))
+        .route("/work/checkpoints/{id}", post(configure))
+        .route("/work/checkpoints/{id}/people", post(add_person))
+        .route("/work/shifts/{id}/check-in", post(check_in))
+        .route("/work/shifts/{id}/check-out", post(check_out))
+}
+
+async fn change<F>(lang: Lang, f: F) -> UiResult
+where
+    F: std::future::Future<Output = Result<(), AppError>>,
+{
+    f.await.map_err(|e| e.into_html(lang))?;
+    Ok(refresh())
+}
+
+/// One of the doer's shifts with what they may do now.
+pub struct ShiftRow {
+    pub s: MyShift,
+    pub when: String,
+    pub can_check_in: bool,
+    pub can_check_out: bool,
+}
+
+/// The doer's current and coming shifts.
+pub async fn my_shifts(state: &AppState, person: i64, now: DateTime<Utc>) -> Result<Vec<ShiftRow>, AppError> {
+    let list = roster::my_shifts(&state.db, person, now - chrono::Duration::hours(12)).await?;
+    Ok(list
+        .into_iter()
+        .map(|s| {
+            let can_check_in = s.status == "planned" && now >= s.starts_at - chrono::Duration::minutes(30) && now <= s.ends_at;
+            let can_check_out = s.status == "on_duty";
+            let when = format!("{}–{}", local(s.starts_at), s.ends_at.with_timezone(&china()).format("%H:%M"));
+            ShiftRow { s, when, can_check_in, can_check_out }
+        })
+        .collect())
+}
+
+/// A shift of the roster table with its people split out.
+pub struct RosterRow {
+    pub s: ShiftView,
+    pub when: String,
+    pub people: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "work_rosters.html")]
+struct RostersPage {
+    t: Tr,
+    c: Chrome,
+    tree: TreePanel,
+    unit: Option<UnitView>,
+    checkpoints: Vec<CheckpointView>,
+    roster: Vec<RosterRow>,
+    streaks: Vec<Streak>,
+    people: Vec<frontline_db::responsibility::PersonChoice>,
+    categories: Vec<(String, String)>,
+    patterns: Vec<String>,
+    today: String,
+    can_edit: bool,
+}
+
+async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UnitOnly>) -> UiResult {
+    let lang = ctx.lang;
+    let fail = |e: AppError| e.into_html(lang);
+    ctx.actor.require("work:roster:list").map_err(|e| fail(e.into()))?;
+    let now = Utc::now();
+    let unit = match q.unit {
+        Some(id) => Some(units::get(&state.db, &ctx.actor.scope, id).await.map_err(|e| fail(e.into()))?),
+        None => units::roots(&state.db, &ctx.actor.scope).await.map_err(|e| fail(e.into()))?.into_iter().next(),
+    };
+    let (checkpoints, roster, streaks, people) = match &unit {
+        Some(u) => {
+            let scope = &ctx.actor.scope;
+            let checkpoints = roster::checkpoints(&state.db, scope, u.id).await.map_err(|e| fail(e.into()))?;
+            let from = now - chrono::Duration::hours(12);
+            let shifts = roster::shifts(&state.db, scope, u.id, from, from + chrono::Duration::days(7))
+                .await
+                .map_err(|e| fail(e.into()))?;
+            let rows = shifts
+                .into_iter()
+                .map(|s| {
+                    let when = format!("{}–{}", local(s.starts_at), s.ends_at.with_timezone(&china()).format("%H:%M"));
+                    let people = s
+                        .people
+                        .split('|')
+                        .filter(|p| !p.is_empty())
+                        .map(|p| {
+                            let (name, status) = p.rsplit_once(':').unwrap_or((p, ""));
+                            (name.to_string(), lang.code_label("shift.status", status).to_string())
+                        })
+                        .collect();
+                    RosterRow { s, when, people }
+                })
+                .collect();
+            let streaks = roster::streaks(&state.db, scope, u.id, now).await.map_err(|e| fail(e.into()))?;
+            let people = if ctx.actor.can("work:roster:edit") && !checkpoints.is_empty() {
+                frontline_db::responsibility::cadres_under(&state.db, scope, &u.path, 800).await.map_err(|e| fail(e.into()))?
+            } else {
+                Vec::new()
+            };
+            (checkpoints, rows, streaks, people)
+        }
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+    };
+    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "rosters", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let tpl = RostersPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/work/rosters"),
+        tree,
+        unit,
+        checkpoints,
+        roster,
+        streaks,
+        people,
+        categories: DUTY_CATEGORIES.iter().map(|c| (c.to_string(), lang.code_label("duty.category", c).to_string())).collect(),
+        patterns: frontline_core::roster::PATTERNS.iter().map(|p| p.0.to_string()).collect(),
+        today: (today_in_china(now) + chrono::Duration::days(1)).to_string(),
+        can_edit: ctx.actor.can("work:roster:edit"),
+    };
+    render(&tpl, lang)
+}
+
+fn number(form: &FormData, key: &str) -> Result<i64, AppError> {
+    form.get(key)
+        .trim()
+        .parse()
+        .map_err(|_| frontline_core::DomainError::invalid(key, "error.not_a_number").into())
+}
+
+async fn configure(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = CheckpointInput {
+            pattern: form.get("pattern"),
+            headcount: number(&form, "headcount")?,
+            night_headcount: number(&form, "night_headcount")?,
+            min_party: number(&form, "min_party")?,
+            min_cadre: number(&form, "min_cadre")?,
+        };
+        roster::configure(&state.db, &ctx.actor, id, &input).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn add_person(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = DutyPersonInput {
+            person_id: form.id("person_id")?,
+            category: form.get("category"),
+            home: form.get("home") != "false",
+            avoid_nights: form.get("avoid_nights") == "true",
+        };
+        roster::add_person(&state.db, &ctx.actor, id, &input).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn plan(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = PlanInput {
+            start: form.date("start")?,
+            days: number(&form, "days")?,
+            min_rest_hours: number(&form, "min_rest_hours")?,
+            max_shifts: number(&form, "max_shifts")?,
+        };
+        roster::plan(&state.db, &ctx.actor, form.id("unit_id")?, &input).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn check_in(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    change(ctx.lang, async {
+        roster::check_in(&state.db, &ctx.actor, id, Utc::now()).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn check_out(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        roster::check_out(&state.db, &ctx.actor, id, &form.get("handover"), Utc::now()).await?;
+        Ok(())
+    })
+    .await
+}
