@@ -222,6 +222,10 @@ async fn main() -> anyhow::Result<()> {
                     s.duty.pairs,
                     s.duty.successions
                 );
+                println!(
+                    "A week of daily work: {} task lists handed out ({} overdue), {} checkpoint shifts with {} check-ins, {} records in the ledger.",
+                    s.work.task_instances, s.work.overdue, s.work.shifts, s.work.check_ins, s.work.records
+                );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
                 }

@@ -558,7 +558,8 @@ work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meetin
             "member",
             "党员",
             "self_only",
-            "duty:role:list,duty:role:claim,work:task:list,work:task:sign,work:roster:check,work:meeting:list".to_string(),
+            "duty:role:list,duty:role:claim,work:task:list,work:task:sign,work:roster:check,work:meeting:list"
+                .to_string(),
         ),
     ];
     let mut tx = db.begin().await?;

@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::records::RecordKind;
-use frontline_core::roster::{CheckpointSpec, PersonSpec, RosterRequest, Rules, Shortfall, long_streaks, pattern, solve};
+use frontline_core::roster::{
+    CheckpointSpec, PersonSpec, RosterRequest, Rules, Shortfall, long_streaks, pattern, solve,
+};
 use frontline_core::tasks::china;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
@@ -283,7 +285,10 @@ pub async fn plan(db: &Db, actor: &Actor, unit: i64, input: &PlanInput) -> Resul
     let request = RosterRequest {
         start: input.start,
         days: input.days,
-        rules: Rules { min_rest_minutes: input.min_rest_hours * 60, max_shifts: input.max_shifts.clamp(0, 1000) as usize },
+        rules: Rules {
+            min_rest_minutes: input.min_rest_hours * 60,
+            max_shifts: input.max_shifts.clamp(0, 1000) as usize,
+        },
         checkpoints: configured
             .iter()
             .map(|c| CheckpointSpec {
@@ -391,10 +396,20 @@ pub struct ShiftView {
 }
 
 /// Shifts of checkpoints under a unit starting in [from, to).
-pub async fn shifts(db: &Db, scope: &Scope, unit: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ShiftView>, DbError> {
+pub async fn shifts(
+    db: &Db,
+    scope: &Scope,
+    unit: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<ShiftView>, DbError> {
     let root = units::get(db, scope, unit).await?;
     let (lo, hi) = subtree_range(&root.path);
-    let concat = if db.is_postgres() { "string_agg(p.name || ':' || a.status, '|' ORDER BY p.name)" } else { "group_concat(p.name || ':' || a.status, '|')" };
+    let concat = if db.is_postgres() {
+        "string_agg(p.name || ':' || a.status, '|' ORDER BY p.name)"
+    } else {
+        "group_concat(p.name || ':' || a.status, '|')"
+    };
     let mut sql = Sql::new(&format!(
         "SELECT s.id, s.checkpoint_id, u.name AS checkpoint_name, s.starts_at, s.ends_at, s.night, s.headcount, s.unfilled_reason, \
          COALESCE({concat}, '') AS people FROM shifts s JOIN units u ON u.id = s.checkpoint_id \
@@ -501,7 +516,8 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> Re
 /// Checks out with a handover note for the next shift (换班交接).
 pub async fn check_out(db: &Db, actor: &Actor, id: i64, handover: &str, now: DateTime<Utc>) -> Result<(), DbError> {
     actor.require("work:roster:check")?;
-    let handover = frontline_core::error::optional_text("handover", handover, 500).map_err(|e| DbError::from(vec![e]))?;
+    let handover =
+        frontline_core::error::optional_text("handover", handover, 500).map_err(|e| DbError::from(vec![e]))?;
     let mut tx = db.begin().await?;
     let (_, status, _, _, _, path) = own_assignment(&mut tx, actor, id).await?;
     if status != "on_duty" {
@@ -539,7 +555,8 @@ pub async fn record_missed(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> 
         .await?;
     let mut tx = db.begin().await?;
     for (id, person, checkpoint, ends) in &missed {
-        tx.execute(&Sql::with("UPDATE shift_assignments SET status = 'missed' WHERE id = $1", vec![(*id).into()])).await?;
+        tx.execute(&Sql::with("UPDATE shift_assignments SET status = 'missed' WHERE id = $1", vec![(*id).into()]))
+            .await?;
         records::append(
             &mut tx,
             NewRecord {

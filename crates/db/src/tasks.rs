@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{Period, Rates, TaskStatus, ValidTaskList, due_at, period_end, period_start, today_in_china, week_of};
+use frontline_core::tasks::{
+    Period, Rates, TaskStatus, ValidTaskList, due_at, period_end, period_start, today_in_china, week_of,
+};
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 use serde_json::json;
@@ -95,7 +97,13 @@ pub async fn create_list(db: &Db, actor: &Actor, unit_id: i64, list: &ValidTaskL
     for (seq, item) in list.items.iter().enumerate() {
         tx.execute(&Sql::with(
             "INSERT INTO task_items (list_id, seq, text, needs_note, needs_photo) VALUES ($1, $2, $3, $4, $5)",
-            vec![id.into(), (seq as i64 + 1).into(), item.text.clone().into(), item.needs_note.into(), item.needs_photo.into()],
+            vec![
+                id.into(),
+                (seq as i64 + 1).into(),
+                item.text.clone().into(),
+                item.needs_note.into(),
+                item.needs_photo.into(),
+            ],
         ))
         .await?;
     }
@@ -122,11 +130,13 @@ pub async fn create_list(db: &Db, actor: &Actor, unit_id: i64, list: &ValidTaskL
 pub async fn set_active(db: &Db, actor: &Actor, list_id: i64, active: bool) -> Result<(), DbError> {
     actor.require("work:task:edit")?;
     let mut tx = db.begin().await?;
-    let mut sql = Sql::new(&format!("SELECT {LIST_COLUMNS} FROM task_lists l JOIN units u ON u.id = l.unit_id WHERE l.id = "));
+    let mut sql =
+        Sql::new(&format!("SELECT {LIST_COLUMNS} FROM task_lists l JOIN units u ON u.id = l.unit_id WHERE l.id = "));
     sql.bind(list_id).push(" AND ");
     push_scope(&mut sql, "u.path", &actor.scope);
     let list: TaskListView = tx.opt(&sql).await?.ok_or(DomainError::NotFound)?;
-    tx.execute(&Sql::with("UPDATE task_lists SET active = $1 WHERE id = $2", vec![active.into(), list_id.into()])).await?;
+    tx.execute(&Sql::with("UPDATE task_lists SET active = $1 WHERE id = $2", vec![active.into(), list_id.into()]))
+        .await?;
     audit::append(
         &mut tx,
         actor,
@@ -160,8 +170,14 @@ async fn generate_list(tx: &mut Tx, list_id: i64, day: NaiveDate) -> Result<u64,
         return Ok(0);
     }
     let (lo, hi) = subtree_range(&path);
-    let mut sql = Sql::new("INSERT INTO task_instances (list_id, person_id, unit_id, period_start, due_at, status, created_at) SELECT ");
-    sql.bind(list_id).push(", t.person_id, MIN(po.unit_id), ").bind(start).push(", ").bind(due_at(period, start, due_time));
+    let mut sql = Sql::new(
+        "INSERT INTO task_instances (list_id, person_id, unit_id, period_start, due_at, status, created_at) SELECT ",
+    );
+    sql.bind(list_id)
+        .push(", t.person_id, MIN(po.unit_id), ")
+        .bind(start)
+        .push(", ")
+        .bind(due_at(period, start, due_time));
     sql.push(", 'open', ").bind(Utc::now());
     sql.push(" FROM posts po JOIN tenures t ON t.post_id = po.id JOIN units u ON u.id = po.unit_id WHERE u.path >= ");
     sql.bind(lo).push(" AND u.path < ").bind(hi).push(" AND po.kind IN ");
@@ -169,6 +185,18 @@ async fn generate_list(tx: &mut Tx, list_id: i64, day: NaiveDate) -> Result<u64,
     sql.push(" AND t.start_date <= ").bind(day).push(" AND (t.end_date IS NULL OR t.end_date > ").bind(day);
     sql.push(") GROUP BY t.person_id ON CONFLICT (list_id, person_id, period_start) DO NOTHING");
     tx.execute(&sql).await
+}
+
+/// Creates the missing instances of every active list for the period containing `day`.
+pub async fn generate_day(db: &Db, day: NaiveDate) -> Result<u64, DbError> {
+    let ids: Vec<(i64,)> = db.all(&Sql::new("SELECT id FROM task_lists WHERE active = TRUE ORDER BY id")).await?;
+    let mut generated = 0;
+    for (id,) in ids {
+        let mut tx = db.begin().await?;
+        generated += generate_list(&mut tx, id, day).await?;
+        tx.commit().await?;
+    }
+    Ok(generated)
 }
 
 /// What one run of the background jobs did.
@@ -185,13 +213,7 @@ pub struct JobReport {
 /// send the weekly reminders once a week and the monthly dispatch notice once a month.
 pub async fn run_jobs(db: &Db, now: DateTime<Utc>) -> Result<JobReport, DbError> {
     let day = today_in_china(now);
-    let mut report = JobReport::default();
-    let ids: Vec<(i64,)> = db.all(&Sql::new("SELECT id FROM task_lists WHERE active = TRUE ORDER BY id")).await?;
-    for (id,) in ids {
-        let mut tx = db.begin().await?;
-        report.generated += generate_list(&mut tx, id, day).await?;
-        tx.commit().await?;
-    }
+    let mut report = JobReport { generated: generate_day(db, day).await?, ..JobReport::default() };
     report.overdue_recorded = record_overdue(db, now).await?;
     let (_, week) = week_of(day);
     if claim_job_run(db, "weekly_reminder", &week).await? {
@@ -219,33 +241,18 @@ async fn claim_job_run(db: &Db, job: &str, period: &str) -> Result<bool, DbError
 
 /// Appends a `task_overdue` record for every instance past due and not handed in, once.
 async fn record_overdue(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
-    let due: Vec<(i64, i64, i64, DateTime<Utc>)> = db
-        .all(&Sql::with(
-            "SELECT i.id, i.unit_id, i.person_id, i.due_at FROM task_instances i WHERE i.status IN ('open', 'returned') \
-             AND i.due_at < $1 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.source_kind = 'task_instance' \
-             AND r.source_id = i.id AND r.kind = 'task_overdue') ORDER BY i.id LIMIT 20000",
-            vec![now.into()],
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(&Sql::with(
+            "INSERT INTO records (kind, unit_id, person_id, occurred_at, value, source_kind, source_id, note, created_at) \
+             SELECT 'task_overdue', i.unit_id, i.person_id, i.due_at, 1, 'task_instance', i.id, NULL, $2 \
+             FROM task_instances i WHERE i.status IN ('open', 'returned') AND i.due_at < $1 AND NOT EXISTS \
+             (SELECT 1 FROM records r WHERE r.source_kind = 'task_instance' AND r.source_id = i.id AND r.kind = 'task_overdue')",
+            vec![now.into(), Utc::now().into()],
         ))
         .await?;
-    let mut tx = db.begin().await?;
-    for (id, unit, person, due) in &due {
-        records::append(
-            &mut tx,
-            NewRecord {
-                kind: RecordKind::TaskOverdue,
-                unit_id: *unit,
-                person_id: Some(*person),
-                occurred_at: *due,
-                value: 1,
-                source_kind: "task_instance",
-                source_id: *id,
-                note: None,
-            },
-        )
-        .await?;
-    }
     tx.commit().await?;
-    Ok(due.len() as u64)
+    Ok(n)
 }
 
 /// 周督促: each doer with overdue items, and each village secretary with items overdue or waiting
@@ -258,29 +265,39 @@ async fn weekly_reminders(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
             vec![now.into()],
         ))
         .await?;
-    // A village secretary's post sits in the village's party branch; the village is its parent.
-    let secretaries: Vec<(i64, i64, i64)> = db
+    // Village doers hold posts in the village's grids and party branch, one level below it.
+    let per_village: Vec<(i64, i64, i64)> = db
         .all(&Sql::with(
-            "SELECT t.person_id, \
-             (SELECT COUNT(*) FROM task_instances i JOIN units iu ON iu.id = i.unit_id WHERE iu.path LIKE v.path || '%' \
-              AND i.status IN ('open', 'returned') AND i.due_at < $1), \
-             (SELECT COUNT(*) FROM task_instances i JOIN units iu ON iu.id = i.unit_id WHERE iu.path LIKE v.path || '%' \
-              AND i.status = 'submitted') \
-             FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL JOIN units b ON b.id = po.unit_id \
-             JOIN units v ON v.id = b.parent_id WHERE po.kind = 'secretary' ORDER BY t.person_id",
+            "SELECT u.parent_id, SUM(CASE WHEN i.status IN ('open', 'returned') AND i.due_at < $1 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN i.status = 'submitted' THEN 1 ELSE 0 END) FROM task_instances i JOIN units u ON u.id = i.unit_id \
+             WHERE u.parent_id IS NOT NULL GROUP BY u.parent_id",
             vec![now.into()],
         ))
         .await?;
+    let counts: std::collections::HashMap<i64, (i64, i64)> =
+        per_village.into_iter().map(|(v, overdue, pending)| (v, (overdue, pending))).collect();
+    // A village secretary's post sits in the village's party branch; the village is its parent.
+    let secretaries: Vec<(i64, i64)> = db
+        .all(&Sql::new(
+            "SELECT t.person_id, b.parent_id FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
+             JOIN units b ON b.id = po.unit_id WHERE po.kind = 'secretary' AND b.parent_id IS NOT NULL ORDER BY t.person_id",
+        ))
+        .await?;
+    let created = Utc::now();
+    let mut rows: Vec<Vec<crate::Value>> = doers
+        .into_iter()
+        .map(|(person, overdue)| {
+            vec![person.into(), "task_reminder".into(), json!({"overdue": overdue}).to_string().into(), created.into()]
+        })
+        .collect();
+    for (person, village) in secretaries {
+        if let Some(&(overdue, pending)) = counts.get(&village).filter(|c| c.0 + c.1 > 0) {
+            let params = json!({"overdue": overdue, "pending": pending}).to_string();
+            rows.push(vec![person.into(), "task_supervision".into(), params.into(), created.into()]);
+        }
+    }
     let mut tx = db.begin().await?;
-    let mut sent = 0;
-    for (person, overdue) in doers {
-        notify(&mut tx, person, "task_reminder", json!({"overdue": overdue})).await?;
-        sent += 1;
-    }
-    for (person, overdue, pending) in secretaries.into_iter().filter(|s| s.1 + s.2 > 0) {
-        notify(&mut tx, person, "task_supervision", json!({"overdue": overdue, "pending": pending})).await?;
-        sent += 1;
-    }
+    let sent = tx.insert_rows("notifications", &["person_id", "kind", "params", "created_at"], rows).await?;
     tx.commit().await?;
     Ok(sent)
 }
@@ -378,7 +395,12 @@ pub struct InstanceQuery {
 }
 
 /// Instances in scope (the caller's own always included), most urgent first.
-pub async fn instances(db: &Db, scope: &Scope, q: &InstanceQuery, now: DateTime<Utc>) -> Result<Vec<InstanceView>, DbError> {
+pub async fn instances(
+    db: &Db,
+    scope: &Scope,
+    q: &InstanceQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<InstanceView>, DbError> {
     let mut sql = Sql::new(&format!("SELECT {INSTANCE_COLUMNS}{INSTANCE_FROM} WHERE ("));
     push_scope(&mut sql, "u.path", scope);
     if let Some(me) = scope.person_id {
@@ -507,9 +529,7 @@ pub async fn attach(db: &Db, actor: &Actor, content_type: &str, data: Vec<u8>) -
 
 /// A photo of a sign-off the caller may see.
 pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), DbError> {
-    let mut sql = Sql::new(
-        "SELECT a.content_type, a.data FROM attachments a WHERE a.id = ",
-    );
+    let mut sql = Sql::new("SELECT a.content_type, a.data FROM attachments a WHERE a.id = ");
     sql.bind(id).push(" AND (a.person_id = ").bind(scope.person_id.unwrap_or(-1));
     sql.push(" OR EXISTS (SELECT 1 FROM task_checks c JOIN task_instances i ON i.id = c.instance_id JOIN units u ON u.id = i.unit_id \
         WHERE c.attachment_id = a.id AND ");
@@ -520,7 +540,13 @@ pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<
 
 /// The doer hands an instance in: every item ticked, with the notes and photos the list asks
 /// for. Records `task_submitted` (value 1 when on time).
-pub async fn submit(db: &Db, actor: &Actor, id: i64, ticks: &[Tick], now: DateTime<Utc>) -> Result<InstanceView, DbError> {
+pub async fn submit(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    ticks: &[Tick],
+    now: DateTime<Utc>,
+) -> Result<InstanceView, DbError> {
     actor.require("work:task:sign")?;
     let me = actor.scope.person_id.ok_or_else(|| DomainError::Forbidden("work:task:sign".into()))?;
     let mut tx = db.begin().await?;
@@ -583,8 +609,11 @@ pub async fn submit(db: &Db, actor: &Actor, id: i64, ticks: &[Tick], now: DateTi
             }
         }
         let note = Some(t.note.trim().to_string()).filter(|n| !n.is_empty());
-        tx.execute(&Sql::with("DELETE FROM task_checks WHERE instance_id = $1 AND item_id = $2", vec![id.into(), t.item_id.into()]))
-            .await?;
+        tx.execute(&Sql::with(
+            "DELETE FROM task_checks WHERE instance_id = $1 AND item_id = $2",
+            vec![id.into(), t.item_id.into()],
+        ))
+        .await?;
         tx.execute(&Sql::with(
             "INSERT INTO task_checks (instance_id, item_id, note, attachment_id, done_at) VALUES ($1, $2, $3, $4, $5)",
             vec![id.into(), t.item_id.into(), note.into(), t.attachment_id.into(), now.into()],
@@ -674,8 +703,13 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, reason: &str
     )
     .await?;
     if !approve {
-        notify(&mut tx, inst.person_id, "task_returned", json!({"title": inst.title, "reason": reason, "date": inst.period_start}))
-            .await?;
+        notify(
+            &mut tx,
+            inst.person_id,
+            "task_returned",
+            json!({"title": inst.title, "reason": reason, "date": inst.period_start}),
+        )
+        .await?;
     }
     audit::append(
         &mut tx,

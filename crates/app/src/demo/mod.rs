@@ -16,6 +16,7 @@ use frontline_db::{Db, Sql, Tx, Value};
 use serde_json::json;
 
 pub mod duty;
+pub mod work;
 
 /// 乐清市, the place of seed 004.
 pub const COUNTY_CODE: &str = "330382";
@@ -28,15 +29,26 @@ pub struct Scale {
     pub members_per_village: (i64, i64),
     pub staff_per_department: (i64, i64),
     pub cadres_per_township: (i64, i64),
+    /// Whether every handed-in list of the demo week keeps its per-item ticks (the tests keep
+    /// them only in the township of the demo logins, which saves seconds per test).
+    pub every_tick: bool,
 }
 
 impl Scale {
     /// 110–125 members per village: about 60,000 across the 514 villages.
-    pub const ARTICLE: Scale =
-        Scale { members_per_village: (110, 125), staff_per_department: (18, 32), cadres_per_township: (25, 40) };
+    pub const ARTICLE: Scale = Scale {
+        members_per_village: (110, 125),
+        staff_per_department: (18, 32),
+        cadres_per_township: (25, 40),
+        every_tick: true,
+    };
     /// A few people per unit, for tests.
-    pub const SMALL: Scale =
-        Scale { members_per_village: (2, 4), staff_per_department: (2, 3), cadres_per_township: (3, 4) };
+    pub const SMALL: Scale = Scale {
+        members_per_village: (2, 4),
+        staff_per_department: (2, 3),
+        cadres_per_township: (3, 4),
+        every_tick: false,
+    };
 }
 
 /// One login the demo prints.
@@ -57,6 +69,7 @@ pub struct DemoSummary {
     pub people: i64,
     pub party_members: i64,
     pub duty: duty::DutyStats,
+    pub work: work::WorkStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -429,6 +442,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     tx.commit().await?;
 
     let (duty, member) = duty::seed(db, county.id, &county.path, &mut rng, protected_village).await?;
+    let work = work::seed(db, county.id, &mut rng, first_grid_worker, scale.every_tick).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -458,6 +472,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         people,
         party_members: b.members,
         duty,
+        work,
         logins,
     })
 }

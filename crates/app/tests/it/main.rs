@@ -16,3 +16,4 @@ mod helpers;
 mod import;
 mod scope;
 mod ui;
+mod work;

@@ -19,6 +19,10 @@ struct Foreign {
     role_post: Option<i64>,
     claim: Option<i64>,
     deployment: Option<i64>,
+    /// A task instance, a checkpoint and a shift assignment of the place.
+    task: Option<i64>,
+    checkpoint: Option<i64>,
+    assignment: Option<i64>,
 }
 
 async fn first_id(app: &TestApp, sql: &str, unit: i64) -> Option<i64> {
@@ -47,6 +51,9 @@ async fn foreign(app: &TestApp, unit: i64, member_unit: i64) -> Foreign {
         claim: first_id(app, &format!("SELECT c.id FROM role_claims c JOIN role_posts r ON r.id = c.role_post_id JOIN units u ON u.id = r.unit_id {within} AND c.status = 'pending' ORDER BY c.id LIMIT 1"), unit).await,
         deployment: first_id(app, &format!("SELECT d.id FROM deployments d JOIN units u ON u.id = d.home_unit_id {within} AND d.end_date IS NULL ORDER BY d.id LIMIT 1"), unit).await
             .or(first_id(app, &format!("SELECT d.id FROM deployments d JOIN units u ON u.id = d.target_unit_id {within} AND d.end_date IS NULL ORDER BY d.id LIMIT 1"), unit).await),
+        task: first_id(app, &format!("SELECT i.id FROM task_instances i JOIN units u ON u.id = i.unit_id {within} ORDER BY i.id LIMIT 1"), unit).await,
+        checkpoint: first_id(app, &format!("SELECT u.id FROM units u {within} AND u.kind = 'checkpoint' ORDER BY u.id LIMIT 1"), unit).await,
+        assignment: first_id(app, &format!("SELECT a.id FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id JOIN units u ON u.id = s.checkpoint_id {within} AND a.status = 'planned' ORDER BY a.id LIMIT 1"), unit).await,
     }
 }
 
@@ -75,6 +82,13 @@ const API_READS: &[&str] = &[
     "/role-posts?unit={unit}",
     "/role-claims?unit={unit}",
     "/deployments?unit={unit}",
+    "/units/{unit}/task-rates",
+    "/units/{unit}/checkpoints",
+    "/units/{unit}/shifts",
+    "/units/{unit}/duty-streaks",
+    "/tasks?unit={unit}",
+    "/task-lists?unit={unit}",
+    "/records?unit={unit}",
 ];
 
 /// Paths with `{id}` in the OpenAPI document that the tables above and below cover.
@@ -114,6 +128,22 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/units/{id}/plan/thirds",
     "/api/v1/units/{id}/plan/villages",
     "/api/v1/units/{id}/mentorships",
+    "/api/v1/units/{id}/task-lists",
+    // Task lists of the demo belong to the county, outside both secretaries' scope.
+    "/api/v1/task-lists/{id}/active",
+    "/api/v1/task-lists/{id}/commitment",
+    "/api/v1/tasks/{id}",
+    "/api/v1/tasks/{id}/submit",
+    "/api/v1/tasks/{id}/decide",
+    "/api/v1/units/{id}/task-rates",
+    "/api/v1/units/{id}/checkpoints",
+    "/api/v1/checkpoints/{id}",
+    "/api/v1/checkpoints/{id}/people",
+    "/api/v1/units/{id}/roster",
+    "/api/v1/units/{id}/shifts",
+    "/api/v1/units/{id}/duty-streaks",
+    "/api/v1/shift-assignments/{id}/check-in",
+    "/api/v1/shift-assignments/{id}/check-out",
 ];
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -195,9 +225,37 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         duty_writes.push((format!("/deployments/{d}/arrive"), json!({})));
         duty_writes.push((format!("/deployments/{d}/end"), json!({"end_date": "2026-11-30"})));
     }
+    let county_list = app.count("SELECT MIN(id) FROM task_lists").await;
+    duty_writes.push((format!("/task-lists/{county_list}/active"), json!({"active": false})));
+    duty_writes.push((format!("/task-lists/{county_list}/commitment"), json!({})));
+    duty_writes.push((
+        format!("/units/{}/task-lists", f.unit),
+        json!({"title": "越权清单", "post_kinds": ["grid_worker"], "period": "daily", "due_time": "18:00", "items": [{"text": "x"}]}),
+    ));
+    duty_writes.push((format!("/units/{}/roster", f.unit), json!({"start": "2027-01-04", "days": 7})));
+    if let Some(t) = f.task {
+        let (status, resp) = api.get(&format!("/tasks/{t}")).await;
+        assert_eq!(status, 404, "{who}: a foreign task: {resp}");
+        duty_writes.push((format!("/tasks/{t}/submit"), json!({"items": []})));
+        duty_writes.push((format!("/tasks/{t}/decide"), json!({"decision": "verify"})));
+    }
+    if let Some(c) = f.checkpoint {
+        duty_writes.push((format!("/checkpoints/{c}/people"), json!({"person_id": own_person, "category": "member"})));
+        let (status, resp) = api
+            .put(
+                &format!("/checkpoints/{c}"),
+                json!({"pattern": "2x12", "headcount": 1, "night_headcount": 1, "min_party": 0, "min_cadre": 0}),
+            )
+            .await;
+        assert_eq!(status, 422, "{who}: PUT a foreign checkpoint: {resp}");
+    }
+    if let Some(a) = f.assignment {
+        duty_writes.push((format!("/shift-assignments/{a}/check-in"), json!({})));
+        duty_writes.push((format!("/shift-assignments/{a}/check-out"), json!({"handover": "x"})));
+    }
     for (path, body) in duty_writes {
         let (status, resp) = api.post(&path, body).await;
-        assert!(status == 404 || status == 422, "{who}: POST {path} answered {status}: {resp}");
+        assert!(status == 404 || status == 422 || status == 403, "{who}: POST {path} answered {status}: {resp}");
     }
     for (path, body) in [
         (format!("/units/{}", f.unit), json!({"name": "改名", "kind": "village"})),
@@ -232,7 +290,15 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         "/duty/deployments?unit={unit}",
         "/duty/plan?unit={unit}&mode=thirds",
         "/posts/{post}/remove",
+        "/work/verify?unit={unit}",
+        "/work/dispatch?unit={unit}",
+        "/work/lists?unit={unit}",
+        "/work/rosters?unit={unit}",
     ];
+    if let Some(task) = f.task {
+        let (status, _) = ui.get(&format!("/work/tasks/{task}")).await;
+        assert_eq!(status, 404, "{who}: a foreign task page");
+    }
     for t in reads {
         let path = fill(t, f);
         let (status, body) = ui.get(&path).await;
@@ -289,6 +355,44 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         (format!("/duty/deployments/{}/arrive", f.deployment.unwrap_or(i64::MAX)), vec![]),
         (format!("/duty/deployments/{}/end", f.deployment.unwrap_or(i64::MAX)), vec![("end_date", "2026-11-30")]),
         (format!("/me/roles/{}/claim", f.role_post.unwrap_or(i64::MAX)), vec![]),
+        (format!("/work/tasks/{}/decide", f.task.unwrap_or(i64::MAX)), vec![("decision", "verify")]),
+        (
+            format!("/work/checkpoints/{}", f.checkpoint.unwrap_or(i64::MAX)),
+            vec![
+                ("pattern", "3x8"),
+                ("headcount", "1"),
+                ("night_headcount", "1"),
+                ("min_party", "0"),
+                ("min_cadre", "0"),
+            ],
+        ),
+        (
+            format!("/work/checkpoints/{}/people", f.checkpoint.unwrap_or(i64::MAX)),
+            vec![("person_id", "1"), ("category", "member")],
+        ),
+        (
+            "/work/rosters/plan".to_string(),
+            vec![
+                ("unit_id", &unit),
+                ("start", "2027-01-04"),
+                ("days", "7"),
+                ("min_rest_hours", "12"),
+                ("max_shifts", "5"),
+            ],
+        ),
+        (format!("/work/shifts/{}/check-in", f.assignment.unwrap_or(i64::MAX)), vec![]),
+        (format!("/work/lists/{}/active", 1), vec![("active", "false")]),
+        (
+            "/work/lists".to_string(),
+            vec![
+                ("unit_id", &unit),
+                ("title", "越权"),
+                ("post_kinds", "grid_worker"),
+                ("period", "daily"),
+                ("due_time", "18:00"),
+                ("items", "x"),
+            ],
+        ),
     ];
     for (path, form) in writes {
         let (status, body, _) = ui.post(&path, &form).await;
@@ -324,6 +428,15 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM mentorships",
         "SELECT COUNT(*) FROM unit_pairs",
         "SELECT COUNT(*) FROM notifications",
+        "SELECT COUNT(*) FROM task_lists WHERE active = TRUE",
+        "SELECT COUNT(*) FROM task_instances WHERE status = 'open'",
+        "SELECT COUNT(*) FROM task_instances WHERE status = 'verified'",
+        "SELECT COUNT(*) FROM commitments",
+        "SELECT COUNT(*) FROM checkpoints",
+        "SELECT COUNT(*) FROM checkpoint_people",
+        "SELECT COUNT(*) FROM shifts",
+        "SELECT COUNT(*) FROM shift_assignments WHERE status = 'planned'",
+        "SELECT COUNT(*) FROM records",
     ] {
         v.push(app.count(sql).await);
     }

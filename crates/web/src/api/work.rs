@@ -13,7 +13,9 @@ use chrono::{NaiveDate, Utc};
 use frontline_core::tasks::{TaskItemInput, TaskListInput, today_in_china};
 use frontline_db::Page;
 use frontline_db::records::{self, RecordQuery, RecordView};
-use frontline_db::roster::{self, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView, Streak};
+use frontline_db::roster::{
+    self, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView, Streak,
+};
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -80,7 +82,11 @@ pub struct UnitFilter {
 
 #[utoipa::path(get, path = "/api/v1/task-lists", tag = "work", params(UnitFilter),
     responses((status = 200, body = Vec<TaskListView>), (status = 401, body = ErrorBody)))]
-pub async fn list_task_lists(State(s): State<AppState>, ctx: ApiCtx, ApiQuery(q): ApiQuery<UnitFilter>) -> Result<Json<Vec<TaskListView>>, Response> {
+pub async fn list_task_lists(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<UnitFilter>,
+) -> Result<Json<Vec<TaskListView>>, Response> {
     ctx.actor.require("work:task:list").api(ctx.lang)?;
     tasks::lists(&s.db, &ctx.actor.scope, q.unit).await.api(ctx.lang).map(Json)
 }
@@ -122,7 +128,12 @@ pub struct Done {
 
 #[utoipa::path(post, path = "/api/v1/task-lists/{id}/active", tag = "work", params(("id" = i64, Path)), request_body = ActiveBody,
     responses((status = 200, body = Done), (status = 404, body = ErrorBody)))]
-pub async fn set_list_active(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<ActiveBody>) -> Result<Json<Done>, Response> {
+pub async fn set_list_active(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<ActiveBody>,
+) -> Result<Json<Done>, Response> {
     tasks::set_active(&s.db, &ctx.actor, id, b.active).await.api(ctx.lang)?;
     Ok(Json(Done { ok: true }))
 }
@@ -136,7 +147,11 @@ pub async fn sign_commitment(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): 
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "work", params(InstanceQuery),
     responses((status = 200, body = Vec<InstanceView>), (status = 401, body = ErrorBody)))]
-pub async fn list_tasks(State(s): State<AppState>, ctx: ApiCtx, ApiQuery(q): ApiQuery<InstanceQuery>) -> Result<Json<Vec<InstanceView>>, Response> {
+pub async fn list_tasks(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<InstanceQuery>,
+) -> Result<Json<Vec<InstanceView>>, Response> {
     ctx.actor.require("work:task:list").api(ctx.lang)?;
     tasks::instances(&s.db, &ctx.actor.scope, &q, Utc::now()).await.api(ctx.lang).map(Json)
 }
@@ -151,7 +166,11 @@ pub async fn my_tasks(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec
 
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "work", params(("id" = i64, Path)),
     responses((status = 200, body = InstanceDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<InstanceDetail>, Response> {
+pub async fn get_task(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<InstanceDetail>, Response> {
     ctx.actor.require("work:task:list").api(ctx.lang)?;
     tasks::instance(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
 }
@@ -165,7 +184,12 @@ pub struct SubmitBody {
 
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/submit", tag = "work", params(("id" = i64, Path)), request_body = SubmitBody,
     responses((status = 200, body = InstanceView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn submit_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<SubmitBody>) -> Result<Json<InstanceView>, Response> {
+pub async fn submit_task(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<SubmitBody>,
+) -> Result<Json<InstanceView>, Response> {
     tasks::submit(&s.db, &ctx.actor, id, &b.items, Utc::now()).await.api(ctx.lang).map(Json)
 }
 
@@ -179,11 +203,19 @@ pub struct DecideBody {
 
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/decide", tag = "work", params(("id" = i64, Path)), request_body = DecideBody,
     responses((status = 200, body = InstanceView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn decide_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<DecideBody>) -> Result<Json<InstanceView>, Response> {
+pub async fn decide_task(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<DecideBody>,
+) -> Result<Json<InstanceView>, Response> {
     let approve = match b.decision.as_str() {
         "verify" => true,
         "return" => false,
-        _ => return Err(AppError::from(frontline_core::DomainError::invalid("decision", "error.task.decision")).into_json(ctx.lang)),
+        _ => {
+            return Err(AppError::from(frontline_core::DomainError::invalid("decision", "error.task.decision"))
+                .into_json(ctx.lang));
+        }
     };
     tasks::decide(&s.db, &ctx.actor, id, approve, &b.reason).await.api(ctx.lang).map(Json)
 }
@@ -191,7 +223,12 @@ pub async fn decide_task(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiI
 /// Uploads a photo (the body is the image, with its `Content-Type`); answers its id.
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "work", request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
-pub async fn upload(State(s): State<AppState>, ctx: ApiCtx, headers: HeaderMap, body: Bytes) -> Result<Response, Response> {
+pub async fn upload(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Response> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     tasks::attach(&s.db, &ctx.actor, content_type, body.to_vec()).await.api(ctx.lang).map(|id| created(Created { id }))
 }
@@ -213,7 +250,12 @@ impl DayRange {
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/task-rates", tag = "work", params(("id" = i64, Path), DayRange),
     responses((status = 200, body = Vec<UnitRates>), (status = 404, body = ErrorBody)))]
-pub async fn task_rates(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiQuery(q): ApiQuery<DayRange>) -> Result<Json<Vec<UnitRates>>, Response> {
+pub async fn task_rates(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<DayRange>,
+) -> Result<Json<Vec<UnitRates>>, Response> {
     ctx.actor.require("work:task:list").api(ctx.lang)?;
     let (from, to) = q.bounds();
     tasks::rates(&s.db, &ctx.actor.scope, id, from, to, Utc::now()).await.api(ctx.lang).map(Json)
@@ -221,14 +263,22 @@ pub async fn task_rates(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId
 
 #[utoipa::path(get, path = "/api/v1/records", tag = "work", params(RecordQuery),
     responses((status = 200, body = Page<RecordView>), (status = 401, body = ErrorBody)))]
-pub async fn list_records(State(s): State<AppState>, ctx: ApiCtx, ApiQuery(q): ApiQuery<RecordQuery>) -> Result<Json<Page<RecordView>>, Response> {
+pub async fn list_records(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<RecordQuery>,
+) -> Result<Json<Page<RecordView>>, Response> {
     ctx.actor.require("work:task:list").api(ctx.lang)?;
     records::list(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/checkpoints", tag = "work", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<CheckpointView>), (status = 404, body = ErrorBody)))]
-pub async fn list_checkpoints(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<Vec<CheckpointView>>, Response> {
+pub async fn list_checkpoints(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<CheckpointView>>, Response> {
     ctx.actor.require("work:roster:list").api(ctx.lang)?;
     roster::checkpoints(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
 }
@@ -259,24 +309,41 @@ pub async fn add_duty_person(
 
 #[utoipa::path(post, path = "/api/v1/units/{id}/roster", tag = "work", params(("id" = i64, Path)), request_body = PlanInput,
     responses((status = 200, body = PlanOutcome), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn plan_roster(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<PlanInput>) -> Result<Json<PlanOutcome>, Response> {
+pub async fn plan_roster(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<PlanInput>,
+) -> Result<Json<PlanOutcome>, Response> {
     roster::plan(&s.db, &ctx.actor, id, &b).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/shifts", tag = "work", params(("id" = i64, Path), DayRange),
     responses((status = 200, body = Vec<ShiftView>), (status = 404, body = ErrorBody)))]
-pub async fn list_shifts(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiQuery(q): ApiQuery<DayRange>) -> Result<Json<Vec<ShiftView>>, Response> {
+pub async fn list_shifts(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<DayRange>,
+) -> Result<Json<Vec<ShiftView>>, Response> {
     ctx.actor.require("work:roster:list").api(ctx.lang)?;
     let today = today_in_china(Utc::now());
     let from = q.from.unwrap_or(today);
     let to = q.to.unwrap_or(from + chrono::Duration::days(6));
     let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(8);
-    roster::shifts(&s.db, &ctx.actor.scope, id, at(from), at(to + chrono::Duration::days(1))).await.api(ctx.lang).map(Json)
+    roster::shifts(&s.db, &ctx.actor.scope, id, at(from), at(to + chrono::Duration::days(1)))
+        .await
+        .api(ctx.lang)
+        .map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/duty-streaks", tag = "work", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<Streak>), (status = 404, body = ErrorBody)))]
-pub async fn duty_streaks(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<Vec<Streak>>, Response> {
+pub async fn duty_streaks(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<Streak>>, Response> {
     ctx.actor.require("work:roster:list").api(ctx.lang)?;
     roster::streaks(&s.db, &ctx.actor.scope, id, Utc::now()).await.api(ctx.lang).map(Json)
 }
@@ -296,7 +363,10 @@ pub struct CheckedIn {
 #[utoipa::path(post, path = "/api/v1/shift-assignments/{id}/check-in", tag = "work", params(("id" = i64, Path)),
     responses((status = 200, body = CheckedIn), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn check_in(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<CheckedIn>, Response> {
-    roster::check_in(&s.db, &ctx.actor, id, Utc::now()).await.api(ctx.lang).map(|late_minutes| Json(CheckedIn { late_minutes }))
+    roster::check_in(&s.db, &ctx.actor, id, Utc::now())
+        .await
+        .api(ctx.lang)
+        .map(|late_minutes| Json(CheckedIn { late_minutes }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -307,7 +377,12 @@ pub struct HandoverBody {
 
 #[utoipa::path(post, path = "/api/v1/shift-assignments/{id}/check-out", tag = "work", params(("id" = i64, Path)), request_body = HandoverBody,
     responses((status = 200, body = Done), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn check_out(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<HandoverBody>) -> Result<Json<Done>, Response> {
+pub async fn check_out(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<HandoverBody>,
+) -> Result<Json<Done>, Response> {
     roster::check_out(&s.db, &ctx.actor, id, &b.handover, Utc::now()).await.api(ctx.lang)?;
     Ok(Json(Done { ok: true }))
 }

@@ -257,14 +257,18 @@ async fn verify_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Un
         Some(u) => {
             let iq = InstanceQuery { unit: Some(u.id), status: Some(status.clone()), ..Default::default() };
             let list = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;
-            let rates =
-                tasks::rates(&state.db, &ctx.actor.scope, u.id, week_from, today, now).await.map_err(|e| fail(e.into()))?;
+            let rates = tasks::rates(&state.db, &ctx.actor.scope, u.id, week_from, today, now)
+                .await
+                .map_err(|e| fail(e.into()))?;
             (rows(list, now), rates)
         }
         None => (Vec::new(), Vec::new()),
     };
-    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "verify", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
-    let label = |s: &str| if s == "overdue" { lang.t("task.overdue").to_string() } else { lang.code_label("task.status", s).to_string() };
+    let tree =
+        TreePanel::load(&state.db, &ctx.actor.scope, "verify", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let label = |s: &str| {
+        if s == "overdue" { lang.t("task.overdue").to_string() } else { lang.code_label("task.status", s).to_string() }
+    };
     let statuses = ["submitted", "overdue", "returned", "verified", "open"]
         .iter()
         .map(|s| (s.to_string(), label(s), *s == status))
@@ -328,7 +332,8 @@ async fn dispatch_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         }
         None => (Vec::new(), Vec::new()),
     };
-    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "dispatch", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let tree =
+        TreePanel::load(&state.db, &ctx.actor.scope, "dispatch", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
     let tpl = DispatchPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/work/dispatch"),
@@ -364,10 +369,14 @@ async fn lists_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Uni
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
-    let lists = tasks::lists(&state.db, &ctx.actor.scope, unit.as_ref().map(|u| u.id)).await.map_err(|e| fail(e.into()))?;
-    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "task_lists", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
-    let post_kinds = PostKind::ALL.iter().map(|k| (k.as_str().to_string(), lang.code_label("post.kind", k.as_str()).to_string()));
-    let periods = Period::ALL.iter().map(|p| (p.as_str().to_string(), lang.code_label("task.period", p.as_str()).to_string()));
+    let lists =
+        tasks::lists(&state.db, &ctx.actor.scope, unit.as_ref().map(|u| u.id)).await.map_err(|e| fail(e.into()))?;
+    let tree =
+        TreePanel::load(&state.db, &ctx.actor.scope, "task_lists", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let post_kinds =
+        PostKind::ALL.iter().map(|k| (k.as_str().to_string(), lang.code_label("post.kind", k.as_str()).to_string()));
+    let periods =
+        Period::ALL.iter().map(|p| (p.as_str().to_string(), lang.code_label("task.period", p.as_str()).to_string()));
     let tpl = ListsPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/work/lists"),

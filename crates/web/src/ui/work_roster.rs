@@ -9,7 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use frontline_core::tasks::{china, today_in_china};
-use frontline_db::roster::{self, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView, Streak};
+use frontline_db::roster::{
+    self, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView, Streak,
+};
 use frontline_db::units::{self, UnitView};
 
 use super::units::TreePanel;
@@ -51,7 +53,8 @@ pub async fn my_shifts(state: &AppState, person: i64, now: DateTime<Utc>) -> Res
     Ok(list
         .into_iter()
         .map(|s| {
-            let can_check_in = s.status == "planned" && now >= s.starts_at - chrono::Duration::minutes(30) && now <= s.ends_at;
+            let can_check_in =
+                s.status == "planned" && now >= s.starts_at - chrono::Duration::minutes(30) && now <= s.ends_at;
             let can_check_out = s.status == "on_duty";
             let when = format!("{}–{}", local(s.starts_at), s.ends_at.with_timezone(&china()).format("%H:%M"));
             ShiftRow { s, when, can_check_in, can_check_out }
@@ -118,7 +121,9 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
                 .collect();
             let streaks = roster::streaks(&state.db, scope, u.id, now).await.map_err(|e| fail(e.into()))?;
             let people = if ctx.actor.can("work:roster:edit") && !checkpoints.is_empty() {
-                frontline_db::responsibility::cadres_under(&state.db, scope, &u.path, 800).await.map_err(|e| fail(e.into()))?
+                frontline_db::responsibility::cadres_under(&state.db, scope, &u.path, 800)
+                    .await
+                    .map_err(|e| fail(e.into()))?
             } else {
                 Vec::new()
             };
@@ -126,7 +131,8 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
         }
         None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
-    let tree = TreePanel::load(&state.db, &ctx.actor.scope, "rosters", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let tree =
+        TreePanel::load(&state.db, &ctx.actor.scope, "rosters", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
     let tpl = RostersPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/work/rosters"),
@@ -136,7 +142,10 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
         roster,
         streaks,
         people,
-        categories: DUTY_CATEGORIES.iter().map(|c| (c.to_string(), lang.code_label("duty.category", c).to_string())).collect(),
+        categories: DUTY_CATEGORIES
+            .iter()
+            .map(|c| (c.to_string(), lang.code_label("duty.category", c).to_string()))
+            .collect(),
         patterns: frontline_core::roster::PATTERNS.iter().map(|p| p.0.to_string()).collect(),
         today: (today_in_china(now) + chrono::Duration::days(1)).to_string(),
         can_edit: ctx.actor.can("work:roster:edit"),
@@ -145,10 +154,7 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
 }
 
 fn number(form: &FormData, key: &str) -> Result<i64, AppError> {
-    form.get(key)
-        .trim()
-        .parse()
-        .map_err(|_| frontline_core::DomainError::invalid(key, "error.not_a_number").into())
+    form.get(key).trim().parse().map_err(|_| frontline_core::DomainError::invalid(key, "error.not_a_number").into())
 }
 
 async fn configure(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {

@@ -1,0 +1,415 @@
+//! Daily work, end to end: task lists signed off by the doer and verified or returned by the
+//! secretary (with commitment letters, notes, photos and records in the ledger), generation and
+//! the background jobs, rates over a subtree, checkpoint rosters planned, stood and missed, with
+//! bad input refused whole.
+
+use chrono::{Duration, Utc};
+use frontline_core::access::{Actor, Scope};
+use frontline_db::Sql;
+use serde_json::{Value, json};
+
+use crate::helpers::{Places, TestApp};
+
+async fn count(app: &TestApp, sql: &str, params: Vec<frontline_db::Value>) -> i64 {
+    app.db.count(&Sql::with(sql, params)).await.unwrap()
+}
+
+/// The grid worker's open instance of today's eight-task list.
+async fn todays_list(app: &TestApp) -> Value {
+    let (s, mine) = app.api("grid_worker").await.get("/me/tasks").await;
+    assert_eq!(s, 200, "{mine}");
+    let today = frontline_core::tasks::today_in_china(Utc::now()).to_string();
+    mine.as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "疫情防控八项硬性任务" && i["status"] == "open" && i["period_start"] == today.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("no open list today: {mine}"))
+}
+
+#[tokio::test]
+async fn a_grid_worker_signs_off_and_the_secretary_verifies_or_returns() {
+    let app = TestApp::new().await;
+    let worker = app.api("grid_worker").await;
+    let secretary = app.api("village_secretary").await;
+    let list = todays_list(&app).await;
+    let id = list["id"].as_i64().unwrap();
+    let person = list["person_id"].as_i64().unwrap();
+    let (s, detail) = worker.get(&format!("/tasks/{id}")).await;
+    assert_eq!(s, 200, "{detail}");
+    let items: Vec<i64> = detail["items"].as_array().unwrap().iter().map(|i| i["item_id"].as_i64().unwrap()).collect();
+    assert_eq!(items.len(), 8, "the eight rigid tasks");
+    assert_eq!(detail["commitment_pending"], true, "the demo leaves the login's commitment unsigned");
+    let all: Vec<Value> = items.iter().map(|i| json!({"item_id": i})).collect();
+
+    // The commitment letter comes first, once.
+    let (s, body) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": all})).await;
+    assert_eq!(s, 409, "{body}");
+    assert_eq!(body["code"], "error.task.commitment_first");
+    let list_id = list["list_id"].as_i64().unwrap();
+    let (s, body) = worker.post(&format!("/task-lists/{list_id}/commitment"), json!({})).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = worker.post(&format!("/task-lists/{list_id}/commitment"), json!({})).await;
+    assert_eq!(s, 409, "{body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM commitments WHERE person_id = $1", vec![person.into()]).await, 1);
+
+    // An item left unticked, or one not on the list, refuses the whole sign-off.
+    let (s, body) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": all[..7]})).await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["fields"][0]["field"], format!("item_{}", items[7]));
+    let mut extra = all.clone();
+    extra.push(json!({"item_id": 999_999}));
+    let (s, _) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": extra})).await;
+    assert_eq!(s, 422);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM task_checks WHERE instance_id = $1", vec![id.into()]).await, 0);
+
+    // Handed in: every item ticked, a record in the ledger saying on time.
+    let (s, body) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": all})).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["status"], "submitted");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM task_checks WHERE instance_id = $1", vec![id.into()]).await, 8);
+    let on_time = count(
+        &app,
+        "SELECT COUNT(*) FROM records WHERE kind = 'task_submitted' AND source_kind = 'task_instance' AND source_id = $1 AND value = 1",
+        vec![id.into()],
+    )
+    .await;
+    assert_eq!(on_time, 1);
+    let (s, _) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": all})).await;
+    assert_eq!(s, 409, "handing in twice");
+    // The doer cannot verify (no permission), the secretary must give a reason to return.
+    let (s, _) = worker.post(&format!("/tasks/{id}/decide"), json!({"decision": "verify"})).await;
+    assert_eq!(s, 403);
+    let (s, body) = secretary.post(&format!("/tasks/{id}/decide"), json!({"decision": "return"})).await;
+    assert_eq!(s, 422, "{body}");
+    let (s, body) = secretary.post(&format!("/tasks/{id}/decide"), json!({"decision": "maybe"})).await;
+    assert_eq!(s, 422, "{body}");
+    let (s, body) =
+        secretary.post(&format!("/tasks/{id}/decide"), json!({"decision": "return", "reason": "消杀照片缺失"})).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["status"], "returned");
+    let notices = count(
+        &app,
+        "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND kind = 'task_returned' AND params LIKE '%消杀照片缺失%'",
+        vec![person.into()],
+    )
+    .await;
+    assert_eq!(notices, 1, "the doer is told why");
+    // Handed in again and verified; the ledger holds each step, the audit log each change.
+    let (s, _) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": all})).await;
+    assert_eq!(s, 200);
+    let (s, body) = secretary.post(&format!("/tasks/{id}/decide"), json!({"decision": "verify"})).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["status"], "verified");
+    let (s, _) = secretary.post(&format!("/tasks/{id}/decide"), json!({"decision": "verify"})).await;
+    assert_eq!(s, 409, "verifying twice");
+    let kinds: Vec<(String,)> = app
+        .db
+        .all(&Sql::with(
+            "SELECT kind FROM records WHERE source_kind = 'task_instance' AND source_id = $1 ORDER BY id",
+            vec![id.into()],
+        ))
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.0.as_str()).collect();
+    assert_eq!(kinds, ["task_submitted", "task_returned", "task_submitted", "task_verified"]);
+    let audited = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE object_kind = 'task_instance' AND object_id = $1",
+        vec![id.into()],
+    )
+    .await;
+    assert_eq!(audited, 4);
+    // The ledger drills down: the secretary sees the records of the village, in Chinese labels.
+    let (s, records) = secretary.get(&format!("/records?person={person}&kind=task_verified")).await;
+    assert_eq!(s, 200, "{records}");
+    assert!(records["items"].as_array().unwrap().iter().any(|r| r["source_id"] == id));
+}
+
+#[tokio::test]
+async fn notes_and_photos_are_required_where_the_list_asks() {
+    let app = TestApp::new().await;
+    let county = app.unit_id("330382").await;
+    let org = app.api("county_org").await;
+    // Bad lists are refused field by field and write nothing.
+    let before = count(&app, "SELECT COUNT(*) FROM task_lists", vec![]).await;
+    let (s, body) = org
+        .post(
+            &format!("/units/{county}/task-lists"),
+            json!({"title": "", "post_kinds": ["网格员"], "period": "hourly", "due_time": "25:61", "items": []}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["title", "post_kinds", "period", "due_time", "items"]);
+    assert!(body["fields"][0]["message"].as_str().unwrap().chars().any(|c| c > '\u{2e80}'), "Chinese message: {body}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM task_lists", vec![]).await, before);
+
+    // A list for grid workers with a note and a photo item: every grid worker gets it at once.
+    let (s, body) = org
+        .post(
+            &format!("/units/{county}/task-lists"),
+            json!({"title": "周末安全巡查", "post_kinds": ["grid_worker"], "period": "weekly", "due_time": "18:00",
+                   "items": [{"text": "巡查河道", "needs_note": true}, {"text": "消防通道", "needs_photo": true}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let list = body["id"].as_i64().unwrap();
+    let holders = count(
+        &app,
+        "SELECT COUNT(DISTINCT t.person_id) FROM posts po JOIN tenures t ON t.post_id = po.id WHERE po.kind = 'grid_worker' \
+         AND t.end_date IS NULL",
+        vec![],
+    )
+    .await;
+    assert!(holders > 2000, "514 villages with four grids each");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM task_instances WHERE list_id = $1", vec![list.into()]).await, holders);
+    // The jobs make no second copy, however often they run.
+    frontline_db::jobs::run(&app.db, Utc::now()).await.unwrap();
+    frontline_db::jobs::run(&app.db, Utc::now()).await.unwrap();
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM task_instances WHERE list_id = $1", vec![list.into()]).await, holders);
+
+    let worker = app.api("grid_worker").await;
+    let (_, mine) = worker.get("/me/tasks").await;
+    let inst = mine.as_array().unwrap().iter().find(|i| i["list_id"] == list).unwrap().clone();
+    let id = inst["id"].as_i64().unwrap();
+    let (_, detail) = worker.get(&format!("/tasks/{id}")).await;
+    let note_item = detail["items"][0]["item_id"].as_i64().unwrap();
+    let photo_item = detail["items"][1]["item_id"].as_i64().unwrap();
+    let (s, body) = worker
+        .post(&format!("/tasks/{id}/submit"), json!({"items": [{"item_id": note_item}, {"item_id": photo_item}]}))
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let codes: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["error.task.note_needed", "error.task.photo_needed"]);
+    // Only images are kept as photos; an uploaded one completes the list.
+    let (s, body) = worker.post_raw("/attachments", "text/plain", b"not a photo".to_vec()).await;
+    assert_eq!(s, 422, "{body}");
+    let png = vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0, 0, 0];
+    let (s, body) = worker.post_raw("/attachments", "image/png", png.clone()).await;
+    assert_eq!(s, 201, "{body}");
+    let photo = body["id"].as_i64().unwrap();
+    // Someone else's photo cannot be attached.
+    let other = app.api("village_secretary").await;
+    let (_, theirs) = other.post_raw("/attachments", "image/png", png).await;
+    let (s, _) = worker
+        .post(
+            &format!("/tasks/{id}/submit"),
+            json!({"items": [{"item_id": note_item, "note": "河道无异常"}, {"item_id": photo_item, "attachment_id": theirs["id"]}]}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, body) = worker
+        .post(
+            &format!("/tasks/{id}/submit"),
+            json!({"items": [{"item_id": note_item, "note": "河道无异常"}, {"item_id": photo_item, "attachment_id": photo}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, detail) = worker.get(&format!("/tasks/{id}")).await;
+    assert_eq!(detail["items"][0]["note"], "河道无异常");
+    assert_eq!(detail["items"][1]["attachment_id"], photo);
+    // Stopping the list is audited, and it generates no more.
+    let (s, _) = org.post(&format!("/task-lists/{list}/active"), json!({"active": false})).await;
+    assert_eq!(s, 200);
+    let (_, lists) = org.get(&format!("/task-lists?unit={county}")).await;
+    assert!(lists.as_array().unwrap().iter().any(|l| l["id"] == list && l["active"] == false));
+}
+
+#[tokio::test]
+async fn rates_overdue_items_and_reminders_come_from_the_instances() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let township = app.api("township_secretary").await;
+    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let from = today - Duration::days(6);
+    let (s, rates) = township.get(&format!("/units/{}/task-rates?from={from}&to={today}", p.baishi)).await;
+    assert_eq!(s, 200, "{rates}");
+    let whole = &rates[0];
+    assert_eq!(whole["unit_id"], p.baishi);
+    // The same figures by another query, straight from the table.
+    let (lo, hi) = {
+        let (path,): (String,) =
+            app.db.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![p.baishi.into()])).await.unwrap();
+        frontline_core::units::subtree_range(&path)
+    };
+    let in_subtree = "FROM task_instances i JOIN units u ON u.id = i.unit_id WHERE u.path >= $1 AND u.path < $2 \
+                      AND i.period_start >= $3 AND i.period_start <= $4";
+    let params = || vec![lo.clone().into(), hi.clone().into(), from.into(), today.into()];
+    let total = count(&app, &format!("SELECT COUNT(*) {in_subtree}"), params()).await;
+    let handed_in =
+        count(&app, &format!("SELECT COUNT(*) {in_subtree} AND i.status IN ('submitted', 'verified')"), params()).await;
+    let verified = count(&app, &format!("SELECT COUNT(*) {in_subtree} AND i.status = 'verified'"), params()).await;
+    assert!(total > 100, "a week of lists in 白石街道");
+    assert_eq!(whole["rates"]["total"], total);
+    assert_eq!(whole["rates"]["submitted"], handed_in);
+    assert_eq!(whole["rates"]["verified"], verified);
+    assert!(verified > 0 && verified < total);
+    // Each village's share adds up to the whole.
+    let parts: i64 = rates.as_array().unwrap()[1..].iter().map(|r| r["rates"]["total"].as_i64().unwrap()).sum();
+    assert_eq!(parts, total);
+    // Overdue items of the township are visible to its secretary, each one past due and not handed in.
+    let (s, overdue) = township.get(&format!("/tasks?unit={}&status=overdue", p.baishi)).await;
+    assert_eq!(s, 200);
+    let overdue = overdue.as_array().unwrap();
+    assert!(!overdue.is_empty(), "the demo leaves a few lists overdue");
+    for i in overdue {
+        assert!(i["status"] == "open" || i["status"] == "returned");
+        assert!(i["due_at"].as_str().unwrap() < Utc::now().to_rfc3339().as_str());
+    }
+    // Every overdue instance got one overdue record; running the jobs again adds none.
+    let recorded = count(&app, "SELECT COUNT(*) FROM records WHERE kind = 'task_overdue'", vec![]).await;
+    let past_due = count(
+        &app,
+        "SELECT COUNT(*) FROM task_instances WHERE status IN ('open', 'returned') AND due_at < $1",
+        vec![Utc::now().into()],
+    )
+    .await;
+    assert_eq!(recorded, past_due);
+    let reminders = count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'task_reminder'", vec![]).await;
+    assert!(reminders > 0, "周督促 went out");
+    let report = frontline_db::jobs::run(&app.db, Utc::now()).await.unwrap();
+    assert_eq!(report.tasks.overdue_recorded, 0);
+    assert_eq!(report.tasks.reminders, 0, "once a week");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'task_reminder'", vec![]).await, reminders);
+    // A grid worker sees only their own grid's lists and their own.
+    let (_, theirs) = app.api("grid_worker").await.get("/tasks").await;
+    let worker_person = count(&app, "SELECT person_id FROM users WHERE username = 'grid_worker'", vec![]).await;
+    assert!(
+        theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["person_id"] == worker_person || i["unit_name"].as_str().unwrap().ends_with("第一网格"))
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_roster_is_planned_stood_and_missed() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let org = app.api("county_org").await;
+    let (s, checkpoints) = org.get(&format!("/units/{}/checkpoints", p.baishi)).await;
+    assert_eq!(s, 200, "{checkpoints}");
+    let checkpoints = checkpoints.as_array().unwrap();
+    assert_eq!(checkpoints.len(), 3, "three checkpoints around 白石街道");
+    let cp = checkpoints[0]["unit_id"].as_i64().unwrap();
+    // Bad settings are refused and change nothing.
+    let (s, body) = org
+        .put(
+            &format!("/checkpoints/{cp}"),
+            json!({"pattern": "4x6", "headcount": 0, "night_headcount": 1, "min_party": 3, "min_cadre": 0}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["pattern", "headcount", "min_party"]);
+    let (s, _) = org
+        .put(
+            &format!("/checkpoints/{}", p.qiyuan),
+            json!({"pattern": "3x8", "headcount": 2, "night_headcount": 1, "min_party": 1, "min_cadre": 0}),
+        )
+        .await;
+    assert_eq!(s, 422, "a village is not a checkpoint");
+    // Plan a week ahead: every shift of the three checkpoints, people only from their lists,
+    // nobody on two shifts less than 12 hours apart, and the gaps named with their reason.
+    let start = frontline_core::tasks::today_in_china(Utc::now()) + Duration::days(14);
+    let (s, outcome) =
+        org.post(&format!("/units/{}/roster", p.baishi), json!({"start": start, "days": 7, "max_shifts": 5})).await;
+    assert_eq!(s, 200, "{outcome}");
+    assert_eq!(outcome["checkpoints"], 3);
+    assert_eq!(outcome["shifts"], 3 * 7 * 3);
+    assert_eq!(outcome["places"], 3 * 7 * 5);
+    assert!(outcome["filled"].as_i64().unwrap() > 0);
+    let (s, again) = org.post(&format!("/units/{}/roster", p.baishi), json!({"start": start, "days": 7})).await;
+    assert_eq!(s, 409, "{again}");
+    let strangers = count(
+        &app,
+        "SELECT COUNT(*) FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id WHERE NOT EXISTS \
+         (SELECT 1 FROM checkpoint_people cp WHERE cp.checkpoint_id = s.checkpoint_id AND cp.person_id = a.person_id)",
+        vec![],
+    )
+    .await;
+    assert_eq!(strangers, 0);
+    let from = start.and_hms_opt(0, 0, 0).unwrap().and_utc() - Duration::hours(8);
+    let mut held: Vec<(i64, chrono::DateTime<Utc>, chrono::DateTime<Utc>)> = app
+        .db
+        .all(&Sql::with(
+            "SELECT a.person_id, s.starts_at, s.ends_at FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id \
+             WHERE s.starts_at >= $1",
+            vec![from.into()],
+        ))
+        .await
+        .unwrap();
+    held.sort();
+    for w in held.windows(2) {
+        if w[0].0 == w[1].0 {
+            assert!(w[1].1 >= w[0].2 + Duration::hours(12), "12 hours of rest between shifts: {w:?}");
+        }
+    }
+    let per_person = held.chunk_by(|a, b| a.0 == b.0).map(|c| c.len()).max().unwrap_or(0);
+    assert!(per_person <= 5, "at most five shifts each");
+    let (s, shifts) = org.get(&format!("/units/{}/shifts?from={start}", p.baishi)).await;
+    assert_eq!(s, 200);
+    let shifts = shifts.as_array().unwrap();
+    assert_eq!(shifts.len(), 63);
+    let short = shifts.iter().filter(|s| !s["unfilled_reason"].is_null()).count() as i64;
+    let reasons: i64 = outcome["short"].as_array().unwrap().iter().map(|r| r[1].as_i64().unwrap()).sum();
+    assert_eq!(short, reasons, "each short shift carries its reason");
+
+    // Standing duty: a person checks in late on their own shift and hands over; a shift nobody
+    // checks in to becomes a missed record once it is over.
+    let (assignment, person, starts): (i64, i64, chrono::DateTime<Utc>) = app
+        .db
+        .one(&Sql::new(
+            "SELECT a.id, a.person_id, s.starts_at FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id \
+             ORDER BY s.starts_at DESC, a.id LIMIT 1",
+        ))
+        .await
+        .unwrap();
+    let actor = Actor {
+        user_id: None,
+        name: "test".into(),
+        ip: "test".into(),
+        scope: Scope { person_id: Some(person), ..Scope::default() },
+        permissions: vec!["work:roster:check".into()],
+    };
+    let early = frontline_db::roster::check_in(&app.db, &actor, assignment, starts - Duration::hours(2)).await;
+    assert!(early.is_err(), "too early to check in");
+    let late =
+        frontline_db::roster::check_in(&app.db, &actor, assignment, starts + Duration::minutes(25)).await.unwrap();
+    assert_eq!(late, 25);
+    let attended = count(
+        &app,
+        "SELECT value FROM records WHERE kind = 'shift_attended' AND source_id = $1",
+        vec![assignment.into()],
+    )
+    .await;
+    assert_eq!(attended, 25);
+    frontline_db::roster::check_out(&app.db, &actor, assignment, "东侧道闸故障已报修", starts + Duration::hours(8))
+        .await
+        .unwrap();
+    let missed_before = count(&app, "SELECT COUNT(*) FROM records WHERE kind = 'shift_missed'", vec![]).await;
+    let planned_past = count(
+        &app,
+        "SELECT COUNT(*) FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id WHERE a.status = 'planned' AND s.ends_at < $1",
+        vec![(Utc::now() + Duration::days(40)).into()],
+    )
+    .await;
+    let n = frontline_db::roster::record_missed(&app.db, Utc::now() + Duration::days(40)).await.unwrap();
+    assert_eq!(n as i64, planned_past);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM records WHERE kind = 'shift_missed'", vec![]).await,
+        missed_before + n as i64
+    );
+    // The API refuses a check-in of someone else's shift.
+    let worker_person = count(&app, "SELECT person_id FROM users WHERE username = 'grid_worker'", vec![]).await;
+    let (others,): (i64,) = app
+        .db
+        .one(&Sql::with("SELECT MIN(id) FROM shift_assignments WHERE person_id <> $1", vec![worker_person.into()]))
+        .await
+        .unwrap();
+    let worker = app.api("grid_worker").await;
+    let (s, body) = worker.post(&format!("/shift-assignments/{others}/check-in"), json!({})).await;
+    assert_eq!(s, 404, "{body}");
+}
