@@ -223,8 +223,13 @@ async fn main() -> anyhow::Result<()> {
                     s.duty.successions
                 );
                 println!(
-                    "A week of daily work: {} task lists handed out ({} overdue), {} checkpoint shifts with {} check-ins, {} records in the ledger.",
-                    s.work.task_instances, s.work.overdue, s.work.shifts, s.work.check_ins, s.work.records
+                    "A week of daily work: {} task lists handed out ({} overdue), {} checkpoint shifts with {} check-ins, {} households checked, {} records in the ledger.",
+                    s.work.task_instances,
+                    s.work.overdue,
+                    s.work.shifts,
+                    s.work.check_ins,
+                    s.work.surveys,
+                    s.work.records
                 );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);

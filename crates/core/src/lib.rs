@@ -10,6 +10,7 @@ pub mod demo;
 pub mod deployment;
 pub mod divisions;
 pub mod error;
+pub mod meetings;
 pub mod pairing;
 pub mod people;
 pub mod records;
@@ -17,6 +18,7 @@ pub mod responsibility;
 pub mod roles;
 pub mod roster;
 pub mod succession;
+pub mod surveys;
 pub mod tasks;
 pub mod units;
 

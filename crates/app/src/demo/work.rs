@@ -19,6 +19,7 @@ pub struct WorkStats {
     pub overdue: i64,
     pub shifts: i64,
     pub check_ins: i64,
+    pub surveys: i64,
     pub records: i64,
 }
 
@@ -27,6 +28,9 @@ const ONE_POST_THREE_DUTIES: &str =
     "疫情防控责任：本村防控措施落实情况 [备注]\n本职工作：村级事务推进情况\n安全生产：隐患排查与整改 [照片]";
 const TOWNSHIP_KEY_TASKS: &str =
     "召开月度党建工作例会\n走访包联村不少于3个 [备注]\n督导卡点值守\n研究解决群众急难愁盼问题";
+
+/// id, person, unit, period start, due, list, unit path.
+type InstanceRow = (i64, i64, i64, NaiveDate, DateTime<Utc>, i64, String);
 
 fn person_actor(person: i64, permission: &str) -> Actor {
     Actor {
@@ -122,7 +126,7 @@ pub async fn seed(
     let mut tx = db.begin().await?;
     tx.insert_rows("commitments", &["campaign", "person_id", "unit_id", "text", "signed_at"], commitments).await?;
     // The week's outcomes: past periods mostly handed in and verified; today's partly done.
-    let instances: Vec<(i64, i64, i64, NaiveDate, DateTime<Utc>, i64, String)> = tx
+    let instances: Vec<InstanceRow> = tx
         .all(&Sql::new(
             "SELECT i.id, i.person_id, i.unit_id, i.period_start, i.due_at, i.list_id, u.path FROM task_instances i \
              JOIN units u ON u.id = i.unit_id ORDER BY i.id",
@@ -319,11 +323,110 @@ pub async fn seed(
             }
         }
     }
+    let surveys = seed_surveys(db, county_id, rng, every_tick, &demo_township_path, grid_worker).await?;
+    seed_meetings(db, demo_township, today).await?;
     // The jobs of the week: overdue records, missed shifts, the weekly reminder, the dispatch.
     frontline_db::jobs::run(db, now).await?;
     let overdue = db.count(&Sql::new("SELECT COUNT(*) FROM records WHERE kind = 'task_overdue'")).await?;
     let records = db.count(&Sql::new("SELECT COUNT(*) FROM records")).await?;
-    Ok(WorkStats { task_instances: stats_instances, overdue, shifts, check_ins, records })
+    Ok(WorkStats { task_instances: stats_instances, overdue, shifts, check_ins, surveys, records })
+}
+
+/// The county's household check form, and a week of checks by each household's grid worker:
+/// most households checked once, the answers random but plausible, the risk worked out by the
+/// form itself. The demo login's own households are left for them.
+async fn seed_surveys(
+    db: &Db,
+    county_id: i64,
+    rng: &mut Rng,
+    every_household: bool,
+    demo_township_path: &str,
+    grid_worker: Option<i64>,
+) -> anyhow::Result<i64> {
+    use frontline_core::surveys::{FormSpec, POVERTY_CHECK};
+    let system = Actor::system("demo");
+    let form_id =
+        frontline_db::surveys::create_form(db, &system, county_id, "一达标两不愁三保障逐户摸排表", POVERTY_CHECK)
+            .await?;
+    let spec = FormSpec::parse(POVERTY_CHECK).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Households with the grid worker of their grid (the household's grandparent).
+    let households: Vec<(i64, String, i64)> = db
+        .all(&Sql::new(
+            "SELECT h.id, h.path, t.person_id FROM units h JOIN units g ON g.id = h.parent_id JOIN posts po ON po.unit_id = g.parent_id \
+             AND po.kind = 'grid_worker' JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL WHERE h.kind = 'household' ORDER BY h.id",
+        ))
+        .await?;
+    let today = today_in_china(Utc::now());
+    let now = Utc::now();
+    let mut responses = Vec::new();
+    let mut facts = Vec::new();
+    for (household, path, person) in households {
+        if !(every_household || path.starts_with(demo_township_path)) || Some(person) == grid_worker || !rng.chance(85)
+        {
+            continue;
+        }
+        let poor = rng.chance(12);
+        let yes_no = |rng: &mut Rng, risky: bool| if risky && rng.chance(40) { "no" } else { "yes" };
+        let relapse = if poor { *rng.pick(&["因病", "因灾", "因学", "失业"]) } else { "无" };
+        let needs: Vec<&str> = ["就业", "培训", "产业", "医疗救助"]
+            .into_iter()
+            .filter(|_| rng.chance(if poor { 45 } else { 12 }))
+            .collect();
+        let answers = serde_json::json!({
+            "members": rng.range(1, 6),
+            "income": if poor { rng.range(4800, 9000) } else { rng.range(12000, 46000) },
+            "food_clothing": "yes",
+            "schooling": yes_no(rng, poor),
+            "medical": yes_no(rng, poor),
+            "housing": yes_no(rng, poor),
+            "water": "yes",
+            "relapse": relapse,
+            "needs": if needs.is_empty() { vec!["无"] } else { needs },
+        });
+        let answers: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_value(answers)?;
+        let checked = spec.check(&answers).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let day = today - Duration::days(rng.range(0, 6));
+        let id = responses.len() as i64 + 1;
+        responses.push(vec![
+            id.into(),
+            form_id.into(),
+            household.into(),
+            person.into(),
+            day.into(),
+            serde_json::to_string(&checked.answers)?.into(),
+            checked.at_risk().into(),
+            checked.risk_reasons.join("|").into(),
+            now.into(),
+        ]);
+        facts.push(vec![
+            RecordKind::SurveyFiled.as_str().into(),
+            household.into(),
+            Some(person).into(),
+            (day_start(day) + Duration::hours(rng.range(9, 18))).into(),
+            (checked.at_risk() as i64).into(),
+            "survey_response".into(),
+            id.into(),
+            Option::<String>::None.into(),
+            now.into(),
+        ]);
+    }
+    let n = responses.len() as i64;
+    let mut tx = db.begin().await?;
+    tx.insert_rows(
+        "survey_responses",
+        &["id", "form_id", "household_id", "person_id", "filled_on", "answers", "risk", "risk_reasons", "created_at"],
+        responses,
+    )
+    .await?;
+    tx.sync_id_sequence("survey_responses").await?;
+    tx.insert_rows(
+        "records",
+        &["kind", "unit_id", "person_id", "occurred_at", "value", "source_kind", "source_id", "note", "created_at"],
+        facts,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 fn day_start(day: NaiveDate) -> DateTime<Utc> {
@@ -333,4 +436,62 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
         .single()
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or_default()
+}
+
+/// The demo township's bi-monthly secretaries' meeting with topics set for three village
+/// secretaries (one answered), and this year's training: a party lesson for every member of the
+/// township and a county-wide training for the village secretaries' branches.
+async fn seed_meetings(db: &Db, township: Option<i64>, today: NaiveDate) -> anyhow::Result<()> {
+    use frontline_db::meetings::{MeetingInput, TopicInput, TrainingInput};
+    let Some(township) = township else { return Ok(()) };
+    let system = Actor::system("demo");
+    let (tpath,): (String,) = db.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![township.into()])).await?;
+    let (lo, hi) = frontline_core::units::subtree_range(&tpath);
+    let secretaries: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL JOIN units u ON u.id = po.unit_id \
+             WHERE po.kind = 'secretary' AND u.path >= $1 AND u.path < $2 ORDER BY u.path LIMIT 3",
+            vec![lo.into(), hi.into()],
+        ))
+        .await?;
+    let questions = ["如何破解村集体经济增收难题", "卡点值守人员轮换如何更合理", "如何做好困难群众冬季帮扶"];
+    let topics = secretaries
+        .iter()
+        .zip(questions)
+        .map(|((owner,), title)| TopicInput {
+            title: title.into(),
+            owner_id: *owner,
+            due_date: today + Duration::days(10),
+        })
+        .collect();
+    let meeting = MeetingInput {
+        kind: "secretary_meeting".into(),
+        title: "第六期村书记例会（党委点题、书记答题）".into(),
+        held_on: today - Duration::days(4),
+        note: "镇党委书记主持，各村书记参会".into(),
+        topics,
+    };
+    frontline_db::meetings::create_meeting(db, &system, township, &meeting).await?;
+    if let Some((owner,)) = secretaries.get(1) {
+        let (topic,): (i64,) =
+            db.one(&Sql::with("SELECT MIN(id) FROM meeting_topics WHERE owner_id = $1", vec![(*owner).into()])).await?;
+        let actor = person_actor(*owner, "work:meeting:answer");
+        frontline_db::meetings::answer(
+            db,
+            &actor,
+            topic,
+            "实行卡点“四班三运转”，党员、包保干部、群众志愿者混合编组，每周轮换一次。",
+        )
+        .await?;
+    }
+    let lesson = TrainingInput {
+        kind: "party_lesson".into(),
+        title: "冬季防疫专题党课".into(),
+        held_on: today - Duration::days(3),
+        hours: 2,
+        attendees: Vec::new(),
+        members_of: Some(township),
+    };
+    frontline_db::meetings::create_training(db, &system, township, &lesson).await?;
+    Ok(())
 }

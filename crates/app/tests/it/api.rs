@@ -51,8 +51,11 @@ async fn the_demo_holds_leqing() {
         .await
         .unwrap();
     let duty: serde_json::Value = serde_json::from_str(&duty).unwrap();
+    // The work demo adds its checkpoints through the ordinary, individually audited path.
+    let checkpoints = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'unit.create'").await;
+    assert_eq!(checkpoints, app.count("SELECT COUNT(*) FROM units WHERE kind = 'checkpoint'").await);
     assert_eq!(
-        after["units"].as_i64().unwrap() + duty["units"].as_i64().unwrap(),
+        after["units"].as_i64().unwrap() + duty["units"].as_i64().unwrap() + checkpoints,
         app.count("SELECT COUNT(*) FROM units WHERE code IS NULL").await
     );
     assert_eq!(duty["links"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM links").await);

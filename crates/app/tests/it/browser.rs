@@ -330,3 +330,69 @@ async fn a_member_claims_a_role_on_a_phone() {
     assert_eq!(pending, 1);
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifies_it() {
+    let app = TestApp::new().await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "grid_worker").await;
+    c.goto(&app.url("/work")).await.unwrap();
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now()).to_string();
+    wait_for(&c, "#my-tasks").await;
+    no_sideways_scroll(&c, "the grid worker's task list").await;
+    screenshot(&c, "14-grid-worker-tasks-phone").await;
+    // Today's eight rigid tasks: open the list, sign the commitment letter once, then one tap.
+    let id: (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT i.id FROM task_instances i JOIN users u ON u.person_id = i.person_id JOIN task_lists l ON l.id = i.list_id \
+             WHERE u.username = 'grid_worker' AND l.title = '疫情防控八项硬性任务' AND i.period_start = $1",
+            vec![chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap().into()],
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("a[href='/work/tasks/{}']", id.0))).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#task-items").await;
+    no_sideways_scroll(&c, "the sign-off page").await;
+    wait_for(&c, "#sign-commitment").await.click().await.unwrap();
+    wait_for(&c, "#submit-all").await;
+    assert!(c.find(Locator::Css("#sign-commitment")).await.is_err(), "signed once, the letter goes away");
+    let height = c
+        .execute("return document.querySelector('#submit-all').getBoundingClientRect().height;", vec![])
+        .await
+        .unwrap();
+    assert!(height.as_f64().unwrap() >= 36.0, "a thumb-sized button, got {height}");
+    screenshot(&c, "15-grid-worker-sign-off-phone").await;
+    c.find(Locator::Css("#submit-all")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "待核验").await;
+    let ticked = c
+        .execute("return document.querySelectorAll('#task-items input[type=checkbox]:checked').length;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(ticked.as_i64(), Some(8), "all eight items ticked by one tap");
+    screenshot(&c, "16-grid-worker-handed-in-phone").await;
+    // The village secretary finds it waiting and verifies it.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1280, 900).await.unwrap();
+    login(&c, &app, "village_secretary").await;
+    c.goto(&app.url("/work/verify")).await.unwrap();
+    wait_for(&c, "#task-queue").await;
+    let row = format!("#task-queue form[hx-post='/work/tasks/{}/decide'] button", id.0);
+    let verify = wait_for(&c, &row).await;
+    screenshot(&c, "17-secretary-verify-queue").await;
+    verify.click().await.unwrap();
+    for _ in 0..50 {
+        if c.find(Locator::Css(&row)).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status: (String,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT status FROM task_instances WHERE id = $1", vec![id.0.into()]))
+        .await
+        .unwrap();
+    assert_eq!(status.0, "verified");
+    c.close().await.unwrap();
+}

@@ -89,6 +89,13 @@ const API_READS: &[&str] = &[
     "/tasks?unit={unit}",
     "/task-lists?unit={unit}",
     "/records?unit={unit}",
+    "/units/{unit}/survey-compilation",
+    "/units/{unit}/risk-list",
+    "/units/{unit}/meetings",
+    "/units/{unit}/trainings",
+    "/units/{unit}/training-coverage",
+    "/topics?unit={unit}",
+    "/me/households?unit={unit}",
 ];
 
 /// Paths with `{id}` in the OpenAPI document that the tables above and below cover.
@@ -144,6 +151,15 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/units/{id}/duty-streaks",
     "/api/v1/shift-assignments/{id}/check-in",
     "/api/v1/shift-assignments/{id}/check-out",
+    "/api/v1/units/{id}/survey-forms",
+    "/api/v1/households/{id}/responses",
+    "/api/v1/units/{id}/survey-compilation",
+    "/api/v1/units/{id}/risk-list",
+    "/api/v1/units/{id}/meetings",
+    // Only the owner answers; tested in `work`.
+    "/api/v1/topics/{id}/answer",
+    "/api/v1/units/{id}/trainings",
+    "/api/v1/units/{id}/training-coverage",
 ];
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -233,6 +249,29 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         json!({"title": "越权清单", "post_kinds": ["grid_worker"], "period": "daily", "due_time": "18:00", "items": [{"text": "x"}]}),
     ));
     duty_writes.push((format!("/units/{}/roster", f.unit), json!({"start": "2027-01-04", "days": 7})));
+    duty_writes.push((
+        format!("/units/{}/survey-forms", f.unit),
+        json!({"title": "越权", "fields": [{"key": "a", "label": "a", "type": "text"}]}),
+    ));
+    duty_writes.push((
+        format!("/units/{}/meetings", f.unit),
+        json!({"kind": "committee", "title": "越权", "held_on": "2026-11-01"}),
+    ));
+    duty_writes.push((
+        format!("/units/{}/trainings", f.unit),
+        json!({"kind": "training", "title": "越权", "held_on": "2026-11-01", "hours": 1, "members_of": f.unit}),
+    ));
+    let foreign_household = app
+        .count(&format!("SELECT COALESCE(MIN(h.id), 0) FROM units h JOIN units root ON root.id = {} WHERE h.kind = 'household' AND h.path LIKE root.path || '%'", f.unit))
+        .await;
+    if foreign_household > 0 {
+        let (status, resp) = api.get(&format!("/households/{foreign_household}/responses")).await;
+        assert_eq!(status, 404, "{who}: a foreign household: {resp}");
+        duty_writes.push((
+            format!("/households/{foreign_household}/responses"),
+            json!({"form_id": 1, "filled_on": "2026-11-20", "answers": {}}),
+        ));
+    }
     if let Some(t) = f.task {
         let (status, resp) = api.get(&format!("/tasks/{t}")).await;
         assert_eq!(status, 404, "{who}: a foreign task: {resp}");
@@ -294,6 +333,8 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         "/work/dispatch?unit={unit}",
         "/work/lists?unit={unit}",
         "/work/rosters?unit={unit}",
+        "/work/surveys?unit={unit}",
+        "/work/meetings?unit={unit}",
     ];
     if let Some(task) = f.task {
         let (status, _) = ui.get(&format!("/work/tasks/{task}")).await;
@@ -437,6 +478,10 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM shifts",
         "SELECT COUNT(*) FROM shift_assignments WHERE status = 'planned'",
         "SELECT COUNT(*) FROM records",
+        "SELECT COUNT(*) FROM forms",
+        "SELECT COUNT(*) FROM survey_responses",
+        "SELECT COUNT(*) FROM meetings",
+        "SELECT COUNT(*) FROM trainings",
     ] {
         v.push(app.count(sql).await);
     }

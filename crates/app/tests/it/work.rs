@@ -413,3 +413,217 @@ async fn a_checkpoint_roster_is_planned_stood_and_missed() {
     let (s, body) = worker.post(&format!("/shift-assignments/{others}/check-in"), json!({})).await;
     assert_eq!(s, 404, "{body}");
 }
+
+#[tokio::test]
+async fn households_are_checked_by_those_responsible_and_compiled_for_the_village() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let worker = app.api("grid_worker").await;
+    // The grid worker answers for the households of their grid, and only those.
+    let (s, mine) = worker.get("/me/households").await;
+    assert_eq!(s, 200, "{mine}");
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 10, "two 五户联防 groups of five in 岐元村第一网格");
+    let household = mine[0]["id"].as_i64().unwrap();
+    let (_, forms) = worker.get("/survey-forms").await;
+    let form = forms[0]["id"].as_i64().unwrap();
+    let today = frontline_core::tasks::today_in_china(Utc::now()).to_string();
+    // Bad answers are refused field by field; nothing is kept.
+    let before = count(&app, "SELECT COUNT(*) FROM survey_responses", vec![]).await;
+    let (s, body) = worker
+        .post(
+            &format!("/households/{household}/responses"),
+            json!({"form_id": form, "filled_on": today, "answers": {"members": "四口", "relapse": "破产"}}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"members") && fields.contains(&"relapse") && fields.contains(&"income"), "{fields:?}");
+    let (s, _) = worker
+        .post(
+            &format!("/households/{household}/responses"),
+            json!({"form_id": form, "filled_on": "2030-01-01", "answers": {}}),
+        )
+        .await;
+    assert_eq!(s, 422, "a day in the future");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM survey_responses", vec![]).await, before);
+    // A household at risk: low income and illness; extra keys are not stored.
+    let answers = json!({"members": 3, "income": 6200, "food_clothing": "yes", "schooling": "yes", "medical": "no",
+        "housing": "yes", "water": "yes", "relapse": "因病", "needs": ["医疗救助", "就业"], "id_number": "330382199001011234"});
+    let (s, filed) = worker
+        .post(
+            &format!("/households/{household}/responses"),
+            json!({"form_id": form, "filled_on": today, "answers": answers}),
+        )
+        .await;
+    assert_eq!(s, 201, "{filed}");
+    assert_eq!(filed["risk"], true);
+    assert!(!filed["answers"].as_str().unwrap().contains("330382199001011234"), "only the form's fields are kept");
+    assert_eq!(filed["risk_reasons"], "人均年纯收入（元）|基本医疗有保障|返贫风险");
+    let record = count(
+        &app,
+        "SELECT COUNT(*) FROM records WHERE kind = 'survey_filed' AND source_id = $1 AND value = 1",
+        vec![filed["id"].as_i64().unwrap().into()],
+    )
+    .await;
+    assert_eq!(record, 1);
+    // Another grid's household is not theirs to see or fill.
+    let (other,): (i64,) = app
+        .db
+        .one(&Sql::with(
+            "SELECT h.id FROM units h JOIN units g ON g.id = h.parent_id JOIN units gr ON gr.id = g.parent_id \
+             WHERE h.kind = 'household' AND gr.name NOT LIKE '岐元村%' ORDER BY h.id LIMIT 1",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let (s, _) = worker.get(&format!("/households/{other}/responses")).await;
+    assert_eq!(s, 404);
+    let (s, _) = worker
+        .post(
+            &format!("/households/{other}/responses"),
+            json!({"form_id": form, "filled_on": today, "answers": answers}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    // The village's compilation and risk list come out of the answers.
+    let secretary = app.api("village_secretary").await;
+    let (s, comp) = secretary.get(&format!("/units/{}/survey-compilation?on={today}", p.qiyuan)).await;
+    assert_eq!(s, 200, "{comp}");
+    assert_eq!(comp["households"], 10);
+    let latest_risky = count(
+        &app,
+        "SELECT COUNT(DISTINCT r.household_id) FROM survey_responses r JOIN units h ON h.id = r.household_id \
+         JOIN units g ON g.id = h.parent_id JOIN units gr ON gr.id = g.parent_id WHERE gr.name LIKE '岐元村%' AND r.risk = TRUE",
+        vec![],
+    )
+    .await;
+    assert_eq!(comp["at_risk"], latest_risky);
+    assert!(comp["filed_on_day"].as_i64().unwrap() >= 1);
+    let tallies = comp["tallies"].as_array().unwrap();
+    assert!(tallies.iter().any(|t| t[0] == "需求" && t[1] == "医疗救助" && t[2].as_i64().unwrap() >= 1), "{tallies:?}");
+    let (_, risks) = secretary.get(&format!("/units/{}/risk-list?on={today}", p.qiyuan)).await;
+    assert!(risks.as_array().unwrap().iter().any(|r| r["household_id"] == household));
+    // A form defined as data: a county adds its own, with bad definitions refused.
+    let org = app.api("county_org").await;
+    let county = app.unit_id("330382").await;
+    let (s, body) = org
+        .post(
+            &format!("/units/{county}/survey-forms"),
+            json!({"title": "防汛转移摸排", "fields": [{"key": "Bad Key", "label": "", "type": "date"}]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let (s, body) = org
+        .post(
+            &format!("/units/{county}/survey-forms"),
+            json!({"title": "防汛转移摸排", "fields": [
+                {"key": "lowland", "label": "住在低洼地带", "type": "yes_no", "required": true, "risk_values": ["yes"]},
+                {"key": "elderly", "label": "独居老人人数", "type": "number"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let new_form = body["id"].as_i64().unwrap();
+    let (s, filed) = worker
+        .post(
+            &format!("/households/{household}/responses"),
+            json!({"form_id": new_form, "filled_on": today, "answers": {"lowland": "yes", "elderly": 1}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{filed}");
+    assert_eq!(filed["risk_reasons"], "住在低洼地带");
+}
+
+#[tokio::test]
+async fn topics_are_answered_by_their_owner_and_training_coverage_is_a_query() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let township = app.api("township_secretary").await;
+    let secretary_person =
+        count(&app, "SELECT person_id FROM users WHERE username = 'village_secretary'", vec![]).await;
+    let today = frontline_core::tasks::today_in_china(Utc::now());
+    // Bad meetings are refused whole.
+    let before = count(&app, "SELECT COUNT(*) FROM meeting_topics", vec![]).await;
+    let (s, body) = township
+        .post(
+            &format!("/units/{}/meetings", p.baishi),
+            json!({"kind": "party", "title": "", "held_on": today, "topics": [{"title": "x", "owner_id": secretary_person, "due_date": today - Duration::days(1)}]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let (s, _) = township
+        .post(
+            &format!("/units/{}/meetings", p.baishi),
+            json!({"kind": "secretary_meeting", "title": "例会", "held_on": today, "topics": [{"title": "x", "owner_id": 1, "due_date": today}]}),
+        )
+        .await;
+    assert_eq!(s, 422, "the county's first person is not the township's to set topics for");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meeting_topics", vec![]).await, before);
+    let (s, body) = township
+        .post(
+            &format!("/units/{}/meetings", p.baishi),
+            json!({"kind": "secretary_meeting", "title": "第七期村书记例会", "held_on": today,
+                   "topics": [{"title": "岐元村集体经济增收路径", "owner_id": secretary_person, "due_date": today + Duration::days(7)}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let secretary = app.api("village_secretary").await;
+    let (_, mine) = secretary.get(&format!("/topics?owner={secretary_person}")).await;
+    let topic = mine.as_array().unwrap().iter().find(|t| t["title"] == "岐元村集体经济增收路径").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // Only the owner answers, once; the answer is a record, on time.
+    let (s, _) = township.post(&format!("/topics/{topic}/answer"), json!({"answer": "代答"})).await;
+    assert_eq!(s, 404);
+    let (s, _) = secretary.post(&format!("/topics/{topic}/answer"), json!({"answer": ""})).await;
+    assert_eq!(s, 422);
+    let (s, body) = secretary
+        .post(&format!("/topics/{topic}/answer"), json!({"answer": "发展民宿和来料加工，年内增收20万元"}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["status"], "answered");
+    let (s, _) = secretary.post(&format!("/topics/{topic}/answer"), json!({"answer": "again"})).await;
+    assert_eq!(s, 409);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM records WHERE kind = 'topic_answered' AND source_id = $1 AND value = 1",
+            vec![topic.into()]
+        )
+        .await,
+        1
+    );
+    // A party lesson for every member of 岐元村: the village's coverage is full, the county's not.
+    let (s, body) = secretary
+        .post(
+            &format!("/units/{}/trainings", p.qiyuan),
+            json!({"kind": "party_lesson", "title": "学习贯彻全会精神", "held_on": today, "hours": 2, "members_of": p.qiyuan}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let members = count(
+        &app,
+        "SELECT COUNT(*) FROM people p JOIN units u ON u.id = p.home_unit_id JOIN units v ON v.id = $1 \
+         WHERE u.path LIKE v.path || '%' AND p.party_status <> 'none'",
+        vec![p.qiyuan.into()],
+    )
+    .await;
+    assert_eq!(body["attendees"], members);
+    let (s, cov) = secretary.get(&format!("/units/{}/training-coverage", p.qiyuan)).await;
+    assert_eq!(s, 200, "{cov}");
+    assert_eq!(cov[0]["members"], members);
+    assert_eq!(cov[0]["trained"], members);
+    assert_eq!(cov[0]["percent"], 100.0);
+    let (_, county_cov) =
+        app.api("county_org").await.get(&format!("/units/{}/training-coverage", app.unit_id("330382").await)).await;
+    assert!(county_cov[0]["percent"].as_f64().unwrap() < 100.0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM records WHERE kind = 'training_attended' AND source_id = $1",
+            vec![body["id"].as_i64().unwrap().into()]
+        )
+        .await,
+        members
+    );
+}

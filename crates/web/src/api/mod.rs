@@ -136,6 +136,9 @@ impl utoipa::Modify for BearerAuth {
         work::my_tasks, work::get_task, work::submit_task, work::decide_task, work::upload, work::task_rates, work::list_records,
         work::list_checkpoints, work::configure_checkpoint, work::add_duty_person, work::plan_roster, work::list_shifts,
         work::duty_streaks, work::my_shifts, work::check_in, work::check_out,
+        work::list_forms, work::create_form, work::my_households, work::household_responses, work::file_response,
+        work::survey_compilation, work::risk_list, work::list_meetings, work::create_meeting, work::list_topics,
+        work::answer_topic, work::list_trainings, work::create_training, work::training_coverage,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),

@@ -12,10 +12,12 @@ use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use frontline_core::tasks::{TaskItemInput, TaskListInput, today_in_china};
 use frontline_db::Page;
+use frontline_db::meetings::{self, CoverageRow, MeetingInput, MeetingView, TopicView, TrainingInput, TrainingView};
 use frontline_db::records::{self, RecordQuery, RecordView};
 use frontline_db::roster::{
     self, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView, Streak,
 };
+use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView};
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,6 +51,17 @@ pub fn router() -> Router<AppState> {
         .route("/me/shifts", get(my_shifts))
         .route("/shift-assignments/{id}/check-in", post(check_in))
         .route("/shift-assignments/{id}/check-out", post(check_out))
+        .route("/survey-forms", get(list_forms))
+        .route("/units/{id}/survey-forms", post(create_form))
+        .route("/me/households", get(my_households))
+        .route("/households/{id}/responses", get(household_responses).post(file_response))
+        .route("/units/{id}/survey-compilation", get(survey_compilation))
+        .route("/units/{id}/risk-list", get(risk_list))
+        .route("/units/{id}/meetings", get(list_meetings).post(create_meeting))
+        .route("/topics", get(list_topics))
+        .route("/topics/{id}/answer", post(answer_topic))
+        .route("/units/{id}/trainings", get(list_trainings).post(create_training))
+        .route("/units/{id}/training-coverage", get(training_coverage))
 }
 
 /// A task list: who does it (post kinds), how often (`daily`, `weekly`, `monthly`, `once`), by
@@ -385,4 +398,211 @@ pub async fn check_out(
 ) -> Result<Json<Done>, Response> {
     roster::check_out(&s.db, &ctx.actor, id, &b.handover, Utc::now()).await.api(ctx.lang)?;
     Ok(Json(Done { ok: true }))
+}
+
+#[utoipa::path(get, path = "/api/v1/survey-forms", tag = "work",
+    responses((status = 200, body = Vec<FormView>), (status = 401, body = ErrorBody)))]
+pub async fn list_forms(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec<FormView>>, Response> {
+    ctx.actor.require("work:survey:list").api(ctx.lang)?;
+    surveys::forms(&s.db, &ctx.actor).await.api(ctx.lang).map(Json)
+}
+
+/// A survey form: its title and its fields, each `{key, label, type, required, options,
+/// risk_values, risk_below}` with `type` one of `text`, `number`, `choice`, `multi`, `yes_no`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FormBody {
+    pub title: String,
+    #[schema(value_type = Vec<Object>)]
+    pub fields: serde_json::Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/survey-forms", tag = "work", params(("id" = i64, Path)), request_body = FormBody,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+pub async fn create_form(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(unit): ApiId,
+    ApiJson(b): ApiJson<FormBody>,
+) -> Result<Response, Response> {
+    surveys::create_form(&s.db, &ctx.actor, unit, &b.title, &b.fields.to_string())
+        .await
+        .api(ctx.lang)
+        .map(|id| created(Created { id }))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/households", tag = "work", params(UnitFilter),
+    responses((status = 200, body = Vec<HouseholdView>), (status = 401, body = ErrorBody)))]
+pub async fn my_households(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<UnitFilter>,
+) -> Result<Json<Vec<HouseholdView>>, Response> {
+    ctx.actor.require("work:survey:list").api(ctx.lang)?;
+    surveys::households(&s.db, &ctx.actor, q.unit).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/households/{id}/responses", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ResponseView>), (status = 404, body = ErrorBody)))]
+pub async fn household_responses(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<ResponseView>>, Response> {
+    surveys::responses(&s.db, &ctx.actor, id).await.api(ctx.lang).map(Json)
+}
+
+/// A filled form: the form, the day (`YYYY-MM-DD`, within the last month) and the answers keyed
+/// by field.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResponseBody {
+    pub form_id: i64,
+    pub filled_on: String,
+    #[schema(value_type = Object)]
+    pub answers: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[utoipa::path(post, path = "/api/v1/households/{id}/responses", tag = "work", params(("id" = i64, Path)), request_body = ResponseBody,
+    responses((status = 201, body = ResponseView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn file_response(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<ResponseBody>,
+) -> Result<Response, Response> {
+    let day = frontline_core::people::required_date("filled_on", &b.filled_on).api(ctx.lang)?;
+    surveys::file(&s.db, &ctx.actor, id, b.form_id, day, &b.answers).await.api(ctx.lang).map(created)
+}
+
+/// A day (`YYYY-MM-DD`, today in China when absent).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct OnDay {
+    pub on: Option<NaiveDate>,
+}
+
+impl OnDay {
+    fn day(&self) -> NaiveDate {
+        self.on.unwrap_or_else(|| today_in_china(Utc::now()))
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/survey-compilation", tag = "work", params(("id" = i64, Path), OnDay),
+    responses((status = 200, body = Compilation), (status = 404, body = ErrorBody)))]
+pub async fn survey_compilation(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<OnDay>,
+) -> Result<Json<Compilation>, Response> {
+    surveys::compilation(&s.db, &ctx.actor, id, q.day()).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/risk-list", tag = "work", params(("id" = i64, Path), OnDay),
+    responses((status = 200, body = Vec<ResponseView>), (status = 404, body = ErrorBody)))]
+pub async fn risk_list(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<OnDay>,
+) -> Result<Json<Vec<ResponseView>>, Response> {
+    surveys::risk_list(&s.db, &ctx.actor, id, q.day()).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/meetings", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MeetingView>), (status = 404, body = ErrorBody)))]
+pub async fn list_meetings(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<MeetingView>>, Response> {
+    ctx.actor.require("work:meeting:list").api(ctx.lang)?;
+    meetings::meetings(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/meetings", tag = "work", params(("id" = i64, Path)), request_body = MeetingInput,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+pub async fn create_meeting(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<MeetingInput>,
+) -> Result<Response, Response> {
+    meetings::create_meeting(&s.db, &ctx.actor, id, &b).await.api(ctx.lang).map(|id| created(Created { id }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct TopicFilter {
+    pub unit: Option<i64>,
+    pub owner: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/topics", tag = "work", params(TopicFilter),
+    responses((status = 200, body = Vec<TopicView>), (status = 401, body = ErrorBody)))]
+pub async fn list_topics(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<TopicFilter>,
+) -> Result<Json<Vec<TopicView>>, Response> {
+    ctx.actor.require("work:meeting:list").api(ctx.lang)?;
+    meetings::topics(&s.db, &ctx.actor.scope, q.unit, q.owner).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AnswerBody {
+    pub answer: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/topics/{id}/answer", tag = "work", params(("id" = i64, Path)), request_body = AnswerBody,
+    responses((status = 200, body = TopicView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn answer_topic(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> Result<Json<TopicView>, Response> {
+    meetings::answer(&s.db, &ctx.actor, id, &b.answer).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/trainings", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<TrainingView>), (status = 404, body = ErrorBody)))]
+pub async fn list_trainings(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<TrainingView>>, Response> {
+    ctx.actor.require("work:meeting:list").api(ctx.lang)?;
+    meetings::trainings(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrainingCreated {
+    pub id: i64,
+    pub attendees: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/trainings", tag = "work", params(("id" = i64, Path)), request_body = TrainingInput,
+    responses((status = 201, body = TrainingCreated), (status = 422, body = ErrorBody)))]
+pub async fn create_training(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<TrainingInput>,
+) -> Result<Response, Response> {
+    meetings::create_training(&s.db, &ctx.actor, id, &b)
+        .await
+        .api(ctx.lang)
+        .map(|(id, attendees)| created(TrainingCreated { id, attendees }))
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/training-coverage", tag = "work", params(("id" = i64, Path), DayRange),
+    responses((status = 200, body = Vec<CoverageRow>), (status = 404, body = ErrorBody)))]
+pub async fn training_coverage(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<DayRange>,
+) -> Result<Json<Vec<CoverageRow>>, Response> {
+    ctx.actor.require("work:meeting:list").api(ctx.lang)?;
+    let to = q.to.unwrap_or_else(|| today_in_china(Utc::now()));
+    let from = q.from.unwrap_or(to - chrono::Duration::days(364));
+    meetings::coverage(&s.db, &ctx.actor.scope, id, from, to).await.api(ctx.lang).map(Json)
 }

@@ -9,7 +9,9 @@ pub mod people;
 pub mod system;
 pub mod units;
 pub mod work;
+pub mod work_meetings;
 pub mod work_roster;
+pub mod work_surveys;
 
 use askama::Template;
 use axum::Router;
@@ -37,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .merge(duty::router())
         .merge(work::router())
         .merge(work_roster::router())
+        .merge(work_meetings::router())
+        .merge(work_surveys::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -81,13 +85,16 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 17] = [
+        let items: [(&str, &str, &str); 20] = [
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
             ("/work/lists", "nav.task_lists", "work:task:edit"),
             ("/work/rosters", "nav.rosters", "work:roster:list"),
             ("/work/dispatch", "nav.dispatch", "work:task:verify"),
+            ("/work/households", "nav.households", "work:survey:fill"),
+            ("/work/surveys", "nav.surveys", "work:survey:edit"),
+            ("/work/meetings", "nav.meetings", "work:meeting:list"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),

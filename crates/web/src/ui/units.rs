@@ -77,6 +77,8 @@ fn tree_link(target: &str) -> &'static str {
         "dispatch" => "/work/dispatch?unit=",
         "task_lists" => "/work/lists?unit=",
         "rosters" => "/work/rosters?unit=",
+        "surveys" => "/work/surveys?unit=",
+        "meetings" => "/work/meetings?unit=",
         _ => "/units?under=",
     }
 }

@@ -86,6 +86,8 @@ struct MyTasksPage {
     tasks: Vec<TaskRow>,
     has_person: bool,
     shifts: Vec<super::work_roster::ShiftRow>,
+    topics: Vec<frontline_db::meetings::TopicView>,
+    can_answer: bool,
 }
 
 async fn my_tasks(State(state): State<AppState>, ctx: Ctx) -> UiResult {
@@ -94,13 +96,20 @@ async fn my_tasks(State(state): State<AppState>, ctx: Ctx) -> UiResult {
     ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
     let now = Utc::now();
     let today = today_in_china(now);
-    let (tasks, shifts) = match ctx.actor.scope.person_id {
+    let (tasks, shifts, topics) = match ctx.actor.scope.person_id {
         Some(me) => {
             let tasks = tasks::mine(&state.db, me, today).await.map_err(|e| fail(e.into()))?;
             let shifts = super::work_roster::my_shifts(&state, me, now).await.map_err(fail)?;
-            (rows(tasks, now), shifts)
+            let own = frontline_core::access::Scope { person_id: Some(me), ..Default::default() };
+            let topics = frontline_db::meetings::topics(&state.db, &own, None, Some(me))
+                .await
+                .map_err(|e| fail(e.into()))?
+                .into_iter()
+                .filter(|t| t.status == "open")
+                .collect();
+            (rows(tasks, now), shifts, topics)
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
     let tpl = MyTasksPage {
         t: Tr(lang),
@@ -109,6 +118,8 @@ async fn my_tasks(State(state): State<AppState>, ctx: Ctx) -> UiResult {
         tasks,
         has_person: ctx.actor.scope.person_id.is_some(),
         shifts,
+        topics,
+        can_answer: ctx.actor.can("work:meeting:answer"),
     };
     render(&tpl, lang)
 }
