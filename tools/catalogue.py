@@ -41,7 +41,7 @@ T = {
  # Daily work (issue 4).
  "nav.work": ("今日任务", "Today's work"), "nav.work_verify": ("任务核验", "Verify tasks"), "nav.task_lists": ("任务清单", "Task lists"),
  "nav.rosters": ("卡点排班", "Checkpoint rosters"), "nav.dispatch": ("月调度", "Monthly dispatch"),
- "nav.surveys": ("入户摸排", "Household checks"), "nav.meetings": ("会议与培训", "Meetings and training"), "nav.records": ("工作台账", "Records"),
+ "nav.surveys": ("摸排汇总", "Household check summary"), "nav.meetings": ("会议与培训", "Meetings and training"), "nav.records": ("工作台账", "Records"),
  "nav.households": ("入户摸排", "Households"),
  "meeting.topics": ("党委点题、书记答题", "Topics set and answered"), "meeting.meeting": ("会议", "Meeting"), "meeting.topic": ("题目", "Topic"),
  "meeting.owner": ("答题人", "Answered by"), "meeting.due": ("答题期限", "Due"), "meeting.answer": ("答题情况", "Answer"),
