@@ -25,7 +25,7 @@ use frontline_db::units::{self, UnitView};
 use serde::Deserialize;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, UiResult, redirect, refresh, render};
+use super::{Chrome, FormData, UiResult, change, focus, redirect, render};
 use crate::auth::Ctx;
 use crate::i18n::{Lang, Tr};
 use crate::services::duty::{self as svc, PairingRequest, PlanRow, ProposalView};
@@ -62,23 +62,6 @@ pub fn router() -> Router<AppState> {
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
-}
-
-/// Runs a change and answers with a page refresh, or the error fragment.
-async fn change<F>(lang: Lang, f: F) -> UiResult
-where
-    F: std::future::Future<Output = Result<(), AppError>>,
-{
-    f.await.map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
-}
-
-/// The unit a page is about: the one asked for, or the top of the caller's scope.
-async fn focus(state: &AppState, ctx: &Ctx, unit: Option<i64>) -> Result<Option<UnitView>, AppError> {
-    match unit {
-        Some(id) => Ok(Some(units::get(&state.db, &ctx.actor.scope, id).await?)),
-        None => Ok(units::roots(&state.db, &ctx.actor.scope).await?.into_iter().next()),
-    }
 }
 
 fn choices(lang: Lang, prefix: &str, codes: &[&str]) -> Vec<(String, String)> {

@@ -46,6 +46,28 @@ pub fn router() -> Router<AppState> {
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
 pub type UiResult = Result<Response, Response>;
 
+/// Runs a change and answers with a page refresh, or the error fragment.
+pub async fn change<F>(lang: Lang, f: F) -> UiResult
+where
+    F: std::future::Future<Output = Result<(), AppError>>,
+{
+    f.await.map_err(|e| e.into_html(lang))?;
+    Ok(refresh())
+}
+
+/// The unit a page is about: the one asked for, or the top of the caller's scope.
+pub async fn focus(
+    state: &AppState,
+    ctx: &Ctx,
+    unit: Option<i64>,
+) -> Result<Option<frontline_db::units::UnitView>, AppError> {
+    let scope = &ctx.actor.scope;
+    match unit {
+        Some(id) => Ok(Some(frontline_db::units::get(&state.db, scope, id).await?)),
+        None => Ok(frontline_db::units::roots(&state.db, scope).await?.into_iter().next()),
+    }
+}
+
 /// Renders a template, or a translated error fragment.
 pub fn render<T: Template>(tpl: &T, lang: Lang) -> UiResult {
     tpl.render().map(|html| Html(html).into_response()).map_err(|e| AppError::Internal(e.to_string()).into_html(lang))

@@ -15,13 +15,13 @@ use frontline_core::DomainError;
 use frontline_core::people::PostKind;
 use frontline_core::tasks::{Period, TaskListInput, china, items_from_lines, today_in_china};
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
-use frontline_db::units::{self, UnitView};
+use frontline_db::units::UnitView;
 use serde::Deserialize;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, UiResult, refresh, render};
+use super::{Chrome, FormData, UiResult, change, focus, render};
 use crate::auth::Ctx;
-use crate::i18n::{Lang, Tr};
+use crate::i18n::Tr;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -38,26 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/work/attachments/{id}", get(attachment))
 }
 
-/// Runs a change and answers with a page refresh, or the error fragment.
-async fn change<F>(lang: Lang, f: F) -> UiResult
-where
-    F: std::future::Future<Output = Result<(), AppError>>,
-{
-    f.await.map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
-}
-
 /// A time in China, as a phone shows it.
 pub fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&china()).format("%m-%d %H:%M").to_string()
-}
-
-/// The unit a page is about: the one asked for, or the top of the caller's scope.
-async fn focus(state: &AppState, ctx: &Ctx, unit: Option<i64>) -> Result<Option<UnitView>, AppError> {
-    match unit {
-        Some(id) => Ok(Some(units::get(&state.db, &ctx.actor.scope, id).await?)),
-        None => Ok(units::roots(&state.db, &ctx.actor.scope).await?.into_iter().next()),
-    }
 }
 
 /// An instance as a row: the view, whether it is overdue, its due time in China.

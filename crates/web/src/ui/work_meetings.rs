@@ -17,7 +17,7 @@ use frontline_db::units::{self, UnitView};
 
 use super::units::TreePanel;
 use super::work::UnitOnly;
-use super::{Chrome, FormData, UiResult, refresh, render};
+use super::{Chrome, FormData, UiResult, change, focus, refresh, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -54,10 +54,7 @@ async fn meetings_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("work:meeting:list").map_err(|e| fail(e.into()))?;
     let scope = &ctx.actor.scope;
-    let unit = match q.unit {
-        Some(id) => Some(units::get(&state.db, scope, id).await.map_err(|e| fail(e.into()))?),
-        None => units::roots(&state.db, scope).await.map_err(|e| fail(e.into()))?.into_iter().next(),
-    };
+    let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
     let today = today_in_china(Utc::now());
     let year_from = today - chrono::Duration::days(364);
     let db = &state.db;
@@ -106,7 +103,7 @@ async fn meetings_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
 async fn create_meeting(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     let lang = ctx.lang;
-    async {
+    change(lang, async {
         let held_on = form.date("held_on")?;
         let mut topics = Vec::new();
         for i in 1..=3 {
@@ -123,17 +120,15 @@ async fn create_meeting(State(state): State<AppState>, ctx: Ctx, body: Bytes) ->
         let input =
             MeetingInput { kind: form.get("kind"), title: form.get("title"), held_on, note: form.get("note"), topics };
         meetings::create_meeting(&state.db, &ctx.actor, form.id("unit_id")?, &input).await?;
-        Ok::<(), AppError>(())
-    }
+        Ok(())
+    })
     .await
-    .map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
 }
 
 async fn create_training(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     let lang = ctx.lang;
-    async {
+    change(lang, async {
         let hours = form
             .get("hours")
             .trim()
@@ -148,11 +143,9 @@ async fn create_training(State(state): State<AppState>, ctx: Ctx, body: Bytes) -
             members_of: Some(form.id("members_of")?),
         };
         meetings::create_training(&state.db, &ctx.actor, form.id("unit_id")?, &input).await?;
-        Ok::<(), AppError>(())
-    }
+        Ok(())
+    })
     .await
-    .map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
 }
 
 async fn answer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {

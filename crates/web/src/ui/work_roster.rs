@@ -12,13 +12,13 @@ use frontline_core::tasks::{china, today_in_china};
 use frontline_db::roster::{
     self, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView, Streak,
 };
-use frontline_db::units::{self, UnitView};
+use frontline_db::units::UnitView;
 
 use super::units::TreePanel;
 use super::work::{UnitOnly, local};
-use super::{Chrome, FormData, UiResult, refresh, render};
+use super::{Chrome, FormData, UiResult, change, focus, render};
 use crate::auth::Ctx;
-use crate::i18n::{Lang, Tr};
+use crate::i18n::Tr;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -29,14 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/work/checkpoints/{id}/people", post(add_person))
         .route("/work/shifts/{id}/check-in", post(check_in))
         .route("/work/shifts/{id}/check-out", post(check_out))
-}
-
-async fn change<F>(lang: Lang, f: F) -> UiResult
-where
-    F: std::future::Future<Output = Result<(), AppError>>,
-{
-    f.await.map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
 }
 
 /// One of the doer's shifts with what they may do now.
@@ -91,10 +83,7 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("work:roster:list").map_err(|e| fail(e.into()))?;
     let now = Utc::now();
-    let unit = match q.unit {
-        Some(id) => Some(units::get(&state.db, &ctx.actor.scope, id).await.map_err(|e| fail(e.into()))?),
-        None => units::roots(&state.db, &ctx.actor.scope).await.map_err(|e| fail(e.into()))?.into_iter().next(),
-    };
+    let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
     let (checkpoints, roster, streaks, people) = match &unit {
         Some(u) => {
             let scope = &ctx.actor.scope;

@@ -12,11 +12,11 @@ use chrono::{NaiveDate, Utc};
 use frontline_core::surveys::{FieldType, POVERTY_CHECK};
 use frontline_core::tasks::today_in_china;
 use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView};
-use frontline_db::units::{self, UnitView};
+use frontline_db::units::UnitView;
 use serde::Deserialize;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, UiResult, refresh, render};
+use super::{Chrome, FormData, UiResult, change, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -127,7 +127,7 @@ async fn household_page(
 async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     let lang = ctx.lang;
-    async {
+    change(lang, async {
         let form_id = form.id("form_id")?;
         let day = form.date("filled_on")?;
         let forms = surveys::forms(&state.db, &ctx.actor).await?;
@@ -148,11 +148,9 @@ async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body
             answers.insert(f.key.clone(), value);
         }
         surveys::file(&state.db, &ctx.actor, id, form_id, day, &answers).await?;
-        Ok::<(), AppError>(())
-    }
+        Ok(())
+    })
     .await
-    .map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
 }
 
 #[derive(Template)]
@@ -183,10 +181,7 @@ async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
     let on = frontline_core::people::parse_date("on", q.on.as_deref().unwrap_or(""))
         .map_err(|e| fail(e.into()))?
         .unwrap_or_else(|| today_in_china(Utc::now()));
-    let unit = match q.unit {
-        Some(id) => Some(units::get(&state.db, &ctx.actor.scope, id).await.map_err(|e| fail(e.into()))?),
-        None => units::roots(&state.db, &ctx.actor.scope).await.map_err(|e| fail(e.into()))?.into_iter().next(),
-    };
+    let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
     let (compilation, risks) = match &unit {
         Some(u) => (
             surveys::compilation(&state.db, &ctx.actor, u.id, on).await.map_err(|e| fail(e.into()))?,
@@ -215,12 +210,10 @@ async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
 async fn create_form(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     let lang = ctx.lang;
-    async {
+    change(lang, async {
         surveys::create_form(&state.db, &ctx.actor, form.id("unit_id")?, &form.get("title"), &form.get("fields"))
             .await?;
-        Ok::<(), AppError>(())
-    }
+        Ok(())
+    })
     .await
-    .map_err(|e| e.into_html(lang))?;
-    Ok(refresh())
 }
