@@ -303,7 +303,13 @@ pub async fn plan(db: &Db, actor: &Actor, unit: i64, input: &PlanInput) -> Resul
         people,
     };
     let problem = request.expand()?;
-    let solution = solve(&problem, Duration::from_millis(500), 1);
+    // The search is CPU work: it runs off the async workers so other requests go on meanwhile.
+    let (problem, solution) = tokio::task::spawn_blocking(move || {
+        let solution = solve(&problem, Duration::from_millis(500), 1);
+        (problem, solution)
+    })
+    .await
+    .map_err(|_| DomainError::Conflict("error.internal".into()))?;
     let start_utc = china()
         .from_local_datetime(&input.start.and_hms_opt(0, 0, 0).unwrap_or_default())
         .single()

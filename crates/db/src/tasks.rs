@@ -506,23 +506,39 @@ pub struct Tick {
     pub attachment_id: Option<i64>,
 }
 
-/// A photo or file kept for a sign-off.
-pub async fn attach(db: &Db, actor: &Actor, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
-    actor.require("work:task:sign")?;
+/// A photo taken for one item, sent with the sign-off itself (the phone form).
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    pub item_id: i64,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+fn check_photo(field: &str, content_type: &str, data: &[u8]) -> Result<(), DomainError> {
     if data.is_empty() || data.len() > 5 * 1024 * 1024 {
-        return Err(DomainError::invalid("photo", "error.task.photo_size").into());
+        return Err(DomainError::invalid(field, "error.task.photo_size"));
     }
     if !content_type.starts_with("image/") {
-        return Err(DomainError::invalid("photo", "error.task.photo_type").into());
+        return Err(DomainError::invalid(field, "error.task.photo_type"));
     }
-    let mut tx = db.begin().await?;
+    Ok(())
+}
+
+async fn insert_photo(tx: &mut Tx, person: Option<i64>, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
     let size = data.len() as i64;
-    let id = tx
-        .insert(&Sql::with(
-            "INSERT INTO attachments (content_type, size, data, person_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            vec![content_type.into(), size.into(), data.into(), actor.scope.person_id.into(), Utc::now().into()],
-        ))
-        .await?;
+    tx.insert(&Sql::with(
+        "INSERT INTO attachments (content_type, size, data, person_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        vec![content_type.into(), size.into(), data.into(), person.into(), Utc::now().into()],
+    ))
+    .await
+}
+
+/// A photo kept for a later sign-off (the API's two-step upload).
+pub async fn attach(db: &Db, actor: &Actor, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
+    actor.require("work:task:sign")?;
+    check_photo("photo", content_type, &data)?;
+    let mut tx = db.begin().await?;
+    let id = insert_photo(&mut tx, actor.scope.person_id, content_type, data).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -539,17 +555,30 @@ pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<
 }
 
 /// The doer hands an instance in: every item ticked, with the notes and photos the list asks
-/// for. Records `task_submitted` (value 1 when on time).
+/// for. Records `task_submitted` (value 1 when on time). Photos sent with the sign-off are stored
+/// in the same transaction, so a refused sign-off keeps none of them.
 pub async fn submit(
     db: &Db,
     actor: &Actor,
     id: i64,
     ticks: &[Tick],
+    photos: Vec<NewPhoto>,
     now: DateTime<Utc>,
 ) -> Result<InstanceView, DbError> {
     actor.require("work:task:sign")?;
     let me = actor.scope.person_id.ok_or_else(|| DomainError::Forbidden("work:task:sign".into()))?;
+    for p in &photos {
+        check_photo(&format!("item_{}", p.item_id), &p.content_type, &p.data)?;
+    }
     let mut tx = db.begin().await?;
+    let mut ticks = ticks.to_vec();
+    for p in photos {
+        let attachment = insert_photo(&mut tx, Some(me), &p.content_type, p.data).await?;
+        if let Some(t) = ticks.iter_mut().find(|t| t.item_id == p.item_id) {
+            t.attachment_id = Some(attachment);
+        }
+    }
+    let ticks = ticks.as_slice();
     let inst = instance_in(&mut tx, &actor.scope, id).await?;
     if inst.person_id != me {
         return Err(DomainError::Forbidden("work:task:sign".into()).into());

@@ -209,6 +209,53 @@ async fn notes_and_photos_are_required_where_the_list_asks() {
     let (_, detail) = worker.get(&format!("/tasks/{id}")).await;
     assert_eq!(detail["items"][0]["note"], "河道无异常");
     assert_eq!(detail["items"][1]["attachment_id"], photo);
+    // On the phone page the photo travels with the sign-off: refused, nothing of it is kept.
+    let ui = app.ui("grid_worker").await;
+    let other_list: i64 = {
+        let (s, body) = org
+            .post(
+                &format!("/units/{county}/task-lists"),
+                json!({"title": "消防检查", "post_kinds": ["grid_worker"], "period": "daily", "due_time": "23:59",
+                       "items": [{"text": "灭火器", "needs_photo": true}, {"text": "通道", "needs_note": true}]}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        body["id"].as_i64().unwrap()
+    };
+    let (_, mine) = worker.get("/me/tasks").await;
+    let inst = mine.as_array().unwrap().iter().find(|i| i["list_id"] == other_list).unwrap()["id"].as_i64().unwrap();
+    let (_, detail) = worker.get(&format!("/tasks/{inst}")).await;
+    let (photo_item, note_item) =
+        (detail["items"][0]["item_id"].as_i64().unwrap(), detail["items"][1]["item_id"].as_i64().unwrap());
+    let attachments = count(&app, "SELECT COUNT(*) FROM attachments", vec![]).await;
+    let send = |with_note: bool| {
+        let form = reqwest::multipart::Form::new()
+            .text(format!("tick_{photo_item}"), "on")
+            .text(format!("tick_{note_item}"), "on")
+            .text(format!("note_{note_item}"), if with_note { "通道畅通" } else { "" })
+            .part(
+                format!("photo_{photo_item}"),
+                reqwest::multipart::Part::bytes(vec![0x89, b'P', b'N', b'G', 1, 2, 3])
+                    .file_name("a.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            );
+        ui.http
+            .post(format!("{}/work/tasks/{inst}/submit", ui.base))
+            .header("x-csrf-token", ui.csrf.clone())
+            .multipart(form)
+            .send()
+    };
+    let refused = send(false).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("须填写备注"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM attachments", vec![]).await, attachments, "no orphan photo");
+    let accepted = send(true).await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM attachments", vec![]).await, attachments + 1);
+    let (_, detail) = worker.get(&format!("/tasks/{inst}")).await;
+    assert_eq!(detail["instance"]["status"], "submitted");
+    assert!(detail["items"][0]["attachment_id"].is_i64());
     // Stopping the list is audited, and it generates no more.
     let (s, _) = org.post(&format!("/task-lists/{list}/active"), json!({"active": false})).await;
     assert_eq!(s, 200);

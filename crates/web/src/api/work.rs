@@ -203,7 +203,7 @@ pub async fn submit_task(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<SubmitBody>,
 ) -> Result<Json<InstanceView>, Response> {
-    tasks::submit(&s.db, &ctx.actor, id, &b.items, Utc::now()).await.api(ctx.lang).map(Json)
+    tasks::submit(&s.db, &ctx.actor, id, &b.items, Vec::new(), Utc::now()).await.api(ctx.lang).map(Json)
 }
 
 /// `verify`, or `return` with a reason.

@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::people::PostKind;
 use frontline_core::tasks::{Period, TaskListInput, china, items_from_lines, today_in_china};
-use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
+use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, NewPhoto, TaskListView, Tick, UnitRates};
 use frontline_db::units::UnitView;
 use serde::Deserialize;
 
@@ -148,7 +148,7 @@ async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     change(lang, async {
         let mut ticked: Vec<i64> = Vec::new();
         let mut notes: Vec<(i64, String)> = Vec::new();
-        let mut photos: Vec<(i64, i64)> = Vec::new();
+        let mut photos: Vec<NewPhoto> = Vec::new();
         let mut all = false;
         let bad = || AppError::from(DomainError::invalid("items", "error.bad_request"));
         while let Some(field) = form.next_field().await.map_err(|_| bad())? {
@@ -160,12 +160,11 @@ async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
                 ticked.push(item);
             } else if let Some(item) = item("note_") {
                 notes.push((item, field.text().await.map_err(|_| bad())?));
-            } else if let Some(item) = item("photo_") {
+            } else if let Some(item_id) = item("photo_") {
                 let content_type = field.content_type().unwrap_or("").to_string();
                 let data = field.bytes().await.map_err(|_| bad())?;
                 if !data.is_empty() {
-                    let a = tasks::attach(&state.db, &ctx.actor, &content_type, data.to_vec()).await?;
-                    photos.push((item, a));
+                    photos.push(NewPhoto { item_id, content_type, data: data.to_vec() });
                 }
             }
         }
@@ -178,10 +177,10 @@ async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
             .map(|item_id| Tick {
                 item_id,
                 note: notes.iter().find(|n| n.0 == item_id).map(|n| n.1.clone()).unwrap_or_default(),
-                attachment_id: photos.iter().find(|p| p.0 == item_id).map(|p| p.1),
+                attachment_id: None,
             })
             .collect();
-        tasks::submit(&state.db, &ctx.actor, id, &ticks, Utc::now()).await?;
+        tasks::submit(&state.db, &ctx.actor, id, &ticks, photos, Utc::now()).await?;
         Ok(())
     })
     .await
