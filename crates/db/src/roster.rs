@@ -199,6 +199,58 @@ pub async fn add_person(db: &Db, actor: &Actor, unit_id: i64, input: &DutyPerson
     tx.commit().await
 }
 
+/// Days a person cannot stand duty (leave, illness, another assignment), which the planner
+/// respects. Marking a day twice keeps one mark.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct AwayInput {
+    pub person_id: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records the days a person in scope cannot stand duty; gives how many days were added.
+pub async fn mark_away(db: &Db, actor: &Actor, input: &AwayInput) -> Result<u64, DbError> {
+    actor.require("work:roster:edit")?;
+    let mut p = frontline_core::error::Problems::new();
+    if input.to < input.from || (input.to - input.from).num_days() > 92 {
+        p.add("to", "error.roster.away_range");
+    }
+    let note = p.check(frontline_core::error::optional_text("note", &input.note, 100)).flatten();
+    p.into_result()?;
+    let mut tx = db.begin().await?;
+    let person = crate::people::person_in_tx(&mut tx, &actor.scope, input.person_id).await?;
+    let mut added = 0;
+    let mut day = input.from;
+    while day <= input.to {
+        added += tx
+            .execute(&Sql::with(
+                "INSERT INTO unavailability (person_id, day, note) VALUES ($1, $2, $3) ON CONFLICT (person_id, day) DO NOTHING",
+                vec![input.person_id.into(), day.into(), note.clone().into()],
+            ))
+            .await?;
+        day = day.succ_opt().unwrap_or(day + chrono::Duration::days(1));
+    }
+    let (path,): (String,) =
+        tx.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![person.home_unit_id.into()])).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "duty.away",
+            object_kind: "person",
+            object_id: Some(input.person_id),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"from": input.from, "to": input.to, "note": note, "days": added}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
 /// What to plan.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct PlanInput {

@@ -249,6 +249,7 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         json!({"title": "越权清单", "post_kinds": ["grid_worker"], "period": "daily", "due_time": "18:00", "items": [{"text": "x"}]}),
     ));
     duty_writes.push((format!("/units/{}/roster", f.unit), json!({"start": "2027-01-04", "days": 7})));
+    duty_writes.push(("/duty-away".into(), json!({"person_id": f.person, "from": "2027-01-04", "to": "2027-01-05"})));
     duty_writes.push((
         format!("/units/{}/survey-forms", f.unit),
         json!({"title": "越权", "fields": [{"key": "a", "label": "a", "type": "text"}]}),
@@ -482,6 +483,7 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM survey_responses",
         "SELECT COUNT(*) FROM meetings",
         "SELECT COUNT(*) FROM trainings",
+        "SELECT COUNT(*) FROM unavailability",
     ] {
         v.push(app.count(sql).await);
     }

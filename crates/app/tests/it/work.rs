@@ -361,6 +361,21 @@ async fn a_checkpoint_roster_is_planned_stood_and_missed() {
     // Plan a week ahead: every shift of the three checkpoints, people only from their lists,
     // nobody on two shifts less than 12 hours apart, and the gaps named with their reason.
     let start = frontline_core::tasks::today_in_china(Utc::now()) + Duration::days(14);
+    // Someone on leave for the whole week is left free; a backwards range is refused.
+    let (away,): (i64,) = app
+        .db
+        .one(&Sql::with("SELECT MIN(person_id) FROM checkpoint_people WHERE checkpoint_id = $1", vec![cp.into()]))
+        .await
+        .unwrap();
+    let (s, body) = org
+        .post("/duty-away", json!({"person_id": away, "from": start + Duration::days(6), "to": start, "note": "病假"}))
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let (s, body) = org
+        .post("/duty-away", json!({"person_id": away, "from": start, "to": start + Duration::days(6), "note": "病假"}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["days"], 7);
     let (s, outcome) =
         org.post(&format!("/units/{}/roster", p.baishi), json!({"start": start, "days": 7, "max_shifts": 5})).await;
     assert_eq!(s, 200, "{outcome}");
@@ -370,6 +385,13 @@ async fn a_checkpoint_roster_is_planned_stood_and_missed() {
     assert!(outcome["filled"].as_i64().unwrap() > 0);
     let (s, again) = org.post(&format!("/units/{}/roster", p.baishi), json!({"start": start, "days": 7})).await;
     assert_eq!(s, 409, "{again}");
+    let on_leave = count(
+        &app,
+        "SELECT COUNT(*) FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id WHERE a.person_id = $1 AND s.starts_at >= $2",
+        vec![away.into(), (start.and_hms_opt(0, 0, 0).unwrap().and_utc() - Duration::hours(8)).into()],
+    )
+    .await;
+    assert_eq!(on_leave, 0, "nobody stands duty on their days away");
     let strangers = count(
         &app,
         "SELECT COUNT(*) FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id WHERE NOT EXISTS \

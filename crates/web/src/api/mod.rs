@@ -134,7 +134,7 @@ impl utoipa::Modify for BearerAuth {
         duty::plan_thirds, duty::plan_villages, duty::mentorships, duty::create_mentorship, duty::my_notifications,
         work::list_task_lists, work::create_task_list, work::set_list_active, work::sign_commitment, work::list_tasks,
         work::my_tasks, work::get_task, work::submit_task, work::decide_task, work::upload, work::task_rates, work::list_records,
-        work::list_checkpoints, work::configure_checkpoint, work::add_duty_person, work::plan_roster, work::list_shifts,
+        work::list_checkpoints, work::configure_checkpoint, work::add_duty_person, work::mark_away, work::plan_roster, work::list_shifts,
         work::duty_streaks, work::my_shifts, work::check_in, work::check_out,
         work::list_forms, work::create_form, work::my_households, work::household_responses, work::file_response,
         work::survey_compilation, work::risk_list, work::list_meetings, work::create_meeting, work::list_topics,

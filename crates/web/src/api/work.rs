@@ -15,7 +15,8 @@ use frontline_db::Page;
 use frontline_db::meetings::{self, CoverageRow, MeetingInput, MeetingView, TopicView, TrainingInput, TrainingView};
 use frontline_db::records::{self, RecordQuery, RecordView};
 use frontline_db::roster::{
-    self, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView, Streak,
+    self, AwayInput, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView,
+    Streak,
 };
 use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView};
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/checkpoints", get(list_checkpoints))
         .route("/checkpoints/{id}", put(configure_checkpoint))
         .route("/checkpoints/{id}/people", post(add_duty_person))
+        .route("/duty-away", post(mark_away))
         .route("/units/{id}/roster", post(plan_roster))
         .route("/units/{id}/shifts", get(list_shifts))
         .route("/units/{id}/duty-streaks", get(duty_streaks))
@@ -605,4 +607,20 @@ pub async fn training_coverage(
     let to = q.to.unwrap_or_else(|| today_in_china(Utc::now()));
     let from = q.from.unwrap_or(to - chrono::Duration::days(364));
     meetings::coverage(&s.db, &ctx.actor.scope, id, from, to).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AwayMarked {
+    pub days: u64,
+}
+
+/// Days a person cannot stand duty; the roster planner leaves them free on those days.
+#[utoipa::path(post, path = "/api/v1/duty-away", tag = "work", request_body = AwayInput,
+    responses((status = 200, body = AwayMarked), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mark_away(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<AwayInput>,
+) -> Result<Json<AwayMarked>, Response> {
+    roster::mark_away(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|days| Json(AwayMarked { days }))
 }

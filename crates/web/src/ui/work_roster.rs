@@ -10,7 +10,8 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use frontline_core::tasks::{china, today_in_china};
 use frontline_db::roster::{
-    self, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView, Streak,
+    self, AwayInput, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView,
+    Streak,
 };
 use frontline_db::units::UnitView;
 
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/rosters/plan", post(plan))
         .route("/work/checkpoints/{id}", post(configure))
         .route("/work/checkpoints/{id}/people", post(add_person))
+        .route("/work/duty-away", post(mark_away))
         .route("/work/shifts/{id}/check-in", post(check_in))
         .route("/work/shifts/{id}/check-out", post(check_out))
 }
@@ -204,6 +206,21 @@ async fn check_out(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>,
     let form = FormData::parse(&body);
     change(ctx.lang, async {
         roster::check_out(&state.db, &ctx.actor, id, &form.get("handover"), Utc::now()).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn mark_away(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = AwayInput {
+            person_id: form.id("person_id")?,
+            from: form.date("from")?,
+            to: form.date("to")?,
+            note: form.get("note"),
+        };
+        roster::mark_away(&state.db, &ctx.actor, &input).await?;
         Ok(())
     })
     .await
