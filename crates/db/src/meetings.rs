@@ -293,25 +293,19 @@ pub async fn create_training(db: &Db, actor: &Actor, unit_id: i64, t: &TrainingI
     let mut facts = Vec::new();
     for (person, home) in &people {
         rows.push(vec![id.into(), (*person).into()]);
-        facts.push(vec![
-            RecordKind::TrainingAttended.as_str().into(),
-            (*home).into(),
-            Some(*person).into(),
-            at.into(),
-            t.hours.into(),
-            "training".into(),
-            id.into(),
-            Option::<String>::None.into(),
-            now.into(),
-        ]);
+        facts.push(NewRecord {
+            kind: RecordKind::TrainingAttended,
+            unit_id: *home,
+            person_id: Some(*person),
+            occurred_at: at,
+            value: t.hours,
+            source_kind: "training",
+            source_id: id,
+            note: None,
+        });
     }
     tx.insert_rows("training_attendance", &["training_id", "person_id"], rows).await?;
-    tx.insert_rows(
-        "records",
-        &["kind", "unit_id", "person_id", "occurred_at", "value", "source_kind", "source_id", "note", "created_at"],
-        facts,
-    )
-    .await?;
+    records::append_many(&mut tx, facts).await?;
     audit::append(
         &mut tx,
         actor,

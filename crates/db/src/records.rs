@@ -44,6 +44,33 @@ pub async fn append(tx: &mut Tx, r: NewRecord) -> Result<i64, DbError> {
     .await
 }
 
+/// Appends many facts in one go (bulk work: a training's attendance, the demo week).
+pub async fn append_many(tx: &mut Tx, records: Vec<NewRecord>) -> Result<u64, DbError> {
+    let created = Utc::now();
+    let rows = records
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.kind.as_str().into(),
+                r.unit_id.into(),
+                r.person_id.into(),
+                r.occurred_at.into(),
+                r.value.into(),
+                r.source_kind.into(),
+                r.source_id.into(),
+                r.note.into(),
+                created.into(),
+            ]
+        })
+        .collect();
+    tx.insert_rows(
+        "records",
+        &["kind", "unit_id", "person_id", "occurred_at", "value", "source_kind", "source_id", "note", "created_at"],
+        rows,
+    )
+    .await
+}
+
 /// A record as listed.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct RecordView {

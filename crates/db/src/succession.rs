@@ -219,17 +219,9 @@ pub async fn remove_holder(
     concerned.dedup();
     let params = json!({"post": post.title, "unit": post.unit_name, "date": on, "reason": reason.as_str(),
                         "acting": acting.as_ref().map(|a| a.person_name.clone())});
+    let kind = if acting.is_some() { "succession.acting" } else { "succession.vacant" };
     for person in &concerned {
-        tx.execute(&Sql::with(
-            "INSERT INTO notifications (person_id, kind, params, created_at) VALUES ($1, $2, $3, $4)",
-            vec![
-                (*person).into(),
-                if acting.is_some() { "succession.acting" } else { "succession.vacant" }.into(),
-                params.to_string().into(),
-                Utc::now().into(),
-            ],
-        ))
-        .await?;
+        notify(&mut tx, *person, kind, params.clone()).await?;
     }
     audit::append(
         &mut tx,
@@ -283,6 +275,17 @@ pub struct Notification {
     pub params: String,
     pub created_at: chrono::DateTime<Utc>,
     pub read_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Tells a person something, in the caller's transaction; the page renders `notice.{kind}` with
+/// the parameters.
+pub(crate) async fn notify(tx: &mut Tx, person: i64, kind: &str, params: serde_json::Value) -> Result<(), DbError> {
+    tx.execute(&Sql::with(
+        "INSERT INTO notifications (person_id, kind, params, created_at) VALUES ($1, $2, $3, $4)",
+        vec![person.into(), kind.into(), params.to_string().into(), Utc::now().into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// The latest notifications of a person (the caller's own).

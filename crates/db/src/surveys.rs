@@ -181,6 +181,20 @@ async fn household_in(tx: &mut Tx, db: &Db, actor: &Actor, id: i64) -> Result<(S
     tx.opt(&sql).await?.ok_or_else(|| DomainError::NotFound.into())
 }
 
+/// The name of a household the caller answers for, with its group (`五户联防第1组 · 第1组1号户`).
+pub async fn household_name(db: &Db, actor: &Actor, id: i64) -> Result<String, DbError> {
+    let mut tx = db.begin().await?;
+    let (path, name) = household_in(&mut tx, db, actor, id).await?;
+    let parent = frontline_core::units::path_ids(&path).into_iter().rev().nth(1).unwrap_or_default();
+    let group: Option<(String,)> =
+        tx.opt(&Sql::with("SELECT name FROM units WHERE id = $1", vec![parent.into()])).await?;
+    tx.commit().await?;
+    Ok(match group {
+        Some((g,)) => format!("{g} · {name}"),
+        None => name,
+    })
+}
+
 /// One filled form.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ResponseView {

@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::audit::{self, Change};
 use crate::people::open_unit_in_scope;
 use crate::records::{self, NewRecord};
+use crate::succession::notify;
 use crate::units::{self, push_scope};
 use crate::{Db, DbError, Sql, Tx};
 
@@ -316,15 +317,6 @@ async fn monthly_dispatch_notices(db: &Db, month: &str) -> Result<u64, DbError> 
     }
     tx.commit().await?;
     Ok(people.len() as u64)
-}
-
-async fn notify(tx: &mut Tx, person: i64, kind: &str, params: serde_json::Value) -> Result<(), DbError> {
-    tx.execute(&Sql::with(
-        "INSERT INTO notifications (person_id, kind, params, created_at) VALUES ($1, $2, $3, $4)",
-        vec![person.into(), kind.into(), params.to_string().into(), Utc::now().into()],
-    ))
-    .await?;
-    Ok(())
 }
 
 /// One person's copy of a list for one period.

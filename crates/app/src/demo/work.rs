@@ -9,6 +9,7 @@ use frontline_core::demo::Rng;
 use frontline_core::records::RecordKind;
 use frontline_core::tasks::{TaskListInput, china, items_from_lines, today_in_china};
 use frontline_core::units::UnitInput;
+use frontline_db::records::NewRecord;
 use frontline_db::roster::{CheckpointInput, DutyPersonInput, PlanInput};
 use frontline_db::{Db, Sql, Value};
 
@@ -173,18 +174,15 @@ pub async fn seed(
         for (item, _) in items.iter().filter(|(_, l)| *l == list && ticks_kept) {
             checks.push(vec![id.into(), (*item).into(), Option::<String>::None.into(), at.into()]);
         }
-        let record = |kind: RecordKind, when: DateTime<Utc>, value: i64, note: Option<String>| -> Vec<Value> {
-            vec![
-                kind.as_str().into(),
-                unit.into(),
-                Some(person).into(),
-                when.into(),
-                value.into(),
-                "task_instance".into(),
-                id.into(),
-                note.into(),
-                now.into(),
-            ]
+        let record = |kind: RecordKind, when: DateTime<Utc>, value: i64, note: Option<String>| NewRecord {
+            kind,
+            unit_id: unit,
+            person_id: Some(person),
+            occurred_at: when,
+            value,
+            source_kind: "task_instance",
+            source_id: id,
+            note,
         };
         records.push(record(RecordKind::TaskSubmitted, at, (at <= due) as i64, None));
         if let Some(d) = decided {
@@ -217,12 +215,7 @@ pub async fn seed(
         "UPDATE task_checks SET note = '已落实，无异常' WHERE item_id IN (SELECT id FROM task_items WHERE needs_note = TRUE)",
     ))
     .await?;
-    tx.insert_rows(
-        "records",
-        &["kind", "unit_id", "person_id", "occurred_at", "value", "source_kind", "source_id", "note", "created_at"],
-        records,
-    )
-    .await?;
+    frontline_db::records::append_many(&mut tx, records).await?;
     tx.commit().await?;
 
     // Checkpoints: three on the roads into the township of the demo village, one each in two more.
@@ -398,17 +391,16 @@ async fn seed_surveys(
             checked.risk_reasons.join("|").into(),
             now.into(),
         ]);
-        facts.push(vec![
-            RecordKind::SurveyFiled.as_str().into(),
-            household.into(),
-            Some(person).into(),
-            (day_start(day) + Duration::hours(rng.range(9, 18))).into(),
-            (checked.at_risk() as i64).into(),
-            "survey_response".into(),
-            id.into(),
-            Option::<String>::None.into(),
-            now.into(),
-        ]);
+        facts.push(NewRecord {
+            kind: RecordKind::SurveyFiled,
+            unit_id: household,
+            person_id: Some(person),
+            occurred_at: day_start(day) + Duration::hours(rng.range(9, 18)),
+            value: checked.at_risk() as i64,
+            source_kind: "survey_response",
+            source_id: id,
+            note: None,
+        });
     }
     let n = responses.len() as i64;
     let mut tx = db.begin().await?;
@@ -419,12 +411,7 @@ async fn seed_surveys(
     )
     .await?;
     tx.sync_id_sequence("survey_responses").await?;
-    tx.insert_rows(
-        "records",
-        &["kind", "unit_id", "person_id", "occurred_at", "value", "source_kind", "source_id", "note", "created_at"],
-        facts,
-    )
-    .await?;
+    frontline_db::records::append_many(&mut tx, facts).await?;
     tx.commit().await?;
     Ok(n)
 }

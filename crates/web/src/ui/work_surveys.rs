@@ -83,14 +83,7 @@ async fn household_page(
     let lang = ctx.lang;
     let fail = |e: AppError| e.into_html(lang);
     let history = surveys::responses(&state.db, &ctx.actor, id).await.map_err(|e| fail(e.into()))?;
-    let name = surveys::households(&state.db, &ctx.actor, None)
-        .await
-        .map_err(|e| fail(e.into()))?
-        .into_iter()
-        .find(|h| h.id == id)
-        .map(|h| format!("{} · {}", h.group_name, h.name))
-        .or_else(|| history.first().map(|r| r.household_name.clone()))
-        .unwrap_or_default();
+    let name = surveys::household_name(&state.db, &ctx.actor, id).await.map_err(|e| fail(e.into()))?;
     let forms = surveys::forms(&state.db, &ctx.actor).await.map_err(|e| fail(e.into()))?;
     let form = q.form.and_then(|f| forms.iter().find(|x| x.id == f)).or(forms.first());
     let fields = match form {
