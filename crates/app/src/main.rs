@@ -231,6 +231,10 @@ async fn main() -> anyhow::Result<()> {
                     s.work.surveys,
                     s.work.records
                 );
+                println!(
+                    "A month of work orders: {} received ({} closed, {} in progress).",
+                    s.orders.orders, s.orders.closed, s.orders.open
+                );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
                 }

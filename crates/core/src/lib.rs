@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod divisions;
 pub mod error;
 pub mod meetings;
+pub mod orders;
 pub mod pairing;
 pub mod people;
 pub mod records;

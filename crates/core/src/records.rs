@@ -17,6 +17,8 @@ code_enum!(
     /// * `survey_filed`: A household checked; value 1 when the answers put it at risk.
     /// * `topic_answered`: A topic set by the committee answered by its secretary; value 1 by the due date, 0 after.
     /// * `training_attended`: Attendance at a training session or party lesson; value = hours.
+    /// * `order_closed`: A work order closed by its handler's unit; value 1 by the due date, 0 after.
+    /// * `order_rated`: A caller's verdict at the call-back (回访); value 1 satisfied, 0 not.
     RecordKind {
         TaskSubmitted = "task_submitted",
         TaskVerified = "task_verified",
@@ -28,5 +30,7 @@ code_enum!(
         SurveyFiled = "survey_filed",
         TopicAnswered = "topic_answered",
         TrainingAttended = "training_attended",
+        OrderClosed = "order_closed",
+        OrderRated = "order_rated",
     }
 );

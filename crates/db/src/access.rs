@@ -533,9 +533,10 @@ pub async fn ensure_builtin_roles(db: &Db) -> Result<(), DbError> {
     let read_people = "units:unit:list,people:person:list,people:post:list";
     let manage = "units:unit:list,units:unit:add,units:unit:edit,units:unit:remove,people:person:list,people:person:add,\
 people:person:edit,people:person:import,people:person:export,people:post:list,people:post:add,people:post:edit";
-    let duties = "duty:*:*,work:*:*";
+    let duties = "duty:*:*,work:*:*,order:*:*";
     let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
-work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list";
+work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,order:request:list,\
+order:request:intake";
     let builtin: [(&str, &str, &str, String); 6] = [
         ("admin", "系统管理员", "all", "*:*:*".to_string()),
         (
@@ -590,7 +591,7 @@ work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meetin
             // already names any permission of the area is left as its administrator set it.
             let (id, current): (i64, String) =
                 tx.one(&Sql::with("SELECT id, permissions FROM roles WHERE role_key = $1", vec![key.into()])).await?;
-            let added: Vec<&str> = ["duty:", "work:"]
+            let added: Vec<&str> = ["duty:", "work:", "order:"]
                 .iter()
                 .filter(|area| !current.contains(*area))
                 .flat_map(|area| perms.split(',').filter(move |p| p.starts_with(area)))

@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod jobs;
 pub mod meetings;
 pub mod migrate;
+pub mod orders;
 pub mod pairing;
 pub mod people;
 pub mod records;

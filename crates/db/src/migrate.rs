@@ -32,6 +32,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_work.sql"),
         postgres: include_str!("../migrations/postgres/0003_work.sql"),
     },
+    Migration {
+        version: 4,
+        name: "orders",
+        sqlite: include_str!("../migrations/sqlite/0004_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0004_orders.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

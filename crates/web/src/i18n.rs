@@ -216,6 +216,32 @@ mod tests {
         keys.extend(deployment::Purpose::ALL.iter().map(|k| format!("deploy.purpose.{}", k.as_str())));
         keys.extend(deployment::Third::ALL.iter().map(|k| format!("plan.choice.{}", k.as_str())));
         keys.extend(["succession.acting", "succession.vacant"].iter().map(|k| format!("notice.{k}")));
+        use frontline_core::orders::{Channel, OrderKind, OrderStatus, Supervision};
+        keys.extend(OrderKind::ALL.iter().map(|k| format!("order.kind.{}", k.as_str())));
+        keys.extend(Channel::ALL.iter().map(|k| format!("order.channel.{}", k.as_str())));
+        keys.extend(OrderStatus::ALL.iter().map(|k| format!("order.status.{}", k.as_str())));
+        keys.extend(Supervision::ALL.iter().map(|k| format!("order.card.{}", k.as_str())));
+        keys.extend(frontline_core::records::RecordKind::ALL.iter().map(|k| format!("record.kind.{}", k.as_str())));
+        keys.extend(
+            [
+                "receive",
+                "dispatch",
+                "sign",
+                "return",
+                "reply",
+                "request_extension",
+                "approve_extension",
+                "refuse_extension",
+                "chase",
+                "supervise",
+                "call_back",
+                "link_duplicate",
+                "overdue_card",
+            ]
+            .iter()
+            .map(|k| format!("order.step.{k}")),
+        );
+        keys.extend(["order_dispatched", "order_chased", "order_reopened"].iter().map(|k| format!("notice.{k}")));
         for k in keys {
             assert_ne!(Lang::Zh.t(&k), k, "{k} has no Chinese label");
             assert_ne!(Lang::En.t(&k), k, "{k} has no English label");

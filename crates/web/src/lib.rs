@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod open311;
 pub mod services;
 pub mod ui;
 
@@ -62,6 +63,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ui::router())
         .nest("/api/v1", api::router())
+        .merge(open311::router())
         .route("/healthz", axum::routing::get(healthz))
         .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

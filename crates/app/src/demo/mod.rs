@@ -16,6 +16,7 @@ use frontline_db::{Db, Sql, Tx, Value};
 use serde_json::json;
 
 pub mod duty;
+pub mod orders;
 pub mod work;
 
 /// 乐清市, the place of seed 004.
@@ -32,6 +33,8 @@ pub struct Scale {
     /// Whether every handed-in list of the demo week keeps its per-item ticks (the tests keep
     /// them only in the township of the demo logins, which saves seconds per test).
     pub every_tick: bool,
+    /// Work orders received over the last month.
+    pub orders_per_month: i64,
 }
 
 impl Scale {
@@ -41,6 +44,7 @@ impl Scale {
         staff_per_department: (18, 32),
         cadres_per_township: (25, 40),
         every_tick: true,
+        orders_per_month: 3_000,
     };
     /// A few people per unit, for tests.
     pub const SMALL: Scale = Scale {
@@ -48,6 +52,7 @@ impl Scale {
         staff_per_department: (2, 3),
         cadres_per_township: (3, 4),
         every_tick: false,
+        orders_per_month: 40,
     };
 }
 
@@ -70,6 +75,7 @@ pub struct DemoSummary {
     pub party_members: i64,
     pub duty: duty::DutyStats,
     pub work: work::WorkStats,
+    pub orders: orders::OrderStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -443,6 +449,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
 
     let (duty, member) = duty::seed(db, county.id, &county.path, &mut rng, protected_village).await?;
     let work = work::seed(db, county.id, &mut rng, first_grid_worker, scale.every_tick).await?;
+    let orders = orders::seed(db, county.id, scale.orders_per_month, &mut rng).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -473,6 +480,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         party_members: b.members,
         duty,
         work,
+        orders,
         logins,
     })
 }

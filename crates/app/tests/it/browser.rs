@@ -396,3 +396,79 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
     assert_eq!(status.0, "verified");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_request_lives_from_intake_to_call_back_in_the_browser() {
+    let app = TestApp::new().await;
+    let places = Places::load(&app).await;
+    let (_driver, c, _profile) = start_browser().await;
+    // The county's hotline takes a call about 岐源村 and files it.
+    login(&c, &app, "county_org").await;
+    c.goto(&app.url(&format!("/orders?unit={}", places.baishi))).await.unwrap();
+    wait_for(&c, "#new-order").await;
+    c.find(Locator::Css("#new-order select[name=category] option[value=road_light]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-order select[name=channel] option[value=hotline]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(&format!("#new-order select[name=place_unit_id] option[value='{}']", places.qiyuan)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-order input[name=title]")).await.unwrap().send_keys("村口路灯不亮").await.unwrap();
+    c.find(Locator::Css("#new-order textarea[name=description]"))
+        .await
+        .unwrap()
+        .send_keys("村口一段路灯坏了一周")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-order input[name=reporter_phone]"))
+        .await
+        .unwrap()
+        .send_keys("13857712345")
+        .await
+        .unwrap();
+    screenshot(&c, "18-order-intake").await;
+    c.find(Locator::Css("#new-order button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#timeline").await;
+    wait_text(&c, "待签收").await;
+    let id: i64 = c.current_url().await.unwrap().path().rsplit('/').next().unwrap().parse().unwrap();
+    // The village secretary signs for it and replies, on a phone.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "village_secretary").await;
+    c.goto(&app.url(&format!("/orders/{id}"))).await.unwrap();
+    wait_for(&c, "#sign button").await;
+    screenshot(&c, "19-order-sign-phone").await;
+    wait_for(&c, "#sign button").await.click().await.unwrap();
+    wait_for(&c, "#reply textarea").await.send_keys("已更换灯具，恢复照明").await.unwrap();
+    no_sideways_scroll(&c, "the order page").await;
+    screenshot(&c, "19-order-reply-phone").await;
+    c.find(Locator::Css("#reply button")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "待回访").await;
+    // The county calls the resident back: satisfied, closed.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1280, 900).await.unwrap();
+    login(&c, &app, "county_org").await;
+    c.goto(&app.url(&format!("/orders/{id}"))).await.unwrap();
+    wait_for(&c, "#call-back button").await.click().await.unwrap();
+    wait_text(&c, "已办结").await;
+    screenshot(&c, "20-order-closed").await;
+    let (status, satisfied): (String, Option<i64>) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT status, satisfied FROM work_orders WHERE id = $1", vec![id.into()]))
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), satisfied), ("closed", Some(1)));
+    let steps = app
+        .db
+        .count(&frontline_db::Sql::with("SELECT COUNT(*) FROM order_steps WHERE order_id = $1", vec![id.into()]))
+        .await
+        .unwrap();
+    assert_eq!(steps, 5, "receive, dispatch, sign, reply, call back");
+    c.close().await.unwrap();
+}

@@ -4,6 +4,7 @@
 //! tokens from `POST /api/v1/auth/token`.
 
 pub mod duty;
+pub mod orders;
 pub mod people;
 pub mod system;
 pub mod units;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(duty::router())
         .merge(work::router())
+        .merge(orders::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -139,6 +141,8 @@ impl utoipa::Modify for BearerAuth {
         work::list_forms, work::create_form, work::my_households, work::household_responses, work::file_response,
         work::survey_compilation, work::risk_list, work::list_meetings, work::create_meeting, work::list_topics,
         work::answer_topic, work::list_trainings, work::create_training, work::training_coverage,
+        orders::list_categories, orders::create_category, orders::calendar, orders::set_calendar_day, orders::intake,
+        orders::list_orders, orders::get_order, orders::take_step, orders::order_counts,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
@@ -147,6 +151,7 @@ impl utoipa::Modify for BearerAuth {
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
          (name = "system", description = "Accounts, roles, tokens and the audit log"),
          (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"),
-         (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"))
+         (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"),
+         (name = "orders", description = "Work orders: residents' requests, enterprise problems, hazards, projects and service items; categories, calendars, steps and rates"))
 )]
 pub struct ApiDoc;

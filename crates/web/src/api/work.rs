@@ -256,7 +256,7 @@ pub struct DayRange {
 }
 
 impl DayRange {
-    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+    pub fn bounds(&self) -> (NaiveDate, NaiveDate) {
         let today = today_in_china(Utc::now());
         let to = self.to.unwrap_or(today);
         (self.from.unwrap_or(to - chrono::Duration::days(6)), to)

@@ -73,9 +73,14 @@ fn roster_columns() -> Vec<RosterColumn> {
     ]
 }
 
-/// The catalogue key of a roster column's header ("姓名" rather than the generic "名称/姓名").
+/// The catalogue key of a roster column's header ("姓名" rather than the generic "名称/姓名",
+/// "人员类别" rather than the generic "类别").
 fn header_key(field: &str) -> String {
-    if field == "name" { "field.person_name".to_string() } else { format!("field.{field}") }
+    match field {
+        "name" => "field.person_name".to_string(),
+        "category" => "field.person_category".to_string(),
+        _ => format!("field.{field}"),
+    }
 }
 
 fn header_text(lang: Lang, col: &RosterColumn) -> String {

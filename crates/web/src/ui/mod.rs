@@ -5,6 +5,7 @@
 //! string comes from the catalogue through `t`.
 
 pub mod duty;
+pub mod orders;
 pub mod people;
 pub mod system;
 pub mod units;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(work_roster::router())
         .merge(work_meetings::router())
         .merge(work_surveys::router())
+        .merge(orders::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -107,7 +109,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 20] = [
+        let items: [(&str, &str, &str); 22] = [
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
@@ -117,6 +119,8 @@ impl Chrome {
             ("/work/households", "nav.households", "work:survey:fill"),
             ("/work/surveys", "nav.surveys", "work:survey:edit"),
             ("/work/meetings", "nav.meetings", "work:meeting:list"),
+            ("/orders", "nav.orders", "order:request:list"),
+            ("/orders/settings", "nav.order_settings", "order:setting:edit"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),

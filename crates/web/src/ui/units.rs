@@ -79,6 +79,7 @@ fn tree_link(target: &str) -> &'static str {
         "rosters" => "/work/rosters?unit=",
         "surveys" => "/work/surveys?unit=",
         "meetings" => "/work/meetings?unit=",
+        "orders" => "/orders?unit=",
         _ => "/units?under=",
     }
 }
