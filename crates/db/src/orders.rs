@@ -402,7 +402,8 @@ async fn log_step(
     Ok(())
 }
 
-/// Tells the handler of an order, or else the owner unit's secretary, what happened.
+/// Tells the handler of an order, or else the owner unit's secretary (in the unit or its party
+/// organisation), what happened.
 async fn notify_owner(
     tx: &mut Tx,
     owner_unit: i64,
@@ -412,15 +413,11 @@ async fn notify_owner(
 ) -> Result<(), DbError> {
     let person = match handler {
         Some(h) => Some(h),
-        None => tx
-            .opt::<(i64,)>(&Sql::with(
-                "SELECT t.person_id FROM posts p JOIN tenures t ON t.post_id = p.id \
-                 WHERE p.unit_id = $1 AND p.kind IN ('secretary', 'township_secretary') AND t.end_date IS NULL \
-                 ORDER BY p.seq, t.id LIMIT 1",
-                vec![owner_unit.into()],
-            ))
-            .await?
-            .map(|r| r.0),
+        None => {
+            crate::responsibility::responsible_holder(tx, owner_unit, frontline_core::tasks::today_in_china(Utc::now()))
+                .await?
+                .map(|(person, _)| person)
+        }
     };
     if let Some(person) = person {
         notify(tx, person, kind, params).await?;
@@ -956,10 +953,10 @@ pub async fn counts(
     let now = Utc::now();
     let mut sql = Sql::new(
         "SELECT ou.path AS owner_path, o.status, \
-         CASE WHEN (o.closed_at IS NOT NULL AND o.closed_at > o.due_at) OR (o.closed_at IS NULL AND o.due_at < ",
+         CAST(CASE WHEN (o.closed_at IS NOT NULL AND o.closed_at > o.due_at) OR (o.closed_at IS NULL AND o.due_at < ",
     );
     sql.bind(now).push(
-        ") THEN 1 ELSE 0 END AS late, o.solved, o.satisfied, COUNT(*) AS n \
+        ") THEN 1 ELSE 0 END AS BIGINT) AS late, o.solved, o.satisfied, COUNT(*) AS n \
          FROM work_orders o JOIN units ou ON ou.id = o.owner_unit_id WHERE ou.path >= ",
     );
     sql.bind(lo).push(" AND ou.path < ").bind(hi).push(" AND ");

@@ -465,3 +465,25 @@ pub async fn cadres_under(db: &Db, scope: &Scope, root_path: &str, limit: i64) -
     sql.bind(limit);
     db.all(&sql).await
 }
+
+/// Who answered for a unit on a day: the holder of its secretary post (书记, or 党委书记 for a
+/// township), whether the post sits in the unit itself or in its party organisation (a village's
+/// posts sit in its branch). Findings name this person; notices about a unit go to them.
+pub(crate) async fn responsible_holder(
+    tx: &mut Tx,
+    unit_id: i64,
+    on: NaiveDate,
+) -> Result<Option<(i64, i64)>, DbError> {
+    let mut sql = Sql::new(
+        "SELECT t.person_id, p.id FROM posts p JOIN units pu ON pu.id = p.unit_id JOIN tenures t ON t.post_id = p.id \
+         WHERE (p.unit_id = ",
+    );
+    sql.bind(unit_id).push(" OR (pu.parent_id = ").bind(unit_id);
+    sql.push(
+        " AND pu.kind IN ('party_branch', 'party_committee', 'party_general_branch'))) \
+         AND p.kind IN ('secretary', 'township_secretary') AND ",
+    );
+    push_active_on(&mut sql, "t.start_date", "t.end_date", on);
+    sql.push(" ORDER BY CASE p.kind WHEN 'secretary' THEN 0 ELSE 1 END, p.seq, t.id LIMIT 1");
+    tx.opt(&sql).await
+}

@@ -96,6 +96,9 @@ const API_READS: &[&str] = &[
     "/units/{unit}/training-coverage",
     "/topics?unit={unit}",
     "/me/households?unit={unit}",
+    "/units/{unit}/order-counts",
+    "/units/{unit}/calendar",
+    "/orders?unit={unit}",
 ];
 
 /// Paths with `{id}` in the OpenAPI document that the tables above and below cover.
@@ -160,6 +163,10 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/topics/{id}/answer",
     "/api/v1/units/{id}/trainings",
     "/api/v1/units/{id}/training-coverage",
+    "/api/v1/units/{id}/calendar",
+    "/api/v1/orders/{id}",
+    "/api/v1/orders/{id}/steps",
+    "/api/v1/units/{id}/order-counts",
 ];
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -176,7 +183,33 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
             if path.contains("/export") { (api.get_bytes(&path).await.0, Value::Null) } else { api.get(&path).await };
         assert_eq!(status, 404, "{who}: GET {path} must not reach another place: {body}");
     }
+    let order = foreign_order(app, f.unit).await;
+    let (status, resp) = api.get(&format!("/orders/{order}")).await;
+    assert_eq!(status, 404, "{who}: a foreign work order: {resp}");
+    let (_, mine) = api.get("/orders?per_page=200").await;
+    assert!(mine["items"].as_array().unwrap().iter().all(|o| o["id"] != order), "{who}: a foreign order listed");
     let before = snapshot(app).await;
+    for step in [
+        json!({"step": "dispatch", "unit_id": own_unit}),
+        json!({"step": "sign"}),
+        json!({"step": "chase"}),
+        json!({"step": "supervise", "card": "red"}),
+        json!({"step": "link_duplicate", "of": order}),
+    ] {
+        let (status, resp) = api.post(&format!("/orders/{order}/steps"), step.clone()).await;
+        assert!(status == 404 || status == 403, "{who}: step {step} on a foreign order answered {status}: {resp}");
+    }
+    let (status, resp) = api
+        .post(
+            "/orders",
+            json!({"category": "sanitation", "channel": "hotline", "place_unit_id": f.unit, "title": "越权", "description": "越权"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{who}: an order placed in a foreign unit: {resp}");
+    let (status, resp) = api
+        .put(&format!("/units/{}/calendar", f.unit), json!({"day": "2027-01-04", "working": false, "name": "越权"}))
+        .await;
+    assert!(status == 404 || status == 403, "{who}: a foreign calendar: {resp}");
     let writes: Vec<(String, Value)> = vec![
         (format!("/units/{}/move", f.unit), json!({"parent_id": own_unit})),
         (format!("/units/{}/close", f.unit), json!({})),
@@ -341,6 +374,11 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         let (status, _) = ui.get(&format!("/work/tasks/{task}")).await;
         assert_eq!(status, 404, "{who}: a foreign task page");
     }
+    let order = foreign_order(app, f.unit).await;
+    let (status, _) = ui.get(&format!("/orders/{order}")).await;
+    assert_eq!(status, 404, "{who}: a foreign order page");
+    let (status, _) = ui.get(&format!("/orders?unit={}", f.unit)).await;
+    assert_eq!(status, 404, "{who}: foreign orders");
     for t in reads {
         let path = fill(t, f);
         let (status, body) = ui.get(&path).await;
@@ -444,6 +482,20 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
 }
 
 /// Row counts and a checksum of names and parents: any change shows.
+/// A work order placed in a unit, taken in by the county.
+async fn foreign_order(app: &TestApp, unit: i64) -> i64 {
+    let (status, created) = app
+        .api("county_org")
+        .await
+        .post(
+            "/orders",
+            json!({"category": "policy", "channel": "visit", "place_unit_id": unit, "title": "外单位诉求", "description": "政策咨询"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_i64().unwrap()
+}
+
 async fn snapshot(app: &TestApp) -> Vec<i64> {
     let mut v = Vec::new();
     for sql in [
@@ -484,6 +536,10 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM meetings",
         "SELECT COUNT(*) FROM trainings",
         "SELECT COUNT(*) FROM unavailability",
+        "SELECT COUNT(*) FROM work_orders",
+        "SELECT COUNT(*) FROM work_orders WHERE status <> 'received' OR supervision <> 'none' OR chases > 0",
+        "SELECT COUNT(*) FROM order_steps",
+        "SELECT COUNT(*) FROM calendar_days",
     ] {
         v.push(app.count(sql).await);
     }
