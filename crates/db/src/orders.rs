@@ -705,6 +705,8 @@ pub struct OrderView {
     pub channel: String,
     pub place_unit_id: i64,
     pub place_name: String,
+    /// The place's division code, where it has one (Open311's `address_id`).
+    pub place_code: Option<String>,
     pub owner_unit_id: i64,
     pub owner_name: String,
     pub status: String,
@@ -743,7 +745,7 @@ impl OrderView {
 }
 
 const ORDER_COLUMNS: &str = "o.id, c.code AS category_code, c.name AS category_name, o.kind, o.channel, o.place_unit_id, \
-     pu.name AS place_name, o.owner_unit_id, ou.name AS owner_name, o.status, o.title, o.description, o.address, o.lat, o.lon, \
+     pu.name AS place_name, pu.code AS place_code, o.owner_unit_id, ou.name AS owner_name, o.status, o.title, o.description, o.address, o.lat, o.lon, \
      o.media_url, o.reporter_name, o.reporter_phone, o.handler_id, h.name AS handler_name, o.received_at, o.due_at, \
      o.replied_at, o.closed_at, o.reply, o.solved, o.satisfied, o.supervision, o.chases, o.returns, o.reopens, o.extensions, \
      o.extension_pending, o.duplicate_of, o.updated_at";

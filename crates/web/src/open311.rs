@@ -178,7 +178,7 @@ fn request_json(o: &OrderView) -> Value {
         "updated_datetime": w3(o.updated_at),
         "expected_datetime": w3(o.due_at),
         "address": o.address.clone().unwrap_or_else(|| o.place_name.clone()),
-        "address_id": o.place_unit_id.to_string(),
+        "address_id": o.place_code.clone().unwrap_or_else(|| o.place_unit_id.to_string()),
         "zipcode": Value::Null,
         "lat": number(&o.lat),
         "long": number(&o.lon),

@@ -361,6 +361,7 @@ async fn open311_lists_services_files_requests_and_reports_their_status() {
     assert_eq!(req["service_code"], "sanitation");
     assert!(!req["agency_responsible"].as_str().unwrap().is_empty());
     assert_eq!(req["lat"], 28.1234);
+    assert_eq!(req["address_id"], qiyuan_code, "the division code it was filed with");
     let expected: DateTime<Utc> =
         DateTime::parse_from_rfc3339(req["expected_datetime"].as_str().unwrap()).unwrap().into();
     let (_, d) = app.api("county_org").await.get(&format!("/orders/{id}")).await;
