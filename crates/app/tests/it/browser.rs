@@ -356,8 +356,17 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
     wait_for(&c, "#task-items").await;
     no_sideways_scroll(&c, "the sign-off page").await;
     wait_for(&c, "#sign-commitment").await.click().await.unwrap();
+    // The page reloads once the letter is signed; give it the time a phone would.
+    let mut gone = false;
+    for _ in 0..50 {
+        if c.find(Locator::Css("#sign-commitment")).await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(gone, "signed once, the letter goes away");
     wait_for(&c, "#submit-all").await;
-    assert!(c.find(Locator::Css("#sign-commitment")).await.is_err(), "signed once, the letter goes away");
     let height = c
         .execute("return document.querySelector('#submit-all').getBoundingClientRect().height;", vec![])
         .await
