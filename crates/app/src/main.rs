@@ -235,6 +235,15 @@ async fn main() -> anyhow::Result<()> {
                     "A month of work orders: {} received ({} closed, {} in progress).",
                     s.orders.orders, s.orders.closed, s.orders.open
                 );
+                println!(
+                    "A month of supervision: {} inspection rounds, {} visits, {} problems found ({} fixed), {} notices, {} accountability actions.",
+                    s.supervision.rounds,
+                    s.supervision.visits,
+                    s.supervision.findings,
+                    s.supervision.fixed,
+                    s.supervision.notices,
+                    s.supervision.actions
+                );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
                 }

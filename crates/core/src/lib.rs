@@ -5,11 +5,14 @@
 //! place everywhere.
 
 pub mod access;
+pub mod accountability;
 pub mod audit;
+pub mod burden;
 pub mod demo;
 pub mod deployment;
 pub mod divisions;
 pub mod error;
+pub mod inspections;
 pub mod meetings;
 pub mod orders;
 pub mod pairing;

@@ -19,6 +19,12 @@ code_enum!(
     /// * `training_attended`: Attendance at a training session or party lesson; value = hours.
     /// * `order_closed`: A work order closed by its handler's unit; value 1 by the due date, 0 after.
     /// * `order_rated`: A caller's verdict at the call-back (回访); value 1 satisfied, 0 not.
+    /// * `finding_raised`: An inspection found a problem in the unit; value = severity (1 minor, 2 major, 3 serious).
+    /// * `finding_fixed`: A finding's rectification was accepted (销号); value 1 by its deadline, 0 after.
+    /// * `praised`: A person or unit named for praise in a notice (通报表扬); value 1.
+    /// * `criticised`: A person or unit named for criticism in a notice (通报批评); value 1.
+    /// * `held_accountable`: An accountability action took effect on a person; value 1.
+    /// * `accountability_lifted`: An action in effect was exempted by a granted 容错 request; value 1.
     RecordKind {
         TaskSubmitted = "task_submitted",
         TaskVerified = "task_verified",
@@ -32,5 +38,11 @@ code_enum!(
         TrainingAttended = "training_attended",
         OrderClosed = "order_closed",
         OrderRated = "order_rated",
+        FindingRaised = "finding_raised",
+        FindingFixed = "finding_fixed",
+        Praised = "praised",
+        Criticised = "criticised",
+        HeldAccountable = "held_accountable",
+        AccountabilityLifted = "accountability_lifted",
     }
 );

@@ -48,6 +48,15 @@ pub fn today_in_china(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&china()).date_naive()
 }
 
+/// The moment a China day begins, in UTC (16:00 the day before).
+pub fn start_of_china_day(day: NaiveDate) -> DateTime<Utc> {
+    china()
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
 /// The first day of the period that contains `day` (a list made "once" has one period, starting
 /// on the day it began).
 pub fn period_start(period: Period, day: NaiveDate, once_start: NaiveDate) -> NaiveDate {

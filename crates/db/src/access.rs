@@ -527,34 +527,45 @@ pub async fn role_id_by_key(db: &Db, key: &str) -> Result<Option<i64>, DbError> 
 }
 
 /// The built-in roles every install starts with, after RuoYi's: an administrator, the county
-/// organisation department, a township secretary, a village secretary and a grid worker. Created
+/// organisation department, a township secretary, a village secretary, a grid worker, an inspection
+/// team member (督导组成员) and a party member. Created
 /// once; an install may edit them afterwards.
 pub async fn ensure_builtin_roles(db: &Db) -> Result<(), DbError> {
     let read_people = "units:unit:list,people:person:list,people:post:list";
     let manage = "units:unit:list,units:unit:add,units:unit:edit,units:unit:remove,people:person:list,people:person:add,\
 people:person:edit,people:person:import,people:person:export,people:post:list,people:post:add,people:post:edit";
     let duties = "duty:*:*,work:*:*,order:*:*";
+    let supervise = "inspect:*:*,account:*:*";
+    let answer = "inspect:finding:list,inspect:finding:rectify,inspect:burden:list";
     let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
 work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,order:request:list,\
 order:request:intake";
-    let builtin: [(&str, &str, &str, String); 6] = [
+    let builtin: [(&str, &str, &str, String); 7] = [
         ("admin", "系统管理员", "all", "*:*:*".to_string()),
         (
             "county_org",
             "县委组织部",
             "listed",
             format!(
-                "{manage},{duties},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit,system:audit:list"
+                "{manage},{duties},{supervise},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit,system:audit:list"
             ),
         ),
         (
             "township_secretary",
             "乡镇党委书记",
             "own_unit_and_below",
-            format!("{manage},{duties},system:user:list,system:user:add,system:audit:list"),
+            format!("{manage},{duties},{supervise},system:user:list,system:user:add,system:audit:list"),
         ),
-        ("village_secretary", "村党组织书记", "own_unit_and_below", format!("{manage},{duties}")),
+        ("village_secretary", "村党组织书记", "own_unit_and_below", format!("{manage},{duties},{answer}")),
         ("grid_worker", "网格员", "own_unit", format!("{read_people},{field}")),
+        (
+            "inspection_team",
+            "督导组成员",
+            "listed",
+            format!(
+                "{read_people},inspect:round:list,inspect:visit:log,inspect:finding:list,inspect:finding:decide,inspect:notice:edit"
+            ),
+        ),
         (
             "member",
             "党员",
@@ -591,7 +602,7 @@ order:request:intake";
             // already names any permission of the area is left as its administrator set it.
             let (id, current): (i64, String) =
                 tx.one(&Sql::with("SELECT id, permissions FROM roles WHERE role_key = $1", vec![key.into()])).await?;
-            let added: Vec<&str> = ["duty:", "work:", "order:"]
+            let added: Vec<&str> = ["duty:", "work:", "order:", "inspect:", "account:"]
                 .iter()
                 .filter(|area| !current.contains(*area))
                 .flat_map(|area| perms.split(',').filter(move |p| p.starts_with(area)))

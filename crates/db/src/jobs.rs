@@ -1,7 +1,8 @@
 //! The background work the server does by itself (the jobs loop of `frontline serve` calls
 //! [`run`] every few minutes; running it more often does no harm): the current period's task
 //! instances, overdue and missed-shift records, the weekly reminders and the monthly dispatch, and
-//! the yellow card on work orders past their time limit.
+//! the yellow card on work orders past their time limit, and the escalation of findings not fixed
+//! by their deadline.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -14,11 +15,13 @@ pub struct JobsReport {
     pub tasks: crate::tasks::JobReport,
     pub missed_shifts: u64,
     pub orders_escalated: u64,
+    pub findings_escalated: u64,
 }
 
 pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
     let tasks = crate::tasks::run_jobs(db, now).await?;
     let missed_shifts = crate::roster::record_missed(db, now).await?;
     let orders_escalated = crate::orders::escalate_overdue(db, now).await?;
-    Ok(JobsReport { tasks, missed_shifts, orders_escalated })
+    let findings_escalated = crate::inspections::escalate_overdue(db, now).await?;
+    Ok(JobsReport { tasks, missed_shifts, orders_escalated, findings_escalated })
 }

@@ -6,8 +6,11 @@
 //! entry in the same transaction as the change, so a change is either whole and audited or absent.
 
 pub mod access;
+pub mod accountability;
 pub mod audit;
+pub mod burden;
 pub mod deployment;
+pub mod inspections;
 pub mod jobs;
 pub mod meetings;
 pub mod migrate;

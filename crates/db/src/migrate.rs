@@ -38,6 +38,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_orders.sql"),
         postgres: include_str!("../migrations/postgres/0004_orders.sql"),
     },
+    Migration {
+        version: 5,
+        name: "supervision",
+        sqlite: include_str!("../migrations/sqlite/0005_supervision.sql"),
+        postgres: include_str!("../migrations/postgres/0005_supervision.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

@@ -13,6 +13,7 @@ use frontline_core::orders::{
 };
 use frontline_core::people::validate_phone;
 use frontline_core::records::RecordKind;
+use frontline_core::tasks::start_of_china_day;
 use frontline_core::units::{path_ids, subtree_range};
 use serde::Serialize;
 use serde_json::json;
@@ -825,10 +826,6 @@ async fn order_filter(db: &Db, scope: &Scope, q: &OrderQuery) -> Result<Sql, DbE
         f.push(" AND (o.title LIKE ").bind(like.clone()).push(" OR o.description LIKE ").bind(like).push(")");
     }
     Ok(f)
-}
-
-fn start_of_china_day(day: NaiveDate) -> DateTime<Utc> {
-    orders::end_of_day(day - chrono::Duration::days(1)) + chrono::Duration::seconds(1)
 }
 
 fn mask(mut o: OrderView) -> OrderView {

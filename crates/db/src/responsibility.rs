@@ -468,7 +468,8 @@ pub async fn cadres_under(db: &Db, scope: &Scope, root_path: &str, limit: i64) -
 
 /// Who answered for a unit on a day: the holder of its secretary post (书记, or 党委书记 for a
 /// township), whether the post sits in the unit itself or in its party organisation (a village's
-/// posts sit in its branch). Findings name this person; notices about a unit go to them.
+/// posts sit in its branch); for a grid, its grid worker. Findings name this person, trace-backs
+/// end at them, and notices about a unit go to them.
 pub(crate) async fn responsible_holder(
     tx: &mut Tx,
     unit_id: i64,
@@ -481,9 +482,9 @@ pub(crate) async fn responsible_holder(
     sql.bind(unit_id).push(" OR (pu.parent_id = ").bind(unit_id);
     sql.push(
         " AND pu.kind IN ('party_branch', 'party_committee', 'party_general_branch'))) \
-         AND p.kind IN ('secretary', 'township_secretary') AND ",
+         AND p.kind IN ('secretary', 'township_secretary', 'grid_worker') AND ",
     );
     push_active_on(&mut sql, "t.start_date", "t.end_date", on);
-    sql.push(" ORDER BY CASE p.kind WHEN 'secretary' THEN 0 ELSE 1 END, p.seq, t.id LIMIT 1");
+    sql.push(" ORDER BY CASE p.kind WHEN 'secretary' THEN 0 WHEN 'township_secretary' THEN 1 ELSE 2 END, p.seq, t.id LIMIT 1");
     tx.opt(&sql).await
 }

@@ -242,6 +242,34 @@ mod tests {
             .map(|k| format!("order.step.{k}")),
         );
         keys.extend(["order_dispatched", "order_chased", "order_reopened"].iter().map(|k| format!("notice.{k}")));
+        use frontline_core::accountability::{ActionKind, ActionStatus, ReviewKind, ReviewStatus, SourceKind};
+        use frontline_core::inspections::{FindingCategory, FindingStatus, NoticeKind, Severity};
+        keys.extend(FindingCategory::ALL.iter().map(|k| format!("inspect.category.{}", k.as_str())));
+        keys.extend(Severity::ALL.iter().map(|k| format!("inspect.severity.{}", k.as_str())));
+        keys.extend(FindingStatus::ALL.iter().map(|k| format!("inspect.status.{}", k.as_str())));
+        keys.extend(NoticeKind::ALL.iter().map(|k| format!("inspect.notice.{}", k.as_str())));
+        keys.extend(["accepted", "returned"].iter().map(|k| format!("inspect.decision.{k}")));
+        keys.extend(ActionKind::ALL.iter().map(|k| format!("account.kind.{}", k.as_str())));
+        keys.extend(ActionStatus::ALL.iter().map(|k| format!("account.status.{}", k.as_str())));
+        keys.extend(ReviewKind::ALL.iter().map(|k| format!("account.review.{}", k.as_str())));
+        keys.extend(ReviewStatus::ALL.iter().map(|k| format!("account.review_status.{}", k.as_str())));
+        keys.extend(SourceKind::ALL.iter().map(|k| format!("account.source.{}", k.as_str())));
+        keys.extend(["task_list", "form"].iter().map(|k| format!("burden.source.{k}")));
+        keys.extend(
+            [
+                "inspection_assigned",
+                "finding_raised",
+                "finding_overdue",
+                "finding_accepted",
+                "finding_returned",
+                "rectification_submitted",
+                "notice_issued",
+                "accountability_action",
+                "accountability_decided",
+            ]
+            .iter()
+            .map(|k| format!("notice.{k}")),
+        );
         for k in keys {
             assert_ne!(Lang::Zh.t(&k), k, "{k} has no Chinese label");
             assert_ne!(Lang::En.t(&k), k, "{k} has no English label");

@@ -17,6 +17,7 @@ use serde_json::json;
 
 pub mod duty;
 pub mod orders;
+pub mod supervision;
 pub mod work;
 
 /// 乐清市, the place of seed 004.
@@ -35,6 +36,9 @@ pub struct Scale {
     pub every_tick: bool,
     /// Work orders received over the last month.
     pub orders_per_month: i64,
+    /// Weekly inspection rounds over the last month, and the visits each draws per township.
+    pub inspection_rounds: i64,
+    pub visits_per_township: i64,
 }
 
 impl Scale {
@@ -45,6 +49,8 @@ impl Scale {
         cadres_per_township: (25, 40),
         every_tick: true,
         orders_per_month: 3_000,
+        inspection_rounds: 4,
+        visits_per_township: 2,
     };
     /// A few people per unit, for tests.
     pub const SMALL: Scale = Scale {
@@ -53,6 +59,8 @@ impl Scale {
         cadres_per_township: (3, 4),
         every_tick: false,
         orders_per_month: 40,
+        inspection_rounds: 1,
+        visits_per_township: 1,
     };
 }
 
@@ -76,6 +84,7 @@ pub struct DemoSummary {
     pub duty: duty::DutyStats,
     pub work: work::WorkStats,
     pub orders: orders::OrderStats,
+    pub supervision: supervision::SupervisionStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -450,6 +459,15 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     let (duty, member) = duty::seed(db, county.id, &county.path, &mut rng, protected_village).await?;
     let work = work::seed(db, county.id, &mut rng, first_grid_worker, scale.every_tick).await?;
     let orders = orders::seed(db, county.id, scale.orders_per_month, &mut rng).await?;
+    let supervision = supervision::seed(
+        db,
+        county.id,
+        org_department_head,
+        scale.inspection_rounds,
+        scale.visits_per_township,
+        &mut rng,
+    )
+    .await?;
     let logins = create_logins(
         db,
         county.id,
@@ -458,6 +476,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         first_village_secretary.unwrap_or_default(),
         first_grid_worker.unwrap_or_default(),
         member.unwrap_or_default(),
+        supervision.inspector.unwrap_or_default(),
     )
     .await?;
     let mut logins = logins;
@@ -468,6 +487,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
             "township_secretary" => first_township_name.clone(),
             "village_secretary" => first_village_name.clone(),
             "member" => format!("{first_village_name}（本人）"),
+            "inspector" => format!("{county_name}（督导组）"),
             _ => format!("{first_village_name}第一网格"),
         };
     }
@@ -481,6 +501,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         duty,
         work,
         orders,
+        supervision,
         logins,
     })
 }
@@ -532,36 +553,40 @@ async fn create_logins(
     village_secretary: i64,
     grid_worker: i64,
     member: i64,
+    inspector: i64,
 ) -> anyhow::Result<Vec<DemoLogin>> {
     let system = Actor::system("demo");
     let role = |key: &'static str| async move {
         frontline_db::access::role_id_by_key(db, key).await?.with_context(|| format!("built-in role {key} is missing"))
     };
-    // The county organisation department's role reaches the whole county.
-    let county_org = role("county_org").await?;
+    // The county organisation department's role, and the inspection teams', reach the whole county.
     let mut tx = db.begin().await?;
-    let listed = tx
-        .count(&Sql::with(
-            "SELECT COUNT(*) FROM role_units WHERE role_id = $1 AND unit_id = $2",
-            vec![county_org.into(), county_id.into()],
-        ))
-        .await?;
-    if listed == 0 {
-        tx.execute(&Sql::with(
-            "INSERT INTO role_units (role_id, unit_id) VALUES ($1, $2)",
-            vec![county_org.into(), county_id.into()],
-        ))
-        .await?;
+    for key in ["county_org", "inspection_team"] {
+        let listed_role = role(key).await?;
+        let listed = tx
+            .count(&Sql::with(
+                "SELECT COUNT(*) FROM role_units WHERE role_id = $1 AND unit_id = $2",
+                vec![listed_role.into(), county_id.into()],
+            ))
+            .await?;
+        if listed == 0 {
+            tx.execute(&Sql::with(
+                "INSERT INTO role_units (role_id, unit_id) VALUES ($1, $2)",
+                vec![listed_role.into(), county_id.into()],
+            ))
+            .await?;
+        }
     }
     tx.commit().await?;
     let hash = frontline_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let accounts: [(&'static str, &'static str, &'static str, Option<i64>, &str); 6] = [
+    let accounts: [(&'static str, &'static str, &'static str, Option<i64>, &str); 7] = [
         ("admin", "系统管理员", "admin", None, "admin"),
         ("county_org", "组织部管理员", "county_org", Some(org_head), "county_org"),
         ("township_secretary", "街道党工委书记", "township_secretary", Some(township_secretary), "township_secretary"),
         ("village_secretary", "村党支部书记", "village_secretary", Some(village_secretary), "village_secretary"),
         ("grid_worker", "网格员", "grid_worker", Some(grid_worker), "grid_worker"),
         ("member", "党员", "member", Some(member), "member"),
+        ("inspector", "督导组成员", "inspection_team", Some(inspector), "inspector"),
     ];
     let mut out = Vec::new();
     for (username, display, role_key, person, label) in accounts {

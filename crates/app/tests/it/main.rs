@@ -16,5 +16,6 @@ mod helpers;
 mod import;
 mod orders;
 mod scope;
+mod supervision;
 mod ui;
 mod work;

@@ -6,6 +6,7 @@
 pub mod duty;
 pub mod orders;
 pub mod people;
+pub mod supervision;
 pub mod system;
 pub mod units;
 pub mod work;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(duty::router())
         .merge(work::router())
         .merge(orders::router())
+        .merge(supervision::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -143,6 +145,13 @@ impl utoipa::Modify for BearerAuth {
         work::answer_topic, work::list_trainings, work::create_training, work::training_coverage,
         orders::list_categories, orders::create_category, orders::calendar, orders::set_calendar_day, orders::intake,
         orders::list_orders, orders::get_order, orders::take_step, orders::order_counts,
+        supervision::list_teams, supervision::create_team, supervision::list_rounds, supervision::create_round,
+        supervision::get_round, supervision::recheck_draw, supervision::my_targets, supervision::target_holders,
+        supervision::list_visits, supervision::log_visit, supervision::list_findings, supervision::get_finding,
+        supervision::rectify, supervision::decide, supervision::list_notices, supervision::issue_notice,
+        supervision::supervision_counts, supervision::list_actions, supervision::create_action, supervision::get_action,
+        supervision::open_review, supervision::decide_review, supervision::accountability_counts, supervision::trace,
+        supervision::burden_view,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
@@ -152,6 +161,7 @@ impl utoipa::Modify for BearerAuth {
          (name = "system", description = "Accounts, roles, tokens and the audit log"),
          (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"),
          (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"),
-         (name = "orders", description = "Work orders: residents' requests, enterprise problems, hazards, projects and service items; categories, calendars, steps and rates"))
+         (name = "orders", description = "Work orders: residents' requests, enterprise problems, hazards, projects and service items; categories, calendars, steps and rates"),
+         (name = "supervision", description = "Supervision: inspection teams, rounds and their re-checkable draw, visits, findings and rectification, notices, accountability actions, reviews and tolerance requests, trace-back, and the burden view"))
 )]
 pub struct ApiDoc;

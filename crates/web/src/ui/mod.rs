@@ -7,6 +7,7 @@
 pub mod duty;
 pub mod orders;
 pub mod people;
+pub mod supervision;
 pub mod system;
 pub mod units;
 pub mod work;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(work_meetings::router())
         .merge(work_surveys::router())
         .merge(orders::router())
+        .merge(supervision::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -109,7 +111,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 22] = [
+        let items: [(&str, &str, &str); 27] = [
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
@@ -121,6 +123,11 @@ impl Chrome {
             ("/work/meetings", "nav.meetings", "work:meeting:list"),
             ("/orders", "nav.orders", "order:request:list"),
             ("/orders/settings", "nav.order_settings", "order:setting:edit"),
+            ("/inspections/mine", "nav.my_visits", "inspect:visit:log"),
+            ("/inspections", "nav.inspections", "inspect:round:list"),
+            ("/findings", "nav.findings", "inspect:finding:list"),
+            ("/accountability", "nav.accountability", "account:action:list"),
+            ("/burden", "nav.burden", "inspect:burden:list"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),

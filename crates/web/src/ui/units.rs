@@ -64,24 +64,30 @@ fn node(u: &UnitView) -> TreeNode {
     TreeNode { id: u.id, name: u.name.clone(), has_children: u.child_count > 0, closed: u.closed, selected: false }
 }
 
+/// Where a click in the tree leads, per page that shows the tree.
+const TREE_TARGETS: &[(&str, &str)] = &[
+    ("people", "/people?unit="),
+    ("posts", "/posts?unit="),
+    ("duty", "/duty?unit="),
+    ("gaps", "/duty/gaps?unit="),
+    ("coverage", "/duty/coverage?unit="),
+    ("roles", "/duty/roles?unit="),
+    ("deployments", "/duty/deployments?unit="),
+    ("verify", "/work/verify?unit="),
+    ("dispatch", "/work/dispatch?unit="),
+    ("task_lists", "/work/lists?unit="),
+    ("rosters", "/work/rosters?unit="),
+    ("surveys", "/work/surveys?unit="),
+    ("meetings", "/work/meetings?unit="),
+    ("orders", "/orders?unit="),
+    ("inspections", "/inspections?unit="),
+    ("findings", "/findings?unit="),
+    ("accountability", "/accountability?unit="),
+    ("burden", "/burden?unit="),
+];
+
 fn tree_link(target: &str) -> &'static str {
-    match target {
-        "people" => "/people?unit=",
-        "posts" => "/posts?unit=",
-        "duty" => "/duty?unit=",
-        "gaps" => "/duty/gaps?unit=",
-        "coverage" => "/duty/coverage?unit=",
-        "roles" => "/duty/roles?unit=",
-        "deployments" => "/duty/deployments?unit=",
-        "verify" => "/work/verify?unit=",
-        "dispatch" => "/work/dispatch?unit=",
-        "task_lists" => "/work/lists?unit=",
-        "rosters" => "/work/rosters?unit=",
-        "surveys" => "/work/surveys?unit=",
-        "meetings" => "/work/meetings?unit=",
-        "orders" => "/orders?unit=",
-        _ => "/units?under=",
-    }
+    TREE_TARGETS.iter().find(|(t, _)| *t == target).map(|(_, link)| *link).unwrap_or("/units?under=")
 }
 
 /// A unit row with its labels in the user's language.
@@ -182,16 +188,7 @@ async fn tree_children(
 ) -> UiResult {
     let lang = ctx.lang;
     let kids = units::children(&state.db, &ctx.actor.scope, id).await.map_err(|e| AppError::from(e).into_html(lang))?;
-    let target = match q.target.as_deref() {
-        Some("people") => "people",
-        Some("posts") => "posts",
-        Some("duty") => "duty",
-        Some("gaps") => "gaps",
-        Some("coverage") => "coverage",
-        Some("roles") => "roles",
-        Some("deployments") => "deployments",
-        _ => "units",
-    };
+    let target = TREE_TARGETS.iter().map(|(t, _)| *t).find(|t| Some(*t) == q.target.as_deref()).unwrap_or("units");
     render(
         &TreeChildren {
             nodes: kids.iter().map(node).collect(),

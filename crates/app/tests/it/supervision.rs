@@ -1,0 +1,658 @@
+//! Supervision end to end: the random draw stratified by township, sealed from all but the team
+//! and re-checked from its stored input (and caught when tampered with); a visit with findings
+//! that name the post holder of the day; rectification handed in, returned, accepted; overdue
+//! escalation; notices and accountability only on cadres and party members, with reviews and
+//! tolerance requests; the trace-back to the holder of the moment; the counts; the burden view
+//! with its repeated asks; bad input refused with nothing changed.
+
+use frontline_db::Sql;
+use serde_json::{Value, json};
+
+use crate::helpers::{Api, Places, TestApp};
+
+async fn person_of(app: &TestApp, username: &str) -> i64 {
+    let (id,): (i64,) =
+        app.db.one(&Sql::with("SELECT person_id FROM users WHERE username = $1", vec![username.into()])).await.unwrap();
+    id
+}
+
+fn today() -> chrono::NaiveDate {
+    frontline_core::tasks::today_in_china(chrono::Utc::now())
+}
+
+/// A team of the `inspector` login and a round over `unit` drawing `per_township` villages per
+/// township, organised by `county_org`. Returns the round's id.
+async fn round_over(app: &TestApp, unit: i64, per_township: i64) -> i64 {
+    let org = app.api("county_org").await;
+    let county = app.unit_id("330382").await;
+    let inspector = person_of(app, "inspector").await;
+    let (s, team) = org
+        .post(
+            "/inspection-teams",
+            json!({"unit_id": county, "name": "测试督导组", "leader_id": inspector, "member_ids": []}),
+        )
+        .await;
+    assert_eq!(s, 201, "{team}");
+    let (s, round) = org
+        .post(
+            "/inspection-rounds",
+            json!({"unit_id": unit, "title": "测试督查", "starts_on": today(), "ends_on": today() + chrono::Duration::days(3),
+                   "per_township": per_township, "team_ids": [team["id"]]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{round}");
+    round["id"].as_i64().unwrap()
+}
+
+/// The target of a round in a given village, as its team sees it.
+async fn target_in(api: &Api, round: i64, village: i64) -> i64 {
+    let (s, d) = api.get(&format!("/inspection-rounds/{round}")).await;
+    assert_eq!(s, 200, "{d}");
+    d["targets"].as_array().unwrap().iter().find(|t| t["unit_id"] == village).expect("drawn")["id"].as_i64().unwrap()
+}
+
+async fn visit_with_finding(app: &TestApp, target: i64, description: &str) -> (i64, i64) {
+    let inspector = app.api("inspector").await;
+    let (s, h) = inspector.get(&format!("/inspection-targets/{target}/holders")).await;
+    assert_eq!(s, 200, "{h}");
+    let on_post: Vec<Value> = h["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, x)| json!({"person_id": x["person_id"], "present": i != 0}))
+        .collect();
+    let (s, v) = inspector
+        .post(
+            "/inspection-visits",
+            json!({"target_id": target, "on_post": on_post, "task_progress": "清单任务按期推进", "grid_management": "网格台账清楚",
+                   "findings": [{"category": "on_post", "severity": "major", "description": description,
+                                 "deadline": today() + chrono::Duration::days(7)}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let visit = v["id"].as_i64().unwrap();
+    let (f,): (i64,) =
+        app.db.one(&Sql::with("SELECT id FROM findings WHERE visit_id = $1", vec![visit.into()])).await.unwrap();
+    (visit, f)
+}
+
+#[tokio::test]
+async fn the_draw_is_stratified_sealed_until_visited_and_rechecked_from_its_input() {
+    let app = TestApp::new().await;
+    let county = app.unit_id("330382").await;
+    let round = round_over(&app, county, 2).await;
+    let org = app.api("county_org").await;
+    let (s, d) = org.get(&format!("/inspection-rounds/{round}")).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["sees_all"], true, "the organiser sees every target");
+    let targets = d["targets"].as_array().unwrap().clone();
+    // Two villages in every township that has two, one where there is only one.
+    let per_town: Vec<(i64, i64)> = app
+        .db
+        .all(&Sql::with(
+            "SELECT t.id, COUNT(*) FROM units v JOIN units t ON t.id = v.parent_id WHERE v.kind = 'village' AND NOT v.closed \
+             AND t.kind = 'township' AND t.path LIKE (SELECT path FROM units WHERE id = $1) || '%' GROUP BY t.id",
+            vec![county.into()],
+        ))
+        .await
+        .unwrap();
+    let expected: i64 = per_town.iter().map(|(_, n)| (*n).min(2)).sum();
+    assert_eq!(targets.len() as i64, expected);
+    let distinct: std::collections::HashSet<i64> = targets.iter().map(|t| t["unit_id"].as_i64().unwrap()).collect();
+    assert_eq!(distinct.len(), targets.len(), "no village twice");
+    // The team sees its own targets; nobody else sees any before the visit — not the township,
+    // not the village, not even an administrator who reaches everything.
+    let (_, mine) = app.api("inspector").await.get("/inspection-targets/mine").await;
+    assert!(mine.as_array().unwrap().iter().filter(|t| t["round_id"] == round).count() == targets.len());
+    let (s, admin_view) = app.api("admin").await.get(&format!("/inspection-rounds/{round}")).await;
+    assert_eq!(s, 200, "{admin_view}");
+    assert_eq!(admin_view["targets"].as_array().unwrap().len(), 0, "sealed: {admin_view}");
+    for who in ["township_secretary", "village_secretary", "grid_worker"] {
+        let (s, body) = app.api(who).await.get(&format!("/inspection-rounds/{round}")).await;
+        assert!(s == 404 || s == 403, "{who}: {s} {body}");
+    }
+    let (s, body) = app.api("admin").await.get(&format!("/inspection-rounds/{round}/draw")).await;
+    assert_eq!(s, 409, "the draw's seed is sealed too: {body}");
+    let audit: Vec<(String,)> = app
+        .db
+        .all(&Sql::with(
+            "SELECT after_state FROM audit_log WHERE object_kind = 'inspection_round' AND object_id = $1",
+            vec![round.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0].0.contains("\"targets\""), "{}", audit[0].0);
+    for t in &targets {
+        let name = t["unit_name"].as_str().unwrap();
+        assert!(!audit[0].0.contains(name), "the audit trail does not give the targets away: {}", audit[0].0);
+    }
+
+    // Anyone allowed can run the draw again from the stored seed and candidates and get the same list.
+    let (s, check) = org.get(&format!("/inspection-rounds/{round}/draw")).await;
+    assert_eq!(s, 200, "{check}");
+    assert_eq!(check["matches"], true, "{check}");
+    assert_eq!(check["stored"], check["redrawn"]);
+    let villages = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM units WHERE kind = 'village' AND NOT closed AND path LIKE (SELECT path FROM units WHERE id = {county}) || '%'"
+        ))
+        .await;
+    assert_eq!(check["input"]["candidates"].as_array().unwrap().len() as i64, villages);
+    // The same input outside the server gives the same list (the draw is a pure function).
+    let input: frontline_core::inspections::DrawInput = serde_json::from_value(check["input"].clone()).unwrap();
+    let again: Vec<i64> = frontline_core::inspections::draw(&input).unwrap().iter().map(|d| d.unit_id).collect();
+    assert_eq!(json!(again), check["stored"]);
+    // A target swapped after the draw is caught.
+    let first = targets[0]["id"].as_i64().unwrap();
+    let outsider = app
+        .count(&format!(
+            "SELECT MIN(id) FROM units WHERE kind = 'village' AND id NOT IN (SELECT unit_id FROM inspection_targets WHERE round_id = {round})"
+        ))
+        .await;
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "UPDATE inspection_targets SET unit_id = $1 WHERE id = $2",
+            vec![outsider.into(), first.into()],
+        ))
+        .await
+        .unwrap();
+    let (_, check) = org.get(&format!("/inspection-rounds/{round}/draw")).await;
+    assert_eq!(check["matches"], false, "a tampered list does not pass: {check}");
+
+    // Once a target is visited it is no longer secret.
+    let second = &targets[1];
+    let (s, v) = app
+        .api("inspector")
+        .await
+        .post(
+            "/inspection-visits",
+            json!({"target_id": second["id"], "task_progress": "正常", "grid_management": "正常"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, admin_view) = app.api("admin").await.get(&format!("/inspection-rounds/{round}")).await;
+    let seen: Vec<&Value> = admin_view["targets"].as_array().unwrap().iter().collect();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["id"], second["id"]);
+}
+
+#[tokio::test]
+async fn a_visit_names_the_holder_and_the_finding_runs_through_rectification() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let round = round_over(&app, p.qiyuan, 1).await;
+    let inspector = app.api("inspector").await;
+    let target = target_in(&inspector, round, p.qiyuan).await;
+
+    // Bad input: every field named, and nothing written — the target stays unvisited.
+    let before = (
+        app.count("SELECT COUNT(*) FROM inspection_visits").await,
+        app.count("SELECT COUNT(*) FROM findings").await,
+        app.count("SELECT COUNT(*) FROM records").await,
+    );
+    let (s, body) = inspector
+        .post(
+            "/inspection-visits",
+            json!({"target_id": target, "task_progress": "", "grid_management": "正常",
+                   "findings": [{"category": "gossip", "severity": "dire", "description": "", "deadline": "2020-01-01"}]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    for f in ["task_progress", "category", "severity", "description", "deadline"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    assert!(
+        body["message"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "in Chinese: {body}"
+    );
+    let (s, body) = inspector
+        .post(
+            "/inspection-visits",
+            json!({"target_id": target, "task_progress": "正常", "grid_management": "正常",
+                   "on_post": [{"person_id": person_of(&app, "county_org").await, "present": true}]}),
+        )
+        .await;
+    assert_eq!(s, 422, "someone who holds no post there: {body}");
+    let after = (
+        app.count("SELECT COUNT(*) FROM inspection_visits").await,
+        app.count("SELECT COUNT(*) FROM findings").await,
+        app.count("SELECT COUNT(*) FROM records").await,
+    );
+    assert_eq!(before, after);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM inspection_targets WHERE id = {target} AND visited_at IS NULL")).await,
+        1
+    );
+
+    let (visit, finding) = visit_with_finding(&app, target, "便民服务中心上午无人值守").await;
+    let (s, again) = inspector
+        .post("/inspection-visits", json!({"target_id": target, "task_progress": "x", "grid_management": "x"}))
+        .await;
+    assert_eq!(s, 409, "a target is visited once: {again}");
+    let (expected, found): (i64, i64) = app
+        .db
+        .one(&Sql::with(
+            "SELECT on_post_expected, on_post_found FROM inspection_visits WHERE id = $1",
+            vec![visit.into()],
+        ))
+        .await
+        .unwrap();
+    assert!(expected >= 1 && found == expected - 1, "{found} of {expected} found on post");
+    // The finding names the village secretary on the day, and reaches them.
+    let secretary = person_of(&app, "village_secretary").await;
+    let secretary_api = app.api("village_secretary").await;
+    let (s, d) = secretary_api.get(&format!("/findings/{finding}")).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["finding"]["person_id"], secretary);
+    assert_eq!(d["finding"]["status"], "open");
+    let raised = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'finding_raised' AND source_id = {finding} AND person_id = {secretary} AND value = 2"
+        ))
+        .await;
+    assert_eq!(raised, 1);
+    assert!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE person_id = {secretary} AND kind = 'finding_raised'"
+        ))
+        .await
+            >= 1
+    );
+
+    // The team cannot accept what was not handed in; the village hands in, the team returns it
+    // with a reason, the village hands in again, the team accepts: fixed, on time.
+    let (s, body) = inspector.post(&format!("/findings/{finding}/decision"), json!({"accept": true})).await;
+    assert_eq!(s, 409, "{body}");
+    let (s, body) =
+        secretary_api.post(&format!("/findings/{finding}/rectifications"), json!({"text": "", "evidence": ""})).await;
+    assert_eq!(s, 422, "{body}");
+    let (s, d) = secretary_api
+        .post(
+            &format!("/findings/{finding}/rectifications"),
+            json!({"text": "已排定值班表并公示", "evidence": "值班表照片"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["finding"]["status"], "submitted");
+    let (s, body) = inspector.post(&format!("/findings/{finding}/decision"), json!({"accept": false})).await;
+    assert_eq!(s, 422, "a return says why: {body}");
+    let (s, d) = inspector
+        .post(&format!("/findings/{finding}/decision"), json!({"accept": false, "note": "缺少现场照片"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["finding"]["status"], "returned");
+    let (s, _) = secretary_api
+        .post(&format!("/findings/{finding}/rectifications"), json!({"text": "补充现场照片", "evidence": "照片3张"}))
+        .await;
+    assert_eq!(s, 200);
+    let (s, d) = inspector.post(&format!("/findings/{finding}/decision"), json!({"accept": true})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["finding"]["status"], "fixed");
+    assert_eq!(d["rectifications"].as_array().unwrap().len(), 2);
+    assert_eq!(d["rectifications"][0]["decision"], "returned");
+    assert_eq!(d["rectifications"][1]["decision"], "accepted");
+    let fixed = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'finding_fixed' AND source_id = {finding} AND value = 1"
+        ))
+        .await;
+    assert_eq!(fixed, 1);
+    let audited = app
+        .count(&format!("SELECT COUNT(*) FROM audit_log WHERE object_kind = 'finding' AND object_id = {finding}"))
+        .await;
+    assert_eq!(audited, 4, "two hand-ins and two decisions");
+    let (s, body) = secretary_api
+        .post(&format!("/findings/{finding}/rectifications"), json!({"text": "再交", "evidence": "x"}))
+        .await;
+    assert_eq!(s, 409, "a fixed finding is closed: {body}");
+
+    // The counts for the township and the village.
+    let (s, c) = app.api("township_secretary").await.get(&format!("/units/{}/supervision-counts", p.baishi)).await;
+    assert_eq!(s, 200, "{c}");
+    let village = c.as_array().unwrap().iter().find(|r| r["unit_id"] == p.qiyuan).unwrap();
+    assert!(village["visits"].as_i64().unwrap() >= 1 && village["rounds"].as_i64().unwrap() >= 1, "{village}");
+    assert!(village["fixed"].as_i64().unwrap() >= 1, "{village}");
+    assert!(c[0]["findings"].as_i64().unwrap() >= village["findings"].as_i64().unwrap());
+}
+
+#[tokio::test]
+async fn findings_past_their_deadline_are_escalated_once() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let round = round_over(&app, p.qiyuan, 1).await;
+    let target = target_in(&app.api("inspector").await, round, p.qiyuan).await;
+    let (_, finding) = visit_with_finding(&app, target, "网格台账与实际户数不符").await;
+    // Time passes: the deadline is behind us and nothing was handed in.
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "UPDATE findings SET deadline = $1 WHERE id = $2",
+            vec![(today() - chrono::Duration::days(1)).into(), finding.into()],
+        ))
+        .await
+        .unwrap();
+    let secretary = person_of(&app, "village_secretary").await;
+    let township = person_of(&app, "township_secretary").await;
+    let told = |person: i64| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT COUNT(*) FROM notifications WHERE person_id = {person} AND kind = 'finding_overdue'"
+            ))
+            .await
+        }
+    };
+    let (before_v, before_t) = (told(secretary).await, told(township).await);
+    let first = frontline_db::jobs::run(&app.db, chrono::Utc::now()).await.unwrap();
+    assert!(first.findings_escalated >= 1);
+    assert_eq!(told(secretary).await, before_v + 1, "the holder is told");
+    assert_eq!(told(township).await, before_t + 1, "and the township's secretary");
+    let again = frontline_db::jobs::run(&app.db, chrono::Utc::now()).await.unwrap();
+    assert_eq!(again.findings_escalated, 0, "once");
+    let (_, list) = app.api("village_secretary").await.get("/findings?overdue=true").await;
+    assert!(list["items"].as_array().unwrap().iter().any(|f| f["id"] == finding && f["escalated"] == true), "{list}");
+}
+
+#[tokio::test]
+async fn notices_and_accountability_name_only_cadres_and_members_and_follow_reviews() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let round = round_over(&app, p.qiyuan, 1).await;
+    let target = target_in(&app.api("inspector").await, round, p.qiyuan).await;
+    let (_, finding) = visit_with_finding(&app, target, "出租房消防通道堵塞").await;
+    let org = app.api("county_org").await;
+    let secretary = person_of(&app, "village_secretary").await;
+    // A resident of the village, on the books for a checkpoint.
+    let (s, r) = org
+        .post(
+            "/people",
+            json!({"home_unit_id": p.qiyuan, "name": "林阿婆", "category": "resident", "party_status": "none", "rank": "none"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let resident = r["id"].as_i64().unwrap();
+    let counted = || async {
+        (
+            app.count("SELECT COUNT(*) FROM notices").await,
+            app.count("SELECT COUNT(*) FROM accountability_actions").await,
+            app.count("SELECT COUNT(*) FROM records").await,
+        )
+    };
+    let before = counted().await;
+    let (s, body) = org
+        .post(
+            "/notices",
+            json!({"unit_id": p.qiyuan, "kind": "criticism", "title": "通报", "body": "消防通道堵塞", "finding_id": finding,
+                   "person_ids": [resident]}),
+        )
+        .await;
+    assert_eq!(s, 422, "a resident is never named: {body}");
+    assert_eq!(body["fields"][0]["code"], "error.account.not_a_subject");
+    let (s, body) = org
+        .post(
+            "/accountability-actions",
+            json!({"person_id": resident, "kind": "interview", "reason": "x", "decision": "x", "decided_on": today()}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let (s, body) = org
+        .post(
+            "/accountability-actions",
+            json!({"person_id": secretary, "kind": "flogging", "reason": "", "decision": "", "decided_on": today() + chrono::Duration::days(3),
+                   "source_kind": "finding"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    for f in ["kind", "reason", "decision", "decided_on", "source_id"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    assert_eq!(counted().await, before, "nothing written");
+
+    let (s, n) = org
+        .post(
+            "/notices",
+            json!({"unit_id": p.qiyuan, "kind": "criticism", "title": "关于岐元村消防隐患的通报", "body": "限期整改",
+                   "finding_id": finding, "person_ids": [secretary]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{n}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'criticised' AND person_id = {secretary} AND source_id = {}",
+            n["id"]
+        ))
+        .await,
+        1
+    );
+    // In effect at once: a record. Through a review: only once the review approves it.
+    let (s, a) = org
+        .post(
+            "/accountability-actions",
+            json!({"person_id": secretary, "kind": "interview", "reason": "消防隐患整改不力", "decision": "乐组问〔2026〕1号",
+                   "decided_on": today(), "source_kind": "finding", "source_id": finding}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let direct = a["id"].as_i64().unwrap();
+    let held = |id: i64| {
+        let app = &app;
+        async move {
+            app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'held_accountable' AND source_id = {id}"))
+                .await
+        }
+    };
+    assert_eq!(held(direct).await, 1);
+    let (s, a) = org
+        .post(
+            "/accountability-actions",
+            json!({"person_id": secretary, "kind": "candidacy", "reason": "年度考核排名末位", "decided_on": today(), "review": true}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let reviewed = a["id"].as_i64().unwrap();
+    assert_eq!(held(reviewed).await, 0, "proposed, not in effect");
+    let (_, d) = org.get(&format!("/accountability-actions/{reviewed}")).await;
+    assert_eq!(d["action"]["status"], "proposed");
+    let review = d["reviews"][0]["id"].as_i64().unwrap();
+    let (s, body) = org
+        .post(&format!("/accountability-actions/{reviewed}/reviews"), json!({"kind": "review", "request": "再审"}))
+        .await;
+    assert_eq!(s, 409, "one pending item at a time: {body}");
+    let (s, d) = org
+        .post(&format!("/accountability-reviews/{review}/decision"), json!({"approve": true, "decision": "会审同意"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["action"]["status"], "effective");
+    assert_eq!(held(reviewed).await, 1);
+    let (s, _) = org
+        .post(&format!("/accountability-reviews/{review}/decision"), json!({"approve": false, "decision": "x"}))
+        .await;
+    assert_eq!(s, 409, "decided once");
+    // 容错纠错: granted, the action is exempted and the ledger says so.
+    let (s, t) = org
+        .post(
+            &format!("/accountability-actions/{direct}/reviews"),
+            json!({"kind": "tolerance", "request": "台风抢险所致"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let (s, d) = org
+        .post(
+            &format!("/accountability-reviews/{}/decision", t["id"]),
+            json!({"approve": true, "decision": "符合容错情形"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["action"]["status"], "exempted");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'accountability_lifted' AND source_id = {direct}"
+        ))
+        .await,
+        1
+    );
+    let (s, _) = org
+        .post(&format!("/accountability-actions/{direct}/reviews"), json!({"kind": "tolerance", "request": "再申请"}))
+        .await;
+    assert_eq!(s, 409, "an exempted action is closed");
+    // The counts by kind (003.14) include the action in effect, not the exempted one.
+    let (s, c) = org.get(&format!("/units/{}/accountability-counts?from={}&to={}", p.baishi, today(), today())).await;
+    assert_eq!(s, 200, "{c}");
+    let kinds: std::collections::HashMap<String, i64> = c[0]["by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k[0].as_str().unwrap().to_string(), k[1].as_i64().unwrap()))
+        .collect();
+    assert!(kinds["candidacy"] >= 1 && c[0]["people"].as_i64().unwrap() >= 1, "{c}");
+    let (_, list) = org.get(&format!("/accountability-actions?unit={}&status=exempted", p.qiyuan)).await;
+    assert!(list["items"].as_array().unwrap().iter().any(|a| a["id"] == direct));
+    // A village secretary may not take actions.
+    let (s, _) = app
+        .api("village_secretary")
+        .await
+        .post(
+            "/accountability-actions",
+            json!({"person_id": secretary, "kind": "interview", "reason": "x", "decision": "x", "decided_on": today()}),
+        )
+        .await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
+async fn a_missed_item_traces_back_to_who_held_the_post_at_that_moment() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let org = app.api("county_org").await;
+    // A record of the ledger from an earlier day in the village (the demo's week of work).
+    let (record, day): (i64, chrono::DateTime<chrono::Utc>) = app
+        .db
+        .one(&Sql::with(
+            "SELECT r.id, r.occurred_at FROM records r WHERE r.unit_id = $1 AND r.occurred_at < $2 ORDER BY r.occurred_at LIMIT 1",
+            vec![p.qiyuan.into(), frontline_core::tasks::start_of_china_day(today()).into()],
+        ))
+        .await
+        .unwrap_or_else(|_| panic!("the demo has an earlier record in the village"));
+    let secretary = person_of(&app, "village_secretary").await;
+    let (s, t) = org.get(&format!("/trace?source_kind=record&source_id={record}")).await;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["holder_id"], secretary, "{t}");
+    assert_eq!(t["day"], json!(frontline_core::tasks::today_in_china(day)));
+    assert!(!t["chain"].as_array().unwrap().is_empty());
+    // The post changes hands today; the old record still traces to who held it then.
+    let (post,): (i64,) = app
+        .db
+        .one(&Sql::with(
+            "SELECT p.id FROM posts p JOIN tenures t ON t.post_id = p.id WHERE p.unit_id = $1 AND p.kind = 'secretary' AND t.end_date IS NULL",
+            vec![p.qiyuan_branch.into()],
+        ))
+        .await
+        .unwrap();
+    let successor = app
+        .count(&format!(
+            "SELECT MIN(p.id) FROM people p WHERE p.home_unit_id = {} AND p.category IN ('member', 'village_cadre') AND p.id <> {secretary}",
+            p.qiyuan_branch
+        ))
+        .await;
+    let yesterday = today() - chrono::Duration::days(1);
+    let (s, body) = org.post(&format!("/posts/{post}/vacate"), json!({"end_date": yesterday, "reason": "调任"})).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) =
+        org.post(&format!("/posts/{post}/assign"), json!({"person_id": successor, "start_date": today()})).await;
+    assert_eq!(s, 200, "{body}");
+    let (_, t) = org.get(&format!("/trace?source_kind=record&source_id={record}")).await;
+    assert_eq!(t["holder_id"], secretary, "the holder at that moment, not today's: {t}");
+    // Something missed today traces to the successor.
+    let round = round_over(&app, p.qiyuan, 1).await;
+    let target = target_in(&app.api("inspector").await, round, p.qiyuan).await;
+    let (_, finding) = visit_with_finding(&app, target, "村务公开栏未更新").await;
+    let (_, t) = org.get(&format!("/trace?source_kind=finding&source_id={finding}")).await;
+    assert_eq!(t["holder_id"], successor, "{t}");
+    // Bad input and foreign items.
+    let (s, _) = org.get("/trace?source_kind=gossip&source_id=1").await;
+    assert_eq!(s, 422);
+    let (s, _) =
+        app.api("township_secretary").await.get(&format!("/trace?source_kind=record&source_id={record}")).await;
+    assert_eq!(s, 200, "the township reaches its village");
+    let elsewhere: Option<(i64,)> = app
+        .db
+        .opt(&Sql::with(
+            "SELECT id FROM records WHERE unit_id = $1 ORDER BY id LIMIT 1",
+            vec![p.village_elsewhere.into()],
+        ))
+        .await
+        .unwrap();
+    if let Some((r,)) = elsewhere {
+        let (s, _) = app.api("township_secretary").await.get(&format!("/trace?source_kind=record&source_id={r}")).await;
+        assert_eq!(s, 404);
+    }
+}
+
+#[tokio::test]
+async fn the_burden_view_counts_what_reached_each_village_and_finds_what_was_asked_twice() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let secretary = app.api("village_secretary").await;
+    // A task list that reached the village this period, and one of its items.
+    let (day, item): (chrono::NaiveDate, String) = app
+        .db
+        .one(&Sql::with(
+            "SELECT ti.period_start, i.text FROM task_instances ti JOIN units u ON u.id = ti.unit_id \
+             JOIN task_items i ON i.list_id = ti.list_id \
+             WHERE u.path LIKE (SELECT path FROM units WHERE id = $1) || '%' ORDER BY ti.period_start DESC, i.seq LIMIT 1",
+            vec![p.qiyuan.into()],
+        ))
+        .await
+        .unwrap();
+    let (s, before) = secretary.get(&format!("/units/{}/burden?to={day}", p.qiyuan)).await;
+    assert_eq!(s, 200, "{before}");
+    let row = &before["villages"][0];
+    assert_eq!(row["unit_id"], p.qiyuan);
+    assert!(row["month"]["task_lists"].as_i64().unwrap() >= 1, "{row}");
+    // A form asking the same thing again (with other punctuation), filled for a household.
+    let (s, form) = secretary
+        .post(
+            &format!("/units/{}/survey-forms", p.qiyuan),
+            json!({"title": "镇级专项排查表", "fields": [{"key": "q1", "label": format!("{item}？"), "type": "text"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{form}");
+    let household = app
+        .count(&format!(
+            "SELECT MIN(h.id) FROM units h WHERE h.kind = 'household' AND h.path LIKE (SELECT path FROM units WHERE id = {}) || '%'",
+            p.qiyuan
+        ))
+        .await;
+    let (s, filed) = secretary
+        .post(
+            &format!("/households/{household}/responses"),
+            json!({"form_id": form["id"], "filled_on": day, "answers": {"q1": "已完成"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{filed}");
+    let (_, after) = secretary.get(&format!("/units/{}/burden?to={day}", p.qiyuan)).await;
+    let row = &after["villages"][0];
+    assert_eq!(row["month"]["forms"].as_i64().unwrap(), before["villages"][0]["month"]["forms"].as_i64().unwrap() + 1);
+    let repeat = row["repeats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["sources"].as_array().unwrap().iter().any(|s| s[0] == "form"));
+    let repeat = repeat.unwrap_or_else(|| panic!("the form repeats a task item: {row}"));
+    assert!(repeat["sources"].as_array().unwrap().iter().any(|s| s[0] == "task_list"), "{repeat}");
+    // A township sees all its villages; a village secretary cannot look at another village.
+    let (s, t) = app.api("township_secretary").await.get(&format!("/units/{}/burden", p.baishi)).await;
+    assert_eq!(s, 200, "{t}");
+    let villages = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM units WHERE parent_id = {} AND kind = 'village' AND NOT closed",
+            p.baishi
+        ))
+        .await;
+    assert_eq!(t["villages"].as_array().unwrap().len() as i64, villages);
+    let (s, _) = secretary.get(&format!("/units/{}/burden", p.other_village_same_township)).await;
+    assert_eq!(s, 404);
+}

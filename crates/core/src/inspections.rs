@@ -1,0 +1,247 @@
+//! Inspections (督导, 000.8, 001.7): the rules of unannounced visits ("四不两直") and of
+//! rectification.
+//!
+//! The targets of a round are drawn at random, stratified by township (each township gets the
+//! same number of visits), weighted away from places visited recently, and reproducibly: the draw
+//! is a pure function of its input (a seed and the list of candidates with the days since each was
+//! last visited), which the store keeps, so anyone can run it again and get the same list.
+//!
+//! The draw is weighted sampling without replacement after Efraimidis and Spirakis: each candidate
+//! gets the key `ln(u) / w`, where `u` in (0, 1) comes from a SplitMix64 generator seeded with
+//! `seed XOR unit id` and `w` is its weight; the `k` largest keys of each township win. A place
+//! never visited, or last visited 90 days ago or more, weighs 1000; one visited yesterday weighs
+//! 50 — it can still be drawn, only less often, so no place is ever safe from a visit.
+//!
+//! A finding is rectified (整改) by its unit and accepted (销号) or returned by the team. This
+//! module is the rules only: no storage, no HTTP.
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::demo::Rng;
+use crate::people::code_enum;
+
+code_enum!(
+    /// What a finding is about.
+    FindingCategory {
+        OnPost = "on_post",
+        TaskProgress = "task_progress",
+        GridManagement = "grid_management",
+        WorkStyle = "work_style",
+        Service = "service",
+        Safety = "safety",
+    }
+);
+
+code_enum!(
+    /// How serious a finding is.
+    Severity {
+        Minor = "minor",
+        Major = "major",
+        Serious = "serious",
+    }
+);
+
+impl Severity {
+    /// The measure a `finding_raised` record carries (1, 2, 3).
+    pub fn weight(self) -> i64 {
+        match self {
+            Severity::Minor => 1,
+            Severity::Major => 2,
+            Severity::Serious => 3,
+        }
+    }
+}
+
+code_enum!(
+    /// Where a finding's rectification stands: 整改中, 待验收, 退回重改, 已销号.
+    FindingStatus {
+        Open = "open",
+        Submitted = "submitted",
+        Returned = "returned",
+        Fixed = "fixed",
+    }
+);
+
+code_enum!(
+    /// A notice (通报): praise or criticism.
+    NoticeKind {
+        Praise = "praise",
+        Criticism = "criticism",
+    }
+);
+
+impl FindingStatus {
+    /// The unit hands in what it did (整改报告): allowed while the finding is open or returned.
+    pub fn submit(self) -> Result<FindingStatus, DomainError> {
+        match self {
+            FindingStatus::Open | FindingStatus::Returned => Ok(FindingStatus::Submitted),
+            _ => Err(DomainError::Conflict("error.inspect.not_rectifying".into())),
+        }
+    }
+
+    /// The team accepts (销号) or returns a rectification that was handed in.
+    pub fn decide(self, accept: bool) -> Result<FindingStatus, DomainError> {
+        match (self, accept) {
+            (FindingStatus::Submitted, true) => Ok(FindingStatus::Fixed),
+            (FindingStatus::Submitted, false) => Ok(FindingStatus::Returned),
+            _ => Err(DomainError::Conflict("error.inspect.not_submitted".into())),
+        }
+    }
+}
+
+/// Days after which a visited place weighs as much as one never visited.
+pub const FULL_WEIGHT_AFTER_DAYS: i64 = 90;
+/// The weight of a place never visited (or not for `FULL_WEIGHT_AFTER_DAYS`).
+pub const FULL_WEIGHT: i64 = 1000;
+/// The least weight a place can have (visited today).
+pub const MIN_WEIGHT: i64 = 50;
+/// The most visits one round may draw per township.
+pub const MAX_PER_TOWNSHIP: i64 = 20;
+
+/// A place that may be drawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub unit_id: i64,
+    pub township_id: i64,
+    /// Days since the last logged visit, if any.
+    pub days_since_visit: Option<i64>,
+}
+
+/// Everything a draw depends on; stored with the round so the draw can be re-run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawInput {
+    /// Kept as a string: a 64-bit seed does not survive a JSON number in every reader.
+    pub seed: String,
+    pub per_township: i64,
+    pub candidates: Vec<Candidate>,
+}
+
+/// One drawn place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drawn {
+    pub unit_id: i64,
+    pub township_id: i64,
+    /// The weight used, in thousandths.
+    pub weight_milli: i64,
+}
+
+/// The weight of a place last visited `days` ago (`None`: never).
+pub fn weight_milli(days_since_visit: Option<i64>) -> i64 {
+    match days_since_visit {
+        None => FULL_WEIGHT,
+        Some(d) => (d.max(0) * FULL_WEIGHT / FULL_WEIGHT_AFTER_DAYS).clamp(MIN_WEIGHT, FULL_WEIGHT),
+    }
+}
+
+/// Draws up to `per_township` places in each township; townships in id order, places in the order
+/// drawn. The same input always gives the same list.
+pub fn draw(input: &DrawInput) -> Result<Vec<Drawn>, DomainError> {
+    let seed: u64 = input.seed.parse().map_err(|_| DomainError::invalid("seed", "error.inspect.bad_seed"))?;
+    if !(1..=MAX_PER_TOWNSHIP).contains(&input.per_township) {
+        return Err(DomainError::invalid("per_township", "error.out_of_range"));
+    }
+    let mut keyed: Vec<(i64, f64, i64, i64)> = input
+        .candidates
+        .iter()
+        .map(|c| {
+            let w = weight_milli(c.days_since_visit);
+            let mut rng = Rng::new(seed ^ (c.unit_id as u64));
+            // 53 random bits, shifted off zero: u in (0, 1).
+            let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            (c.township_id, u.ln() / (w as f64 / FULL_WEIGHT as f64), c.unit_id, w)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let mut out = Vec::new();
+    let mut taken = 0;
+    let mut township = None;
+    for (t, _, unit_id, w) in keyed {
+        if township != Some(t) {
+            township = Some(t);
+            taken = 0;
+        }
+        if taken < input.per_township {
+            out.push(Drawn { unit_id, township_id: t, weight_milli: w });
+            taken += 1;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidates(n: i64, towns: i64) -> Vec<Candidate> {
+        (0..n).map(|i| Candidate { unit_id: 100 + i, township_id: 1 + i % towns, days_since_visit: None }).collect()
+    }
+
+    #[test]
+    fn the_same_input_draws_the_same_places_and_another_seed_others() {
+        let input = DrawInput { seed: "42".into(), per_township: 3, candidates: candidates(60, 4) };
+        let a = draw(&input).unwrap();
+        assert_eq!(a, draw(&input).unwrap());
+        assert_eq!(a.len(), 12);
+        for t in 1..=4 {
+            assert_eq!(a.iter().filter(|d| d.township_id == t).count(), 3, "township {t}");
+        }
+        let b = draw(&DrawInput { seed: "43".into(), ..input.clone() }).unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_small_township_gives_what_it_has() {
+        let mut c = candidates(10, 1);
+        c.push(Candidate { unit_id: 999, township_id: 7, days_since_visit: Some(3) });
+        let d = draw(&DrawInput { seed: "1".into(), per_township: 4, candidates: c }).unwrap();
+        assert_eq!(d.len(), 5);
+        assert_eq!(d.last().map(|x| x.unit_id), Some(999));
+    }
+
+    #[test]
+    fn places_visited_recently_are_drawn_less_often() {
+        // Half the places were visited yesterday; over many seeds they should win far less than half.
+        let c: Vec<Candidate> = (0..40)
+            .map(|i| Candidate {
+                unit_id: i,
+                township_id: 1,
+                days_since_visit: if i % 2 == 0 { Some(1) } else { None },
+            })
+            .collect();
+        let mut recent = 0;
+        let mut total = 0;
+        for seed in 0..200u64 {
+            let d = draw(&DrawInput { seed: seed.to_string(), per_township: 5, candidates: c.clone() }).unwrap();
+            recent += d.iter().filter(|x| x.unit_id % 2 == 0).count();
+            total += d.len();
+        }
+        assert!(recent * 5 < total, "{recent} of {total} drawn were visited yesterday");
+        assert!(recent > 0, "recently visited places must stay drawable");
+    }
+
+    #[test]
+    fn weights_ramp_up_over_ninety_days() {
+        assert_eq!(weight_milli(None), 1000);
+        assert_eq!(weight_milli(Some(0)), 50);
+        assert_eq!(weight_milli(Some(45)), 500);
+        assert_eq!(weight_milli(Some(400)), 1000);
+    }
+
+    #[test]
+    fn bad_draw_input_is_refused() {
+        assert!(draw(&DrawInput { seed: "x".into(), per_township: 1, candidates: vec![] }).is_err());
+        assert!(draw(&DrawInput { seed: "1".into(), per_township: 0, candidates: vec![] }).is_err());
+    }
+
+    #[test]
+    fn rectification_goes_round_until_accepted() {
+        let s = FindingStatus::Open.submit().unwrap();
+        assert_eq!(s, FindingStatus::Submitted);
+        assert_eq!(s.decide(false).unwrap(), FindingStatus::Returned);
+        assert_eq!(FindingStatus::Returned.submit().unwrap(), FindingStatus::Submitted);
+        assert_eq!(s.decide(true).unwrap(), FindingStatus::Fixed);
+        assert!(FindingStatus::Fixed.submit().is_err());
+        assert!(FindingStatus::Open.decide(true).is_err());
+    }
+}
