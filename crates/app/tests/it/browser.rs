@@ -481,3 +481,85 @@ async fn a_request_lives_from_intake_to_call_back_in_the_browser() {
     assert_eq!(steps, 5, "receive, dispatch, sign, reply, call back");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_inspector_logs_a_finding_on_a_phone_and_the_village_answers_it() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let round = crate::supervision::round_over(&app, p.qiyuan, 1).await;
+    let target = crate::supervision::target_in(&app.api("inspector").await, round, p.qiyuan).await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "inspector").await;
+    c.goto(&app.url("/inspections/mine")).await.unwrap();
+    wait_for(&c, "#my-targets").await;
+    no_sideways_scroll(&c, "the inspector's list").await;
+    screenshot(&c, "21-inspector-targets-phone").await;
+    wait_for(&c, &format!("a[href='/inspections/targets/{target}']")).await.click().await.unwrap();
+    wait_for(&c, "#visit-form").await;
+    no_sideways_scroll(&c, "the visit form").await;
+    // The first cadre is not at their post.
+    c.find(Locator::Css("#visit-form input[name=present]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#visit-form textarea[name=task_progress]"))
+        .await
+        .unwrap()
+        .send_keys("清单任务按期推进")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#visit-form textarea[name=grid_management]"))
+        .await
+        .unwrap()
+        .send_keys("网格台账清楚")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#visit-form select[name=severity_0] option[value=major]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#visit-form textarea[name=description_0]"))
+        .await
+        .unwrap()
+        .send_keys("便民服务中心上午无人值守")
+        .await
+        .unwrap();
+    screenshot(&c, "22-inspector-visit-phone").await;
+    c.find(Locator::Css("#visit-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let mut logged = false;
+    for _ in 0..50 {
+        if c.current_url().await.unwrap().path() == "/inspections/mine" {
+            logged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(logged, "back to the list once logged");
+    let (finding, person, expected, found): (i64, Option<i64>, i64, i64) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT f.id, f.person_id, v.on_post_expected, v.on_post_found FROM findings f JOIN inspection_visits v ON v.id = f.visit_id \
+             WHERE v.target_id = $1 AND f.severity = 'major' AND f.description = '便民服务中心上午无人值守'",
+            vec![target.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(found, expected - 1, "one cadre was not at their post");
+    let secretary: (i64,) = app
+        .db
+        .one(&frontline_db::Sql::new("SELECT person_id FROM users WHERE username = 'village_secretary'"))
+        .await
+        .unwrap();
+    assert_eq!(person, Some(secretary.0), "the finding names the village secretary");
+    // The village secretary answers it on a phone.
+    c.delete_all_cookies().await.unwrap();
+    login(&c, &app, "village_secretary").await;
+    c.goto(&app.url(&format!("/findings/{finding}"))).await.unwrap();
+    wait_for(&c, "#rectify textarea[name=text]").await.send_keys("已排定值班表并公示").await.unwrap();
+    c.find(Locator::Css("#rectify input[name=evidence]")).await.unwrap().send_keys("值班表照片").await.unwrap();
+    no_sideways_scroll(&c, "the finding page").await;
+    c.find(Locator::Css("#rectify button")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "待验收").await;
+    screenshot(&c, "23-finding-handed-in-phone").await;
+    c.close().await.unwrap();
+}

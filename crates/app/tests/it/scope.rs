@@ -99,7 +99,16 @@ const API_READS: &[&str] = &[
     "/units/{unit}/order-counts",
     "/units/{unit}/calendar",
     "/orders?unit={unit}",
+    "/findings?unit={unit}",
+    "/notices?unit={unit}",
+    "/units/{unit}/supervision-counts",
+    "/units/{unit}/burden",
 ];
+
+/// Reads of supervision a village secretary has no permission for (403) and a township
+/// secretary has, but not outside the township (404).
+const API_SUPERVISION_READS: &[&str] =
+    &["/inspection-visits?unit={unit}", "/accountability-actions?unit={unit}", "/units/{unit}/accountability-counts"];
 
 /// Paths with `{id}` in the OpenAPI document that the tables above and below cover.
 const COVERED_ID_PATHS: &[&str] = &[
@@ -167,7 +176,145 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/orders/{id}",
     "/api/v1/orders/{id}/steps",
     "/api/v1/units/{id}/order-counts",
+    "/api/v1/inspection-rounds/{id}",
+    "/api/v1/inspection-rounds/{id}/draw",
+    "/api/v1/inspection-targets/{id}/holders",
+    "/api/v1/findings/{id}",
+    "/api/v1/findings/{id}/rectifications",
+    "/api/v1/findings/{id}/decision",
+    "/api/v1/units/{id}/supervision-counts",
+    "/api/v1/accountability-actions/{id}",
+    "/api/v1/accountability-actions/{id}/reviews",
+    "/api/v1/accountability-reviews/{id}/decision",
+    "/api/v1/units/{id}/accountability-counts",
+    "/api/v1/units/{id}/burden",
 ];
+
+/// A round organised over a place, its first target visited with a finding, and an action on the
+/// person the finding names, put to review: made by the county, for the scope checks.
+struct ForeignSupervision {
+    round: i64,
+    target: i64,
+    finding: i64,
+    action: i64,
+    review: i64,
+}
+
+async fn foreign_supervision(app: &TestApp, unit: i64) -> Option<ForeignSupervision> {
+    let villages = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM units v WHERE v.kind = 'village' AND v.path LIKE (SELECT path FROM units WHERE id = {unit}) || '%'"
+        ))
+        .await;
+    if villages == 0 {
+        return None;
+    }
+    let round = crate::supervision::round_over(app, unit, 1).await;
+    let inspector = app.api("inspector").await;
+    let (_, d) = inspector.get(&format!("/inspection-rounds/{round}")).await;
+    let target = d["targets"][0]["id"].as_i64().unwrap();
+    let (s, v) = inspector
+        .post(
+            "/inspection-visits",
+            json!({"target_id": target, "task_progress": "正常", "grid_management": "正常",
+                   "findings": [{"category": "service", "severity": "minor", "description": "外单位问题",
+                                 "deadline": frontline_core::tasks::today_in_china(chrono::Utc::now())}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (finding, person): (i64, Option<i64>) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT id, person_id FROM findings WHERE visit_id = $1",
+            vec![v["id"].as_i64().unwrap().into()],
+        ))
+        .await
+        .unwrap();
+    let (s, a) = app
+        .api("county_org")
+        .await
+        .post(
+            "/accountability-actions",
+            json!({"person_id": person.unwrap(), "kind": "interview", "reason": "外单位", "review": true,
+                   "decided_on": frontline_core::tasks::today_in_china(chrono::Utc::now()),
+                   "source_kind": "finding", "source_id": finding}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let action = a["id"].as_i64().unwrap();
+    let review = app.count(&format!("SELECT MIN(id) FROM accountability_reviews WHERE action_id = {action}")).await;
+    Some(ForeignSupervision { round, target, finding, action, review })
+}
+
+/// Nothing of another place's supervision can be read or changed.
+async fn supervision_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, who: &str) {
+    for t in API_SUPERVISION_READS {
+        let path = fill(t, f);
+        let (status, body) = api.get(&path).await;
+        assert!(status == 404 || status == 403, "{who}: GET {path} must not reach another place: {status} {body}");
+    }
+    let Some(s) = foreign_supervision(app, f.unit).await else { return };
+    let before = snapshot(app).await;
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    for path in [
+        format!("/inspection-rounds/{}", s.round),
+        format!("/inspection-rounds/{}/draw", s.round),
+        format!("/inspection-targets/{}/holders", s.target),
+        format!("/findings/{}", s.finding),
+        format!("/accountability-actions/{}", s.action),
+        format!("/trace?source_kind=finding&source_id={}", s.finding),
+    ] {
+        let (status, body) = api.get(&path).await;
+        assert!(status == 404 || status == 403, "{who}: GET {path}: {status} {body}");
+    }
+    let (_, mine) = api.get("/findings?per_page=200").await;
+    assert!(mine["items"].as_array().unwrap().iter().all(|x| x["id"] != s.finding), "{who}: a foreign finding listed");
+    for (path, body) in [
+        (
+            "/inspection-visits".to_string(),
+            json!({"target_id": s.target, "task_progress": "x", "grid_management": "x"}),
+        ),
+        (format!("/findings/{}/rectifications", s.finding), json!({"text": "越权", "evidence": "越权"})),
+        (format!("/findings/{}/decision", s.finding), json!({"accept": true})),
+        (format!("/accountability-actions/{}/reviews", s.action), json!({"kind": "tolerance", "request": "越权"})),
+        (format!("/accountability-reviews/{}/decision", s.review), json!({"approve": true, "decision": "越权"})),
+        (
+            "/notices".to_string(),
+            json!({"unit_id": f.unit, "kind": "criticism", "title": "越权", "body": "越权", "finding_id": s.finding}),
+        ),
+        (
+            "/accountability-actions".to_string(),
+            json!({"person_id": f.person, "kind": "interview", "reason": "越权", "decision": "越权", "decided_on": today}),
+        ),
+        (
+            "/inspection-rounds".to_string(),
+            json!({"unit_id": f.unit, "title": "越权", "starts_on": today, "ends_on": today, "per_township": 1, "team_ids": [1]}),
+        ),
+    ] {
+        let (status, resp) = api.post(&path, body).await;
+        assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {resp}");
+    }
+    for path in [
+        format!("/findings/{}", s.finding),
+        format!("/inspections/rounds/{}", s.round),
+        format!("/inspections/rounds/{}/draw", s.round),
+        format!("/inspections/targets/{}", s.target),
+        format!("/accountability/{}", s.action),
+    ] {
+        let (status, _) = ui.get(&path).await;
+        assert!(status == 404 || status == 403, "{who}: page {path}: {status}");
+    }
+    for (path, form) in [
+        (format!("/findings/{}/rectify", s.finding), vec![("text", "越权"), ("evidence", "越权")]),
+        (format!("/findings/{}/decide", s.finding), vec![("accept", "true")]),
+        (format!("/inspections/targets/{}", s.target), vec![("task_progress", "x"), ("grid_management", "x")]),
+        (format!("/accountability/reviews/{}/decide", s.review), vec![("approve", "true"), ("decision", "越权")]),
+    ] {
+        let (status, body, _) = ui.post(&path, &form).await;
+        assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {body}");
+    }
+    assert_eq!(snapshot(app).await, before, "{who}: nothing of supervision may change");
+}
 
 fn fill(template: &str, f: &Foreign) -> String {
     template
@@ -369,6 +516,8 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         "/work/rosters?unit={unit}",
         "/work/surveys?unit={unit}",
         "/work/meetings?unit={unit}",
+        "/findings?unit={unit}",
+        "/burden?unit={unit}",
     ];
     if let Some(task) = f.task {
         let (status, _) = ui.get(&format!("/work/tasks/{task}")).await;
@@ -540,6 +689,13 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM work_orders WHERE status <> 'received' OR supervision <> 'none' OR chases > 0",
         "SELECT COUNT(*) FROM order_steps",
         "SELECT COUNT(*) FROM calendar_days",
+        "SELECT COUNT(*) FROM inspection_rounds",
+        "SELECT COUNT(*) FROM inspection_visits",
+        "SELECT COUNT(*) FROM findings WHERE status <> 'open'",
+        "SELECT COUNT(*) FROM rectifications",
+        "SELECT COUNT(*) FROM notices",
+        "SELECT COUNT(*) FROM accountability_actions",
+        "SELECT COUNT(*) FROM accountability_reviews WHERE status <> 'pending'",
     ] {
         v.push(app.count(sql).await);
     }
@@ -575,6 +731,7 @@ async fn a_village_secretary_reaches_nothing_of_other_villages() {
     for f in [&neighbour, &elsewhere, &township] {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "village secretary").await;
         ui_cannot_reach(&app, &ui, f, "village secretary").await;
+        supervision_cannot_reach(&app, &api, &ui, f, "village secretary").await;
     }
 }
 
@@ -593,6 +750,7 @@ async fn a_township_secretary_reaches_nothing_outside_the_township() {
     for f in [&elsewhere, &other_township, &county_dept] {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "township secretary").await;
         ui_cannot_reach(&app, &ui, f, "township secretary").await;
+        supervision_cannot_reach(&app, &api, &ui, f, "township secretary").await;
     }
     // And it does reach its own villages.
     let (s, _) = api.get(&format!("/units/{}", p.other_village_same_township)).await;

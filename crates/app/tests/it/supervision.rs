@@ -22,7 +22,7 @@ fn today() -> chrono::NaiveDate {
 
 /// A team of the `inspector` login and a round over `unit` drawing `per_township` villages per
 /// township, organised by `county_org`. Returns the round's id.
-async fn round_over(app: &TestApp, unit: i64, per_township: i64) -> i64 {
+pub(crate) async fn round_over(app: &TestApp, unit: i64, per_township: i64) -> i64 {
     let org = app.api("county_org").await;
     let county = app.unit_id("330382").await;
     let inspector = person_of(app, "inspector").await;
@@ -45,7 +45,7 @@ async fn round_over(app: &TestApp, unit: i64, per_township: i64) -> i64 {
 }
 
 /// The target of a round in a given village, as its team sees it.
-async fn target_in(api: &Api, round: i64, village: i64) -> i64 {
+pub(crate) async fn target_in(api: &Api, round: i64, village: i64) -> i64 {
     let (s, d) = api.get(&format!("/inspection-rounds/{round}")).await;
     assert_eq!(s, 200, "{d}");
     d["targets"].as_array().unwrap().iter().find(|t| t["unit_id"] == village).expect("drawn")["id"].as_i64().unwrap()
@@ -655,4 +655,142 @@ async fn the_burden_view_counts_what_reached_each_village_and_finds_what_was_ask
     assert_eq!(t["villages"].as_array().unwrap().len() as i64, villages);
     let (s, _) = secretary.get(&format!("/units/{}/burden", p.other_village_same_township)).await;
     assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn the_supervision_pages_render_and_their_forms_work() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let county = app.unit_id("330382").await;
+    let org = app.ui("county_org").await;
+    let ok = |r: (u16, String, reqwest::header::HeaderMap)| {
+        assert_eq!(r.0, 200, "{}", r.1);
+        r
+    };
+    let (s, page) = org.get(&format!("/inspections?unit={county}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("督导检查") && page.contains("第一督导组"), "the demo's teams are listed");
+    let inspector = person_of(&app, "inspector").await.to_string();
+    ok(org
+        .post(
+            "/inspections/teams",
+            &[("unit_id", &county.to_string()), ("name", "界面督导组"), ("leader_id", &inspector)],
+        )
+        .await);
+    let team = app.count("SELECT MAX(id) FROM inspection_teams").await.to_string();
+    let day = today().to_string();
+    let (_, _, headers) = ok(org
+        .post(
+            "/inspections/rounds",
+            &[
+                ("unit_id", &p.qiyuan.to_string()),
+                ("title", "界面督查"),
+                ("starts_on", &day),
+                ("ends_on", &day),
+                ("per_township", "1"),
+                ("team_ids", &team),
+            ],
+        )
+        .await);
+    let to = headers["hx-redirect"].to_str().unwrap().to_string();
+    let round: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, page) = org.get(&to).await;
+    assert!(page.contains("复核抽签") && page.contains("岐元村"), "the organiser sees the target");
+    let (_, check) = org.get(&format!("/inspections/rounds/{round}/draw")).await;
+    assert!(check.contains("复核一致"), "{check}");
+
+    let team_ui = app.ui("inspector").await;
+    let target = target_in(&app.api("inspector").await, round, p.qiyuan).await;
+    let (_, mine) = team_ui.get("/inspections/mine").await;
+    assert!(mine.contains(&format!("/inspections/targets/{target}")));
+    let (_, form) = team_ui.get(&format!("/inspections/targets/{target}")).await;
+    assert!(form.contains("干部在岗情况"));
+    let deadline = (today() + chrono::Duration::days(5)).to_string();
+    let (_, _, headers) = ok(team_ui
+        .post(
+            &format!("/inspections/targets/{target}"),
+            &[
+                ("task_progress", "按期推进"),
+                ("grid_management", "台账清楚"),
+                ("category_0", "work_style"),
+                ("severity_0", "minor"),
+                ("description_0", "村务公开栏内容未按月更新"),
+                ("deadline_0", &deadline),
+            ],
+        )
+        .await);
+    assert_eq!(headers["hx-redirect"], "/inspections/mine?logged=1");
+    let finding = app.count("SELECT MAX(id) FROM findings WHERE description = '村务公开栏内容未按月更新'").await;
+
+    let village = app.ui("village_secretary").await;
+    let (_, list) = village.get("/findings").await;
+    assert!(list.contains("村务公开栏内容未按月更新") && list.contains("整改中"));
+    ok(village.post(&format!("/findings/{finding}/rectify"), &[("text", "已更新公开栏"), ("evidence", "照片")]).await);
+    let (_, detail) = team_ui.get(&format!("/findings/{finding}")).await;
+    assert!(detail.contains("待验收") && detail.contains("验收销号"));
+    ok(team_ui.post(&format!("/findings/{finding}/decide"), &[("accept", "true")]).await);
+    ok(org
+        .post(
+            "/notices",
+            &[
+                ("unit_id", &p.qiyuan.to_string()),
+                ("kind", "praise"),
+                ("title", "岐元村整改及时"),
+                ("body", "予以表扬"),
+            ],
+        )
+        .await);
+    let (_, list) = org.get(&format!("/findings?unit={}", p.qiyuan)).await;
+    assert!(list.contains("已销号") && list.contains("岐元村整改及时"));
+
+    let secretary = person_of(&app, "village_secretary").await.to_string();
+    let (s, page) = org
+        .get(&format!("/accountability?unit={}&person={secretary}&source_kind=finding&source_id={finding}", p.qiyuan))
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains("问责处理") && page.contains("仅限干部和党员"));
+    let (_, _, headers) = ok(org
+        .post(
+            "/accountability",
+            &[
+                ("person_id", &secretary),
+                ("kind", "interview"),
+                ("reason", "公开栏长期未更新"),
+                ("decision", "乐组问〔2026〕9号"),
+                ("decided_on", &day),
+                ("source_kind", "finding"),
+                ("source_id", &finding.to_string()),
+            ],
+        )
+        .await);
+    let action = headers["hx-redirect"].to_str().unwrap().to_string();
+    let (_, page) = org.get(&action).await;
+    assert!(page.contains("约谈") && page.contains("已生效"));
+    ok(org.post(&format!("{action}/reviews"), &[("kind", "tolerance"), ("request", "客观原因")]).await);
+    let review = app.count("SELECT MAX(id) FROM accountability_reviews").await;
+    ok(org
+        .post(
+            &format!("/accountability/reviews/{review}/decide"),
+            &[("approve", "false"), ("decision", "不符合容错情形")],
+        )
+        .await);
+    let (_, page) = org.get(&action).await;
+    assert!(page.contains("不符合容错情形") && page.contains("已生效"));
+    let (s, trace) = org.get(&format!("/accountability/trace?source_kind=finding&source_id={finding}")).await;
+    assert_eq!(s, 200);
+    assert!(trace.contains("当时责任人") && trace.contains("当日责任链"));
+    let (s, burden) = app.ui("township_secretary").await.get(&format!("/burden?unit={}", p.baishi)).await;
+    assert_eq!(s, 200);
+    assert!(burden.contains("基层减负") && burden.contains("岐元村"));
+    // A form with bad input answers with the error, in Chinese, and writes nothing.
+    let before = app.count("SELECT COUNT(*) FROM accountability_actions").await;
+    let (s, body, _) = org
+        .post(
+            "/accountability",
+            &[("person_id", &secretary), ("kind", "flogging"), ("reason", ""), ("decided_on", &day)],
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("问责方式无效"), "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM accountability_actions").await, before);
 }
