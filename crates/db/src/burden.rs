@@ -117,10 +117,10 @@ pub async fn report(db: &Db, scope: &Scope, unit: i64, to: Option<NaiveDate>) ->
         for (counts, inside, is_week) in [(&mut week, in_week(day), true), (&mut month, in_month(day), false)] {
             if inside {
                 counts[v].visits += 1;
-                if let Some(r) = round {
-                    if rounds_seen.insert((v, is_week, *r)) {
-                        counts[v].rounds += 1;
-                    }
+                if let Some(r) = round
+                    && rounds_seen.insert((v, is_week, *r))
+                {
+                    counts[v].rounds += 1;
                 }
             }
         }

@@ -963,12 +963,11 @@ pub async fn escalate_overdue(db: &Db, now: DateTime<Utc>) -> Result<u64, DbErro
         }
         let mut town = Sql::new("SELECT id FROM units WHERE kind = 'township' AND id IN ");
         town.bind_list(path_ids(&path));
-        if let Some((township,)) = tx.opt::<(i64,)>(&town).await? {
-            if let Some((secretary, _)) = responsible_holder(&mut tx, township, today).await? {
-                if Some(secretary) != person {
-                    notify(&mut tx, secretary, "finding_overdue", params).await?;
-                }
-            }
+        if let Some((township,)) = tx.opt::<(i64,)>(&town).await?
+            && let Some((secretary, _)) = responsible_holder(&mut tx, township, today).await?
+            && Some(secretary) != person
+        {
+            notify(&mut tx, secretary, "finding_overdue", params).await?;
         }
         n += 1;
     }

@@ -471,12 +471,14 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     let logins = create_logins(
         db,
         county.id,
-        org_department_head,
-        first_township_secretary.unwrap_or_default(),
-        first_village_secretary.unwrap_or_default(),
-        first_grid_worker.unwrap_or_default(),
-        member.unwrap_or_default(),
-        supervision.inspector.unwrap_or_default(),
+        LoginPeople {
+            org_head: org_department_head,
+            township_secretary: first_township_secretary.unwrap_or_default(),
+            village_secretary: first_village_secretary.unwrap_or_default(),
+            grid_worker: first_grid_worker.unwrap_or_default(),
+            member: member.unwrap_or_default(),
+            inspector: supervision.inspector.unwrap_or_default(),
+        },
     )
     .await?;
     let mut logins = logins;
@@ -545,16 +547,18 @@ async fn write(tx: &mut Tx, b: &mut Batch) -> anyhow::Result<(i64, i64)> {
     Ok((units as i64, people as i64))
 }
 
-async fn create_logins(
-    db: &Db,
-    county_id: i64,
+/// The people the demo's logins act as (0: none).
+struct LoginPeople {
     org_head: i64,
     township_secretary: i64,
     village_secretary: i64,
     grid_worker: i64,
     member: i64,
     inspector: i64,
-) -> anyhow::Result<Vec<DemoLogin>> {
+}
+
+async fn create_logins(db: &Db, county_id: i64, who: LoginPeople) -> anyhow::Result<Vec<DemoLogin>> {
+    let LoginPeople { org_head, township_secretary, village_secretary, grid_worker, member, inspector } = who;
     let system = Actor::system("demo");
     let role = |key: &'static str| async move {
         frontline_db::access::role_id_by_key(db, key).await?.with_context(|| format!("built-in role {key} is missing"))
