@@ -442,7 +442,8 @@ pub struct HolderView {
     pub post_title: String,
 }
 
-/// The post holders of a unit (its own posts and those of its party organisation) on a day.
+/// The post holders of a unit (its own posts and those of its party organisation) on a day, each
+/// person once with the titles of all their posts there.
 async fn holders(tx: &mut Tx, unit: i64, day: NaiveDate) -> Result<Vec<HolderView>, DbError> {
     let mut sql = Sql::new(
         "SELECT t.person_id, pe.name AS person_name, p.id AS post_id, p.title AS post_title FROM posts p \
@@ -453,7 +454,19 @@ async fn holders(tx: &mut Tx, unit: i64, day: NaiveDate) -> Result<Vec<HolderVie
     sql.push(" AND pu.kind IN ('party_branch', 'party_committee', 'party_general_branch'))) AND ");
     crate::responsibility::push_active_on(&mut sql, "t.start_date", "t.end_date", day);
     sql.push(" ORDER BY p.seq, p.id");
-    tx.all(&sql).await
+    // One line per person: a secretary who is also the director (一肩挑) is found once.
+    let rows: Vec<HolderView> = tx.all(&sql).await?;
+    let mut out: Vec<HolderView> = Vec::with_capacity(rows.len());
+    for h in rows {
+        match out.iter_mut().find(|o| o.person_id == h.person_id) {
+            Some(o) => {
+                o.post_title.push('、');
+                o.post_title.push_str(&h.post_title);
+            }
+            None => out.push(h),
+        }
+    }
+    Ok(out)
 }
 
 /// The post holders a team expects to find at one of its targets today.

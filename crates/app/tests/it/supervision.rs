@@ -55,6 +55,9 @@ async fn visit_with_finding(app: &TestApp, target: i64, description: &str) -> (i
     let inspector = app.api("inspector").await;
     let (s, h) = inspector.get(&format!("/inspection-targets/{target}/holders")).await;
     assert_eq!(s, 200, "{h}");
+    let ids: std::collections::HashSet<i64> =
+        h["holders"].as_array().unwrap().iter().map(|x| x["person_id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), h["holders"].as_array().unwrap().len(), "each cadre once, whatever posts they hold: {h}");
     let on_post: Vec<Value> = h["holders"]
         .as_array()
         .unwrap()
