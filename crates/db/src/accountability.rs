@@ -234,9 +234,7 @@ pub async fn actions(db: &Db, scope: &Scope, q: &ActionQuery) -> Result<Page<Act
     let mut f = Sql::new(ACTION_FROM);
     push_scope(&mut f, "u.path", scope);
     if let Some(unit) = q.unit {
-        let root = units::get(db, scope, unit).await?;
-        let (lo, hi) = subtree_range(&root.path);
-        f.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+        units::push_subtree_of(db, scope, &mut f, "u.path", unit).await?;
     }
     if let Some(k) = q.kind.as_deref().filter(|s| !s.is_empty()) {
         f.push(" AND a.kind = ").bind(k);

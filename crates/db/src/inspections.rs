@@ -175,8 +175,12 @@ pub async fn create_round(db: &Db, actor: &Actor, input: &RoundInput, seed: u64)
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let path = unit_path_in_scope(&mut tx, &actor.scope, input.unit_id, "unit_id").await?;
-    let mut teams = input.team_ids.clone();
-    teams.dedup();
+    let mut teams: Vec<i64> = Vec::new();
+    for t in &input.team_ids {
+        if !teams.contains(t) {
+            teams.push(*t);
+        }
+    }
     for team in &teams {
         let mut sql =
             Sql::new("SELECT COUNT(*) FROM inspection_teams t JOIN units u ON u.id = t.unit_id WHERE t.id = ");
@@ -415,11 +419,12 @@ pub struct DrawCheck {
 
 /// Runs a round's draw again from its stored input and compares it with the targets the round
 /// holds. The seed and the list are sealed until the round ends (or every target is visited),
-/// except to its organiser and teams.
+/// except to its organiser.
 pub async fn recheck(db: &Db, actor: &Actor, id: i64) -> Result<DrawCheck, DbError> {
     actor.require("inspect:round:list").or_else(|e| actor.require("inspect:visit:log").map_err(|_| e))?;
     let (_, access) = round_access(db, actor, id).await?;
-    if !(access.organiser || !access.my_teams.is_empty() || access.ended) {
+    // A team member sees their own targets, but the seed would give them every team's.
+    if !(access.organiser || access.ended) {
         return Err(DomainError::Conflict("error.inspect.draw_sealed".into()).into());
     }
     let (json,): (String,) =
@@ -743,9 +748,7 @@ pub async fn findings(db: &Db, scope: &Scope, q: &FindingQuery) -> Result<Page<F
     let mut f = Sql::new(FINDING_FROM);
     push_scope(&mut f, "u.path", scope);
     if let Some(unit) = q.unit {
-        let root = units::get(db, scope, unit).await?;
-        let (lo, hi) = subtree_range(&root.path);
-        f.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+        units::push_subtree_of(db, scope, &mut f, "u.path", unit).await?;
     }
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         f.push(" AND f.status = ").bind(s);
@@ -1153,9 +1156,7 @@ pub async fn notices(
     let mut f = Sql::new(" FROM notices n JOIN units u ON u.id = n.unit_id WHERE ");
     push_scope(&mut f, "u.path", scope);
     if let Some(unit) = unit {
-        let root = units::get(db, scope, unit).await?;
-        let (lo, hi) = subtree_range(&root.path);
-        f.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+        units::push_subtree_of(db, scope, &mut f, "u.path", unit).await?;
     }
     let (page, per_page) = crate::sql::page_bounds(page, per_page);
     db.page_of(&columns, f, "n.issued_at DESC, n.id DESC", page, per_page).await
@@ -1277,9 +1278,7 @@ pub async fn visits(
     );
     push_scope(&mut f, "u.path", scope);
     if let Some(unit) = unit {
-        let root = units::get(db, scope, unit).await?;
-        let (lo, hi) = subtree_range(&root.path);
-        f.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+        units::push_subtree_of(db, scope, &mut f, "u.path", unit).await?;
     }
     let (page, per_page) = crate::sql::page_bounds(page, per_page);
     db.page_of(

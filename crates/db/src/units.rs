@@ -93,6 +93,15 @@ async fn get_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<UnitView, DbEr
     tx.one(&sql).await
 }
 
+/// Appends ` AND <column>` lies in the subtree of `unit`, a unit the scope reaches (not found
+/// otherwise): the filter every "in this unit and below" list uses.
+pub async fn push_subtree_of(db: &Db, scope: &Scope, sql: &mut Sql, column: &str, unit: i64) -> Result<(), DbError> {
+    let root = get(db, scope, unit).await?;
+    let (lo, hi) = subtree_range(&root.path);
+    sql.push(&format!(" AND {column} >= ")).bind(lo).push(&format!(" AND {column} < ")).bind(hi);
+    Ok(())
+}
+
 /// The tops of the tree the scope reaches: the roots for an all-units scope, otherwise the
 /// scope's own subtree roots and single units.
 pub async fn roots(db: &Db, scope: &Scope) -> Result<Vec<UnitView>, DbError> {

@@ -115,8 +115,10 @@ async fn the_draw_is_stratified_sealed_until_visited_and_rechecked_from_its_inpu
         let (s, body) = app.api(who).await.get(&format!("/inspection-rounds/{round}")).await;
         assert!(s == 404 || s == 403, "{who}: {s} {body}");
     }
-    let (s, body) = app.api("admin").await.get(&format!("/inspection-rounds/{round}/draw")).await;
-    assert_eq!(s, 409, "the draw's seed is sealed too: {body}");
+    for who in ["admin", "inspector"] {
+        let (s, body) = app.api(who).await.get(&format!("/inspection-rounds/{round}/draw")).await;
+        assert_eq!(s, 409, "{who}: the draw's seed is sealed too (it gives every team's list): {body}");
+    }
     let audit: Vec<(String,)> = app
         .db
         .all(&Sql::with(
