@@ -200,7 +200,7 @@ struct ForeignSupervision {
     review: i64,
 }
 
-async fn foreign_supervision(app: &TestApp, unit: i64) -> Option<ForeignSupervision> {
+async fn foreign_supervision(app: &TestApp, unit: i64, own_unit: i64) -> Option<ForeignSupervision> {
     let villages = app
         .count(&format!(
             "SELECT COUNT(*) FROM units v WHERE v.kind = 'village' AND v.path LIKE (SELECT path FROM units WHERE id = {unit}) || '%'"
@@ -209,10 +209,13 @@ async fn foreign_supervision(app: &TestApp, unit: i64) -> Option<ForeignSupervis
     if villages == 0 {
         return None;
     }
-    let round = crate::supervision::round_over(app, unit, 1).await;
+    // Every village of the place is drawn, and one outside the caller's own village is visited
+    // (a township holds the caller's village too).
+    let round = crate::supervision::round_over(app, unit, 20).await;
     let inspector = app.api("inspector").await;
     let (_, d) = inspector.get(&format!("/inspection-rounds/{round}")).await;
-    let target = d["targets"][0]["id"].as_i64().unwrap();
+    let target =
+        d["targets"].as_array().unwrap().iter().find(|t| t["unit_id"] != own_unit).unwrap()["id"].as_i64().unwrap();
     let (s, v) = inspector
         .post(
             "/inspection-visits",
@@ -247,13 +250,13 @@ async fn foreign_supervision(app: &TestApp, unit: i64) -> Option<ForeignSupervis
 }
 
 /// Nothing of another place's supervision can be read or changed.
-async fn supervision_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, who: &str) {
+async fn supervision_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, own_unit: i64, who: &str) {
     for t in API_SUPERVISION_READS {
         let path = fill(t, f);
         let (status, body) = api.get(&path).await;
         assert!(status == 404 || status == 403, "{who}: GET {path} must not reach another place: {status} {body}");
     }
-    let Some(s) = foreign_supervision(app, f.unit).await else { return };
+    let Some(s) = foreign_supervision(app, f.unit, own_unit).await else { return };
     let before = snapshot(app).await;
     let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
     for path in [
@@ -731,7 +734,7 @@ async fn a_village_secretary_reaches_nothing_of_other_villages() {
     for f in [&neighbour, &elsewhere, &township] {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "village secretary").await;
         ui_cannot_reach(&app, &ui, f, "village secretary").await;
-        supervision_cannot_reach(&app, &api, &ui, f, "village secretary").await;
+        supervision_cannot_reach(&app, &api, &ui, f, p.qiyuan, "village secretary").await;
     }
 }
 
@@ -750,7 +753,7 @@ async fn a_township_secretary_reaches_nothing_outside_the_township() {
     for f in [&elsewhere, &other_township, &county_dept] {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "township secretary").await;
         ui_cannot_reach(&app, &ui, f, "township secretary").await;
-        supervision_cannot_reach(&app, &api, &ui, f, "township secretary").await;
+        supervision_cannot_reach(&app, &api, &ui, f, p.qiyuan, "township secretary").await;
     }
     // And it does reach its own villages.
     let (s, _) = api.get(&format!("/units/{}", p.other_village_same_township)).await;
