@@ -468,9 +468,8 @@ pub async fn counts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ActionCounts>, DbError> {
-    let root = units::get(db, scope, unit).await?;
-    let children = units::children(db, scope, unit).await?;
-    let (lo, hi) = subtree_range(&root.path);
+    let rows_of = units::with_children(db, scope, unit).await?;
+    let (lo, hi) = subtree_range(&rows_of[0].path);
     let mut sql = Sql::new(
         "SELECT u.path, a.kind, a.person_id FROM accountability_actions a JOIN units u ON u.id = a.unit_id \
          WHERE a.status = 'effective' AND a.decided_on >= ",
@@ -479,9 +478,10 @@ pub async fn counts(
     sql.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
     let rows: Vec<(String, String, i64)> = db.all(&sql).await?;
-    Ok(std::iter::once((root.id, root.name.clone(), root.path.clone()))
-        .chain(children.iter().map(|c| (c.id, c.name.clone(), c.path.clone())))
-        .map(|(unit_id, unit_name, path)| {
+    Ok(rows_of
+        .into_iter()
+        .map(|u| {
+            let (unit_id, unit_name, path) = (u.id, u.name, u.path);
             let mine: Vec<&(String, String, i64)> = rows.iter().filter(|r| is_within(&r.0, &path)).collect();
             let mut people: Vec<i64> = mine.iter().map(|r| r.2).collect();
             people.sort_unstable();

@@ -146,13 +146,16 @@ pub struct RoundView {
     pub ends_on: NaiveDate,
     pub per_township: i64,
     pub organiser: String,
+    /// The organiser's person, who alone sees every target.
+    #[serde(skip)]
+    pub organiser_id: Option<i64>,
     pub targets: i64,
     pub visited: i64,
     pub created_at: DateTime<Utc>,
 }
 
 const ROUND_COLUMNS: &str = "r.id, r.unit_id, u.name AS unit_name, r.title, r.starts_on, r.ends_on, r.per_township, \
-     r.organiser, (SELECT COUNT(*) FROM inspection_targets g WHERE g.round_id = r.id) AS targets, \
+     r.organiser, r.organiser_id, (SELECT COUNT(*) FROM inspection_targets g WHERE g.round_id = r.id) AS targets, \
      (SELECT COUNT(*) FROM inspection_targets g WHERE g.round_id = r.id AND g.visited_at IS NOT NULL) AS visited, r.created_at";
 
 /// Creates a round and draws its targets at once (the draw's seed comes from the caller: the
@@ -319,8 +322,6 @@ async fn round_access(db: &Db, actor: &Actor, round: i64) -> Result<(RoundView, 
     }
     sql.push(")");
     let view: RoundView = db.opt(&sql).await?.ok_or(DomainError::NotFound)?;
-    let organiser_id: (Option<i64>,) =
-        db.one(&Sql::with("SELECT organiser_id FROM inspection_rounds WHERE id = $1", vec![round.into()])).await?;
     let my_teams: Vec<(i64,)> = match actor.scope.person_id {
         Some(me) => {
             db.all(&Sql::with(
@@ -333,14 +334,8 @@ async fn round_access(db: &Db, actor: &Actor, round: i64) -> Result<(RoundView, 
         None => Vec::new(),
     };
     let ended = view.ends_on < today_in_china(Utc::now()) || view.visited == view.targets;
-    Ok((
-        view,
-        RoundAccess {
-            organiser: organiser_id.0.is_some() && organiser_id.0 == actor.scope.person_id,
-            my_teams: my_teams.into_iter().map(|t| t.0).collect(),
-            ended,
-        },
-    ))
+    let organiser = view.organiser_id.is_some() && view.organiser_id == actor.scope.person_id;
+    Ok((view, RoundAccess { organiser, my_teams: my_teams.into_iter().map(|t| t.0).collect(), ended }))
 }
 
 /// One drawn target.
@@ -1188,9 +1183,8 @@ pub async fn counts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<SupervisionCounts>, DbError> {
-    let root = units::get(db, scope, unit).await?;
-    let children = units::children(db, scope, unit).await?;
-    let (lo, hi) = subtree_range(&root.path);
+    let rows_of = units::with_children(db, scope, unit).await?;
+    let (lo, hi) = subtree_range(&rows_of[0].path);
     let start = start_of_china_day(from);
     let end = start_of_china_day(to + Duration::days(1));
     let today = today_in_china(Utc::now());
@@ -1221,10 +1215,10 @@ pub async fn counts(
     named.bind(from).push(" AND a.decided_on <= ").bind(to);
     in_subtree(&mut named, "u.path");
     let named: Vec<(String, i64)> = db.all(&named).await?;
-    let targets = std::iter::once((root.id, root.name.clone(), root.path.clone()))
-        .chain(children.iter().map(|c| (c.id, c.name.clone(), c.path.clone())));
-    Ok(targets
-        .map(|(unit_id, unit_name, path)| {
+    Ok(rows_of
+        .into_iter()
+        .map(|u| {
+            let (unit_id, unit_name, path) = (u.id, u.name, u.path);
             let mut rounds: Vec<i64> =
                 visits.iter().filter(|(p, _)| is_within(p, &path)).filter_map(|(_, r)| *r).collect();
             rounds.sort_unstable();

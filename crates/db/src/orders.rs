@@ -946,9 +946,8 @@ pub async fn counts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<UnitOrderCounts>, DbError> {
-    let root = units::get(db, scope, unit).await?;
-    let children = units::children(db, scope, unit).await?;
-    let (lo, hi) = subtree_range(&root.path);
+    let rows_of = units::with_children(db, scope, unit).await?;
+    let (lo, hi) = subtree_range(&rows_of[0].path);
     let now = Utc::now();
     let mut sql = Sql::new(
         "SELECT ou.path AS owner_path, o.status, \
@@ -964,10 +963,9 @@ pub async fn counts(
     sql.push(" AND o.received_at < ").bind(start_of_china_day(to + chrono::Duration::days(1)));
     sql.push(" GROUP BY ou.path, o.status, late, o.solved, o.satisfied");
     let rows: Vec<CountRow> = db.all(&sql).await?;
-    let mut out = Vec::with_capacity(children.len() + 1);
-    let targets = std::iter::once((root.id, root.name.clone(), root.path.clone()))
-        .chain(children.iter().map(|c| (c.id, c.name.clone(), c.path.clone())));
-    for (unit_id, unit_name, path) in targets {
+    let mut out = Vec::with_capacity(rows_of.len());
+    for u in rows_of {
+        let (unit_id, unit_name, path) = (u.id, u.name, u.path);
         let mut c = OrderCounts::default();
         for r in rows.iter().filter(|r| frontline_core::units::is_within(&r.owner_path, &path)) {
             c.collected += r.n;

@@ -93,6 +93,14 @@ async fn get_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<UnitView, DbEr
     tx.one(&sql).await
 }
 
+/// A unit the scope reaches followed by its children in the scope: the rows of every "this unit
+/// and each child" table of figures.
+pub async fn with_children(db: &Db, scope: &Scope, unit: i64) -> Result<Vec<UnitView>, DbError> {
+    let root = get(db, scope, unit).await?;
+    let children = children(db, scope, unit).await?;
+    Ok(std::iter::once(root).chain(children).collect())
+}
+
 /// Appends ` AND <column>` lies in the subtree of `unit`, a unit the scope reaches (not found
 /// otherwise): the filter every "in this unit and below" list uses.
 pub async fn push_subtree_of(db: &Db, scope: &Scope, sql: &mut Sql, column: &str, unit: i64) -> Result<(), DbError> {
