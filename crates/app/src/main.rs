@@ -160,6 +160,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// The 堡垒指数 for every unit of a prefecture (19,483 units, 70,000 members) and of the national
+    /// tree, each over 25 million records, rolled up, beside DuckDB SQL on the same data (installed
+    /// into ./target/bench-venv), with the memory bandwidth and incremental re-scoring.
+    Rollup {
+        #[arg(long, default_value_t = 25_000_000)]
+        records: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Skip the DuckDB anchor.
+        #[arg(long)]
+        no_anchor: bool,
+    },
     /// Roster two checkpoint instances (20 × 150 people, 200 × 1,500; 3 shifts a day, 7 days) and
     /// solve the same model with OR-Tools CP-SAT (installed into ./target/bench-venv).
     Roster {
@@ -243,6 +255,10 @@ async fn main() -> anyhow::Result<()> {
                     s.supervision.fixed,
                     s.supervision.notices,
                     s.supervision.actions
+                );
+                println!(
+                    "Judgement: {} default schemes; the 堡垒指数 published for {} weeks; the latest scores {} villages, {} laggards, {} rectification plans.",
+                    s.judgement.schemes, s.judgement.runs, s.judgement.scored, s.judgement.laggards, s.judgement.plans
                 );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
@@ -333,6 +349,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench { command: BenchCommand::Pair { rows, cols, runs } } => {
             let figures = frontline_app::bench::pair::run(rows, cols, runs.max(1))?;
             frontline_app::bench::pair::print(&figures);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Rollup { records, runs, no_anchor } } => {
+            let (bandwidth, figures) = frontline_app::bench::rollup::run(records, runs.max(1), !no_anchor)?;
+            frontline_app::bench::rollup::print(bandwidth, &figures);
             Ok(())
         }
         Command::Bench { command: BenchCommand::Roster { budget_ms, anchor_seconds, workers } } => {

@@ -30,8 +30,26 @@ code_enum!(
         WorkStyle = "work_style",
         Service = "service",
         Safety = "safety",
+        IsolationLapse = "isolation_lapse",
+        ControlLapse = "control_lapse",
+        CheckpointLapse = "checkpoint_lapse",
     }
 );
+
+impl FindingCategory {
+    /// The veto case (一票否决) a finding of this category is, if any (004.4): a person under
+    /// isolation lost to management, a person under home control out of control, a checkpoint a
+    /// mere formality.
+    pub fn veto_case(self) -> Option<crate::records::RecordKind> {
+        use crate::records::RecordKind;
+        match self {
+            FindingCategory::IsolationLapse => Some(RecordKind::IsolationLost),
+            FindingCategory::ControlLapse => Some(RecordKind::ControlLost),
+            FindingCategory::CheckpointLapse => Some(RecordKind::CheckpointLapse),
+            _ => None,
+        }
+    }
+}
 
 code_enum!(
     /// How serious a finding is.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod deployment;
 pub mod divisions;
 pub mod error;
+pub mod indicators;
 pub mod inspections;
 pub mod meetings;
 pub mod orders;

@@ -27,6 +27,10 @@ macro_rules! code_enum {
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($s => Some($name::$variant),)+ _ => None }
             }
+            /// The position in `ALL`, for tables indexed by this code.
+            pub fn index(self) -> usize {
+                self as usize
+            }
         }
     };
 }

@@ -25,6 +25,9 @@ code_enum!(
     /// * `criticised`: A person or unit named for criticism in a notice (通报批评); value 1.
     /// * `held_accountable`: An accountability action took effect on a person; value 1.
     /// * `accountability_lifted`: An action in effect was exempted by a granted 容错 request; value 1.
+    /// * `isolation_lost`: A person under isolation or observation was lost to management (隔离观察人员脱管); value 1.
+    /// * `control_lost`: A person under home control got out of control (重点管控人员失管失控); value 1.
+    /// * `checkpoint_lapse`: A checkpoint was found a mere formality (卡点管控不力形同虚设); value 1.
     RecordKind {
         TaskSubmitted = "task_submitted",
         TaskVerified = "task_verified",
@@ -44,5 +47,8 @@ code_enum!(
         Criticised = "criticised",
         HeldAccountable = "held_accountable",
         AccountabilityLifted = "accountability_lifted",
+        IsolationLost = "isolation_lost",
+        ControlLost = "control_lost",
+        CheckpointLapse = "checkpoint_lapse",
     }
 );

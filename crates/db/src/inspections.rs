@@ -49,7 +49,7 @@ pub struct TeamInput {
 }
 
 /// Locks onto a unit in the actor's scope, returning its path.
-async fn unit_path_in_scope(tx: &mut Tx, scope: &Scope, unit: i64, field: &str) -> Result<String, DbError> {
+pub(crate) async fn unit_path_in_scope(tx: &mut Tx, scope: &Scope, unit: i64, field: &str) -> Result<String, DbError> {
     let mut sql = Sql::new("SELECT path FROM units u WHERE u.id = ");
     sql.bind(unit).push(" AND NOT u.closed AND ");
     push_scope(&mut sql, "u.path", scope);
@@ -683,6 +683,23 @@ async fn insert_finding(
         },
     )
     .await?;
+    // A finding of a veto case (隔离脱管, 失管失控, 卡点形同虚设) is also that case's own record.
+    if let Some(kind) = f.category.veto_case() {
+        records::append(
+            tx,
+            NewRecord {
+                kind,
+                unit_id: unit,
+                person_id: holder.map(|h| h.0),
+                occurred_at: now,
+                value: 1,
+                source_kind: "finding",
+                source_id: id,
+                note: None,
+            },
+        )
+        .await?;
+    }
     if let Some((person, _)) = holder {
         notify(tx, person, "finding_raised", json!({"description": f.description, "deadline": f.deadline})).await?;
     }

@@ -44,6 +44,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_supervision.sql"),
         postgres: include_str!("../migrations/postgres/0005_supervision.sql"),
     },
+    Migration {
+        version: 6,
+        name: "indicators",
+        sqlite: include_str!("../migrations/sqlite/0006_indicators.sql"),
+        postgres: include_str!("../migrations/postgres/0006_indicators.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::access::Scope;
 use frontline_core::records::RecordKind;
+use frontline_core::tasks::start_of_china_day;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 
@@ -94,19 +95,26 @@ pub struct RecordQuery {
     pub unit: Option<i64>,
     pub person: Option<i64>,
     pub kind: Option<String>,
-    /// From this day (China time is close enough for a filter: days are compared in UTC).
+    /// From this day (China time), included.
     pub from: Option<NaiveDate>,
     /// Up to and including this day.
     pub to: Option<NaiveDate>,
+    /// Values at least this.
+    pub min_value: Option<i64>,
+    /// Values at most this.
+    pub max_value: Option<i64>,
+    /// Values other than this.
+    pub not_value: Option<i64>,
+    /// Records from this source table (`task_instance`, `finding`…).
+    pub source_kind: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
-/// Records in scope, newest first.
-pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<RecordView>, DbError> {
-    let mut filter =
-        Sql::new(" FROM records r JOIN units u ON u.id = r.unit_id LEFT JOIN people p ON p.id = r.person_id WHERE ");
-    push_scope(&mut filter, "u.path", scope);
+/// Appends the FROM and WHERE of a ledger query to `filter`.
+async fn push_filter(db: &Db, scope: &Scope, q: &RecordQuery, filter: &mut Sql) -> Result<(), DbError> {
+    filter.push(" FROM records r JOIN units u ON u.id = r.unit_id LEFT JOIN people p ON p.id = r.person_id WHERE ");
+    push_scope(filter, "u.path", scope);
     if let Some(unit) = q.unit {
         let root = units::get(db, scope, unit).await?;
         let (lo, hi) = subtree_range(&root.path);
@@ -119,12 +127,30 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
         filter.push(" AND r.kind = ").bind(k);
     }
     if let Some(from) = q.from {
-        filter.push(" AND r.occurred_at >= ").bind(from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        filter.push(" AND r.occurred_at >= ").bind(start_of_china_day(from));
     }
     if let Some(to) = q.to {
-        let next = to.succ_opt().unwrap_or(to).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-        filter.push(" AND r.occurred_at < ").bind(next);
+        filter.push(" AND r.occurred_at < ").bind(start_of_china_day(to.succ_opt().unwrap_or(to)));
     }
+    if let Some(v) = q.min_value {
+        filter.push(" AND r.value >= ").bind(v);
+    }
+    if let Some(v) = q.max_value {
+        filter.push(" AND r.value <= ").bind(v);
+    }
+    if let Some(v) = q.not_value {
+        filter.push(" AND r.value <> ").bind(v);
+    }
+    if let Some(s) = q.source_kind.as_deref().filter(|s| !s.is_empty()) {
+        filter.push(" AND r.source_kind = ").bind(s);
+    }
+    Ok(())
+}
+
+/// Records in scope, newest first.
+pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<RecordView>, DbError> {
+    let mut filter = Sql::new("");
+    push_filter(db, scope, q, &mut filter).await?;
     let (page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
     db.page_of(
         "r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, r.value, \
@@ -135,4 +161,22 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
         per_page,
     )
     .await
+}
+
+/// How many records of each kind a filter matches, and the sum of their values: the summary at
+/// the top of a person's or a unit's frontline record (守边档案).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct KindCount {
+    pub kind: String,
+    pub records: i64,
+    pub total_value: i64,
+}
+
+/// The per-kind summary of [`list`]'s filter (paging ignored).
+pub async fn counts_by_kind(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Vec<KindCount>, DbError> {
+    let mut sql =
+        Sql::new("SELECT r.kind, COUNT(*) AS records, CAST(COALESCE(SUM(r.value), 0) AS BIGINT) AS total_value");
+    push_filter(db, scope, q, &mut sql).await?;
+    sql.push(" GROUP BY r.kind ORDER BY r.kind");
+    db.all(&sql).await
 }

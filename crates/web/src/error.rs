@@ -120,7 +120,7 @@ impl AppError {
                 .map(|f| FieldMessage {
                     field: f.field.clone(),
                     code: f.code.clone(),
-                    message: format!("{}: {}", lang.t(&format!("field.{}", f.field)), lang.t(&f.code)),
+                    message: format!("{}: {}", field_label(lang, &f.field), lang.t(&f.code)),
                 })
                 .collect(),
         }
@@ -177,4 +177,22 @@ pub fn esc(s: &str) -> String {
         }
     }
     out
+}
+
+/// A field's label; a path into a document (`definition.indicators[2].formula`) keeps its path
+/// after the label of the document (`方案定义 indicators[2].formula`).
+fn field_label(lang: Lang, field: &str) -> String {
+    let key = format!("field.{field}");
+    let label = lang.t(&key);
+    if label != key {
+        return label.to_string();
+    }
+    if let Some((head, rest)) = field.split_once('.') {
+        let key = format!("field.{head}");
+        let label = lang.t(&key);
+        if label != key {
+            return format!("{label} {rest}");
+        }
+    }
+    field.to_string()
 }

@@ -2,6 +2,7 @@
 //! print numbers, each beside an anchor measured in the same run.
 
 pub mod pair;
+pub mod rollup;
 pub mod roster;
 
 use std::time::{Duration, Instant};

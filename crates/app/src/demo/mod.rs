@@ -16,6 +16,7 @@ use frontline_db::{Db, Sql, Tx, Value};
 use serde_json::json;
 
 pub mod duty;
+pub mod indicators;
 pub mod orders;
 pub mod supervision;
 pub mod work;
@@ -85,6 +86,7 @@ pub struct DemoSummary {
     pub work: work::WorkStats,
     pub orders: orders::OrderStats,
     pub supervision: supervision::SupervisionStats,
+    pub judgement: indicators::JudgementStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -468,6 +470,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         &mut rng,
     )
     .await?;
+    let judgement = indicators::seed(db, county.id, org_department_head, &mut rng).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -504,6 +507,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         work,
         orders,
         supervision,
+        judgement,
         logins,
     })
 }

@@ -44,7 +44,14 @@ const PROBLEMS: &[(FindingCategory, &str)] = &[
     (FindingCategory::Safety, "河道护栏破损未设警示"),
 ];
 
-fn actor(name: &str, person: i64) -> Actor {
+/// The veto cases of 004.4, found rarely: each makes its village a laggard (后进) under the 堡垒指数.
+const VETO_CASES: &[(FindingCategory, &str)] = &[
+    (FindingCategory::IsolationLapse, "一名居家隔离观察人员擅自外出两天，村里未掌握去向"),
+    (FindingCategory::ControlLapse, "重点管控人员健康码异常未及时上报，管控措施未落实"),
+    (FindingCategory::CheckpointLapse, "卡点值守人员脱岗，车辆出入未登记、未测温，形同虚设"),
+];
+
+pub(crate) fn actor(name: &str, person: i64) -> Actor {
     Actor {
         user_id: None,
         name: name.to_string(),
@@ -59,7 +66,7 @@ fn at(day: NaiveDate, rng: &mut Rng) -> DateTime<Utc> {
     china().from_local_datetime(&t).single().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| t.and_utc())
 }
 
-async fn person_name(db: &Db, id: i64) -> anyhow::Result<String> {
+pub(crate) async fn person_name(db: &Db, id: i64) -> anyhow::Result<String> {
     let (name,): (String,) = db.one(&Sql::with("SELECT name FROM people WHERE id = $1", vec![id.into()])).await?;
     Ok(name)
 }
@@ -151,8 +158,10 @@ pub async fn seed(
             let mut findings = Vec::new();
             let n = if absent { 1 + rng.range(0, 1) } else { rng.range(0, 1) };
             for _ in 0..n {
-                let (category, text) = *rng.pick(PROBLEMS);
+                let veto = rng.chance(5);
+                let (category, text) = if veto { *rng.pick(VETO_CASES) } else { *rng.pick(PROBLEMS) };
                 let severity = match rng.below(10) {
+                    _ if veto => Severity::Serious,
                     0 => Severity::Serious,
                     1..=3 => Severity::Major,
                     _ => Severity::Minor,

@@ -563,3 +563,76 @@ async fn an_inspector_logs_a_finding_on_a_phone_and_the_village_answers_it() {
     screenshot(&c, "23-finding-handed-in-phone").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_county_drills_from_a_village_star_rating_down_to_a_record() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    // A household check in 岐元村 today, so its home-control line has a record to lead to.
+    let mut tx = app.db.begin().await.unwrap();
+    let record = frontline_db::records::append(
+        &mut tx,
+        frontline_db::records::NewRecord {
+            kind: frontline_core::records::RecordKind::SurveyFiled,
+            unit_id: p.qiyuan,
+            person_id: None,
+            occurred_at: chrono::Utc::now(),
+            value: 0,
+            source_kind: "survey_response",
+            source_id: 0,
+            note: Some("浏览器测试".into()),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_driver, c, _profile) = start_browser().await;
+    login(&c, &app, "county_org").await;
+    c.goto(&app.url("/schemes")).await.unwrap();
+    wait_for(&c, "#schemes").await;
+    let (bastion,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT MIN(id) FROM schemes WHERE code = 'bastion'", vec![]))
+        .await
+        .unwrap();
+    wait_for(&c, &format!("#schemes a[href='/schemes/{bastion}']")).await.click().await.unwrap();
+    // The county: stars counted, townships rolled up; into 白石街道.
+    wait_for(&c, "#star-counts").await;
+    screenshot(&c, "31-bastion-county").await;
+    wait_for(&c, &format!("#groups a[href^='/schemes/{bastion}?unit={}&']", p.baishi)).await.click().await.unwrap();
+    // The township: its villages ranked with their stars; the village's explanation.
+    let explain = wait_for(&c, &format!("#ranking a.explain[href*='unit={}&']", p.qiyuan)).await;
+    let row_text = c
+        .execute("return arguments[0].closest('tr').innerText;", vec![serde_json::to_value(&explain).unwrap()])
+        .await
+        .unwrap();
+    let row_text = row_text.as_str().unwrap().to_string();
+    assert!(row_text.contains("岐元村"), "{row_text}");
+    assert!(row_text.contains('★') || row_text.contains("后进"), "a star rating or the laggard mark: {row_text}");
+    screenshot(&c, "32-bastion-township").await;
+    explain.click().await.unwrap();
+    wait_for(&c, "#lines").await;
+    let shown_total = c.find(Locator::Css("#total strong")).await.unwrap().text().await.unwrap();
+    let ranked_total =
+        row_text.split('\t').nth(3).unwrap_or_default().split_whitespace().next().unwrap_or_default().to_string();
+    assert_eq!(shown_total, ranked_total, "the explanation shows the score the ranking shows");
+    screenshot(&c, "33-bastion-explained").await;
+    // From the home-control line to the household checks it counted.
+    let link = wait_for(&c, "tr.line-indicator a.records[href*='kind=survey_filed']").await;
+    let counted = c
+        .execute(
+            "return arguments[0].parentElement.querySelector('strong').innerText;",
+            vec![serde_json::to_value(&link).unwrap()],
+        )
+        .await
+        .unwrap();
+    let counted: f64 = counted.as_str().unwrap().parse().unwrap();
+    assert!(counted >= 1.0);
+    link.click().await.unwrap();
+    wait_for(&c, "#records").await;
+    wait_for(&c, &format!("#record-{record}")).await;
+    let listed = c.find(Locator::Css("#kind-counts .figure strong")).await.unwrap().text().await.unwrap();
+    assert_eq!(listed.parse::<f64>().unwrap(), counted, "the ledger lists exactly the records the line counted");
+    screenshot(&c, "34-ledger-records").await;
+    c.close().await.unwrap();
+}

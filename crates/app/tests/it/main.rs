@@ -14,6 +14,7 @@ mod divisions;
 mod duty;
 mod helpers;
 mod import;
+mod indicators;
 mod orders;
 mod scope;
 mod supervision;

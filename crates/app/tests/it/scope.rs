@@ -188,6 +188,16 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/accountability-reviews/{id}/decision",
     "/api/v1/units/{id}/accountability-counts",
     "/api/v1/units/{id}/burden",
+    "/api/v1/schemes/{id}",
+    "/api/v1/schemes/{id}/scores",
+    "/api/v1/schemes/{id}/explain",
+    "/api/v1/schemes/{id}/preview",
+    "/api/v1/schemes/{id}/history",
+    "/api/v1/schemes/{id}/runs",
+    "/api/v1/score-runs/{id}",
+    "/api/v1/laggard-plans/{id}",
+    "/api/v1/laggard-plans/{id}/steps",
+    "/api/v1/laggard-plans/{id}/decision",
 ];
 
 /// A round organised over a place, its first target visited with a finding, and an action on the
@@ -317,6 +327,121 @@ async fn supervision_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign
         assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {body}");
     }
     assert_eq!(snapshot(app).await, before, "{who}: nothing of supervision may change");
+}
+
+/// A scheme set by the place, a run published over it and a plan for it (made by the admin), and
+/// the county's 堡垒指数: none of it may be read, scored, explained, published or changed from outside.
+async fn judgement_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, own_unit: i64, who: &str) {
+    let admin = app.api("admin").await;
+    let definition: Value = serde_json::from_str(frontline_core::indicators::scheme::defaults::BASTION).unwrap();
+    let (s, scheme) = admin
+        .post("/schemes", json!({"unit_id": f.unit, "code": format!("foreign_{}", f.unit), "name": "外部方案", "definition": definition}))
+        .await;
+    assert_eq!(s, 201, "{scheme}");
+    let scheme = scheme["id"].as_i64().unwrap();
+    let (_, all) = admin.get("/schemes").await;
+    let county = all.as_array().unwrap().iter().find(|x| x["code"] == "bastion").expect("the demo's scheme")["id"]
+        .as_i64()
+        .unwrap();
+    let period = json!({"unit_id": f.unit, "from": "2020-03-02", "to": "2020-03-08"});
+    let (s, run) = admin.post(&format!("/schemes/{scheme}/runs"), period.clone()).await;
+    assert_eq!(s, 201, "{run}");
+    let run = run["id"].as_i64().unwrap();
+    let (responsible,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT MIN(p.id) FROM people p JOIN units u ON u.id = p.home_unit_id WHERE p.category IN ('cadre', 'village_cadre') \
+             AND u.path LIKE (SELECT path FROM units WHERE id = $1) || '%'",
+            vec![f.unit.into()],
+        ))
+        .await
+        .unwrap();
+    let deadline = frontline_core::tasks::today_in_china(chrono::Utc::now()) + chrono::Duration::days(20);
+    let (s, plan) = admin
+        .post("/laggard-plans", json!({"unit_id": f.unit, "reason": "外部", "plan": "外部", "deadline": deadline, "responsible_id": responsible}))
+        .await;
+    assert_eq!(s, 201, "{plan}");
+    let plan = plan["id"].as_i64().unwrap();
+    // A scheme set above the caller concerns them (it scores them); one set beside them does not.
+    let above = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM units o, units f WHERE o.id = {own_unit} AND f.id = {} AND o.path LIKE f.path || '%'",
+            f.unit
+        ))
+        .await
+        > 0;
+    let before = snapshot(app).await;
+    let (s, body) = api.get(&format!("/schemes/{scheme}")).await;
+    if above {
+        assert_eq!(s, 200, "{who}: a scheme that scores them: {body}");
+    } else {
+        assert!(s == 404 || s == 403, "{who}: GET a foreign scheme: {s} {body}");
+    }
+    let q = format!("unit={}&from=2020-03-02&to=2020-03-08", f.unit);
+    for path in [
+        format!("/schemes/{scheme}/scores?{q}"),
+        format!("/schemes/{county}/scores?{q}"),
+        format!("/schemes/{county}/explain?{q}"),
+        format!("/score-runs/{run}"),
+        format!("/laggard-plans/{plan}"),
+    ] {
+        let (status, body) = api.get(&path).await;
+        assert!(status == 404 || status == 403, "{who}: GET {path}: {status} {body}");
+    }
+    let (status, history) = api.get(&format!("/schemes/{scheme}/history?unit={}", f.unit)).await;
+    assert!(status != 200 || history.as_array().unwrap().is_empty(), "{who}: foreign history: {history}");
+    let (_, runs) = api.get("/score-runs").await;
+    assert!(runs.as_array().is_none_or(|r| r.iter().all(|x| x["id"] != run)), "{who}: a foreign run listed");
+    let (_, plans) = api.get("/laggard-plans").await;
+    assert!(
+        plans["items"].as_array().is_none_or(|r| r.iter().all(|x| x["id"] != plan)),
+        "{who}: a foreign plan listed"
+    );
+    for (path, body) in [
+        (format!("/schemes/{county}/runs"), period.clone()),
+        (
+            format!("/schemes/{county}/preview"),
+            json!({"unit_id": f.unit, "from": "2020-03-02", "to": "2020-03-08", "definition": definition}),
+        ),
+        (format!("/laggard-plans/{plan}/steps"), json!({"note": "越权"})),
+        (format!("/laggard-plans/{plan}/decision"), json!({"converted": true, "outcome": "越权"})),
+        (
+            "/laggard-plans".to_string(),
+            json!({"unit_id": f.unit, "reason": "越权", "plan": "越权", "deadline": deadline, "responsible_id": responsible}),
+        ),
+        (
+            "/schemes".to_string(),
+            json!({"unit_id": f.unit, "code": "intruder", "name": "越权", "definition": definition}),
+        ),
+    ] {
+        let (status, resp) = api.post(&path, body).await;
+        assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {resp}");
+    }
+    for id in [scheme, county] {
+        let (status, resp) =
+            api.put(&format!("/schemes/{id}"), json!({"name": "越权", "definition": definition})).await;
+        assert!(status == 404 || status == 403, "{who}: PUT scheme {id} answered {status}: {resp}");
+    }
+    for path in [
+        format!("/schemes/{county}?{q}"),
+        format!("/schemes/{county}/explain?{q}"),
+        format!("/score-runs/{run}"),
+        format!("/laggard-plans/{plan}"),
+        format!("/laggard-plans/new?unit={}", f.unit),
+        format!("/ledger?unit={}", f.unit),
+    ] {
+        let (status, _) = ui.get(&path).await;
+        assert!(status == 404 || status == 403, "{who}: page {path}: {status}");
+    }
+    for (path, form) in [
+        (format!("/laggard-plans/{plan}/steps"), vec![("note", "越权")]),
+        (format!("/laggard-plans/{plan}/decide"), vec![("converted", "true"), ("outcome", "越权")]),
+        (format!("/schemes/{county}/publish"), vec![("unit_id", "0"), ("from", "2020-03-02"), ("to", "2020-03-08")]),
+    ] {
+        let (status, body, _) = ui.post(&path, &form).await;
+        assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {body}");
+    }
+    assert_eq!(snapshot(app).await, before, "{who}: nothing of judgement may change");
 }
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -699,6 +824,12 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM notices",
         "SELECT COUNT(*) FROM accountability_actions",
         "SELECT COUNT(*) FROM accountability_reviews WHERE status <> 'pending'",
+        "SELECT COUNT(*) FROM schemes",
+        "SELECT COALESCE(SUM(version), 0) FROM schemes",
+        "SELECT COUNT(*) FROM score_runs",
+        "SELECT COUNT(*) FROM laggard_plans",
+        "SELECT COUNT(*) FROM laggard_plans WHERE status <> 'open'",
+        "SELECT COUNT(*) FROM laggard_plan_steps",
     ] {
         v.push(app.count(sql).await);
     }
@@ -735,6 +866,7 @@ async fn a_village_secretary_reaches_nothing_of_other_villages() {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "village secretary").await;
         ui_cannot_reach(&app, &ui, f, "village secretary").await;
         supervision_cannot_reach(&app, &api, &ui, f, p.qiyuan, "village secretary").await;
+        judgement_cannot_reach(&app, &api, &ui, f, p.qiyuan, "village secretary").await;
     }
 }
 
@@ -754,6 +886,7 @@ async fn a_township_secretary_reaches_nothing_outside_the_township() {
         api_cannot_reach(&app, &api, f, p.qiyuan, own_person, "township secretary").await;
         ui_cannot_reach(&app, &ui, f, "township secretary").await;
         supervision_cannot_reach(&app, &api, &ui, f, p.qiyuan, "township secretary").await;
+        judgement_cannot_reach(&app, &api, &ui, f, p.qiyuan, "township secretary").await;
     }
     // And it does reach its own villages.
     let (s, _) = api.get(&format!("/units/{}", p.other_village_same_township)).await;

@@ -4,6 +4,7 @@
 //! tokens from `POST /api/v1/auth/token`.
 
 pub mod duty;
+pub mod indicators;
 pub mod orders;
 pub mod people;
 pub mod supervision;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(orders::router())
         .merge(supervision::router())
+        .merge(indicators::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -152,6 +154,10 @@ impl utoipa::Modify for BearerAuth {
         supervision::supervision_counts, supervision::list_actions, supervision::create_action, supervision::get_action,
         supervision::open_review, supervision::decide_review, supervision::accountability_counts, supervision::trace,
         supervision::burden_view,
+        indicators::list_schemes, indicators::create_scheme, indicators::get_scheme, indicators::update_scheme,
+        indicators::scores, indicators::explain, indicators::preview, indicators::history, indicators::publish,
+        indicators::list_runs, indicators::get_run, indicators::list_plans, indicators::create_plan, indicators::get_plan,
+        indicators::add_step, indicators::close_plan,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
@@ -162,6 +168,7 @@ impl utoipa::Modify for BearerAuth {
          (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"),
          (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"),
          (name = "orders", description = "Work orders: residents' requests, enterprise problems, hazards, projects and service items; categories, calendars, steps and rates"),
-         (name = "supervision", description = "Supervision: inspection teams, rounds and their re-checkable draw, visits, findings and rectification, notices, accountability actions, reviews and tolerance requests, trace-back, and the burden view"))
+         (name = "supervision", description = "Supervision: inspection teams, rounds and their re-checkable draw, visits, findings and rectification, notices, accountability actions, reviews and tolerance requests, trace-back, and the burden view"),
+         (name = "indicators", description = "Indicators: schemes as data (堡垒指数, 先锋指数, 五星), rankings with stars and laggards, explanations down to the records, what-if previews, published runs and star history, laggard rectification plans"))
 )]
 pub struct ApiDoc;

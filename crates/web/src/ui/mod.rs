@@ -5,6 +5,7 @@
 //! string comes from the catalogue through `t`.
 
 pub mod duty;
+pub mod indicators;
 pub mod orders;
 pub mod people;
 pub mod supervision;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(work_surveys::router())
         .merge(orders::router())
         .merge(supervision::router())
+        .merge(indicators::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -111,7 +113,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 27] = [
+        let items: [(&str, &str, &str); 31] = [
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
@@ -128,6 +130,10 @@ impl Chrome {
             ("/findings", "nav.findings", "inspect:finding:list"),
             ("/accountability", "nav.accountability", "account:action:list"),
             ("/burden", "nav.burden", "inspect:burden:list"),
+            ("/schemes", "nav.schemes", "judge:scheme:list"),
+            ("/score-runs", "nav.score_runs", "judge:score:list"),
+            ("/laggard-plans", "nav.laggard_plans", "judge:laggard:list"),
+            ("/ledger", "nav.ledger", "work:task:list"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),
