@@ -503,6 +503,15 @@ async fn aggregate(
     Ok(())
 }
 
+/// The unit a ranking shows when none is asked for: the scheme's owner if the caller reaches it,
+/// else the top of what they reach.
+pub async fn default_unit(db: &Db, scope: &Scope, meta: &SchemeView) -> Result<i64, DbError> {
+    if units::get(db, scope, meta.unit_id).await.is_ok() {
+        return Ok(meta.unit_id);
+    }
+    Ok(units::roots(db, scope).await?.first().map(|u| u.id).unwrap_or(meta.unit_id))
+}
+
 /// Evaluates a scheme over the subtree of `unit_id` (which the caller must reach) and a period.
 /// `scheme_meta` names the scheme in the answer; `scheme` may differ from the stored definition
 /// (the what-if preview).

@@ -4,9 +4,10 @@
 //! the same computation in DuckDB SQL over the same data in the same run, with the numbers checked
 //! to agree, the machine's memory bandwidth as the limit, and re-scoring after one new record.
 //!
-//! Frontline's path is the production one: `Tallier::add` per record into per-unit tallies (two
-//! threads, one per core, merged), children's tallies added into their parents bottom-up, and
-//! `Scheme::score` for every unit. The SQL is generated from the same compiled scheme.
+//! Frontline's path is the engine's bulk path, `frontline_core::indicators::rollup::TreeTallies`:
+//! records partitioned by unit block and tallied with the scheme's `Tallier` on two threads (one
+//! per core), rolled up bottom-up, and `Scheme::summary` for every unit. The SQL is generated from
+//! the same compiled scheme.
 
 use std::io::Write;
 use std::path::Path;
@@ -16,7 +17,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use frontline_core::demo::Rng;
 use frontline_core::indicators::formula::{Aggregate, Compare, Expr};
+use frontline_core::indicators::rollup::{Columns, TreeTallies};
 use frontline_core::indicators::scheme::defaults;
+use frontline_core::indicators::score::Summary;
 use frontline_core::indicators::{Scheme, Tallier, from_json, round2};
 use frontline_core::records::RecordKind;
 
@@ -126,63 +129,11 @@ pub fn ledger(tree: &Tree, n: usize, rng: &mut Rng) -> Ledger {
     Ledger { unit, kind, value }
 }
 
-/// Every unit's score.
-pub struct Scored {
-    pub totals: Vec<f64>,
-    pub stars: Vec<u8>,
-    pub laggards: usize,
-}
-
-/// The production computation: tally, roll up, score every unit.
-pub fn compute(scheme: &Scheme, tree: &Tree, ledger: &Ledger, days: f64) -> (Scored, Vec<f64>) {
-    let m = scheme.measures.len();
-    let n = tree.parent.len();
-    let tallier = Tallier::new(&scheme.measures);
-    let kinds = RecordKind::ALL;
-    let half = ledger.unit.len() / 2;
-    let tally_part = |range: std::ops::Range<usize>| {
-        let mut flat = vec![0f64; n * m];
-        for i in range {
-            let u = ledger.unit[i] as usize;
-            tallier.add(
-                &mut flat[u * m..(u + 1) * m],
-                kinds[ledger.kind[i] as usize],
-                i64::from(ledger.value[i]),
-                "",
-                1,
-            );
-        }
-        flat
-    };
-    let (mut flat, other) = std::thread::scope(|s| {
-        let second = s.spawn(|| tally_part(half..ledger.unit.len()));
-        let first = tally_part(0..half);
-        (first, second.join().unwrap_or_default())
-    });
-    for (a, b) in flat.iter_mut().zip(&other) {
-        *a += b;
-    }
-    drop(other);
-    let mut members: Vec<f64> = tree.members.iter().map(|&x| f64::from(x)).collect();
-    for i in (1..n).rev() {
-        let p = tree.parent[i] as usize;
-        let (head, tail) = flat.split_at_mut(i * m);
-        for (a, b) in head[p * m..(p + 1) * m].iter_mut().zip(&tail[..m]) {
-            *a += b;
-        }
-        members[p] += members[i];
-    }
-    let mut tally = scheme.tally(days);
-    let (mut totals, mut stars, mut laggards) = (Vec::with_capacity(n), Vec::with_capacity(n), 0);
-    for u in 0..n {
-        tally.measures.copy_from_slice(&flat[u * m..(u + 1) * m]);
-        tally.members = members[u];
-        let s = scheme.score(&tally);
-        totals.push(s.total);
-        stars.push(s.stars);
-        laggards += usize::from(s.laggard);
-    }
-    (Scored { totals, stars, laggards }, flat)
+/// The production computation: tally on two threads, roll up, summarise every unit.
+pub fn compute(scheme: &Scheme, tree: &Tree, ledger: &Ledger, days: f64) -> (Vec<Summary>, TreeTallies) {
+    let columns = Columns { unit: &ledger.unit, kind: &ledger.kind, value: &ledger.value };
+    let tallies = TreeTallies::build(scheme, &tree.parent, &tree.members, columns, days, 2);
+    (tallies.summaries(scheme), tallies)
 }
 
 fn sql_expr(e: &Expr, days: f64) -> String {
@@ -351,42 +302,27 @@ pub fn run_tree(
         times.push(t.elapsed());
         result = Some(r);
     }
-    let (scored, mut flat) = result.context("no run")?;
+    let (summaries, mut tallies) = result.context("no run")?;
     let frontline = median(times);
     // Incremental: one new record on a leaf re-tallies it and its ancestors and re-scores them.
     let tallier = Tallier::new(&scheme.measures);
-    let m = scheme.measures.len();
     let mut rng = Rng::new(7);
-    let mut tally = scheme.tally(days);
-    let mut members: Vec<f64> = tree.members.iter().map(|&x| f64::from(x)).collect();
-    for i in (1..tree.parent.len()).rev() {
-        members[tree.parent[i] as usize] += members[i];
-    }
     let mut inc = Vec::with_capacity(1000);
     let mut sink = 0.0;
     for _ in 0..1000 {
         let leaf = tree.leaves[rng.below(tree.leaves.len() as u64) as usize] as usize;
-        let kind = RecordKind::ShiftMissed;
         let t = Instant::now();
-        let mut u = leaf;
-        loop {
-            tallier.add(&mut flat[u * m..(u + 1) * m], kind, 1, "", 1);
-            tally.measures.copy_from_slice(&flat[u * m..(u + 1) * m]);
-            tally.members = members[u];
-            sink += scheme.score(&tally).total;
-            if u == 0 {
-                break;
-            }
-            u = tree.parent[u] as usize;
-        }
+        let touched = tallies.add(&scheme, &tallier, &tree.parent, leaf, RecordKind::ShiftMissed, 1);
         inc.push(t.elapsed());
+        sink += touched.iter().map(|(_, s)| s.total).sum::<f64>();
     }
     std::hint::black_box(sink);
     let incremental = median(inc);
     let mut star_counts = [0usize; 6];
-    for &s in &scored.stars {
-        star_counts[usize::from(s).min(5)] += 1;
+    for s in &summaries {
+        star_counts[usize::from(s.stars).min(5)] += 1;
     }
+    let laggards = summaries.iter().filter(|s| s.laggard).count();
     let bytes = ledger.unit.len() * (4 + 1 + 4);
     let mut figure = RollupFigure {
         tree: tree.name,
@@ -396,7 +332,7 @@ pub fn run_tree(
         duckdb: Duration::ZERO,
         duckdb_load: Duration::ZERO,
         disagreements: 0,
-        laggards: scored.laggards,
+        laggards,
         star_counts,
         incremental,
         bandwidth_floor: Duration::from_secs_f64(bytes as f64 / bytes_per_second),
@@ -429,13 +365,13 @@ pub fn run_tree(
     figure.duckdb = Duration::from_secs_f64(field("query_seconds")?);
     figure.duckdb_load = Duration::from_secs_f64(field("load_seconds")?);
     let totals = std::fs::read(dir.join("totals.bin"))?;
-    anyhow::ensure!(totals.len() == scored.totals.len() * 8, "the anchor scored {} units", totals.len() / 8);
+    anyhow::ensure!(totals.len() == summaries.len() * 8, "the anchor scored {} units", totals.len() / 8);
     figure.disagreements = totals
         .chunks_exact(8)
-        .zip(&scored.totals)
+        .zip(&summaries)
         .filter(|(b, ours)| {
             let theirs = f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-            (round2(theirs) - **ours).abs() > 0.011
+            (round2(theirs) - ours.total).abs() > 0.011
         })
         .count();
     let _ = std::fs::remove_dir_all(&dir);
@@ -483,5 +419,29 @@ pub fn print(bandwidth: f64, figures: &[RollupFigure]) {
             f.incremental.as_secs_f64() * 1e6
         );
         println!("  laggards {} · stars 0–5: {:?}", f.laggards, f.star_counts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_benchmark_runs_on_a_small_ledger_and_its_sql_names_every_measure() {
+        let mut rng = Rng::new(1);
+        let tree = prefecture(&mut rng);
+        assert_eq!(tree.parent.len(), 1 + 5 + 56 + 421 + 19_000);
+        assert!(tree.parent.iter().enumerate().skip(1).all(|(i, p)| (*p as usize) < i));
+        assert_eq!(tree.members.iter().sum::<u32>(), 70_000);
+        let ledger = ledger(&tree, 20_000, &mut rng);
+        let figure = run_tree(&tree, &ledger, 1, 1e10, None).unwrap();
+        assert_eq!((figure.units, figure.records), (19_483, 20_000));
+        assert_eq!(figure.star_counts.iter().sum::<usize>(), 19_483);
+        let scheme = from_json(defaults::BASTION).unwrap();
+        let sql = scheme_sql(&scheme, 365.0);
+        for i in 0..scheme.measures.len() {
+            assert!(sql.contains(&format!(" AS m{i}")), "{sql}");
+        }
+        assert!(sql.contains("CASE WHEN reset THEN 0.0"));
     }
 }

@@ -825,7 +825,7 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM accountability_actions",
         "SELECT COUNT(*) FROM accountability_reviews WHERE status <> 'pending'",
         "SELECT COUNT(*) FROM schemes",
-        "SELECT COALESCE(SUM(version), 0) FROM schemes",
+        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM schemes",
         "SELECT COUNT(*) FROM score_runs",
         "SELECT COUNT(*) FROM laggard_plans",
         "SELECT COUNT(*) FROM laggard_plans WHERE status <> 'open'",

@@ -5,6 +5,7 @@
 
 pub mod formula;
 pub mod laggards;
+pub mod rollup;
 pub mod scheme;
 pub mod score;
 

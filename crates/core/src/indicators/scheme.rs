@@ -144,6 +144,18 @@ pub struct Scheme {
     pub vetoes: Vec<Compiled<VetoDef>>,
     /// The domains, in the order their first indicator appears.
     pub domains: Vec<String>,
+    /// Each indicator's domain, as a position in `domains`.
+    pub indicator_domain: Vec<Option<usize>>,
+}
+
+impl Scheme {
+    /// The most stars a subject can hold under this scheme.
+    pub fn top_stars(&self) -> usize {
+        match self.def.stars.mode {
+            StarMode::Bands => self.def.stars.bands.len(),
+            StarMode::Domains => self.domains.len(),
+        }
+    }
 }
 
 fn code_ok(field: &str, code: &str, seen: &mut Vec<String>) -> Result<(), FieldError> {
@@ -272,7 +284,11 @@ pub fn compile(def: SchemeDef) -> Result<Scheme, DomainError> {
         p.add("publication_days", "error.scheme.out_of_range");
     }
     p.into_result()?;
-    Ok(Scheme { def, measures, indicators, bonuses, deductions, vetoes, domains })
+    let indicator_domain = indicators
+        .iter()
+        .map(|c| c.def.domain.as_deref().and_then(|d| domains.iter().position(|x| x == d.trim())))
+        .collect();
+    Ok(Scheme { def, measures, indicators, bonuses, deductions, vetoes, domains, indicator_domain })
 }
 
 /// Parses a scheme written as JSON; a document that is not a scheme is one problem on `definition`.

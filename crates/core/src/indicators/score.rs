@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::formula::Measure;
-use super::scheme::{Scheme, StarMode};
+use super::scheme::{MAX_STARS, Scheme, StarMode};
 use crate::records::RecordKind;
 
 /// A subject's measures over a period, plus its party members (for per-member indicators) and the
@@ -99,76 +99,114 @@ pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// Which part of a scheme a line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Indicator,
+    Bonus,
+    Deduction,
+    Veto,
+}
+
+/// What a score comes to, without its lines: what a ranking of a whole tree needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub points: f64,
+    pub total: f64,
+    pub reset: bool,
+    pub laggard: bool,
+    pub stars: u8,
+    /// For stars by domain: which domains earned their star.
+    pub domain_stars: [bool; MAX_STARS],
+}
+
 impl Scheme {
     /// A fresh tally for this scheme over a period of `days` days.
     pub fn tally(&self, days: f64) -> Tally {
         Tally { days, ..Tally::new(self.measures.len()) }
     }
 
-    /// Scores one tally.
-    pub fn score(&self, tally: &Tally) -> Score {
-        let indicators: Vec<Line> = self
-            .indicators
-            .iter()
-            .map(|c| {
+    /// The one evaluation every score comes from: each line's value and points go to `line`
+    /// (section, position in that section, value, points; vetoes only when they fire).
+    fn evaluate(&self, tally: &Tally, mut line: impl FnMut(Section, usize, f64, f64)) -> Summary {
+        let mut sum = 0.0;
+        let (mut domain_got, mut domain_weight) = ([0.0; MAX_STARS], [0.0; MAX_STARS]);
+        for (k, c) in self.indicators.iter().enumerate() {
+            let value = c.expr.eval(tally);
+            let points = round2(c.def.weight * (value / c.def.target).clamp(0.0, 1.0));
+            line(Section::Indicator, k, round2(value), points);
+            sum += points;
+            if let Some(d) = self.indicator_domain.get(k).copied().flatten().filter(|d| *d < MAX_STARS) {
+                domain_got[d] += points;
+                domain_weight[d] += c.def.weight;
+            }
+        }
+        for (section, list, sign) in
+            [(Section::Bonus, &self.bonuses, 1.0), (Section::Deduction, &self.deductions, -1.0)]
+        {
+            for (k, c) in list.iter().enumerate() {
                 let value = c.expr.eval(tally);
-                let share = (value / c.def.target).clamp(0.0, 1.0);
-                Line { code: c.def.code.clone(), value: round2(value), points: round2(c.def.weight * share) }
-            })
-            .collect();
-        let items = |list: &[super::scheme::Compiled<super::scheme::ItemDef>]| -> Vec<Line> {
-            list.iter()
-                .map(|c| {
-                    let value = c.expr.eval(tally);
-                    let points = (c.def.points * value).clamp(0.0, c.def.cap);
-                    Line { code: c.def.code.clone(), value: round2(value), points: round2(points) }
-                })
-                .collect()
-        };
-        let bonuses = items(&self.bonuses);
-        let deductions = items(&self.deductions);
-        let vetoes: Vec<Line> = self
-            .vetoes
-            .iter()
-            .filter_map(|c| {
-                let value = c.expr.eval(tally);
-                (value >= c.def.at_least).then(|| Line { code: c.def.code.clone(), value: round2(value), points: 0.0 })
-            })
-            .collect();
-        let sum = |lines: &[Line]| lines.iter().map(|l| l.points).sum::<f64>();
-        let points = round2((sum(&indicators) + sum(&bonuses) - sum(&deductions)).max(0.0));
-        let reset = vetoes.iter().any(|v| self.vetoes.iter().any(|c| c.def.code == v.code && c.def.reset));
+                let points = round2((c.def.points * value).clamp(0.0, c.def.cap));
+                line(section, k, round2(value), points);
+                sum += sign * points;
+            }
+        }
+        let (mut fired, mut reset) = (false, false);
+        for (k, c) in self.vetoes.iter().enumerate() {
+            let value = c.expr.eval(tally);
+            if value >= c.def.at_least {
+                fired = true;
+                reset |= c.def.reset;
+                line(Section::Veto, k, round2(value), 0.0);
+            }
+        }
+        let points = round2(sum.max(0.0));
         let total = if reset { 0.0 } else { points };
-        let laggard = !vetoes.is_empty() || self.def.laggard_below.is_some_and(|l| total < l);
-        let mut domain_stars = Vec::new();
+        let laggard = fired || self.def.laggard_below.is_some_and(|l| total < l);
+        let mut domain_stars = [false; MAX_STARS];
         let stars = match self.def.stars.mode {
             StarMode::Bands => self.def.stars.bands.iter().filter(|b| total >= **b).count(),
             StarMode::Domains => {
-                for d in &self.domains {
-                    let (mut got, mut weight) = (0.0, 0.0);
-                    for (c, line) in self.indicators.iter().zip(&indicators) {
-                        if c.def.domain.as_deref().map(str::trim) == Some(d.as_str()) {
-                            got += line.points;
-                            weight += c.def.weight;
-                        }
-                    }
-                    domain_stars.push(weight > 0.0 && got >= weight * self.def.stars.domain_share - 1e-9);
+                for d in 0..self.domains.len().min(MAX_STARS) {
+                    domain_stars[d] = domain_weight[d] > 0.0
+                        && domain_got[d] >= domain_weight[d] * self.def.stars.domain_share - 1e-9;
                 }
                 domain_stars.iter().filter(|s| **s).count()
             }
         };
         let stars = if laggard { 0 } else { u8::try_from(stars).unwrap_or(u8::MAX) };
+        Summary { points, total, reset, laggard, stars, domain_stars }
+    }
+
+    /// What a tally comes to, without building its lines (rankings of whole trees).
+    pub fn summary(&self, tally: &Tally) -> Summary {
+        self.evaluate(tally, |_, _, _, _| {})
+    }
+
+    /// Scores one tally, every line kept so the score explains itself.
+    pub fn score(&self, tally: &Tally) -> Score {
+        let (mut indicators, mut bonuses, mut deductions, mut vetoes) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let summary = self.evaluate(tally, |section, k, value, points| {
+            let (list, code) = match section {
+                Section::Indicator => (&mut indicators, &self.indicators[k].def.code),
+                Section::Bonus => (&mut bonuses, &self.bonuses[k].def.code),
+                Section::Deduction => (&mut deductions, &self.deductions[k].def.code),
+                Section::Veto => (&mut vetoes, &self.vetoes[k].def.code),
+            };
+            list.push(Line { code: code.clone(), value, points });
+        });
         Score {
             indicators,
             bonuses,
             deductions,
             vetoes,
-            points,
-            total,
-            reset,
-            laggard,
-            stars,
-            domain_stars,
+            points: summary.points,
+            total: summary.total,
+            reset: summary.reset,
+            laggard: summary.laggard,
+            stars: summary.stars,
+            domain_stars: summary.domain_stars[..self.domains.len().min(MAX_STARS)].to_vec(),
             capped_by_quota: false,
         }
     }

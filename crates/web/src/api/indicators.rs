@@ -83,7 +83,10 @@ async fn ranking(s: &AppState, ctx: &ApiCtx, id: i64, q: &RankingQuery) -> Resul
     let meta = indicators::scheme(&s.db, &ctx.actor.scope, id).await.api(ctx.lang)?;
     let compiled = meta.compiled().api(ctx.lang)?;
     let period = q.period().api(ctx.lang)?;
-    let unit = q.unit.unwrap_or(meta.unit_id);
+    let unit = match q.unit {
+        Some(u) => u,
+        None => indicators::default_unit(&s.db, &ctx.actor.scope, &meta).await.api(ctx.lang)?,
+    };
     indicators::score(&s.db, &ctx.actor.scope, &meta, &compiled, unit, period).await.api(ctx.lang)
 }
 

@@ -159,10 +159,7 @@ async fn ranking_page(
     let scope = &ctx.actor.scope;
     let scheme = indicators::scheme(&state.db, scope, id).await.map_err(|e| fail(lang)(e.into()))?;
     let compiled = scheme.compiled().map_err(|e| fail(lang)(e.into()))?;
-    let default_unit = match frontline_db::units::get(&state.db, scope, scheme.unit_id).await {
-        Ok(u) => u.id,
-        Err(_) => focus(&state, &ctx, None).await.map_err(fail(lang))?.map(|u| u.id).unwrap_or(scheme.unit_id),
-    };
+    let default_unit = indicators::default_unit(&state.db, scope, &scheme).await.map_err(|e| fail(lang)(e.into()))?;
     let s = shown(&q, default_unit).map_err(fail(lang))?;
     let r = indicators::score(&state.db, scope, &scheme, &compiled, s.unit, s.period)
         .await
@@ -182,10 +179,7 @@ async fn ranking_page(
         Some(p) if p != 0 => frontline_db::units::get(&state.db, scope, p).await.ok().map(|u| (u.id, u.name)),
         _ => None,
     };
-    let top_stars = match compiled.def.stars.mode {
-        frontline_core::indicators::StarMode::Bands => compiled.def.stars.bands.len(),
-        frontline_core::indicators::StarMode::Domains => compiled.domains.len(),
-    };
+    let top_stars = compiled.top_stars();
     let tpl = RankingPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/schemes"),
@@ -229,10 +223,7 @@ async fn explain_page(
         indicators::explain(&state.db, scope, id, q.unit, q.person, period).await.map_err(|e| fail(lang)(e.into()))?;
     let compiled =
         indicators::scheme(&state.db, scope, id).await.and_then(|s| s.compiled()).map_err(|e| fail(lang)(e.into()))?;
-    let top_stars = match compiled.def.stars.mode {
-        frontline_core::indicators::StarMode::Bands => compiled.def.stars.bands.len(),
-        frontline_core::indicators::StarMode::Domains => compiled.domains.len(),
-    };
+    let top_stars = compiled.top_stars();
     let history = indicators::history(&state.db, scope, id, Some(e.subject.unit_id), e.subject.person_id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
