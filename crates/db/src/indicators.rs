@@ -10,7 +10,7 @@ use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::error::{Problems, text};
 use frontline_core::indicators::formula::{Aggregate, Compare, Measure};
-use frontline_core::indicators::scheme::defaults;
+use frontline_core::indicators::scheme::{check_code, defaults};
 use frontline_core::indicators::{Scheme, Score, Subject, Tallier, Tally, compile, from_json, rank};
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
@@ -127,21 +127,11 @@ fn checked_definition(p: &mut Problems, definition: &serde_json::Value) -> Optio
     }
 }
 
-fn code_checked(p: &mut Problems, code: &str) -> Option<String> {
-    let c = p.check(text("code", code, 40))?;
-    if c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
-        Some(c)
-    } else {
-        p.add("code", "error.scheme.bad_code");
-        None
-    }
-}
-
 /// Creates a scheme owned by a unit the actor reaches.
 pub async fn create_scheme(db: &Db, actor: &Actor, input: &SchemeInput) -> Result<i64, DbError> {
     actor.require("judge:scheme:edit")?;
     let mut p = Problems::new();
-    let code = code_checked(&mut p, &input.code);
+    let code = p.check(check_code("code", &input.code));
     let name = p.check(text("name", &input.name, 40));
     let scheme = checked_definition(&mut p, &input.definition);
     p.into_result()?;

@@ -158,7 +158,8 @@ impl Scheme {
     }
 }
 
-fn code_ok(field: &str, code: &str, seen: &mut Vec<String>) -> Result<(), FieldError> {
+/// A code (of a scheme, an indicator, an item): 1–40 letters, digits and `_`.
+pub fn check_code(field: &str, code: &str) -> Result<String, FieldError> {
     let c = code.trim();
     if c.is_empty() {
         return Err(FieldError::new(field, "error.required"));
@@ -166,10 +167,15 @@ fn code_ok(field: &str, code: &str, seen: &mut Vec<String>) -> Result<(), FieldE
     if c.len() > 40 || !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
         return Err(FieldError::new(field, "error.scheme.bad_code"));
     }
-    if seen.iter().any(|s| s == c) {
+    Ok(c.to_string())
+}
+
+fn code_ok(field: &str, code: &str, seen: &mut Vec<String>) -> Result<(), FieldError> {
+    let c = check_code(field, code)?;
+    if seen.contains(&c) {
         return Err(FieldError::new(field, "error.scheme.duplicate_code"));
     }
-    seen.push(c.to_string());
+    seen.push(c);
     Ok(())
 }
 
