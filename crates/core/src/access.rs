@@ -108,6 +108,24 @@ pub const PERMISSIONS: &[&str] = &[
     "judge:laggard:list",
     "judge:laggard:edit",
     "judge:laggard:report",
+    "judge:note:edit",
+    "judge:record:correct",
+    "judge:appraisal:list",
+    "judge:appraisal:edit",
+    "judge:review:list",
+    "judge:review:edit",
+    "judge:review:rate",
+    "honour:commend:list",
+    "honour:commend:edit",
+    "honour:deed:list",
+    "honour:deed:edit",
+    "honour:deed:publish",
+    "honour:selection:list",
+    "honour:selection:edit",
+    "honour:selection:nominate",
+    "honour:selection:vote",
+    "honour:care:list",
+    "honour:care:edit",
     "system:user:list",
     "system:user:add",
     "system:user:edit",
@@ -160,6 +178,12 @@ impl Scope {
     /// Whether the unit at `path` is in scope.
     pub fn reaches(&self, path: &str) -> bool {
         self.all || self.subtrees.iter().any(|root| is_within(path, root)) || self.units.iter().any(|u| u == path)
+    }
+
+    /// Whether the unit at `path` is in scope or above something in scope: notices from above (a
+    /// county's selection) are seen by the levels below.
+    pub fn reaches_or_is_above(&self, path: &str) -> bool {
+        self.reaches(path) || self.subtrees.iter().chain(&self.units).any(|mine| is_within(mine, path))
     }
 
     /// Drops subtree roots contained in other roots and single units already covered, so the SQL

@@ -6,12 +6,14 @@
 
 pub mod access;
 pub mod accountability;
+pub mod appraisals;
 pub mod audit;
 pub mod burden;
 pub mod demo;
 pub mod deployment;
 pub mod divisions;
 pub mod error;
+pub mod honours;
 pub mod indicators;
 pub mod inspections;
 pub mod meetings;

@@ -28,6 +28,18 @@ code_enum!(
     /// * `isolation_lost`: A person under isolation or observation was lost to management (隔离观察人员脱管); value 1.
     /// * `control_lost`: A person under home control got out of control (重点管控人员失管失控); value 1.
     /// * `checkpoint_lapse`: A checkpoint was found a mere formality (卡点管控不力形同虚设); value 1.
+    /// * `leader_inquiry`: A leader's note from a phone inquiry (询); value 1 good, 0 neutral, -1 poor impression.
+    /// * `leader_observation`: A leader's note from a site observation (察); value as for `leader_inquiry`.
+    /// * `leader_listening`: A leader's note from remote listening (听); value as for `leader_inquiry`.
+    /// * `mass_evaluation`: Residents' or colleagues' evaluation (群众评价); value = satisfaction 1 to 5.
+    /// * `commended`: Commended by a notice or an honour (通报表扬, 表彰), person or collective; value 1.
+    /// * `deed_published`: A typical deed published (典型事迹); value 1.
+    /// * `selected`: Selected in an annual selection (实干担当好干部); value 1.
+    /// * `appraised`: A final appraisal (鉴定); value = grade, 4 excellent to 1 incompetent.
+    /// * `reviewed`: A 五述五评 review closed; value = verdict, 4 good to 1 poor.
+    /// * `promoted`: Promoted (提拔使用); value 1.
+    /// * `cared_for`: Care given (visit, health check, leave, counselling, birthday); value 1.
+    /// * `record_corrected`: A correction: the record named by `source_id` no longer counts; value 1.
     RecordKind {
         TaskSubmitted = "task_submitted",
         TaskVerified = "task_verified",
@@ -50,5 +62,32 @@ code_enum!(
         IsolationLost = "isolation_lost",
         ControlLost = "control_lost",
         CheckpointLapse = "checkpoint_lapse",
+        LeaderInquiry = "leader_inquiry",
+        LeaderObservation = "leader_observation",
+        LeaderListening = "leader_listening",
+        MassEvaluation = "mass_evaluation",
+        Commended = "commended",
+        DeedPublished = "deed_published",
+        Selected = "selected",
+        Appraised = "appraised",
+        Reviewed = "reviewed",
+        Promoted = "promoted",
+        CaredFor = "cared_for",
+        RecordCorrected = "record_corrected",
     }
 );
+
+impl RecordKind {
+    /// The kinds a user writes directly (leaders' notes and mass evaluation), with the values each
+    /// accepts.
+    pub fn entered_by_hand(self) -> Option<std::ops::RangeInclusive<i64>> {
+        match self {
+            RecordKind::LeaderInquiry | RecordKind::LeaderObservation | RecordKind::LeaderListening => Some(-1..=1),
+            RecordKind::MassEvaluation => Some(1..=5),
+            _ => None,
+        }
+    }
+}
+
+/// The source kind of a correction record: its `source_id` is the corrected record.
+pub const CORRECTED_SOURCE: &str = "record";

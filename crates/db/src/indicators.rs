@@ -484,6 +484,7 @@ async fn aggregate(
     sql.bind(lo).push(" AND u.path < ").bind(hi);
     sql.push(" AND r.occurred_at >= ").bind(start).push(" AND r.occurred_at < ").bind(end);
     sql.push(" AND r.kind IN ").bind_list(kinds);
+    sql.push(crate::records::NOT_CORRECTED);
     sql.push(" GROUP BY 1, r.kind, r.source_kind, r.value");
     let rows: Vec<Aggregated> = db.all(&sql).await?;
     for row in rows {
@@ -758,7 +759,7 @@ fn records_query(m: &Measure, subject: &Scored, period: &Period) -> String {
         Some(p) => format!("person={p}"),
         None => format!("unit={}", subject.unit_id),
     };
-    q.push_str(&format!("&kind={}&from={}&to={}", m.kind.as_str(), period.from, period.to));
+    q.push_str(&format!("&kind={}&from={}&to={}&counted=true", m.kind.as_str(), period.from, period.to));
     if let Some((op, n)) = m.value {
         let part = match op {
             Compare::Eq => format!("&min_value={n}&max_value={n}"),

@@ -7,9 +7,11 @@
 
 pub mod access;
 pub mod accountability;
+pub mod appraisals;
 pub mod audit;
 pub mod burden;
 pub mod deployment;
+pub mod honours;
 pub mod indicators;
 pub mod inspections;
 pub mod jobs;

@@ -50,6 +50,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_indicators.sql"),
         postgres: include_str!("../migrations/postgres/0006_indicators.sql"),
     },
+    Migration {
+        version: 7,
+        name: "appraisals",
+        sqlite: include_str!("../migrations/sqlite/0007_appraisals.sql"),
+        postgres: include_str!("../migrations/postgres/0007_appraisals.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

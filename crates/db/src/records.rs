@@ -86,7 +86,13 @@ pub struct RecordView {
     pub source_kind: String,
     pub source_id: i64,
     pub note: Option<String>,
+    /// A later `record_corrected` record names this one: it no longer counts.
+    pub corrected: bool,
 }
+
+/// The condition "record `r` has not been corrected", for every tally over the ledger.
+pub const NOT_CORRECTED: &str =
+    " AND NOT EXISTS (SELECT 1 FROM records c WHERE c.source_kind = 'record' AND c.source_id = r.id)";
 
 /// Filters for the ledger.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
@@ -107,6 +113,8 @@ pub struct RecordQuery {
     pub not_value: Option<i64>,
     /// Records from this source table (`task_instance`, `finding`…).
     pub source_kind: Option<String>,
+    /// Only records that count (leave out corrected ones).
+    pub counted: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -144,6 +152,9 @@ async fn push_filter(db: &Db, scope: &Scope, q: &RecordQuery, filter: &mut Sql) 
     if let Some(s) = q.source_kind.as_deref().filter(|s| !s.is_empty()) {
         filter.push(" AND r.source_kind = ").bind(s);
     }
+    if q.counted == Some(true) {
+        filter.push(NOT_CORRECTED);
+    }
     Ok(())
 }
 
@@ -154,7 +165,8 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
     let (page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
     db.page_of(
         "r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, r.value, \
-         r.source_kind, r.source_id, r.note",
+         r.source_kind, r.source_id, r.note, \
+         EXISTS (SELECT 1 FROM records c WHERE c.source_kind = 'record' AND c.source_id = r.id) AS corrected",
         filter,
         "r.occurred_at DESC, r.id DESC",
         page,
@@ -172,11 +184,12 @@ pub struct KindCount {
     pub total_value: i64,
 }
 
-/// The per-kind summary of [`list`]'s filter (paging ignored).
+/// The per-kind summary of [`list`]'s filter (paging ignored; corrected records not counted).
 pub async fn counts_by_kind(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Vec<KindCount>, DbError> {
     let mut sql =
         Sql::new("SELECT r.kind, COUNT(*) AS records, CAST(COALESCE(SUM(r.value), 0) AS BIGINT) AS total_value");
-    push_filter(db, scope, q, &mut sql).await?;
+    let q = RecordQuery { counted: Some(true), ..q.clone() };
+    push_filter(db, scope, &q, &mut sql).await?;
     sql.push(" GROUP BY r.kind ORDER BY r.kind");
     db.all(&sql).await
 }

@@ -4,6 +4,8 @@
 //! This crate knows spreadsheets, not the domain: callers give it columns (with their header text
 //! already translated) and rows of strings, and get rows of strings back.
 
+pub mod pdf;
+
 use std::io::Cursor;
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};

@@ -255,6 +255,24 @@ mod tests {
         keys.extend(ReviewStatus::ALL.iter().map(|k| format!("account.review_status.{}", k.as_str())));
         keys.extend(SourceKind::ALL.iter().map(|k| format!("account.source.{}", k.as_str())));
         keys.extend(["task_list", "form"].iter().map(|k| format!("burden.source.{k}")));
+        {
+            use frontline_core::appraisals::{AppraisalStatus, CandidacyBar, Grade, Rating, ReviewTrack, TalentTier};
+            use frontline_core::honours::{CareKind, CommendationKind, DeedStatus, ReminderKind, SelectionStatus};
+            keys.extend(Grade::ALL.iter().map(|k| format!("appraisal.grade.{}", k.as_str())));
+            keys.extend(AppraisalStatus::ALL.iter().map(|k| format!("appraisal.status.{}", k.as_str())));
+            keys.extend(TalentTier::ALL.iter().map(|k| format!("talent.tier.{}", k.as_str())));
+            keys.extend(CandidacyBar::ALL.iter().map(|k| format!("candidacy.bar.{}", k.as_str())));
+            keys.extend(ReviewTrack::ALL.iter().map(|k| format!("review.track.{}", k.as_str())));
+            keys.extend(ReviewTrack::ALL.iter().map(|k| format!("review.criterion.{}", k.as_str())));
+            keys.extend(Rating::ALL.iter().map(|k| format!("review.rating.{}", k.as_str())));
+            keys.extend(["open", "closed"].iter().map(|k| format!("review.status.{k}")));
+            keys.extend(CommendationKind::ALL.iter().map(|k| format!("commend.kind.{}", k.as_str())));
+            keys.extend(DeedStatus::ALL.iter().map(|k| format!("deed.status.{}", k.as_str())));
+            keys.extend(SelectionStatus::ALL.iter().map(|k| format!("selection.status.{}", k.as_str())));
+            keys.extend(CareKind::ALL.iter().map(|k| format!("care.kind.{}", k.as_str())));
+            keys.extend(ReminderKind::ALL.iter().map(|k| format!("care.reminder.{}", k.as_str())));
+            keys.extend(["1", "0", "-1"].iter().map(|k| format!("cert.impression.{k}")));
+        }
         keys.extend(
             [
                 "inspection_assigned",

@@ -3,6 +3,7 @@
 //! (Chinese unless English is asked for). Clients authenticate with `Authorization: Bearer …`
 //! tokens from `POST /api/v1/auth/token`.
 
+pub mod appraisals;
 pub mod duty;
 pub mod indicators;
 pub mod orders;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(orders::router())
         .merge(supervision::router())
         .merge(indicators::router())
+        .merge(appraisals::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -158,6 +160,14 @@ impl utoipa::Modify for BearerAuth {
         indicators::scores, indicators::explain, indicators::preview, indicators::history, indicators::publish,
         indicators::list_runs, indicators::get_run, indicators::list_plans, indicators::create_plan, indicators::get_plan,
         indicators::add_step, indicators::close_plan,
+        appraisals::add_note, appraisals::correct, appraisals::list_appraisals, appraisals::create_appraisal,
+        appraisals::get_appraisal, appraisals::conclude, appraisals::certificate_pdf, appraisals::list_talent,
+        appraisals::add_talent, appraisals::remove_talent, appraisals::candidates, appraisals::frontline_share,
+        appraisals::list_reviews, appraisals::open_review, appraisals::get_review, appraisals::rate_review,
+        appraisals::close_review, appraisals::list_commendations, appraisals::commend, appraisals::list_deeds,
+        appraisals::write_deed, appraisals::get_deed, appraisals::publish_deed, appraisals::list_selections,
+        appraisals::open_selection, appraisals::get_selection, appraisals::nominate, appraisals::vote,
+        appraisals::advance_selection, appraisals::list_care, appraisals::record_care, appraisals::care_reminders,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
@@ -169,6 +179,7 @@ impl utoipa::Modify for BearerAuth {
          (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"),
          (name = "orders", description = "Work orders: residents' requests, enterprise problems, hazards, projects and service items; categories, calendars, steps and rates"),
          (name = "supervision", description = "Supervision: inspection teams, rounds and their re-checkable draw, visits, findings and rectification, notices, accountability actions, reviews and tolerance requests, trace-back, and the burden view"),
-         (name = "indicators", description = "Indicators: schemes as data (堡垒指数, 先锋指数, 五星), rankings with stars and laggards, explanations down to the records, what-if previews, published runs and star history, laggard rectification plans"))
+         (name = "indicators", description = "Indicators: schemes as data (堡垒指数, 先锋指数, 五星), rankings with stars and laggards, explanations down to the records, what-if previews, published runs and star history, laggard rectification plans"),
+         (name = "appraisals", description = "Appraisals and incentives: leaders' 询/察/听 notes and mass evaluation, record corrections, appraisals and the 鉴定书 PDF, talent pool, candidacy, frontline share of the promoted, 五述五评 reviews, commendations, typical deeds, selections, care records and reminders"))
 )]
 pub struct ApiDoc;

@@ -532,6 +532,14 @@ pub fn source_link(kind: &str, id: impl Borrow<i64>) -> Option<String> {
         "work_order" => Some(format!("/orders/{id}")),
         "finding" => Some(format!("/findings/{id}")),
         "accountability_action" => Some(format!("/accountability/{id}")),
+        "appraisal" => Some(format!("/appraisals/{id}")),
+        "review" => Some(format!("/reviews/{id}")),
+        "deed" => Some(format!("/deeds/{id}")),
+        "selection" => Some(format!("/selections/{id}")),
+        "commendation" => Some("/commendations".to_string()),
+        "care_record" => Some("/care".to_string()),
+        "talent_pool" => Some("/talent".to_string()),
+        "record" => Some(format!("/accountability/trace?source_kind=record&source_id={id}")),
         _ => None,
     }
 }
@@ -547,6 +555,7 @@ struct LedgerPage {
     records: Vec<RecordView>,
     pager: Pager,
     subject: String,
+    actions: super::appraisals::LedgerActions,
 }
 
 async fn ledger_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RecordQuery>) -> UiResult {
@@ -585,6 +594,7 @@ async fn ledger_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Re
             .collect(),
         counts,
         records: page.items,
+        actions: super::appraisals::ledger_actions(&state, &ctx, q.person, q.unit).await.map_err(fail(lang))?,
         q,
         subject,
     };

@@ -4,6 +4,7 @@
 //! tree beside each list, a query form, a toolbar, a paged table and dialogs for forms. Every
 //! string comes from the catalogue through `t`.
 
+pub mod appraisals;
 pub mod duty;
 pub mod indicators;
 pub mod orders;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(orders::router())
         .merge(supervision::router())
         .merge(indicators::router())
+        .merge(appraisals::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -113,7 +115,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 31] = [
+        let items: [(&str, &str, &str); 39] = [
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
@@ -134,6 +136,14 @@ impl Chrome {
             ("/score-runs", "nav.score_runs", "judge:score:list"),
             ("/laggard-plans", "nav.laggard_plans", "judge:laggard:list"),
             ("/ledger", "nav.ledger", "work:task:list"),
+            ("/appraisals", "nav.appraisals", "judge:appraisal:list"),
+            ("/talent", "nav.talent", "judge:appraisal:list"),
+            ("/candidates", "nav.candidates", "judge:appraisal:list"),
+            ("/reviews", "nav.reviews", "judge:review:list"),
+            ("/commendations", "nav.commendations", "honour:commend:list"),
+            ("/deeds", "nav.deeds", "honour:deed:list"),
+            ("/selections", "nav.selections", "honour:selection:list"),
+            ("/care", "nav.care", "honour:care:list"),
             ("/units", "nav.units", "units:unit:list"),
             ("/people", "nav.people", "people:person:list"),
             ("/posts", "nav.posts", "people:post:list"),
