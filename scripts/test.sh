@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on both stores, installing what it needs first:
-#   - Debian packages for the browser tests (chromium, chromium-driver, fonts-noto-cjk);
+#   - Debian packages for the browser tests (chromium, chromium-driver, fonts-noto-cjk) and for
+#     reading generated PDFs back (poppler-utils);
 #   - a running PostgreSQL on 127.0.0.1:5432 that trusts local connections (started if stopped);
 # then formatting and lint checks, then every test on SQLite and again on PostgreSQL.
 set -euo pipefail
@@ -19,6 +20,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || missing+=(fonts-noto-cjk fontconfig)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   apt_install "${missing[@]}"

@@ -5,6 +5,7 @@
 
 mod admin;
 mod api;
+mod appraisals;
 mod audit;
 mod auth;
 mod backup;
