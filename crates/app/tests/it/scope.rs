@@ -112,6 +112,20 @@ const API_SUPERVISION_READS: &[&str] =
 
 /// Paths with `{id}` in the OpenAPI document that the tables above and below cover.
 const COVERED_ID_PATHS: &[&str] = &[
+    "/api/v1/records/{id}/correction",
+    "/api/v1/appraisals/{id}",
+    "/api/v1/appraisals/{id}/conclusion",
+    "/api/v1/appraisals/{id}/certificate.pdf",
+    "/api/v1/talent/{id}/removal",
+    "/api/v1/reviews/{id}",
+    "/api/v1/reviews/{id}/ratings",
+    "/api/v1/reviews/{id}/close",
+    "/api/v1/deeds/{id}",
+    "/api/v1/deeds/{id}/publish",
+    "/api/v1/selections/{id}",
+    "/api/v1/selections/{id}/nominations",
+    "/api/v1/selections/{id}/votes",
+    "/api/v1/selections/{id}/advance",
     "/api/v1/units/{id}",
     "/api/v1/units/{id}/children",
     "/api/v1/units/{id}/move",
@@ -442,6 +456,162 @@ async fn judgement_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, 
         assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {body}");
     }
     assert_eq!(snapshot(app).await, before, "{who}: nothing of judgement may change");
+}
+
+/// Appraisals and incentives of a place outside the caller's scope: an appraisal, a review, a
+/// deed, a selection, a place in the talent pool and the place's records; none can be read,
+/// listed or changed from outside (a selection of a unit above the caller is theirs to see).
+async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, own_unit: i64, own_person: i64, who: &str) {
+    let admin = app.api("admin").await;
+    let (subject,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT MIN(p.id) FROM people p JOIN units u ON u.id = p.home_unit_id WHERE p.category IN ('cadre', 'village_cadre', 'member') \
+             AND u.path LIKE (SELECT path FROM units WHERE id = $1) || '%'",
+            vec![f.unit.into()],
+        ))
+        .await
+        .unwrap();
+    let campaign = format!("外部{}", f.unit);
+    let (s, a) = admin
+        .post("/appraisals", json!({"person_id": subject, "campaign": campaign, "period_from": "2020-03-02", "period_to": "2020-03-08"}))
+        .await;
+    let appraisal = if s == 201 {
+        a["id"].as_i64().unwrap()
+    } else {
+        let (_, list) = admin.get(&format!("/appraisals?campaign={campaign}")).await;
+        list["items"][0]["id"].as_i64().expect("the appraisal made by an earlier call")
+    };
+    let (_, final_one) = admin
+        .post("/appraisals", json!({"person_id": subject, "campaign": format!("{campaign}定稿"), "period_from": "2020-03-02", "period_to": "2020-03-08"}))
+        .await;
+    if let Some(id) = final_one["id"].as_i64() {
+        let (s, _) = admin.post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "competent", "conclusion": "称职"})).await;
+        assert_eq!(s, 204);
+    }
+    let (_, finals) = admin.get(&format!("/appraisals?campaign={campaign}定稿")).await;
+    let final_appraisal = finals["items"][0]["id"].as_i64().unwrap();
+    let (_, talent) = admin.get("/talent").await;
+    let tier = match talent["items"].as_array().unwrap().iter().find(|t| t["person_id"] == subject) {
+        Some(t) => t["id"].as_i64().unwrap(),
+        None => {
+            let (s, t) = admin.post("/talent", json!({"person_id": subject, "tier": "key_training", "reason": "外部"})).await;
+            assert_eq!(s, 201, "{t}");
+            t["id"].as_i64().unwrap()
+        }
+    };
+    let (_, r) = admin.post("/reviews", json!({"unit_id": f.unit, "person_id": subject, "year": 2024, "report": "外部述职"})).await;
+    let review = match r["id"].as_i64() {
+        Some(id) => id,
+        None => admin.get("/reviews?year=2024").await.1["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["unit_id"] == f.unit)
+            .expect("the review made by an earlier call")["id"]
+            .as_i64()
+            .unwrap(),
+    };
+    let (s, d) = admin.post("/deeds", json!({"unit_id": f.unit, "title": "外部事迹", "body": "外部"})).await;
+    assert_eq!(s, 201, "{d}");
+    let deed = d["id"].as_i64().unwrap();
+    let title = format!("外部评选{}", app.count("SELECT COUNT(*) FROM selections").await);
+    let (s, sel) = admin.post("/selections", json!({"unit_id": f.unit, "year": 2024, "title": title, "seats": 2})).await;
+    assert_eq!(s, 201, "{sel}");
+    let selection = sel["id"].as_i64().unwrap();
+    let (record,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT MIN(r.id) FROM records r JOIN units u ON u.id = r.unit_id WHERE u.path LIKE (SELECT path FROM units WHERE id = $1) || '%'",
+            vec![f.unit.into()],
+        ))
+        .await
+        .unwrap();
+    let above = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM units o, units f WHERE o.id = {own_unit} AND f.id = {} AND o.path LIKE f.path || '%'",
+            f.unit
+        ))
+        .await
+        > 0;
+    let before = snapshot(app).await;
+    let mut reads = vec![
+        format!("/appraisals/{appraisal}"),
+        format!("/appraisals/{final_appraisal}/certificate.pdf"),
+        format!("/reviews/{review}"),
+        format!("/deeds/{deed}"),
+    ];
+    if !above {
+        reads.push(format!("/selections/{selection}"));
+    }
+    for path in &reads {
+        let (status, body) = api.get(path).await;
+        assert!(status == 404 || status == 403, "{who}: GET {path}: {status} {body}");
+    }
+    for (path, id) in [("/appraisals", appraisal), ("/reviews", review), ("/deeds", deed), ("/talent", tier)] {
+        let (status, list) = api.get(path).await;
+        assert!(
+            status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["id"] != id),
+            "{who}: {path} lists a foreign item"
+        );
+    }
+    let (status, list) = api.get("/candidates").await;
+    assert!(status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["person_id"] != subject), "{who}: foreign candidate");
+    let (status, list) = api.get("/commendations").await;
+    assert!(status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["unit_id"] != f.unit), "{who}: foreign commendation");
+    if !above {
+        let (status, list) = api.get("/selections").await;
+        assert!(status == 403 || list.as_array().unwrap().iter().all(|x| x["id"] != selection), "{who}: foreign selection");
+    }
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let mut writes = vec![
+        (format!("/appraisals/{appraisal}/conclusion"), json!({"grade": "excellent", "conclusion": "越权"})),
+        (format!("/records/{record}/correction"), json!({"reason": "越权"})),
+        (format!("/talent/{tier}/removal"), json!({"reason": "越权"})),
+        (format!("/reviews/{review}/ratings"), json!({"rating": "poor"})),
+        (format!("/reviews/{review}/close"), json!({})),
+        (format!("/deeds/{deed}/publish"), json!({})),
+        (format!("/selections/{selection}/advance"), json!({})),
+        ("/ledger-notes".to_string(), json!({"kind": "leader_inquiry", "person_id": subject, "occurred_on": today, "value": -1, "note": "越权"})),
+        ("/appraisals".to_string(), json!({"person_id": subject, "campaign": "越权", "period_from": "2020-03-02", "period_to": "2020-03-08"})),
+        ("/commendations".to_string(), json!({"kind": "notice", "title": "越权", "reason": "越权", "unit_id": f.unit, "issued_on": today})),
+        ("/deeds".to_string(), json!({"person_id": subject, "title": "越权", "body": "越权"})),
+        ("/care".to_string(), json!({"person_id": subject, "kind": "visit", "given_on": today})),
+        ("/talent".to_string(), json!({"person_id": subject, "tier": "reserve", "reason": "越权"})),
+        ("/reviews".to_string(), json!({"unit_id": f.unit, "person_id": subject, "year": 2023, "report": "越权"})),
+        ("/selections".to_string(), json!({"unit_id": f.unit, "year": 2023, "title": "越权", "seats": 1})),
+    ];
+    if !above {
+        writes.push((format!("/selections/{selection}/nominations"), json!({"person_id": own_person, "reason": "越权"})));
+        writes.push((format!("/selections/{selection}/votes"), json!({"nominations": [1]})));
+    }
+    for (path, body) in writes {
+        let (status, resp) = api.post(&path, body).await;
+        assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {resp}");
+    }
+    for path in [
+        format!("/appraisals/{appraisal}"),
+        format!("/appraisals/{final_appraisal}/certificate"),
+        format!("/appraisals/{final_appraisal}/certificate.pdf"),
+        format!("/appraisals/new?person={subject}"),
+        format!("/reviews/{review}"),
+        format!("/reviews/new?unit={}", f.unit),
+        format!("/deeds/{deed}"),
+    ] {
+        let (status, _) = ui.get(&path).await;
+        assert!(status == 404 || status == 403, "{who}: page {path}: {status}");
+    }
+    for (path, form) in [
+        (format!("/appraisals/{appraisal}/conclude"), vec![("grade", "excellent"), ("conclusion", "越权")]),
+        (format!("/records/{record}/correct"), vec![("reason", "越权")]),
+        (format!("/deeds/{deed}/publish"), vec![]),
+        (format!("/selections/{selection}/advance"), vec![]),
+        ("/care".to_string(), vec![("person_id", "0"), ("kind", "visit"), ("given_on", "2020-03-02")]),
+    ] {
+        let (status, body, _) = ui.post(&path, &form).await;
+        assert!(status == 404 || status == 403 || status == 422, "{who}: POST {path} answered {status}: {body}");
+    }
+    assert_eq!(snapshot(app).await, before, "{who}: nothing of appraisals or incentives may change");
 }
 
 fn fill(template: &str, f: &Foreign) -> String {
@@ -830,6 +1000,22 @@ async fn snapshot(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM laggard_plans",
         "SELECT COUNT(*) FROM laggard_plans WHERE status <> 'open'",
         "SELECT COUNT(*) FROM laggard_plan_steps",
+        "SELECT COUNT(*) FROM ledger_notes",
+        "SELECT COUNT(*) FROM appraisals",
+        "SELECT COUNT(*) FROM appraisals WHERE status = 'final'",
+        "SELECT COUNT(*) FROM talent_pool",
+        "SELECT COUNT(*) FROM talent_pool WHERE removed_at IS NOT NULL",
+        "SELECT COUNT(*) FROM reviews",
+        "SELECT COUNT(*) FROM reviews WHERE status <> 'open'",
+        "SELECT COUNT(*) FROM review_ratings",
+        "SELECT COUNT(*) FROM commendations",
+        "SELECT COUNT(*) FROM deeds",
+        "SELECT COUNT(*) FROM deeds WHERE status <> 'draft'",
+        "SELECT COUNT(*) FROM selections",
+        "SELECT COUNT(*) FROM selections WHERE status <> 'nominating'",
+        "SELECT COUNT(*) FROM nominations",
+        "SELECT COUNT(*) FROM selection_votes",
+        "SELECT COUNT(*) FROM care_records",
     ] {
         v.push(app.count(sql).await);
     }
@@ -867,6 +1053,7 @@ async fn a_village_secretary_reaches_nothing_of_other_villages() {
         ui_cannot_reach(&app, &ui, f, "village secretary").await;
         supervision_cannot_reach(&app, &api, &ui, f, p.qiyuan, "village secretary").await;
         judgement_cannot_reach(&app, &api, &ui, f, p.qiyuan, "village secretary").await;
+        appraisals_cannot_reach(&app, &api, &ui, f, p.qiyuan, own_person, "village secretary").await;
     }
 }
 
@@ -887,6 +1074,7 @@ async fn a_township_secretary_reaches_nothing_outside_the_township() {
         ui_cannot_reach(&app, &ui, f, "township secretary").await;
         supervision_cannot_reach(&app, &api, &ui, f, p.qiyuan, "township secretary").await;
         judgement_cannot_reach(&app, &api, &ui, f, p.qiyuan, "township secretary").await;
+        appraisals_cannot_reach(&app, &api, &ui, f, p.qiyuan, own_person, "township secretary").await;
     }
     // And it does reach its own villages.
     let (s, _) = api.get(&format!("/units/{}", p.other_village_same_township)).await;
