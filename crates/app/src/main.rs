@@ -260,6 +260,19 @@ async fn main() -> anyhow::Result<()> {
                     "Judgement: {} default schemes; the 堡垒指数 published for {} weeks; the latest scores {} villages, {} laggards, {} rectification plans.",
                     s.judgement.schemes, s.judgement.runs, s.judgement.scored, s.judgement.laggards, s.judgement.plans
                 );
+                let a = &s.appraisals;
+                println!(
+                    "Appraisals: {} leaders' notes and mass evaluations; {} appraisals, {} with a 鉴定书; {} promoted; {} commendations; {} typical deeds; {} nominations in the selection; {} 五述五评 reviews; {} care records.",
+                    a.notes,
+                    a.appraisals,
+                    a.certificates,
+                    a.promoted,
+                    a.commendations,
+                    a.deeds,
+                    a.nominations,
+                    a.reviews,
+                    a.care
+                );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
                 }

@@ -9,8 +9,8 @@
 
 use crate::DomainError;
 use crate::accountability::ActionKind;
-use crate::people::code_enum;
 use crate::people::PostKind;
+use crate::people::code_enum;
 use crate::units::UnitKind;
 
 code_enum!(
@@ -114,7 +114,13 @@ pub const FRONTLINE_TARGET: f64 = 0.8;
 impl FrontlineShare {
     pub fn new(promoted: i64, with_frontline: i64) -> Self {
         let share = if promoted == 0 { 0.0 } else { with_frontline as f64 / promoted as f64 };
-        FrontlineShare { promoted, with_frontline, share, target: FRONTLINE_TARGET, met: promoted > 0 && share >= FRONTLINE_TARGET }
+        FrontlineShare {
+            promoted,
+            with_frontline,
+            share,
+            target: FRONTLINE_TARGET,
+            met: promoted > 0 && share >= FRONTLINE_TARGET,
+        }
     }
 }
 
@@ -214,7 +220,10 @@ mod tests {
         assert!(candidacy_bars(None, 0).is_empty());
         assert_eq!(candidacy_bars(Some(Grade::Incompetent), 0), vec![CandidacyBar::PoorAppraisal]);
         assert_eq!(candidacy_bars(None, 1), vec![CandidacyBar::Accountability]);
-        assert_eq!(candidacy_bars(Some(Grade::Incompetent), 2), vec![CandidacyBar::PoorAppraisal, CandidacyBar::Accountability]);
+        assert_eq!(
+            candidacy_bars(Some(Grade::Incompetent), 2),
+            vec![CandidacyBar::PoorAppraisal, CandidacyBar::Accountability]
+        );
         assert_eq!(barring_kinds(), vec!["suspension", "exit", "discipline", "candidacy"]);
         assert!(!bars_candidacy(ActionKind::Interview));
     }
@@ -232,7 +241,10 @@ mod tests {
     #[test]
     fn review_tracks_follow_post_and_level() {
         assert_eq!(ReviewTrack::for_post(PostKind::Secretary, UnitKind::Village), Some(ReviewTrack::Village));
-        assert_eq!(ReviewTrack::for_post(PostKind::FirstSecretary, UnitKind::Village), Some(ReviewTrack::FirstSecretary));
+        assert_eq!(
+            ReviewTrack::for_post(PostKind::FirstSecretary, UnitKind::Village),
+            Some(ReviewTrack::FirstSecretary)
+        );
         assert_eq!(ReviewTrack::for_post(PostKind::TownshipSecretary, UnitKind::Township), Some(ReviewTrack::Township));
         assert_eq!(ReviewTrack::for_post(PostKind::GridWorker, UnitKind::Grid), None);
     }
@@ -240,7 +252,8 @@ mod tests {
     #[test]
     fn review_outcome_from_ratings() {
         assert_eq!(review_outcome(&[]), None);
-        let (share, verdict) = review_outcome(&[Rating::Good, Rating::Good, Rating::Fair, Rating::Poor]).expect("rated");
+        let (share, verdict) =
+            review_outcome(&[Rating::Good, Rating::Good, Rating::Fair, Rating::Poor]).expect("rated");
         // Points 4 + 4 + 3 + 1 = 12 over 4 = 3.0 → fair; 3 of 4 favourable.
         assert!((share - 0.75).abs() < 1e-9);
         assert_eq!(verdict, Rating::Fair);

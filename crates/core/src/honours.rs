@@ -47,12 +47,16 @@ impl SelectionStatus {
 
     /// Nominations are taken only while nominating.
     pub fn nominate(self) -> Result<(), DomainError> {
-        (self == SelectionStatus::Nominating).then_some(()).ok_or(DomainError::Conflict("error.selection.not_nominating".into()))
+        (self == SelectionStatus::Nominating)
+            .then_some(())
+            .ok_or(DomainError::Conflict("error.selection.not_nominating".into()))
     }
 
     /// Votes are taken only while voting.
     pub fn vote(self) -> Result<(), DomainError> {
-        (self == SelectionStatus::Voting).then_some(()).ok_or(DomainError::Conflict("error.selection.not_voting".into()))
+        (self == SelectionStatus::Voting)
+            .then_some(())
+            .ok_or(DomainError::Conflict("error.selection.not_voting".into()))
     }
 }
 

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::appraisals::{
-    AppraisalStatus, CandidacyBar, FrontlineShare, Grade, Rating, ReviewTrack, TalentTier, barring_kinds, candidacy_bars,
-    review_outcome, tier_for,
+    AppraisalStatus, CandidacyBar, FrontlineShare, Grade, Rating, ReviewTrack, TalentTier, barring_kinds,
+    candidacy_bars, review_outcome, tier_for,
 };
 use frontline_core::error::{Problems, text};
 use frontline_core::records::{CORRECTED_SOURCE, RecordKind};
@@ -134,7 +134,9 @@ pub async fn correct(db: &Db, actor: &Actor, record_id: i64, reason: &str) -> Re
     actor.require("judge:record:correct")?;
     let reason = text("reason", reason, 500).map_err(|e| DbError::from(vec![e]))?;
     let mut tx = db.begin().await?;
-    let mut sql = Sql::new("SELECT r.kind, r.unit_id, r.person_id, u.path FROM records r JOIN units u ON u.id = r.unit_id WHERE r.id = ");
+    let mut sql = Sql::new(
+        "SELECT r.kind, r.unit_id, r.person_id, u.path FROM records r JOIN units u ON u.id = r.unit_id WHERE r.id = ",
+    );
     sql.bind(record_id).push(" AND ");
     push_scope(&mut sql, "u.path", &actor.scope);
     let row: Option<(String, i64, Option<i64>, String)> = tx.opt(&sql).await?;
@@ -281,7 +283,8 @@ pub struct AppraisalDetail {
 const APPRAISAL_COLUMNS: &str = "a.id, a.person_id, p.name AS person_name, p.rank AS person_rank, a.unit_id, u.name AS unit_name, \
      a.campaign, a.period_from, a.period_to, a.status, a.grade, a.conclusion, a.assessor, a.created_by, a.created_at, \
      a.finalized_at, a.figures";
-const APPRAISAL_FROM: &str = " FROM appraisals a JOIN people p ON p.id = a.person_id JOIN units u ON u.id = a.unit_id WHERE ";
+const APPRAISAL_FROM: &str =
+    " FROM appraisals a JOIN people p ON p.id = a.person_id JOIN units u ON u.id = a.unit_id WHERE ";
 
 /// Opens a draft appraisal of a cadre or member the actor reaches.
 pub async fn create(db: &Db, actor: &Actor, input: &AppraisalInput) -> Result<i64, DbError> {
@@ -380,10 +383,20 @@ async fn get_view(db: &Db, scope: &Scope, id: i64) -> Result<AppraisalView, DbEr
 
 /// The person's ledger over the period, as the appraisal reads it.
 async fn figures(db: &Db, scope: &Scope, a: &AppraisalView) -> Result<AppraisalFigures, DbError> {
-    let q = RecordQuery { person: Some(a.person_id), from: Some(a.period_from), to: Some(a.period_to), ..Default::default() };
+    let q = RecordQuery {
+        person: Some(a.person_id),
+        from: Some(a.period_from),
+        to: Some(a.period_to),
+        ..Default::default()
+    };
     let counts: Vec<KindCount> = records::counts_by_kind(db, scope, &q).await?;
     let mut notes = Vec::new();
-    for kind in [RecordKind::LeaderInquiry, RecordKind::LeaderObservation, RecordKind::LeaderListening, RecordKind::MassEvaluation] {
+    for kind in [
+        RecordKind::LeaderInquiry,
+        RecordKind::LeaderObservation,
+        RecordKind::LeaderListening,
+        RecordKind::MassEvaluation,
+    ] {
         let q = RecordQuery { kind: Some(kind.as_str().into()), per_page: Some(100), ..q.clone() };
         let page: Page<RecordView> = records::list(db, scope, &q).await?;
         notes.extend(page.items.into_iter().filter(|r| !r.corrected).map(|r| FigureNote {
@@ -420,9 +433,8 @@ async fn person_score(db: &Db, scope: &Scope, a: &AppraisalView) -> Result<Optio
         return Ok(None);
     };
     let explained = crate::indicators::explain(db, scope, scheme.id, None, Some(a.person_id), period).await;
-    let (of,): (i64,) = db
-        .one(&Sql::with("SELECT COUNT(*) FROM people WHERE home_unit_id = $1", vec![a.unit_id.into()]))
-        .await?;
+    let (of,): (i64,) =
+        db.one(&Sql::with("SELECT COUNT(*) FROM people WHERE home_unit_id = $1", vec![a.unit_id.into()])).await?;
     Ok(explained.ok().map(|e| AppraisalScore {
         scheme_id: scheme.id,
         scheme_name: scheme.name,
@@ -442,7 +454,8 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<AppraisalDetail, DbE
         None => figures(db, scope, &appraisal).await?,
     };
     let tiers = person_tiers(db, appraisal.person_id).await?;
-    let candidacy_bars = person_bars(db, appraisal.person_id).await?.into_iter().map(|b| b.as_str().to_string()).collect();
+    let candidacy_bars =
+        person_bars(db, appraisal.person_id).await?.into_iter().map(|b| b.as_str().to_string()).collect();
     Ok(AppraisalDetail { appraisal, figures, tiers, candidacy_bars })
 }
 
@@ -611,7 +624,8 @@ async fn add_tier_in_tx(
         ))
         .await?;
     if tier == TalentTier::Promoted {
-        let (home,): (i64,) = tx.one(&Sql::with("SELECT home_unit_id FROM people WHERE id = $1", vec![person.into()])).await?;
+        let (home,): (i64,) =
+            tx.one(&Sql::with("SELECT home_unit_id FROM people WHERE id = $1", vec![person.into()])).await?;
         records::append(
             tx,
             NewRecord {
@@ -782,7 +796,10 @@ pub async fn candidates(db: &Db, scope: &Scope, q: &CandidateQuery) -> Result<Pa
     let mut out = Vec::with_capacity(rows.items.len());
     for r in rows.items {
         let grade = r.latest_grade.as_deref().and_then(Grade::parse);
-        let bars = candidacy_bars(grade, r.barring_actions.max(0) as usize).into_iter().map(|b| b.as_str().to_string()).collect();
+        let bars = candidacy_bars(grade, r.barring_actions.max(0) as usize)
+            .into_iter()
+            .map(|b| b.as_str().to_string())
+            .collect();
         out.push(CandidateView {
             tiers: person_tiers(db, r.person_id).await?,
             person_id: r.person_id,
@@ -830,7 +847,12 @@ pub struct PromotedView {
 }
 
 /// The share of frontline experience among people promoted in a period (001.6: 80 %).
-pub async fn frontline_share(db: &Db, scope: &Scope, from: NaiveDate, to: NaiveDate) -> Result<FrontlineReport, DbError> {
+pub async fn frontline_share(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<FrontlineReport, DbError> {
     if to < from {
         return Err(DomainError::invalid("to", "error.judge.bad_period").into());
     }
@@ -938,10 +960,24 @@ pub async fn open_review(db: &Db, actor: &Actor, input: &ReviewInput) -> Result<
     let mut tx = db.begin().await?;
     let path = unit_path_in_scope(&mut tx, &actor.scope, input.unit_id, "unit_id").await?;
     subject_in_tx(&mut tx, &actor.scope, input.person_id, "person_id").await?;
-    let (kind,): (String,) = tx.one(&Sql::with("SELECT kind FROM units WHERE id = $1", vec![input.unit_id.into()])).await?;
+    // A party organisation reports at the level of the unit it belongs to (a village's branch).
+    let (kind, parent_kind): (String, Option<String>) = tx
+        .one(&Sql::with(
+            "SELECT u.kind, pu.kind FROM units u LEFT JOIN units pu ON pu.id = u.parent_id WHERE u.id = $1",
+            vec![input.unit_id.into()],
+        ))
+        .await?;
+    let level = match UnitKind::parse(&kind) {
+        Some(UnitKind::PartyBranch | UnitKind::PartyGeneralBranch | UnitKind::PartyCommittee) => {
+            parent_kind.as_deref().and_then(UnitKind::parse)
+        }
+        other => other,
+    };
     let track = match input.track.as_deref().filter(|t| !t.is_empty()) {
-        Some(t) => ReviewTrack::parse(t).ok_or_else(|| DbError::from(DomainError::invalid("track", "error.review.track")))?,
-        None => UnitKind::parse(&kind)
+        Some(t) => {
+            ReviewTrack::parse(t).ok_or_else(|| DbError::from(DomainError::invalid("track", "error.review.track")))?
+        }
+        None => level
             .and_then(ReviewTrack::for_unit)
             .ok_or_else(|| DbError::from(DomainError::invalid("unit_id", "error.review.track")))?,
     };
@@ -1033,7 +1069,8 @@ pub async fn review(db: &Db, actor: &Actor, id: i64) -> Result<ReviewDetail, DbE
 /// Rates an open review, once per rater (a second rating replaces nothing: it is refused).
 pub async fn rate(db: &Db, actor: &Actor, id: i64, input: &RatingInput) -> Result<(), DbError> {
     actor.require("judge:review:rate")?;
-    let rating = Rating::parse(&input.rating).ok_or_else(|| DbError::from(DomainError::invalid("rating", "error.review.rating")))?;
+    let rating = Rating::parse(&input.rating)
+        .ok_or_else(|| DbError::from(DomainError::invalid("rating", "error.review.rating")))?;
     let comment = match input.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => Some(text("comment", c, 1000).map_err(|e| DbError::from(vec![e]))?),
         None => None,
@@ -1082,8 +1119,8 @@ pub async fn close_review(db: &Db, actor: &Actor, id: i64) -> Result<(), DbError
     actor.require("judge:review:edit")?;
     let detail = review(db, actor, id).await?;
     let ratings: Vec<Rating> = detail.ratings.iter().filter_map(|r| Rating::parse(&r.rating)).collect();
-    let (favourable, verdict) =
-        review_outcome(&ratings).ok_or_else(|| DbError::from(DomainError::Conflict("error.review.no_ratings".into())))?;
+    let (favourable, verdict) = review_outcome(&ratings)
+        .ok_or_else(|| DbError::from(DomainError::Conflict("error.review.no_ratings".into())))?;
     let permille = (favourable * 1000.0).round() as i64;
     let mut tx = db.begin().await?;
     let path = unit_path(&mut tx, detail.review.unit_id).await?;
@@ -1096,8 +1133,9 @@ pub async fn close_review(db: &Db, actor: &Actor, id: i64) -> Result<(), DbError
     if changed == 0 {
         return Err(DomainError::Conflict("error.review.closed".into()).into());
     }
-    let (home,): (i64,) =
-        tx.one(&Sql::with("SELECT home_unit_id FROM people WHERE id = $1", vec![detail.review.person_id.into()])).await?;
+    let (home,): (i64,) = tx
+        .one(&Sql::with("SELECT home_unit_id FROM people WHERE id = $1", vec![detail.review.person_id.into()]))
+        .await?;
     records::append(
         &mut tx,
         NewRecord {

@@ -217,7 +217,8 @@ pub struct DeedView {
 
 const DEED_COLUMNS: &str = "d.id, d.unit_id, u.name AS unit_name, d.person_id, p.name AS person_name, d.title, d.body, d.status, \
      d.created_by, d.created_at, d.published_by, d.published_at";
-const DEED_FROM: &str = " FROM deeds d JOIN units u ON u.id = d.unit_id LEFT JOIN people p ON p.id = d.person_id WHERE ";
+const DEED_FROM: &str =
+    " FROM deeds d JOIN units u ON u.id = d.unit_id LEFT JOIN people p ON p.id = d.person_id WHERE ";
 
 /// Writes up a deed (a draft) of a person or unit the actor reaches.
 pub async fn write_deed(db: &Db, actor: &Actor, input: &DeedInput) -> Result<i64, DbError> {
@@ -663,8 +664,11 @@ pub async fn advance(db: &Db, actor: &Actor, id: i64) -> Result<String, DbError>
         let tallies: Vec<Tally> = rows.iter().map(|r| Tally { nomination_id: r.0, votes: r.3 }).collect();
         selected = elect(&tallies, s.seats.max(0) as usize);
         for (nomination, person, home, _) in rows.iter().filter(|r| selected.contains(&r.0)) {
-            tx.execute(&Sql::with("UPDATE nominations SET selected = $1 WHERE id = $2", vec![true.into(), (*nomination).into()]))
-                .await?;
+            tx.execute(&Sql::with(
+                "UPDATE nominations SET selected = $1 WHERE id = $2",
+                vec![true.into(), (*nomination).into()],
+            ))
+            .await?;
             records::append(
                 &mut tx,
                 NewRecord {
@@ -801,8 +805,15 @@ pub async fn record_care(db: &Db, actor: &Actor, input: &CareInput) -> Result<i6
 }
 
 /// Care records of people the caller reaches, newest first.
-pub async fn care_records(db: &Db, scope: &Scope, person: Option<i64>, page: Option<i64>) -> Result<Page<CareView>, DbError> {
-    let mut filter = Sql::new(" FROM care_records c JOIN people p ON p.id = c.person_id JOIN units hu ON hu.id = p.home_unit_id WHERE ");
+pub async fn care_records(
+    db: &Db,
+    scope: &Scope,
+    person: Option<i64>,
+    page: Option<i64>,
+) -> Result<Page<CareView>, DbError> {
+    let mut filter = Sql::new(
+        " FROM care_records c JOIN people p ON p.id = c.person_id JOIN units hu ON hu.id = p.home_unit_id WHERE ",
+    );
     push_person_scope(&mut filter, scope);
     if let Some(person) = person {
         filter.push(" AND c.person_id = ").bind(person);
@@ -849,7 +860,13 @@ pub async fn reminders(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec<Rem
     let on_duty: Vec<(i64, String, String, Option<NaiveDate>)> = db.all(&sql).await?;
     for (id, name, unit, birthday) in on_duty {
         if birthday.is_some_and(|b| birthday_on(b, day)) {
-            out.push(Reminder { kind: ReminderKind::Birthday.as_str().into(), person_id: id, person_name: name, unit_name: unit, days: 0 });
+            out.push(Reminder {
+                kind: ReminderKind::Birthday.as_str().into(),
+                person_id: id,
+                person_name: name,
+                unit_name: unit,
+                days: 0,
+            });
         }
     }
     // Streaks: the days of shifts stood over the last five weeks, per person, from the ledger.

@@ -69,9 +69,7 @@ impl CjkFont {
         };
         let units: f32 = text
             .chars()
-            .map(|c| {
-                face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).map_or(self.units_per_em, f32::from)
-            })
+            .map(|c| face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).map_or(self.units_per_em, f32::from))
             .sum();
         units * size / self.units_per_em
     }
@@ -231,7 +229,8 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
     }
 
     let mut document = Document::new();
-    document.set_metadata(Metadata::new().title(doc.title.clone()).language("zh-CN".into()).creator("Frontline".into()));
+    document
+        .set_metadata(Metadata::new().title(doc.title.clone()).language("zh-CN".into()).creator("Frontline".into()));
     let pages = paginate(&lines);
     let total = pages.len();
     for (n, page_lines) in pages.into_iter().enumerate() {
@@ -255,7 +254,14 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
         }
         let foot = format!("{} / {}", n + 1, total);
         let x = (PAGE_W - font.width(&foot, 9.0)) / 2.0;
-        surface.draw_text(Point::from_xy(x, PAGE_H - MARGIN / 2.0), font.font.clone(), 9.0, &foot, false, TextDirection::Auto);
+        surface.draw_text(
+            Point::from_xy(x, PAGE_H - MARGIN / 2.0),
+            font.font.clone(),
+            9.0,
+            &foot,
+            false,
+            TextDirection::Auto,
+        );
         surface.finish();
         page.finish();
     }
@@ -305,8 +311,11 @@ mod tests {
         let doc = PdfDocument { title: "鉴定书".into(), blocks: vec![Block::Paragraph(text.repeat(6))] };
         let bytes = render(&doc).expect("pdf");
         assert!(bytes.starts_with(b"%PDF-"));
-        let laid: Vec<_> =
-            font.wrap(&text.repeat(6), BODY, PAGE_W - 2.0 * MARGIN).into_iter().map(|l| (MARGIN, BODY, l, BODY * LINE)).collect();
+        let laid: Vec<_> = font
+            .wrap(&text.repeat(6), BODY, PAGE_W - 2.0 * MARGIN)
+            .into_iter()
+            .map(|l| (MARGIN, BODY, l, BODY * LINE))
+            .collect();
         let pages = paginate(&laid);
         assert!(pages.len() >= 2, "a long text takes more than one page");
         assert!(pages.iter().flatten().all(|(_, y, _, _)| *y <= PAGE_H - MARGIN + BODY));

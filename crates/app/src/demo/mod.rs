@@ -15,6 +15,7 @@ use frontline_db::audit::{self, Change};
 use frontline_db::{Db, Sql, Tx, Value};
 use serde_json::json;
 
+pub mod appraisals;
 pub mod duty;
 pub mod indicators;
 pub mod orders;
@@ -87,6 +88,7 @@ pub struct DemoSummary {
     pub orders: orders::OrderStats,
     pub supervision: supervision::SupervisionStats,
     pub judgement: indicators::JudgementStats,
+    pub appraisals: appraisals::AppraisalStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -471,6 +473,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     )
     .await?;
     let judgement = indicators::seed(db, county.id, org_department_head, &mut rng).await?;
+    let appraisals = appraisals::seed(db, county.id, org_department_head, &mut rng).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -508,6 +511,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         orders,
         supervision,
         judgement,
+        appraisals,
         logins,
     })
 }

@@ -71,14 +71,22 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
         &app,
         p.qiyuan,
         person,
-        &[(RecordKind::ShiftAttended, 0, 3), (RecordKind::ShiftAttended, 0, 4), (RecordKind::ShiftAttended, 5, 5), (RecordKind::FindingRaised, 1, 6)],
+        &[
+            (RecordKind::ShiftAttended, 0, 3),
+            (RecordKind::ShiftAttended, 0, 4),
+            (RecordKind::ShiftAttended, 5, 5),
+            (RecordKind::FindingRaised, 1, 6),
+        ],
     )
     .await;
 
     // Leaders' notes and mass evaluations go into the ledger; a bad one is refused whole.
     let notes_before = app.count("SELECT COUNT(*) FROM ledger_notes").await;
     let (s, body) = org
-        .post("/ledger-notes", json!({"kind": "leader_inquiry", "person_id": person, "occurred_on": "2020-03-03", "value": 7, "note": ""}))
+        .post(
+            "/ledger-notes",
+            json!({"kind": "leader_inquiry", "person_id": person, "occurred_on": "2020-03-03", "value": 7, "note": ""}),
+        )
         .await;
     assert_eq!(s, 422, "{body}");
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
@@ -91,7 +99,10 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
         ("mass_evaluation", 2, "2020-03-07", "同事评价5人"),
     ] {
         let (s, body) = org
-            .post("/ledger-notes", json!({"kind": kind, "person_id": person, "occurred_on": day, "value": value, "note": note}))
+            .post(
+                "/ledger-notes",
+                json!({"kind": kind, "person_id": person, "occurred_on": day, "value": value, "note": note}),
+            )
             .await;
         assert_eq!(s, 201, "{kind}: {body}");
     }
@@ -104,9 +115,15 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     assert_eq!(s, 409);
     let (s, _) = org.post(&format!("/records/{}/correction", correction["id"]), json!({"reason": "again"})).await;
     assert_eq!(s, 409);
-    let (_, ledger) = org.get(&format!("/records?person={person}&kind=shift_attended&from=2020-03-01&to=2020-03-31")).await;
-    let corrected: Vec<bool> = ledger["items"].as_array().unwrap().iter().map(|r| r["corrected"].as_bool().unwrap()).collect();
-    assert_eq!(corrected.iter().filter(|c| **c).count(), 1, "the corrected record stays in the ledger, marked: {ledger}");
+    let (_, ledger) =
+        org.get(&format!("/records?person={person}&kind=shift_attended&from=2020-03-01&to=2020-03-31")).await;
+    let corrected: Vec<bool> =
+        ledger["items"].as_array().unwrap().iter().map(|r| r["corrected"].as_bool().unwrap()).collect();
+    assert_eq!(
+        corrected.iter().filter(|c| **c).count(),
+        1,
+        "the corrected record stays in the ledger, marked: {ledger}"
+    );
 
     // The appraisal of the campaign reads exactly the ledger of its period.
     let input = json!({"person_id": person, "campaign": "2020年春季疫情防控", "period_from": "2020-03-02", "period_to": "2020-03-08"});
@@ -134,7 +151,9 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     assert_eq!(s, 422, "{body}");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM appraisals WHERE id = {id} AND status = 'draft'")).await, 1);
     let conclusion = "该同志在疫情防控一线坚守卡点，认真开展入户排查，群众评价较好，鉴定为优秀。";
-    let (s, body) = org.post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "excellent", "conclusion": conclusion})).await;
+    let (s, body) = org
+        .post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "excellent", "conclusion": conclusion}))
+        .await;
     assert_eq!(s, 204, "{body}");
     let (s, _) = org.post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "basic", "conclusion": "改"})).await;
     assert_eq!(s, 409, "a final appraisal is not edited");
@@ -146,7 +165,10 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     assert_eq!(count_of(&d["figures"]["counts"], "shift_attended"), 2, "fixed when made final");
     assert!(d["tiers"].as_array().unwrap().contains(&json!("reserve")), "{d}");
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'appraised' AND person_id = {person} AND value = 4")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'appraised' AND person_id = {person} AND value = 4"
+        ))
+        .await,
         1
     );
 
@@ -160,8 +182,10 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     std::fs::write(&file, &pdf).unwrap();
     let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
     let text = String::from_utf8_lossy(&text.stdout);
-    let (name,): (String,) = app.db.one(&Sql::with("SELECT name FROM people WHERE id = $1", vec![person.into()])).await.unwrap();
-    for expected in ["一线考察鉴定书", name.as_str(), "优秀", "2020年春季疫情防控", "电话询问", "鉴定人"] {
+    let (name,): (String,) =
+        app.db.one(&Sql::with("SELECT name FROM people WHERE id = $1", vec![person.into()])).await.unwrap();
+    for expected in ["一线考察鉴定书", name.as_str(), "优秀", "2020年春季疫情防控", "电话询问", "鉴定人"]
+    {
         assert!(text.contains(expected), "the certificate reads {expected:?}: {text}");
     }
     let fonts = std::process::Command::new("pdffonts").arg(&file).output().expect("pdffonts");
@@ -177,7 +201,10 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     let (s, _) = app.api("village_secretary").await.get(&format!("/appraisals/{id}")).await;
     assert_eq!(s, 403);
     for action in ["note.create", "record.correct", "appraisal.create", "appraisal.conclude", "talent.add"] {
-        assert!(app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")).await > 0, "{action} audited");
+        assert!(
+            app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'")).await > 0,
+            "{action} audited"
+        );
     }
 }
 
@@ -190,7 +217,10 @@ async fn results_and_accountability_decide_candidacy_and_the_reserve() {
     assert!(people.len() >= 3, "the demo village has cadres and members");
     let (poor, barred, promoted) = (people[0], people[1], people[2]);
     let (s, a) = org
-        .post("/appraisals", json!({"person_id": poor, "campaign": "2020年春", "period_from": "2020-03-02", "period_to": "2020-03-08"}))
+        .post(
+            "/appraisals",
+            json!({"person_id": poor, "campaign": "2020年春", "period_from": "2020-03-02", "period_to": "2020-03-08"}),
+        )
         .await;
     assert_eq!(s, 201, "{a}");
     let (s, _) = org
@@ -206,18 +236,20 @@ async fn results_and_accountability_decide_candidacy_and_the_reserve() {
         .await;
     assert_eq!(s, 201, "{body}");
     let (_, list) = org.get("/candidates?barred=true").await;
-    let bars = |id: i64| -> Vec<String> {
-        list["items"].as_array().unwrap().iter().find(|c| c["person_id"] == id).map_or(vec![], |c| {
-            c["bars"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_string()).collect()
-        })
-    };
+    let bars =
+        |id: i64| -> Vec<String> {
+            list["items"].as_array().unwrap().iter().find(|c| c["person_id"] == id).map_or(vec![], |c| {
+                c["bars"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_string()).collect()
+            })
+        };
     assert_eq!(bars(poor), vec!["poor_appraisal"], "{list}");
     assert_eq!(bars(barred), vec!["accountability"], "{list}");
     assert!(bars(promoted).is_empty(), "{list}");
     assert!(list["items"].as_array().unwrap().iter().all(|c| !c["bars"].as_array().unwrap().is_empty()));
 
     // Promotion and the frontline share: evidence is deployments or frontline records before it.
-    let (s, body) = org.post("/talent", json!({"person_id": promoted, "tier": "promoted", "reason": "提拔为副书记"})).await;
+    let (s, body) =
+        org.post("/talent", json!({"person_id": promoted, "tier": "promoted", "reason": "提拔为副书记"})).await;
     assert_eq!(s, 201, "{body}");
     let (s, _) = org.post("/talent", json!({"person_id": promoted, "tier": "promoted", "reason": "again"})).await;
     assert_eq!(s, 409);
@@ -227,12 +259,18 @@ async fn results_and_accountability_decide_candidacy_and_the_reserve() {
     assert_eq!(s, 200, "{r}");
     let people = r["people"].as_array().unwrap();
     let mine = people.iter().find(|x| x["person_id"] == promoted).expect("the promoted person is listed");
-    let with = people.iter().filter(|x| x["deployments"].as_i64().unwrap() > 0 || x["frontline_records"].as_i64().unwrap() > 0).count();
+    let with = people
+        .iter()
+        .filter(|x| x["deployments"].as_i64().unwrap() > 0 || x["frontline_records"].as_i64().unwrap() > 0)
+        .count();
     assert_eq!(r["share"]["promoted"].as_i64().unwrap() as usize, people.len());
     assert_eq!(r["share"]["with_frontline"].as_i64().unwrap() as usize, with);
     assert_eq!(r["share"]["met"].as_bool().unwrap(), with * 5 >= people.len() * 4 && !people.is_empty());
     assert!(mine["since_on"] == json!(today));
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'promoted' AND person_id = {promoted}")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'promoted' AND person_id = {promoted}")).await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -246,7 +284,12 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
     let (secretary, other) = (people[0], people[1]);
 
     // 五述五评: the village secretary reports; two raters; closed with the verdict of the mean.
-    let (s, r) = township.post("/reviews", json!({"unit_id": p.qiyuan, "person_id": secretary, "year": 2025, "report": "发动群众守好边境"})).await;
+    let (s, r) = township
+        .post(
+            "/reviews",
+            json!({"unit_id": p.qiyuan, "person_id": secretary, "year": 2025, "report": "发动群众守好边境"}),
+        )
+        .await;
     assert_eq!(s, 201, "{r}");
     let review = r["id"].as_i64().unwrap();
     let (_, d) = township.get(&format!("/reviews/{review}")).await;
@@ -254,39 +297,89 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
     let (s, _) = township.post(&format!("/reviews/{review}/close"), json!({})).await;
     assert_eq!(s, 409, "not closed without ratings");
     assert_eq!(township.post(&format!("/reviews/{review}/ratings"), json!({"rating": "good"})).await.0, 204);
-    assert_eq!(township.post(&format!("/reviews/{review}/ratings"), json!({"rating": "good"})).await.0, 409, "once per rater");
+    assert_eq!(
+        township.post(&format!("/reviews/{review}/ratings"), json!({"rating": "good"})).await.0,
+        409,
+        "once per rater"
+    );
     assert_eq!(county_org.post(&format!("/reviews/{review}/ratings"), json!({"rating": "nice"})).await.0, 422);
-    assert_eq!(county_org.post(&format!("/reviews/{review}/ratings"), json!({"rating": "poor", "comment": "群众发动不够"})).await.0, 204);
+    assert_eq!(
+        county_org
+            .post(&format!("/reviews/{review}/ratings"), json!({"rating": "poor", "comment": "群众发动不够"}))
+            .await
+            .0,
+        204
+    );
     assert_eq!(township.post(&format!("/reviews/{review}/close"), json!({})).await.0, 204);
     let (_, d) = township.get(&format!("/reviews/{review}")).await;
     // Points (4 + 1) / 2 = 2.5 → fair; one of two favourable.
     assert_eq!(d["review"]["verdict"], "fair");
     assert_eq!(d["review"]["favourable_permille"], 500);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'reviewed' AND person_id = {secretary} AND value = 3")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'reviewed' AND person_id = {secretary} AND value = 3"
+        ))
+        .await,
+        1
+    );
 
     // A selection of the county: the township nominates, the committee votes, the result is fixed.
     let county = app.unit_id("330382").await;
-    let (s, sel) = county_org.post("/selections", json!({"unit_id": county, "year": 2025, "title": "实干担当好干部", "seats": 1})).await;
+    let (s, sel) = county_org
+        .post("/selections", json!({"unit_id": county, "year": 2025, "title": "实干担当好干部", "seats": 1}))
+        .await;
     assert_eq!(s, 201, "{sel}");
     let sel = sel["id"].as_i64().unwrap();
     let (s, list) = village.get("/selections").await;
     assert_eq!(s, 200);
     assert!(list.as_array().unwrap().iter().any(|x| x["id"] == sel), "the village sees its county's selection");
-    let (s, a) = township.post(&format!("/selections/{sel}/nominations"), json!({"person_id": secretary, "reason": "坚守卡点"})).await;
+    let (s, a) = township
+        .post(&format!("/selections/{sel}/nominations"), json!({"person_id": secretary, "reason": "坚守卡点"}))
+        .await;
     assert_eq!(s, 201, "{a}");
-    let (s, b) = township.post(&format!("/selections/{sel}/nominations"), json!({"person_id": other, "reason": "入户排查"})).await;
+    let (s, b) = township
+        .post(&format!("/selections/{sel}/nominations"), json!({"person_id": other, "reason": "入户排查"}))
+        .await;
     assert_eq!(s, 201, "{b}");
     let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
-    assert_eq!(township.post(&format!("/selections/{sel}/nominations"), json!({"person_id": other, "reason": "x"})).await.0, 409);
-    assert_eq!(county_org.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a]})).await.0, 409, "not voting yet");
-    assert_eq!(township.post(&format!("/selections/{sel}/advance"), json!({})).await.0, 404, "only the organiser moves it on");
+    assert_eq!(
+        township.post(&format!("/selections/{sel}/nominations"), json!({"person_id": other, "reason": "x"})).await.0,
+        409
+    );
+    assert_eq!(
+        county_org.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a]})).await.0,
+        409,
+        "not voting yet"
+    );
+    assert_eq!(
+        township.post(&format!("/selections/{sel}/advance"), json!({})).await.0,
+        404,
+        "only the organiser moves it on"
+    );
     assert_eq!(county_org.post(&format!("/selections/{sel}/advance"), json!({})).await.0, 200);
-    assert_eq!(township.post(&format!("/selections/{sel}/nominations"), json!({"person_id": people[2], "reason": "x"})).await.0, 409);
-    assert_eq!(township.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a, b]})).await.0, 422, "more votes than seats");
+    assert_eq!(
+        township
+            .post(&format!("/selections/{sel}/nominations"), json!({"person_id": people[2], "reason": "x"}))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(
+        township.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a, b]})).await.0,
+        422,
+        "more votes than seats"
+    );
     assert_eq!(county_org.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a]})).await.0, 204);
-    assert_eq!(county_org.post(&format!("/selections/{sel}/votes"), json!({"nominations": [b]})).await.0, 409, "one ballot");
+    assert_eq!(
+        county_org.post(&format!("/selections/{sel}/votes"), json!({"nominations": [b]})).await.0,
+        409,
+        "one ballot"
+    );
     assert_eq!(township.post(&format!("/selections/{sel}/votes"), json!({"nominations": [b]})).await.0, 204);
-    assert_eq!(app.api("admin").await.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a]})).await.0, 204);
+    assert_eq!(
+        app.api("admin").await.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a]})).await.0,
+        204
+    );
     let (_, d) = township.get(&format!("/selections/{sel}")).await;
     assert!(d["nominations"].as_array().unwrap().iter().all(|n| n["votes"] == 0), "votes are secret until closed");
     assert_eq!(county_org.post(&format!("/selections/{sel}/advance"), json!({})).await.0, 200);
@@ -294,8 +387,14 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
     let votes = |id: i64| d["nominations"].as_array().unwrap().iter().find(|n| n["id"] == id).unwrap().clone();
     assert_eq!((votes(a)["votes"].as_i64(), votes(a)["selected"].as_bool()), (Some(2), Some(true)));
     assert_eq!((votes(b)["votes"].as_i64(), votes(b)["selected"].as_bool()), (Some(1), Some(false)));
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'selected' AND person_id = {secretary}")).await, 1);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'selected' AND person_id = {other}")).await, 0);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'selected' AND person_id = {secretary}")).await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'selected' AND person_id = {other}")).await,
+        0
+    );
 
     // Commendations of a collective and of a person; a resident is never a subject.
     let (s, body) = township
@@ -308,19 +407,33 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
     assert_eq!(s, 201, "{body}");
     let (_, list) = village.get("/commendations").await;
     assert_eq!(list["total"], 2, "the village sees both: {list}");
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'commended' AND unit_id = {} AND person_id IS NULL", p.qiyuan)).await, 1);
-    let (s, body) = township.post("/commendations", json!({"kind": "medal", "title": "", "reason": "x", "issued_on": "2099-01-01"})).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'commended' AND unit_id = {} AND person_id IS NULL",
+            p.qiyuan
+        ))
+        .await,
+        1
+    );
+    let (s, body) = township
+        .post("/commendations", json!({"kind": "medal", "title": "", "reason": "x", "issued_on": "2099-01-01"}))
+        .await;
     assert_eq!(s, 422, "{body}");
     assert_eq!(body["fields"].as_array().unwrap().len(), 4, "kind, title, date and the subject: {body}");
 
     // A deed written by the village, published by the township.
-    let (s, deed) = village.post("/deeds", json!({"person_id": secretary, "title": "卡点上的守边人", "body": "连续三十天坚守卡点。"})).await;
+    let (s, deed) = village
+        .post("/deeds", json!({"person_id": secretary, "title": "卡点上的守边人", "body": "连续三十天坚守卡点。"}))
+        .await;
     assert_eq!(s, 201, "{deed}");
     let deed = deed["id"].as_i64().unwrap();
     assert_eq!(village.post(&format!("/deeds/{deed}/publish"), json!({})).await.0, 403);
     assert_eq!(township.post(&format!("/deeds/{deed}/publish"), json!({})).await.0, 204);
     assert_eq!(township.post(&format!("/deeds/{deed}/publish"), json!({})).await.0, 409);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'deed_published' AND source_id = {deed}")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'deed_published' AND source_id = {deed}")).await,
+        1
+    );
 
     // Care on a fixed day: a birthday on a duty day, a streak, a referral not followed up.
     let deployed = people[2];
@@ -348,26 +461,52 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
         .unwrap();
     let streak: Vec<(RecordKind, i64, u32)> = (5..=19).map(|d| (RecordKind::ShiftAttended, 0, d)).collect();
     write(&app, p.qiyuan, other, &streak).await;
-    let (s, body) = village.post("/care", json!({"person_id": secretary, "kind": "counselling_referral", "given_on": "2020-03-18"})).await;
+    let (s, body) = village
+        .post("/care", json!({"person_id": secretary, "kind": "counselling_referral", "given_on": "2020-03-18"}))
+        .await;
     assert_eq!(s, 201, "{body}");
     let (s, reminders) = village.get("/care/reminders?day=2020-03-20").await;
     assert_eq!(s, 200, "{reminders}");
-    let has = |r: &Value, kind: &str, person: i64| r.as_array().unwrap().iter().any(|x| x["kind"] == kind && x["person_id"] == person);
+    let has = |r: &Value, kind: &str, person: i64| {
+        r.as_array().unwrap().iter().any(|x| x["kind"] == kind && x["person_id"] == person)
+    };
     assert!(has(&reminders, "birthday", deployed), "{reminders}");
     assert!(has(&reminders, "streak", other), "15 days in a row: {reminders}");
     assert!(has(&reminders, "counselling", secretary), "{reminders}");
-    let streak_days = reminders.as_array().unwrap().iter().find(|x| x["kind"] == "streak" && x["person_id"] == other).unwrap()["days"].clone();
+    let streak_days = reminders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "streak" && x["person_id"] == other)
+        .unwrap()["days"]
+        .clone();
     assert_eq!(streak_days, 15);
     // The day before the birthday, no birthday reminder.
     let (_, before) = village.get("/care/reminders?day=2020-03-19").await;
     assert!(!has(&before, "birthday", deployed));
     // Leave after the streak and a counselling session clear their reminders.
-    assert_eq!(village.post("/care", json!({"person_id": other, "kind": "leave", "given_on": "2020-03-20"})).await.0, 201);
-    assert_eq!(village.post("/care", json!({"person_id": secretary, "kind": "counselling", "given_on": "2020-03-19", "note": "谈心谈话"})).await.0, 201);
+    assert_eq!(
+        village.post("/care", json!({"person_id": other, "kind": "leave", "given_on": "2020-03-20"})).await.0,
+        201
+    );
+    assert_eq!(
+        village
+            .post(
+                "/care",
+                json!({"person_id": secretary, "kind": "counselling", "given_on": "2020-03-19", "note": "谈心谈话"})
+            )
+            .await
+            .0,
+        201
+    );
     let (_, after) = village.get("/care/reminders?day=2020-03-20").await;
     assert!(!has(&after, "streak", other) && !has(&after, "counselling", secretary), "{after}");
     assert!(has(&after, "birthday", deployed));
-    let (s, body) = village.post("/care", json!({"person_id": secretary, "kind": "party", "given_on": "2020-03-20"})).await;
+    let (s, body) =
+        village.post("/care", json!({"person_id": secretary, "kind": "party", "given_on": "2020-03-20"})).await;
     assert_eq!(s, 422, "{body}");
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'cared_for' AND person_id = {secretary}")).await, 2);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'cared_for' AND person_id = {secretary}")).await,
+        2
+    );
 }

@@ -461,7 +461,15 @@ async fn judgement_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, 
 /// Appraisals and incentives of a place outside the caller's scope: an appraisal, a review, a
 /// deed, a selection, a place in the talent pool and the place's records; none can be read,
 /// listed or changed from outside (a selection of a unit above the caller is theirs to see).
-async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, own_unit: i64, own_person: i64, who: &str) {
+async fn appraisals_cannot_reach(
+    app: &TestApp,
+    api: &Api,
+    ui: &Ui,
+    f: &Foreign,
+    own_unit: i64,
+    own_person: i64,
+    who: &str,
+) {
     let admin = app.api("admin").await;
     let (subject,): (i64,) = app
         .db
@@ -474,7 +482,10 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
         .unwrap();
     let campaign = format!("外部{}", f.unit);
     let (s, a) = admin
-        .post("/appraisals", json!({"person_id": subject, "campaign": campaign, "period_from": "2020-03-02", "period_to": "2020-03-08"}))
+        .post(
+            "/appraisals",
+            json!({"person_id": subject, "campaign": campaign, "period_from": "2020-03-02", "period_to": "2020-03-08"}),
+        )
         .await;
     let appraisal = if s == 201 {
         a["id"].as_i64().unwrap()
@@ -486,7 +497,9 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
         .post("/appraisals", json!({"person_id": subject, "campaign": format!("{campaign}定稿"), "period_from": "2020-03-02", "period_to": "2020-03-08"}))
         .await;
     if let Some(id) = final_one["id"].as_i64() {
-        let (s, _) = admin.post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "competent", "conclusion": "称职"})).await;
+        let (s, _) = admin
+            .post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "competent", "conclusion": "称职"}))
+            .await;
         assert_eq!(s, 204);
     }
     let (_, finals) = admin.get(&format!("/appraisals?campaign={campaign}定稿")).await;
@@ -495,12 +508,15 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
     let tier = match talent["items"].as_array().unwrap().iter().find(|t| t["person_id"] == subject) {
         Some(t) => t["id"].as_i64().unwrap(),
         None => {
-            let (s, t) = admin.post("/talent", json!({"person_id": subject, "tier": "key_training", "reason": "外部"})).await;
+            let (s, t) =
+                admin.post("/talent", json!({"person_id": subject, "tier": "key_training", "reason": "外部"})).await;
             assert_eq!(s, 201, "{t}");
             t["id"].as_i64().unwrap()
         }
     };
-    let (_, r) = admin.post("/reviews", json!({"unit_id": f.unit, "person_id": subject, "year": 2024, "report": "外部述职"})).await;
+    let (_, r) = admin
+        .post("/reviews", json!({"unit_id": f.unit, "person_id": subject, "year": 2024, "report": "外部述职"}))
+        .await;
     let review = match r["id"].as_i64() {
         Some(id) => id,
         None => admin.get("/reviews?year=2024").await.1["items"]
@@ -516,7 +532,8 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
     assert_eq!(s, 201, "{d}");
     let deed = d["id"].as_i64().unwrap();
     let title = format!("外部评选{}", app.count("SELECT COUNT(*) FROM selections").await);
-    let (s, sel) = admin.post("/selections", json!({"unit_id": f.unit, "year": 2024, "title": title, "seats": 2})).await;
+    let (s, sel) =
+        admin.post("/selections", json!({"unit_id": f.unit, "year": 2024, "title": title, "seats": 2})).await;
     assert_eq!(s, 201, "{sel}");
     let selection = sel["id"].as_i64().unwrap();
     let (record,): (i64,) = app
@@ -556,12 +573,21 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
         );
     }
     let (status, list) = api.get("/candidates").await;
-    assert!(status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["person_id"] != subject), "{who}: foreign candidate");
+    assert!(
+        status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["person_id"] != subject),
+        "{who}: foreign candidate"
+    );
     let (status, list) = api.get("/commendations").await;
-    assert!(status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["unit_id"] != f.unit), "{who}: foreign commendation");
+    assert!(
+        status == 403 || list["items"].as_array().unwrap().iter().all(|x| x["unit_id"] != f.unit),
+        "{who}: foreign commendation"
+    );
     if !above {
         let (status, list) = api.get("/selections").await;
-        assert!(status == 403 || list.as_array().unwrap().iter().all(|x| x["id"] != selection), "{who}: foreign selection");
+        assert!(
+            status == 403 || list.as_array().unwrap().iter().all(|x| x["id"] != selection),
+            "{who}: foreign selection"
+        );
     }
     let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
     let mut writes = vec![
@@ -572,9 +598,18 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
         (format!("/reviews/{review}/close"), json!({})),
         (format!("/deeds/{deed}/publish"), json!({})),
         (format!("/selections/{selection}/advance"), json!({})),
-        ("/ledger-notes".to_string(), json!({"kind": "leader_inquiry", "person_id": subject, "occurred_on": today, "value": -1, "note": "越权"})),
-        ("/appraisals".to_string(), json!({"person_id": subject, "campaign": "越权", "period_from": "2020-03-02", "period_to": "2020-03-08"})),
-        ("/commendations".to_string(), json!({"kind": "notice", "title": "越权", "reason": "越权", "unit_id": f.unit, "issued_on": today})),
+        (
+            "/ledger-notes".to_string(),
+            json!({"kind": "leader_inquiry", "person_id": subject, "occurred_on": today, "value": -1, "note": "越权"}),
+        ),
+        (
+            "/appraisals".to_string(),
+            json!({"person_id": subject, "campaign": "越权", "period_from": "2020-03-02", "period_to": "2020-03-08"}),
+        ),
+        (
+            "/commendations".to_string(),
+            json!({"kind": "notice", "title": "越权", "reason": "越权", "unit_id": f.unit, "issued_on": today}),
+        ),
         ("/deeds".to_string(), json!({"person_id": subject, "title": "越权", "body": "越权"})),
         ("/care".to_string(), json!({"person_id": subject, "kind": "visit", "given_on": today})),
         ("/talent".to_string(), json!({"person_id": subject, "tier": "reserve", "reason": "越权"})),
@@ -582,7 +617,8 @@ async fn appraisals_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign,
         ("/selections".to_string(), json!({"unit_id": f.unit, "year": 2023, "title": "越权", "seats": 1})),
     ];
     if !above {
-        writes.push((format!("/selections/{selection}/nominations"), json!({"person_id": own_person, "reason": "越权"})));
+        writes
+            .push((format!("/selections/{selection}/nominations"), json!({"person_id": own_person, "reason": "越权"})));
         writes.push((format!("/selections/{selection}/votes"), json!({"nominations": [1]})));
     }
     for (path, body) in writes {

@@ -11,9 +11,9 @@ use chrono::{Datelike, NaiveDate, Utc};
 use frontline_core::tasks::today_in_china;
 use frontline_db::Page;
 use frontline_db::appraisals::{
-    self, AppraisalDetail, AppraisalInput, AppraisalQuery, AppraisalView, CandidateQuery, CandidateView, ConclusionInput,
-    FrontlineReport, NoteInput, RatingInput, ReviewDetail, ReviewInput, ReviewQuery, ReviewView, TierInput, TierQuery,
-    TierView,
+    self, AppraisalDetail, AppraisalInput, AppraisalQuery, AppraisalView, CandidateQuery, CandidateView,
+    ConclusionInput, FrontlineReport, NoteInput, RatingInput, ReviewDetail, ReviewInput, ReviewQuery, ReviewView,
+    TierInput, TierQuery, TierView,
 };
 use frontline_db::honours::{
     self, CareInput, CareView, CommendationInput, CommendationQuery, CommendationView, DeedInput, DeedQuery, DeedView,
@@ -63,7 +63,11 @@ fn no_content() -> Response {
 
 #[utoipa::path(post, path = "/api/v1/ledger-notes", tag = "appraisals", request_body = NoteInput,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
-pub async fn add_note(State(s): State<AppState>, ctx: ApiCtx, ApiJson(b): ApiJson<NoteInput>) -> Result<Response, Response> {
+pub async fn add_note(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<NoteInput>,
+) -> Result<Response, Response> {
     appraisals::add_note(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
@@ -149,7 +153,11 @@ pub async fn list_talent(
 
 #[utoipa::path(post, path = "/api/v1/talent", tag = "appraisals", request_body = TierInput,
     responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_talent(State(s): State<AppState>, ctx: ApiCtx, ApiJson(b): ApiJson<TierInput>) -> Result<Response, Response> {
+pub async fn add_talent(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<TierInput>,
+) -> Result<Response, Response> {
     appraisals::add_tier(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
@@ -222,13 +230,21 @@ pub async fn list_reviews(
 
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "appraisals", request_body = ReviewInput,
     responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn open_review(State(s): State<AppState>, ctx: ApiCtx, ApiJson(b): ApiJson<ReviewInput>) -> Result<Response, Response> {
+pub async fn open_review(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<ReviewInput>,
+) -> Result<Response, Response> {
     appraisals::open_review(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
 #[utoipa::path(get, path = "/api/v1/reviews/{id}", tag = "appraisals", params(("id" = i64, Path)),
     responses((status = 200, body = ReviewDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_review(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<ReviewDetail>, Response> {
+pub async fn get_review(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<ReviewDetail>, Response> {
     ctx.actor.require("judge:review:list").api(ctx.lang)?;
     appraisals::review(&s.db, &ctx.actor, id).await.api(ctx.lang).map(Json)
 }
@@ -285,7 +301,11 @@ pub async fn list_deeds(
 
 #[utoipa::path(post, path = "/api/v1/deeds", tag = "appraisals", request_body = DeedInput,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
-pub async fn write_deed(State(s): State<AppState>, ctx: ApiCtx, ApiJson(b): ApiJson<DeedInput>) -> Result<Response, Response> {
+pub async fn write_deed(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<DeedInput>,
+) -> Result<Response, Response> {
     honours::write_deed(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
@@ -321,7 +341,11 @@ pub async fn open_selection(
 
 #[utoipa::path(get, path = "/api/v1/selections/{id}", tag = "appraisals", params(("id" = i64, Path)),
     responses((status = 200, body = SelectionDetail), (status = 404, body = ErrorBody)))]
-pub async fn get_selection(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<SelectionDetail>, Response> {
+pub async fn get_selection(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<SelectionDetail>, Response> {
     ctx.actor.require("honour:selection:list").api(ctx.lang)?;
     honours::selection(&s.db, &ctx.actor, id).await.api(ctx.lang).map(Json)
 }
@@ -345,7 +369,12 @@ pub struct Ballot {
 
 #[utoipa::path(post, path = "/api/v1/selections/{id}/votes", tag = "appraisals", params(("id" = i64, Path)), request_body = Ballot,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn vote(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId, ApiJson(b): ApiJson<Ballot>) -> Result<Response, Response> {
+pub async fn vote(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<Ballot>,
+) -> Result<Response, Response> {
     honours::vote(&s.db, &ctx.actor, id, &b.nominations).await.api(ctx.lang)?;
     Ok(no_content())
 }
@@ -358,7 +387,11 @@ pub struct Stage {
 
 #[utoipa::path(post, path = "/api/v1/selections/{id}/advance", tag = "appraisals", params(("id" = i64, Path)),
     responses((status = 200, body = Stage), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn advance_selection(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<Stage>, Response> {
+pub async fn advance_selection(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Stage>, Response> {
     honours::advance(&s.db, &ctx.actor, id).await.api(ctx.lang).map(|status| Json(Stage { status }))
 }
 
@@ -381,7 +414,11 @@ pub async fn list_care(
 
 #[utoipa::path(post, path = "/api/v1/care", tag = "appraisals", request_body = CareInput,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
-pub async fn record_care(State(s): State<AppState>, ctx: ApiCtx, ApiJson(b): ApiJson<CareInput>) -> Result<Response, Response> {
+pub async fn record_care(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<CareInput>,
+) -> Result<Response, Response> {
     honours::record_care(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 

@@ -63,7 +63,9 @@ pub fn certificate(d: &AppraisalDetail, lang: Lang) -> Result<Certificate, AppEr
     let mut record_lines: Vec<(String, String)> = f
         .counts
         .iter()
-        .map(|c| (lang.code_label("record.kind", &c.kind).to_string(), format!("{} {}", c.records, lang.t("cert.records"))))
+        .map(|c| {
+            (lang.code_label("record.kind", &c.kind).to_string(), format!("{} {}", c.records, lang.t("cert.records")))
+        })
         .collect();
     if record_lines.is_empty() {
         record_lines.push((lang.t("cert.records_none").to_string(), String::new()));
@@ -83,7 +85,11 @@ pub fn certificate(d: &AppraisalDetail, lang: Lang) -> Result<Certificate, AppEr
         .iter()
         .map(|n| {
             (
-                format!("{} {}", n.occurred_at.with_timezone(&china()).format("%Y-%m-%d"), lang.code_label("record.kind", &n.kind)),
+                format!(
+                    "{} {}",
+                    n.occurred_at.with_timezone(&china()).format("%Y-%m-%d"),
+                    lang.code_label("record.kind", &n.kind)
+                ),
                 format!("{} {}", note_value(lang, &n.kind, n.value), n.note.as_deref().unwrap_or("")),
             )
         })
@@ -119,5 +125,6 @@ pub fn pdf_response(d: &AppraisalDetail, lang: Lang) -> Result<Response, AppErro
     blocks.push(Block::Right(c.signature));
     let bytes = render(&PdfDocument { title: c.title, blocks })?;
     let name = format!("attachment; filename=\"appraisal-{}.pdf\"", d.appraisal.id);
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
+        .into_response())
 }

@@ -14,9 +14,9 @@ use frontline_core::appraisals::{Grade, Rating, TalentTier};
 use frontline_core::honours::{CareKind, CommendationKind, SelectionStatus};
 use frontline_core::tasks::today_in_china;
 use frontline_db::appraisals::{
-    self, AppraisalDetail, AppraisalInput, AppraisalQuery, AppraisalView, CandidateQuery, CandidateView, ConclusionInput,
-    FrontlineReport, NoteInput, RatingInput, ReviewDetail, ReviewInput, ReviewQuery, ReviewView, TierInput, TierQuery,
-    TierView,
+    self, AppraisalDetail, AppraisalInput, AppraisalQuery, AppraisalView, CandidateQuery, CandidateView,
+    ConclusionInput, FrontlineReport, NoteInput, RatingInput, ReviewDetail, ReviewInput, ReviewQuery, ReviewView,
+    TierInput, TierQuery, TierView,
 };
 use frontline_db::honours::{
     self, CareInput, CareView, CommendationInput, CommendationQuery, CommendationView, DeedInput, DeedQuery, DeedView,
@@ -90,7 +90,11 @@ async fn add_note(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiRes
             person_id: form.opt_id("person_id")?,
             unit_id: form.opt_id("unit_id")?,
             occurred_on: form.date("occurred_on")?,
-            value: form.get("value").trim().parse().map_err(|_| frontline_core::DomainError::invalid("value", "error.note.value"))?,
+            value: form
+                .get("value")
+                .trim()
+                .parse()
+                .map_err(|_| frontline_core::DomainError::invalid("value", "error.note.value"))?,
             note: form.get("note"),
         };
         Ok::<i64, AppError>(appraisals::add_note(&state.db, &ctx.actor, &input).await?)
@@ -366,12 +370,17 @@ async fn new_review_page(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
         .await
         .map_err(fail(ctx.lang))?
         .ok_or_else(|| fail(ctx.lang)(AppError::Domain(frontline_core::DomainError::NotFound)))?;
-    let people = people_db::list_all(&state.db, &ctx.actor.scope, &PersonQuery { unit: Some(unit.id), ..Default::default() }, 300)
-        .await
-        .map_err(db_fail(ctx.lang))?
-        .into_iter()
-        .filter(|p| p.category != "resident")
-        .collect();
+    let people = people_db::list_all(
+        &state.db,
+        &ctx.actor.scope,
+        &PersonQuery { unit: Some(unit.id), ..Default::default() },
+        300,
+    )
+    .await
+    .map_err(db_fail(ctx.lang))?
+    .into_iter()
+    .filter(|p| p.category != "resident")
+    .collect();
     let year = today_in_china(Utc::now()).year();
     render(&NewReviewPage { t: Tr(ctx.lang), c: Chrome::new(&ctx, "/reviews"), unit, people, year }, ctx.lang)
 }
