@@ -277,10 +277,8 @@ fn paginate(lines: &[(f32, f32, String, f32)]) -> Vec<Vec<(f32, f32, f32, String
             pages.push(Vec::new());
             y = MARGIN;
         }
-        if !text.is_empty() {
-            if let Some(page) = pages.last_mut() {
-                page.push((*x, y + size, *size, text.clone()));
-            }
+        if let Some(page) = pages.last_mut().filter(|_| !text.is_empty()) {
+            page.push((*x, y + size, *size, text.clone()));
         }
         y += advance;
     }

@@ -636,3 +636,75 @@ async fn the_county_drills_from_a_village_star_rating_down_to_a_record() {
     screenshot(&c, "34-ledger-records").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_township_notes_appraises_and_prints_a_certificate_from_a_cadres_ledger() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let (person,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT MIN(id) FROM people WHERE home_unit_id = $1 AND category = 'village_cadre'",
+            vec![p.qiyuan.into()],
+        ))
+        .await
+        .unwrap();
+    let (_driver, c, _profile) = start_browser().await;
+    login(&c, &app, "township_secretary").await;
+    // The cadre's 台账: a leader's phone inquiry written into it.
+    c.goto(&app.url(&format!("/ledger?person={person}"))).await.unwrap();
+    wait_for(&c, "#note-form").await;
+    c.find(Locator::Css("#note-form select[name=kind] option[value=leader_inquiry]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#note-form textarea[name=note]"))
+        .await
+        .unwrap()
+        .send_keys("电话询问卡点值守情况，回答清楚")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#note-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "电话询问卡点值守情况，回答清楚").await;
+    screenshot(&c, "41-ledger-note").await;
+    // An appraisal from the ledger, concluded, and its 鉴定书.
+    wait_for(&c, "#start-appraisal").await.click().await.unwrap();
+    wait_for(&c, "#new-appraisal").await;
+    c.find(Locator::Css("#new-appraisal input[name=campaign]"))
+        .await
+        .unwrap()
+        .send_keys("浏览器测试考察")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#new-appraisal button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#conclude-form").await;
+    let counts = wait_for(&c, "#appraisal-counts").await.text().await.unwrap();
+    assert!(counts.contains("领导电话询问"), "the note is counted: {counts}");
+    c.find(Locator::Css("#conclude-form select[name=grade] option[value=excellent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#conclude-form textarea[name=conclusion]"))
+        .await
+        .unwrap()
+        .send_keys("该同志坚守一线，鉴定为优秀。")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#conclude-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#certificate-link").await;
+    assert_eq!(c.find(Locator::Css("#appraisal-grade")).await.unwrap().text().await.unwrap(), "优秀");
+    assert!(c.find(Locator::Css("#tiers")).await.unwrap().text().await.unwrap().contains("储备人选"));
+    screenshot(&c, "42-appraisal-final").await;
+    c.find(Locator::Css("#certificate-link")).await.unwrap().click().await.unwrap();
+    let certificate = wait_for(&c, "#certificate").await.text().await.unwrap();
+    assert!(
+        certificate.contains("一线考察鉴定书") && certificate.contains("该同志坚守一线，鉴定为优秀。"),
+        "{certificate}"
+    );
+    screenshot(&c, "43-certificate").await;
+    c.close().await.unwrap();
+}
