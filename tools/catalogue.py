@@ -476,7 +476,7 @@ T = {
    "Care for people on the frontline: reminders for birthdays on a duty day, 14 or more days on duty without a break, counselling referrals not followed up; visits, health checks, leave and counselling go into the ledger."),
  "care.record": ("记录关怀", "Record care"), "care.records": ("关怀记录", "Care records"), "care.reminders": ("今日提醒", "Reminders"),
  "cert.assessor": ("鉴定人：", "Assessor: "), "cert.conclusion": ("鉴定意见", "Conclusion"), "cert.ledger": ("一线实绩（台账）", "Frontline record (ledger)"),
- "cert.mass_mean": ("群众评价平均分", "Mean of mass evaluations"), "cert.notes": ("领导询察听与群众评价", "Leaders' notes and mass evaluation"),
+ "cert.mass_mean": ("群众评价平均分", "Mean of mass evaluations"), "cert.name": ("姓名", "Name"), "cert.notes": ("领导询察听与群众评价", "Leaders' notes and mass evaluation"),
  "cert.person": ("基本情况", "The person"), "cert.records": ("条", "records"), "cert.records_none": ("考察期间无台账记录", "No records in the period"),
  "cert.score": ("量化评价", "Score"), "cert.title": ("一线考察鉴定书", "Frontline appraisal certificate"),
  "commend.explained": ("通报表扬和表彰（先进个人、先进集体），都记入一本账；从人员或单位台账发起。", "Notices of praise and honours (individuals and collectives), all in the ledger; issued from a person's or a unit's ledger."),

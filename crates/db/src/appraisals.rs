@@ -433,15 +433,13 @@ async fn person_score(db: &Db, scope: &Scope, a: &AppraisalView) -> Result<Optio
         return Ok(None);
     };
     let explained = crate::indicators::explain(db, scope, scheme.id, None, Some(a.person_id), period).await;
-    let (of,): (i64,) =
-        db.one(&Sql::with("SELECT COUNT(*) FROM people WHERE home_unit_id = $1", vec![a.unit_id.into()])).await?;
     Ok(explained.ok().map(|e| AppraisalScore {
         scheme_id: scheme.id,
         scheme_name: scheme.name,
         total: e.subject.score.total,
         stars: e.subject.score.stars,
         rank: e.subject.rank,
-        of: of as usize,
+        of: e.ranked,
     }))
 }
 

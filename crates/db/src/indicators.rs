@@ -732,6 +732,8 @@ pub struct Explanation {
     pub scheme_name: String,
     pub period: Period,
     pub subject: Scored,
+    /// How many subjects were ranked with it (the person's unit, the village's township).
+    pub ranked: usize,
     pub lines: Vec<ExplainedLine>,
 }
 
@@ -798,6 +800,7 @@ pub async fn explain(
         (Subject::Person, _, None) => return Err(DomainError::invalid("person", "error.required").into()),
     };
     let (ranking, tallies) = score_with_tallies(db, scope, &meta, &compiled, root, period).await?;
+    let ranked = ranking.subjects.len();
     let (subject, tally) = ranking
         .subjects
         .into_iter()
@@ -868,7 +871,7 @@ pub async fn explain(
             measures: measures_of(&c.expr),
         });
     }
-    Ok(Explanation { scheme_id, scheme_name: meta.name, period, subject, lines })
+    Ok(Explanation { scheme_id, scheme_name: meta.name, period, subject, ranked, lines })
 }
 
 /// A published run (公示, then final).

@@ -20,7 +20,8 @@ impl From<PdfError> for AppError {
     }
 }
 
-/// One section of the certificate: a heading and label–value lines.
+/// One section of the certificate: a heading and label–value lines (or, for notes, lines of
+/// running text in the label with no value).
 pub struct Section {
     pub heading: String,
     pub lines: Vec<(String, String)>,
@@ -52,7 +53,7 @@ pub fn certificate(d: &AppraisalDetail, lang: Lang) -> Result<Certificate, AppEr
     let mut sections = vec![Section {
         heading: lang.t("cert.person").to_string(),
         lines: vec![
-            (lang.t("field.name").to_string(), a.person_name.clone()),
+            (lang.t("cert.name").to_string(), a.person_name.clone()),
             (lang.t("field.rank").to_string(), lang.code_label("person.rank", &a.person_rank).to_string()),
             (lang.t("field.unit").to_string(), a.unit_name.clone()),
             (lang.t("appraisal.campaign").to_string(), a.campaign.clone()),
@@ -116,7 +117,10 @@ pub fn pdf_response(d: &AppraisalDetail, lang: Lang) -> Result<Response, AppErro
     let mut blocks = Vec::new();
     for s in c.sections {
         blocks.push(Block::Heading(s.heading));
-        blocks.push(Block::Fields(s.lines));
+        // Lines without a value (the notes) are running text; the others are label and value.
+        let (text, fields): (Vec<_>, Vec<_>) = s.lines.into_iter().partition(|(_, v)| v.is_empty());
+        blocks.push(Block::Fields(fields));
+        blocks.extend(text.into_iter().map(|(line, _)| Block::Paragraph(line)));
     }
     blocks.push(Block::Heading(lang.t("cert.conclusion").to_string()));
     blocks.push(Block::Fields(vec![(lang.t("appraisal.grade").to_string(), c.grade)]));
