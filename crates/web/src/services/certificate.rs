@@ -85,14 +85,15 @@ pub fn certificate(d: &AppraisalDetail, lang: Lang) -> Result<Certificate, AppEr
         .notes
         .iter()
         .map(|n| {
-            (
-                format!(
-                    "{} {}",
-                    n.occurred_at.with_timezone(&china()).format("%Y-%m-%d"),
-                    lang.code_label("record.kind", &n.kind)
-                ),
-                format!("{} {}", note_value(lang, &n.kind, n.value), n.note.as_deref().unwrap_or("")),
-            )
+            let (colon, stop) = if lang == Lang::En { (": ", ". ") } else { ("：", "。") };
+            let line = format!(
+                "{} {}{colon}{}{stop}{}",
+                n.occurred_at.with_timezone(&china()).format("%Y-%m-%d"),
+                lang.code_label("record.kind", &n.kind),
+                note_value(lang, &n.kind, n.value),
+                n.note.as_deref().unwrap_or("")
+            );
+            (line, String::new())
         })
         .collect();
     if let Some(mean) = f.mass_mean {
