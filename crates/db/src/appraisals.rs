@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::inspections::{subject_in_tx, unit_path_in_scope};
+use crate::inspections::{subject_in_tx, subject_or_unit, unit_path, unit_path_in_scope};
 use crate::people::push_person_scope;
 use crate::records::{self, KindCount, NewRecord, RecordQuery, RecordView};
 use crate::units::push_scope;
@@ -65,15 +65,7 @@ pub async fn add_note(db: &Db, actor: &Actor, input: &NoteInput) -> Result<i64, 
         return Err(DomainError::invalid("kind", "error.note.kind").into());
     };
     let mut tx = db.begin().await?;
-    let unit_id = match (input.person_id, input.unit_id) {
-        (Some(person), _) => subject_in_tx(&mut tx, &actor.scope, person, "person_id").await?,
-        (None, Some(unit)) => {
-            unit_path_in_scope(&mut tx, &actor.scope, unit, "unit_id").await?;
-            unit
-        }
-        (None, None) => return Err(DomainError::invalid("person_id", "error.required").into()),
-    };
-    let path = unit_path(&mut tx, unit_id).await?;
+    let (unit_id, path) = subject_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
     let id = tx
         .insert(&Sql::with(
             "INSERT INTO ledger_notes (kind, unit_id, person_id, occurred_on, value, note, created_by, created_at) \
@@ -120,11 +112,6 @@ pub async fn add_note(db: &Db, actor: &Actor, input: &NoteInput) -> Result<i64, 
     .await?;
     tx.commit().await?;
     Ok(id)
-}
-
-async fn unit_path(tx: &mut Tx, unit: i64) -> Result<String, DbError> {
-    let (path,): (String,) = tx.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![unit.into()])).await?;
-    Ok(path)
 }
 
 /// Corrects a record: a new `record_corrected` record names it, with the reason, and from then on

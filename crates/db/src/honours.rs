@@ -16,16 +16,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::inspections::{subject_in_tx, unit_path_in_scope};
+use crate::inspections::{subject_in_tx, subject_or_unit, unit_path, unit_path_in_scope};
 use crate::people::{person_in_tx, push_person_scope};
 use crate::records::{self, NewRecord};
 use crate::units::push_scope;
 use crate::{Db, DbError, Page, Sql, Tx};
-
-async fn unit_path(tx: &mut Tx, unit: i64) -> Result<String, DbError> {
-    let (path,): (String,) = tx.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![unit.into()])).await?;
-    Ok(path)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Commendations
@@ -84,15 +79,7 @@ pub async fn commend(db: &Db, actor: &Actor, input: &CommendationInput) -> Resul
         return Err(DomainError::invalid("kind", "error.honour.kind").into());
     };
     let mut tx = db.begin().await?;
-    let unit_id = match (input.person_id, input.unit_id) {
-        (Some(person), _) => subject_in_tx(&mut tx, &actor.scope, person, "person_id").await?,
-        (None, Some(unit)) => {
-            unit_path_in_scope(&mut tx, &actor.scope, unit, "unit_id").await?;
-            unit
-        }
-        (None, None) => return Err(DomainError::invalid("person_id", "error.required").into()),
-    };
-    let path = unit_path(&mut tx, unit_id).await?;
+    let (unit_id, path) = subject_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
     let issuer = issuer_of(&mut tx, &actor.scope, &path).await?;
     let id = tx
         .insert(&Sql::with(
@@ -234,15 +221,7 @@ pub async fn write_deed(db: &Db, actor: &Actor, input: &DeedInput) -> Result<i64
         return Err(DomainError::invalid("title", "error.required").into());
     };
     let mut tx = db.begin().await?;
-    let unit_id = match (input.person_id, input.unit_id) {
-        (Some(person), _) => subject_in_tx(&mut tx, &actor.scope, person, "person_id").await?,
-        (None, Some(unit)) => {
-            unit_path_in_scope(&mut tx, &actor.scope, unit, "unit_id").await?;
-            unit
-        }
-        (None, None) => return Err(DomainError::invalid("person_id", "error.required").into()),
-    };
-    let path = unit_path(&mut tx, unit_id).await?;
+    let (unit_id, path) = subject_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
     let id = tx
         .insert(&Sql::with(
             "INSERT INTO deeds (unit_id, person_id, title, body, status, created_by, created_at) \

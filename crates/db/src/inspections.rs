@@ -1036,6 +1036,31 @@ pub struct NoticeView {
     pub people: String,
 }
 
+/// The path of a unit.
+pub(crate) async fn unit_path(tx: &mut Tx, unit: i64) -> Result<String, DbError> {
+    let (path,): (String,) = tx.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![unit.into()])).await?;
+    Ok(path)
+}
+
+/// What a note, commendation or deed is about, with its path: a person's home unit (a cadre or
+/// member the actor reaches), or else a unit the actor reaches; one of the two is required.
+pub(crate) async fn subject_or_unit(
+    tx: &mut Tx,
+    scope: &Scope,
+    person: Option<i64>,
+    unit: Option<i64>,
+) -> Result<(i64, String), DbError> {
+    let unit_id = match (person, unit) {
+        (Some(person), _) => subject_in_tx(tx, scope, person, "person_id").await?,
+        (None, Some(unit)) => {
+            unit_path_in_scope(tx, scope, unit, "unit_id").await?;
+            unit
+        }
+        (None, None) => return Err(DomainError::invalid("person_id", "error.required").into()),
+    };
+    Ok((unit_id, unit_path(tx, unit_id).await?))
+}
+
 /// Whether a person may be named in a notice or an accountability action: a cadre or a party
 /// member the actor reaches.
 pub(crate) async fn subject_in_tx(tx: &mut Tx, scope: &Scope, person: i64, field: &str) -> Result<i64, DbError> {
