@@ -532,9 +532,23 @@ T = {
  "error.review.year": ("年度不正确", "Bad year"),
  "error.selection.closed": ("评选已结束", "The selection is closed"), "error.selection.not_nominating": ("评选不在推荐阶段", "The selection is not taking nominations"),
  "error.selection.not_voting": ("评选不在投票阶段", "The selection is not voting"),
- "error.talent.already": ("该同志已在此类别中", "The person is already in this tier"), "error.talent.tier": ("请选择人才库类别", "Choose a tier")
+ "error.talent.already": ("该同志已在此类别中", "The person is already in this tier"), "error.talent.tier": ("请选择人才库类别", "Choose a tier"),
+ "nav.bulletins": ("通报", "Bulletins"),
+ "bulletin.open": ("（", " ("), "bulletin.to": ("至", "to"), "bulletin.close": ("）", ")"),
+ "bulletin.explained": ("系统按周、月、季度自动生成通报：乡镇和村排名、红黑榜、表扬和批评、与上期对比的主要指标；可在线阅读、打印，或下载PDF和Excel。",
+   "Weekly, monthly and quarterly bulletins made by the system: township and village rankings, red and black lists, praise and criticism, figures against the period before; read online, print, or download PDF and Excel."),
+ "bulletin.made": ("生成时间", "Made"), "bulletin.figures": ("主要指标", "Figures"), "bulletin.figure": ("指标", "Figure"),
+ "bulletin.this_period": ("本期", "This period"), "bulletin.previous": ("上期", "Previous"), "bulletin.change": ("增减", "Change"),
+ "bulletin.groups": ("乡镇（街道）排名", "Townships ranked"), "bulletin.red": ("红榜", "Red list"), "bulletin.black": ("黑榜", "Black list"),
+ "bulletin.praised": ("通报表扬", "Praised"), "bulletin.criticised": ("通报批评", "Criticised"), "bulletin.commended": ("表彰", "Commended"),
+ "bulletin.none": ("本期无", "None this period")
 }
 CODES = {
+ "bulletin.cadence": {"weekly": ("一线工作周通报", "weekly bulletin"), "monthly": ("一线工作月通报", "monthly bulletin"), "quarterly": ("一线工作季度通报", "quarterly bulletin")},
+ "bulletin.figure": {"orders_collected": ("收集群众诉求（件）", "Requests collected"), "orders_closed": ("办结（件）", "Closed"),
+   "on_time_rate": ("按时办结率（%）", "Closed on time (%)"), "satisfaction_rate": ("群众满意率（%）", "Satisfied (%)"),
+   "findings": ("督查发现问题（个）", "Problems found"), "findings_fixed": ("已整改销号（个）", "Problems fixed"),
+   "accountability": ("问责处理（人次）", "Accountability actions"), "laggards": ("后进党组织（个）", "Laggard organisations")},
  "appraisal.grade": {"excellent": ("优秀", "Excellent"), "competent": ("称职", "Competent"), "basic": ("基本称职", "Basically competent"), "incompetent": ("不称职", "Incompetent")},
  "appraisal.status": {"draft": ("草稿", "Draft"), "final": ("已定稿", "Final")},
  "talent.tier": {"reserve": ("储备人选", "Reserve of candidates"), "key_training": ("重点培养对象", "Tracked for cultivation"), "promoted": ("提拔使用", "Promoted")},
@@ -685,7 +699,8 @@ CODES = {
    "honour:deed:list": ("查看典型事迹", "View typical deeds"), "honour:deed:edit": ("撰写典型事迹", "Write typical deeds"), "honour:deed:publish": ("发布典型事迹", "Publish typical deeds"),
    "honour:selection:list": ("查看评选", "View selections"), "honour:selection:edit": ("组织评选", "Run selections"),
    "honour:selection:nominate": ("推荐参评", "Nominate"), "honour:selection:vote": ("评选投票", "Vote in selections"),
-   "honour:care:list": ("查看关心关爱", "View care"), "honour:care:edit": ("记录关心关爱", "Record care")},
+   "honour:care:list": ("查看关心关爱", "View care"), "honour:care:edit": ("记录关心关爱", "Record care"),
+   "report:bulletin:list": ("查看通报", "Read bulletins")},
 }
 zh, en = {}, {}
 for k, (z, e) in T.items():

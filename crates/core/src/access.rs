@@ -126,6 +126,7 @@ pub const PERMISSIONS: &[&str] = &[
     "honour:selection:vote",
     "honour:care:list",
     "honour:care:edit",
+    "report:bulletin:list",
     "system:user:list",
     "system:user:add",
     "system:user:edit",

@@ -8,6 +8,7 @@ pub mod access;
 pub mod accountability;
 pub mod appraisals;
 pub mod audit;
+pub mod bulletins;
 pub mod burden;
 pub mod demo;
 pub mod deployment;

@@ -535,10 +535,10 @@ pub async fn ensure_builtin_roles(db: &Db) -> Result<(), DbError> {
     let manage = "units:unit:list,units:unit:add,units:unit:edit,units:unit:remove,people:person:list,people:person:add,\
 people:person:edit,people:person:import,people:person:export,people:post:list,people:post:add,people:post:edit";
     let duties = "duty:*:*,work:*:*,order:*:*";
-    let supervise = "inspect:*:*,account:*:*,judge:*:*,honour:*:*";
+    let supervise = "inspect:*:*,account:*:*,judge:*:*,honour:*:*,report:*:*";
     let answer = "inspect:finding:list,inspect:finding:rectify,inspect:burden:list,judge:scheme:list,judge:score:list,\
 judge:laggard:list,judge:laggard:report,honour:commend:list,honour:deed:list,honour:deed:edit,honour:selection:list,\
-honour:selection:nominate,honour:care:list,honour:care:edit";
+honour:selection:nominate,honour:care:list,honour:care:edit,report:bulletin:list";
     let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
 work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,order:request:list,\
 order:request:intake";
@@ -604,7 +604,7 @@ order:request:intake";
             // already names any permission of the area is left as its administrator set it.
             let (id, current): (i64, String) =
                 tx.one(&Sql::with("SELECT id, permissions FROM roles WHERE role_key = $1", vec![key.into()])).await?;
-            let added: Vec<&str> = ["duty:", "work:", "order:", "inspect:", "account:", "judge:", "honour:"]
+            let added: Vec<&str> = ["duty:", "work:", "order:", "inspect:", "account:", "judge:", "honour:", "report:"]
                 .iter()
                 .filter(|area| !current.contains(*area))
                 .flat_map(|area| perms.split(',').filter(move |p| p.starts_with(area)))

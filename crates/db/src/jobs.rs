@@ -2,7 +2,7 @@
 //! [`run`] every few minutes; running it more often does no harm): the current period's task
 //! instances, overdue and missed-shift records, the weekly reminders and the monthly dispatch, and
 //! the yellow card on work orders past their time limit, and the escalation of findings not fixed
-//! by their deadline.
+//! by their deadline, and the periodic bulletins that have come due.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,6 +16,7 @@ pub struct JobsReport {
     pub missed_shifts: u64,
     pub orders_escalated: u64,
     pub findings_escalated: u64,
+    pub bulletins: u64,
 }
 
 pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
@@ -23,5 +24,6 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
     let missed_shifts = crate::roster::record_missed(db, now).await?;
     let orders_escalated = crate::orders::escalate_overdue(db, now).await?;
     let findings_escalated = crate::inspections::escalate_overdue(db, now).await?;
-    Ok(JobsReport { tasks, missed_shifts, orders_escalated, findings_escalated })
+    let bulletins = crate::bulletins::generate_due(db, now).await?;
+    Ok(JobsReport { tasks, missed_shifts, orders_escalated, findings_escalated, bulletins })
 }

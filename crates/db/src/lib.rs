@@ -9,6 +9,7 @@ pub mod access;
 pub mod accountability;
 pub mod appraisals;
 pub mod audit;
+pub mod bulletins;
 pub mod burden;
 pub mod deployment;
 pub mod honours;

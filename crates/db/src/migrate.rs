@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_appraisals.sql"),
         postgres: include_str!("../migrations/postgres/0007_appraisals.sql"),
     },
+    Migration {
+        version: 8,
+        name: "bulletins",
+        sqlite: include_str!("../migrations/sqlite/0008_bulletins.sql"),
+        postgres: include_str!("../migrations/postgres/0008_bulletins.sql"),
+    },
 ];
 
 /// Applies every migration not yet applied; returns how many ran.

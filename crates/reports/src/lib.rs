@@ -113,20 +113,34 @@ fn serial_to_date(serial: f64) -> Option<String> {
 
 /// Writes a table to a one-sheet workbook.
 pub fn export_table(sheet_name: &str, headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, ReportError> {
+    export_sheets(&[Sheet { name: sheet_name.to_string(), headers: headers.to_vec(), rows: rows.to_vec() }])
+}
+
+/// One sheet of a workbook: its name, header row and rows.
+pub struct Sheet {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A workbook of several sheets, each with a bold header row frozen at the top.
+pub fn export_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, ReportError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#DDEBF7");
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
-        ws.set_column_width(c as u16, 16)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            ws.write_string(r as u32 + 1, c as u16, v)?;
+    for sheet in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(&sheet.name)?;
+        for (c, h) in sheet.headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+            ws.set_column_width(c as u16, 16)?;
         }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+            }
+        }
+        ws.set_freeze_panes(1, 0)?;
     }
-    ws.set_freeze_panes(1, 0)?;
     Ok(wb.save_to_buffer()?)
 }
 

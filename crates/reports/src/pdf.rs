@@ -191,8 +191,10 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
     let width = PAGE_W - 2.0 * MARGIN;
     // Every line to draw, with its x, size and the vertical space it takes, then paginated.
     let mut lines: Vec<(f32, f32, String, f32)> = Vec::new();
-    let title_size = 20.0;
-    for l in font.wrap(&doc.title, title_size, width) {
+    let title_size = 18.0;
+    let title_lines = font.wrap(&doc.title, title_size, width);
+    let rule_y = MARGIN + title_size * 1.8 * title_lines.len() as f32 + 2.0;
+    for l in title_lines {
         let x = MARGIN + (width - font.width(&l, title_size)) / 2.0;
         lines.push((x, title_size, l, title_size * 1.8));
     }
@@ -243,8 +245,8 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
         // A rule under the title on the first page, the page number at the foot of each.
         if n == 0 {
             let mut rule = PathBuilder::new();
-            rule.move_to(MARGIN, MARGIN + title_size * 1.8 + 2.0);
-            rule.line_to(PAGE_W - MARGIN, MARGIN + title_size * 1.8 + 2.0);
+            rule.move_to(MARGIN, rule_y);
+            rule.line_to(PAGE_W - MARGIN, rule_y);
             if let Some(path) = rule.finish() {
                 surface.set_fill(None);
                 surface.set_stroke(Some(Stroke { width: 0.8, ..Default::default() }));
@@ -272,8 +274,10 @@ pub fn render(doc: &PdfDocument) -> Result<Vec<u8>, PdfError> {
 fn paginate(lines: &[(f32, f32, String, f32)]) -> Vec<Vec<(f32, f32, f32, String)>> {
     let mut pages = vec![Vec::new()];
     let mut y = MARGIN;
-    for (x, size, text, advance) in lines {
-        if y + advance > PAGE_H - MARGIN && !pages.last().is_none_or(Vec::is_empty) {
+    for (i, (x, size, text, advance)) in lines.iter().enumerate() {
+        // A label (no advance of its own) stays on the page of the value that follows it.
+        let need = if *advance == 0.0 { lines.get(i + 1).map_or(0.0, |l| l.3) } else { *advance };
+        if y + need > PAGE_H - MARGIN && !pages.last().is_none_or(Vec::is_empty) {
             pages.push(Vec::new());
             y = MARGIN;
         }

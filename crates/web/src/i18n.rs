@@ -272,6 +272,19 @@ mod tests {
             keys.extend(CareKind::ALL.iter().map(|k| format!("care.kind.{}", k.as_str())));
             keys.extend(ReminderKind::ALL.iter().map(|k| format!("care.reminder.{}", k.as_str())));
             keys.extend(["1", "0", "-1"].iter().map(|k| format!("cert.impression.{k}")));
+            keys.extend(
+                frontline_core::bulletins::Cadence::ALL.iter().map(|k| format!("bulletin.cadence.{}", k.as_str())),
+            );
+        }
+        {
+            // The figures a bulletin carries (crates/db/src/bulletins.rs).
+            let figures = ["orders_collected", "orders_closed", "on_time_rate", "satisfaction_rate", "findings"];
+            keys.extend(
+                figures
+                    .iter()
+                    .chain(&["findings_fixed", "accountability", "laggards"])
+                    .map(|k| format!("bulletin.figure.{k}")),
+            );
         }
         keys.extend(
             [

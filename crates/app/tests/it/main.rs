@@ -11,6 +11,7 @@ mod auth;
 mod backup;
 mod bad_input;
 mod browser;
+mod bulletins;
 mod divisions;
 mod duty;
 mod helpers;

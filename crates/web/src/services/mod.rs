@@ -1,6 +1,7 @@
 //! Operations the UI and the API share: validating typed input against the domain rules before
 //! the repositories store it, roster import and export, accounts and tokens.
 
+pub mod bulletin;
 pub mod certificate;
 pub mod duty;
 

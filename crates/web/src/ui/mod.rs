@@ -5,6 +5,7 @@
 //! string comes from the catalogue through `t`.
 
 pub mod appraisals;
+pub mod bulletins;
 pub mod duty;
 pub mod indicators;
 pub mod orders;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(supervision::router())
         .merge(indicators::router())
         .merge(appraisals::router())
+        .merge(bulletins::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -115,7 +117,7 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 39] = [
+        let items: [(&str, &str, &str); 40] = [
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
@@ -136,6 +138,7 @@ impl Chrome {
             ("/score-runs", "nav.score_runs", "judge:score:list"),
             ("/laggard-plans", "nav.laggard_plans", "judge:laggard:list"),
             ("/ledger", "nav.ledger", "work:task:list"),
+            ("/bulletins", "nav.bulletins", "report:bulletin:list"),
             ("/appraisals", "nav.appraisals", "judge:appraisal:list"),
             ("/talent", "nav.talent", "judge:appraisal:list"),
             ("/candidates", "nav.candidates", "judge:appraisal:list"),

@@ -1,0 +1,308 @@
+//! Periodic bulletins in the store (周督促、月调度、季度通报): what a bulletin says is gathered once,
+//! when its period is over, and kept (the archive); the jobs loop makes the ones due for every unit
+//! that has a 堡垒指数 scheme, catching up after downtime, and a unique key makes sure no bulletin is
+//! ever made twice. The page, the PDF and the workbook are all drawn from the kept content.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use frontline_core::DomainError;
+use frontline_core::access::Scope;
+use frontline_core::bulletins::{Cadence, Span, red_and_black};
+use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::units::subtree_range;
+use serde::{Deserialize, Serialize};
+
+use crate::indicators::{self, Period};
+use crate::{Db, DbError, Sql};
+
+/// How many bulletins of one cadence a catch-up makes at most.
+const CATCH_UP: usize = 8;
+/// How many units the red and black lists name.
+const LIST_LENGTH: usize = 10;
+
+/// One figure with its value in the period before.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Figure {
+    /// Catalogue key of the figure's name (`bulletin.figure.orders_collected`…).
+    pub key: String,
+    pub value: f64,
+    pub previous: f64,
+}
+
+/// A unit in a ranking.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RankRow {
+    pub rank: usize,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub parent_name: Option<String>,
+    pub total: f64,
+    pub stars: u8,
+    pub laggard: bool,
+}
+
+/// A notice or commendation of the period.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NoticeRow {
+    pub title: String,
+    pub unit_name: String,
+    pub on: NaiveDate,
+}
+
+/// What a bulletin says, fixed when it is made.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Content {
+    pub unit_name: String,
+    pub period: Span,
+    pub previous: Span,
+    pub figures: Vec<Figure>,
+    /// The scheme the rankings use (the unit's 堡垒指数), if it has one.
+    pub scheme_name: Option<String>,
+    /// The units directly below that hold scored units (townships), rolled up, best first.
+    pub groups: Vec<RankRow>,
+    /// 红榜 and 黑榜 of the scored units (villages).
+    pub red: Vec<RankRow>,
+    pub black: Vec<RankRow>,
+    /// 通报表扬 and 通报批评 issued in the period, and commendations.
+    pub praised: Vec<NoticeRow>,
+    pub criticised: Vec<NoticeRow>,
+    pub commended: Vec<NoticeRow>,
+}
+
+/// A bulletin as listed.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct BulletinView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    #[serde(skip)]
+    pub unit_path: String,
+    /// `weekly`, `monthly` or `quarterly`.
+    pub cadence: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A bulletin with what it says.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Bulletin {
+    pub bulletin: BulletinView,
+    pub content: Content,
+}
+
+/// Scores the unit's subtree under its 堡垒指数 over a span: the groups, the subjects best first.
+async fn ranking(db: &Db, unit: i64, span: Span) -> Result<Option<(String, Vec<RankRow>, Vec<RankRow>)>, DbError> {
+    let all = Scope::everything();
+    let scheme: Option<(i64,)> = db
+        .opt(&Sql::with(
+            "SELECT id FROM schemes WHERE unit_id = $1 AND code = 'bastion' AND active = $2",
+            vec![unit.into(), true.into()],
+        ))
+        .await?;
+    let Some((scheme,)) = scheme else { return Ok(None) };
+    let meta = indicators::scheme(db, &all, scheme).await?;
+    let compiled = meta.compiled()?;
+    let r = indicators::score(db, &all, &meta, &compiled, unit, Period { from: span.from, to: span.to }).await?;
+    let row = |s: &indicators::Scored| RankRow {
+        rank: s.rank,
+        unit_id: s.unit_id,
+        unit_name: s.unit_name.clone(),
+        parent_name: s.parent_name.clone(),
+        total: s.score.total,
+        stars: s.score.stars,
+        laggard: s.score.laggard,
+    };
+    // The groups that hold scored units (the townships, not the county's departments), ranked
+    // among themselves (ties share a rank).
+    let mut groups: Vec<RankRow> =
+        r.groups.iter().filter(|g| r.subjects.iter().any(|s| s.parent_id == Some(g.unit_id))).map(row).collect();
+    let totals: Vec<f64> = groups.iter().map(|g| g.total).collect();
+    for g in &mut groups {
+        g.rank = 1 + totals.iter().filter(|t| **t > g.total).count();
+        g.parent_name = None;
+    }
+    Ok(Some((meta.name, groups, r.subjects.iter().map(row).collect())))
+}
+
+async fn notices(db: &Db, path: &str, span: Span) -> Result<(Vec<NoticeRow>, Vec<NoticeRow>, Vec<NoticeRow>), DbError> {
+    let (lo, hi) = subtree_range(path);
+    let (start, end) = (start_of_china_day(span.from), start_of_china_day(span.to.succ_opt().unwrap_or(span.to)));
+    let rows: Vec<(String, String, String, DateTime<Utc>)> = db
+        .all(&Sql::with(
+            "SELECT n.kind, n.title, u.name, n.issued_at FROM notices n JOIN units u ON u.id = n.unit_id \
+             WHERE u.path >= $1 AND u.path < $2 AND n.issued_at >= $3 AND n.issued_at < $4 ORDER BY n.issued_at, n.id",
+            vec![lo.clone().into(), hi.clone().into(), start.into(), end.into()],
+        ))
+        .await?;
+    let (mut praised, mut criticised) = (Vec::new(), Vec::new());
+    for (kind, title, unit_name, at) in rows {
+        let row = NoticeRow { title, unit_name, on: today_in_china(at) };
+        if kind == "praise" { praised.push(row) } else { criticised.push(row) }
+    }
+    let commended: Vec<(String, String, NaiveDate)> = db
+        .all(&Sql::with(
+            "SELECT c.title, u.name, c.issued_on FROM commendations c JOIN units u ON u.id = c.unit_id \
+             WHERE u.path >= $1 AND u.path < $2 AND c.issued_on >= $3 AND c.issued_on <= $4 ORDER BY c.issued_on, c.id",
+            vec![lo.into(), hi.into(), span.from.into(), span.to.into()],
+        ))
+        .await?;
+    let commended = commended.into_iter().map(|(title, unit_name, on)| NoticeRow { title, unit_name, on }).collect();
+    Ok((praised, criticised, commended))
+}
+
+/// The headline figures of a unit's subtree over a span, in a fixed order.
+async fn figures_of(db: &Db, unit: i64, span: Span, laggards: usize) -> Result<Vec<(String, f64)>, DbError> {
+    let all = Scope::everything();
+    let orders = crate::orders::counts(db, &all, unit, span.from, span.to).await?;
+    let supervision = crate::inspections::counts(db, &all, unit, span.from, span.to).await?;
+    let actions = crate::accountability::counts(db, &all, unit, span.from, span.to).await?;
+    let mut out = Vec::new();
+    if let Some(o) = orders.first() {
+        out.push(("orders_collected".to_string(), o.counts.collected as f64));
+        out.push(("orders_closed".to_string(), o.counts.closed as f64));
+        out.push(("on_time_rate".to_string(), o.on_time_rate));
+        out.push(("satisfaction_rate".to_string(), o.satisfaction_rate));
+    }
+    if let Some(s) = supervision.first() {
+        out.push(("findings".to_string(), s.findings as f64));
+        out.push(("findings_fixed".to_string(), s.fixed as f64));
+    }
+    if let Some(a) = actions.first() {
+        out.push(("accountability".to_string(), a.total as f64));
+    }
+    out.push(("laggards".to_string(), laggards as f64));
+    Ok(out)
+}
+
+/// Gathers what a bulletin of `unit` for `span` says.
+pub async fn compose(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result<Content, DbError> {
+    let all = Scope::everything();
+    let root = crate::units::get(db, &all, unit).await?;
+    let previous = cadence.previous(span);
+    let now = ranking(db, unit, span).await?;
+    let before = ranking(db, unit, previous).await?;
+    let laggards = |r: &Option<(String, Vec<RankRow>, Vec<RankRow>)>| {
+        r.as_ref().map_or(0, |r| r.2.iter().filter(|s| s.laggard).count())
+    };
+    let current = figures_of(db, unit, span, laggards(&now)).await?;
+    let earlier = figures_of(db, unit, previous, laggards(&before)).await?;
+    let figures = current
+        .into_iter()
+        .zip(earlier)
+        .map(|((key, value), (_, previous))| Figure { key: format!("bulletin.figure.{key}"), value, previous })
+        .collect();
+    let (scheme_name, groups, red, black) = match now {
+        Some((name, groups, subjects)) => {
+            let ranked: Vec<(i64, f64, bool)> = subjects.iter().map(|s| (s.unit_id, s.total, s.laggard)).collect();
+            let (red_ids, black_ids) = red_and_black(&ranked, LIST_LENGTH);
+            let pick = |ids: &[i64]| -> Vec<RankRow> {
+                ids.iter().filter_map(|id| subjects.iter().find(|s| s.unit_id == *id).cloned()).collect()
+            };
+            (Some(name), groups, pick(&red_ids), pick(&black_ids))
+        }
+        None => (None, Vec::new(), Vec::new(), Vec::new()),
+    };
+    let (praised, criticised, commended) = notices(db, &root.path, span).await?;
+    Ok(Content {
+        unit_name: root.name,
+        period: span,
+        previous,
+        figures,
+        scheme_name,
+        groups,
+        red,
+        black,
+        praised,
+        criticised,
+        commended,
+    })
+}
+
+/// Makes the bulletin of `unit` for `span` unless it exists; whether it was made now.
+pub async fn generate(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result<bool, DbError> {
+    let exists = db
+        .count(&Sql::with(
+            "SELECT COUNT(*) FROM bulletins WHERE unit_id = $1 AND cadence = $2 AND period_from = $3",
+            vec![unit.into(), cadence.as_str().into(), span.from.into()],
+        ))
+        .await?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    let content = compose(db, unit, cadence, span).await?;
+    let text = serde_json::to_string(&content).map_err(|e| DbError::Config(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    // The unique key settles a race between two runs: the second inserts nothing.
+    let made = tx
+        .execute(&Sql::with(
+            "INSERT INTO bulletins (unit_id, cadence, period_from, period_to, content, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (unit_id, cadence, period_from) DO NOTHING",
+            vec![unit.into(), cadence.as_str().into(), span.from.into(), span.to.into(), text.into(), Utc::now().into()],
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok(made > 0)
+}
+
+/// Makes every bulletin due at `now` for every unit with an active 堡垒指数: for each cadence, the
+/// complete periods since the last one made (only the last complete one the first time); returns
+/// how many were made.
+pub async fn generate_due(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let today = today_in_china(now);
+    let units: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT DISTINCT unit_id FROM schemes WHERE code = 'bastion' AND active = $1 ORDER BY unit_id",
+            vec![true.into()],
+        ))
+        .await?;
+    let mut made = 0;
+    for (unit,) in units {
+        for cadence in Cadence::ALL {
+            let (last,): (Option<NaiveDate>,) = db
+                .one(&Sql::with(
+                    "SELECT MAX(period_from) FROM bulletins WHERE unit_id = $1 AND cadence = $2",
+                    vec![unit.into(), cadence.as_str().into()],
+                ))
+                .await?;
+            for span in cadence.due(last, today, CATCH_UP) {
+                if generate(db, unit, *cadence, span).await? {
+                    made += 1;
+                }
+            }
+        }
+    }
+    Ok(made)
+}
+
+const COLUMNS: &str =
+    "b.id, b.unit_id, u.name AS unit_name, u.path AS unit_path, b.cadence, b.period_from, b.period_to, b.created_at";
+
+/// Bulletins the caller receives: those of units they reach and of the units above them, newest
+/// first (at most 200).
+pub async fn list(db: &Db, scope: &Scope, cadence: Option<&str>) -> Result<Vec<BulletinView>, DbError> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM bulletins b JOIN units u ON u.id = b.unit_id WHERE TRUE"));
+    if let Some(c) = cadence.filter(|c| !c.is_empty()) {
+        sql.push(" AND b.cadence = ").bind(c);
+    }
+    sql.push(" ORDER BY b.period_to DESC, b.id DESC");
+    let all: Vec<BulletinView> = db.all(&sql).await?;
+    Ok(all.into_iter().filter(|b| scope.reaches_or_is_above(&b.unit_path)).take(200).collect())
+}
+
+/// One bulletin the caller receives.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Bulletin, DbError> {
+    let row: Option<(i64, String)> =
+        db.opt(&Sql::with("SELECT b.id, b.content FROM bulletins b WHERE b.id = $1", vec![id.into()])).await?;
+    let (_, text) = row.ok_or(DomainError::NotFound)?;
+    let bulletin: BulletinView = db
+        .one(&Sql::with(
+            &format!("SELECT {COLUMNS} FROM bulletins b JOIN units u ON u.id = b.unit_id WHERE b.id = $1"),
+            vec![id.into()],
+        ))
+        .await?;
+    if !scope.reaches_or_is_above(&bulletin.unit_path) {
+        return Err(DomainError::NotFound.into());
+    }
+    let content = serde_json::from_str(&text).map_err(|e| DbError::Config(e.to_string()))?;
+    Ok(Bulletin { bulletin, content })
+}
