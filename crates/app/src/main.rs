@@ -470,7 +470,7 @@ async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: 
         started.elapsed().as_secs_f64()
     );
     // The jobs loop: task instances of the new period, overdue and missed-shift records, weekly
-    // reminders and the monthly dispatch come out by themselves.
+    // reminders, the monthly dispatch and the periodic bulletins come out by themselves.
     let jobs_db = db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));

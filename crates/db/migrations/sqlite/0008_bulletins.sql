@@ -1,4 +1,4 @@
--- Periodic bulletins (周督促、月调度、季度通报): what each says, kept when it is made; the unique key
+-- Periodic bulletins (周督促、月调度、季度通报): what each says, kept when it is made, and the unique key
 -- means a bulletin is never made twice. Same version and tables as postgres/0008.
 CREATE TABLE bulletins (
     id INTEGER PRIMARY KEY,
