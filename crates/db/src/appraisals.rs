@@ -455,17 +455,13 @@ async fn person_tiers(db: &Db, person: i64) -> Result<Vec<String>, DbError> {
 }
 
 async fn person_bars(db: &Db, person: i64) -> Result<Vec<CandidacyBar>, DbError> {
-    let latest: Option<(Option<String>,)> = db
+    let row: Option<CandidateFacts> = db
         .opt(&Sql::with(
-            "SELECT grade FROM appraisals WHERE person_id = $1 AND status = $2 ORDER BY finalized_at DESC, id DESC LIMIT 1",
-            vec![person.into(), AppraisalStatus::Final.as_str().into()],
+            &format!("SELECT {LATEST_GRADE} AS latest_grade, CAST({} AS BIGINT) AS barring_actions FROM people p WHERE p.id = $1", barring_actions_sql()),
+            vec![person.into()],
         ))
         .await?;
-    let mut sql = Sql::new("SELECT COUNT(*) FROM accountability_actions WHERE person_id = ");
-    sql.bind(person).push(" AND status = 'effective' AND kind IN ").bind_list(barring_kinds());
-    let actions = db.count(&sql).await?;
-    let grade = latest.and_then(|l| l.0).and_then(|g| Grade::parse(&g));
-    Ok(candidacy_bars(grade, actions as usize))
+    Ok(row.map(|r| r.bars()).unwrap_or_default())
 }
 
 /// Makes a draft final with the assessor's grade and conclusion: the figures are fixed, an
@@ -749,8 +745,8 @@ struct CandidateRow {
     category: String,
     home_unit_id: i64,
     home_unit_name: String,
-    latest_grade: Option<String>,
-    barring_actions: i64,
+    #[sqlx(flatten)]
+    facts: CandidateFacts,
 }
 
 /// Filters for the candidacy list.
@@ -763,8 +759,7 @@ pub struct CandidateQuery {
 
 /// Village cadres and members of villages the caller reaches, with what bars each from standing.
 pub async fn candidates(db: &Db, scope: &Scope, q: &CandidateQuery) -> Result<Page<CandidateView>, DbError> {
-    let latest = "(SELECT a.grade FROM appraisals a WHERE a.person_id = p.id AND a.status = 'final' \
-                  ORDER BY a.finalized_at DESC, a.id DESC LIMIT 1)";
+    let latest = LATEST_GRADE;
     let actions = barring_actions_sql();
     let mut filter = Sql::new(" FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE hu.kind = ");
     filter.bind(UnitKind::Village.as_str()).push(" AND p.category IN ('village_cadre', 'member') AND ");
@@ -780,11 +775,7 @@ pub async fn candidates(db: &Db, scope: &Scope, q: &CandidateQuery) -> Result<Pa
     let rows: Page<CandidateRow> = db.page_of(&columns, filter, "hu.path, p.name, p.id", page, per_page).await?;
     let mut out = Vec::with_capacity(rows.items.len());
     for r in rows.items {
-        let grade = r.latest_grade.as_deref().and_then(Grade::parse);
-        let bars = candidacy_bars(grade, r.barring_actions.max(0) as usize)
-            .into_iter()
-            .map(|b| b.as_str().to_string())
-            .collect();
+        let bars = r.facts.bars().into_iter().map(|b| b.as_str().to_string()).collect();
         out.push(CandidateView {
             tiers: person_tiers(db, r.person_id).await?,
             person_id: r.person_id,
@@ -792,11 +783,28 @@ pub async fn candidates(db: &Db, scope: &Scope, q: &CandidateQuery) -> Result<Pa
             category: r.category,
             home_unit_id: r.home_unit_id,
             home_unit_name: r.home_unit_name,
-            latest_grade: r.latest_grade,
+            latest_grade: r.facts.latest_grade,
             bars,
         });
     }
     Ok(Page { items: out, total: rows.total, page: rows.page, per_page: rows.per_page })
+}
+
+/// The grade of a person's (`p`) latest final appraisal, as a subquery.
+const LATEST_GRADE: &str = "(SELECT a.grade FROM appraisals a WHERE a.person_id = p.id AND a.status = 'final' \
+     ORDER BY a.finalized_at DESC, a.id DESC LIMIT 1)";
+
+/// What candidacy is decided from, as the two subqueries read it.
+#[derive(sqlx::FromRow)]
+struct CandidateFacts {
+    latest_grade: Option<String>,
+    barring_actions: i64,
+}
+
+impl CandidateFacts {
+    fn bars(&self) -> Vec<CandidacyBar> {
+        candidacy_bars(self.latest_grade.as_deref().and_then(Grade::parse), self.barring_actions.max(0) as usize)
+    }
 }
 
 /// The count of a person's (`p`) accountability actions in effect that bar candidacy, as a
