@@ -541,7 +541,32 @@ T = {
  "bulletin.this_period": ("本期", "This period"), "bulletin.previous": ("上期", "Previous"), "bulletin.change": ("增减", "Change"),
  "bulletin.groups": ("乡镇（街道）排名", "Townships ranked"), "bulletin.red": ("红榜", "Red list"), "bulletin.black": ("黑榜", "Black list"),
  "bulletin.praised": ("通报表扬", "Praised"), "bulletin.criticised": ("通报批评", "Criticised"), "bulletin.commended": ("表彰", "Commended"),
- "bulletin.none": ("本期无", "None this period")
+ "bulletin.none": ("本期无", "None this period"),
+ "nav.dashboard": ("工作看板", "Dashboard"), "nav.today": ("今日工作", "Today"),
+ "dash.screen": ("大屏模式", "Large screen"), "dash.command_centre": ("一线作战指挥中心", "Frontline command centre"),
+ "dash.updated": ("更新于", "updated"), "dash.below": ("下级单位", "Units below"),
+ "dash.arrivals": ("下沉干部到岗", "Deployed cadres arrived"), "dash.coverage": ("网格党员覆盖", "Grids with a party member"),
+ "dash.role_posts": ("设岗定责", "Role posts filled"), "dash.holders": ("人认领", "holders"),
+ "dash.signoff": ("清单签收完成率", "Sign-off completion"), "dash.overdue": ("逾期", "overdue"),
+ "dash.shifts": ("卡口班次满员", "Shifts fully staffed"), "dash.checked_in": ("到岗签到", "checked in"),
+ "dash.rounds": ("督查轮次", "Inspection rounds"), "dash.visits": ("次走访", "visits"),
+ "dash.findings": ("发现问题", "Problems found"), "dash.fixed": ("已整改", "Fixed"),
+ "dash.orders": ("收集诉求", "Requests collected"), "dash.orders_overdue": ("超期未办结", "Overdue requests"),
+ "dash.orders_overdue_hint": ("点击查看超期工单", "See the overdue orders"),
+ "dash.order_rates": ("解决率", "Solved rate"), "dash.bastion": ("堡垒指数", "Bastion index"), "dash.mean": ("平均分", "mean"),
+ "dash.scored": ("个单位参评", "units scored"), "dash.five_star": ("个五星", "five-star"), "dash.stars": ("星级", "Stars"),
+ "dash.laggards": ("后进单位", "Laggards"), "dash.commendations": ("表彰", "Commendations"),
+ "dash.accountability": ("问责", "Accountability"), "dash.people": ("人", "people"),
+ "dash.training": ("党员培训覆盖", "Members trained"), "dash.units": ("单位数", "Units"),
+ "dash.received": ("受理", "Received"), "dash.closed": ("办结", "Closed"), "dash.unsolved": ("办结未解决", "Closed, not solved"),
+ "dash.chart.orders_by_day": ("每日诉求受理与办结", "Requests received and closed per day"),
+ "dash.chart.orders_status": ("诉求办理情况", "Where requests stand"), "dash.chart.stars": ("星级分布", "Star distribution"),
+ "dash.chart.children_score": ("下级单位堡垒指数", "Bastion index of the units below"),
+ "dash.chart.children_orders": ("下级单位收集诉求", "Requests collected by the units below"),
+ "today.tasks": ("今日清单", "Today's lists"), "today.done": ("已完成", "Done"), "today.to_do": ("待完成", "To do"),
+ "today.shifts": ("今日班次", "Today's shifts"), "today.orders": ("我的在办工单", "My open orders"), "today.unread": ("条未读", "unread"),
+ "error.period.reversed": ("开始日期不能晚于截止日期", "The first day cannot be after the last day"),
+ "error.period.too_long": ("统计期间不能超过一年", "The period cannot be longer than a year")
 }
 CODES = {
  "bulletin.cadence": {"weekly": ("一线工作周通报", "weekly bulletin"), "monthly": ("一线工作月通报", "monthly bulletin"), "quarterly": ("一线工作季度通报", "quarterly bulletin")},
@@ -700,7 +725,7 @@ CODES = {
    "honour:selection:list": ("查看评选", "View selections"), "honour:selection:edit": ("组织评选", "Run selections"),
    "honour:selection:nominate": ("推荐参评", "Nominate"), "honour:selection:vote": ("评选投票", "Vote in selections"),
    "honour:care:list": ("查看关心关爱", "View care"), "honour:care:edit": ("记录关心关爱", "Record care"),
-   "report:bulletin:list": ("查看通报", "Read bulletins")},
+   "report:bulletin:list": ("查看通报", "Read bulletins"), "report:dashboard:view": ("查看工作看板", "View dashboards")},
 }
 zh, en = {}, {}
 for k, (z, e) in T.items():

@@ -127,6 +127,7 @@ pub const PERMISSIONS: &[&str] = &[
     "honour:care:list",
     "honour:care:edit",
     "report:bulletin:list",
+    "report:dashboard:view",
     "system:user:list",
     "system:user:add",
     "system:user:edit",

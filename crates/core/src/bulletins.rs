@@ -24,6 +24,27 @@ pub struct Span {
     pub to: NaiveDate,
 }
 
+impl Span {
+    /// The period a user asked for: `to` defaults to today and `from` to 29 days before `to` (the
+    /// last 30 days); `from` after `to` or more than `max_days` days are refused, naming the field.
+    pub fn asked(
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        today: NaiveDate,
+        max_days: u64,
+    ) -> Result<Span, crate::DomainError> {
+        let to = to.unwrap_or(today);
+        let from = from.unwrap_or(to - Days::new(29));
+        if from > to {
+            return Err(crate::DomainError::invalid("from", "error.period.reversed"));
+        }
+        if from + Days::new(max_days) <= to {
+            return Err(crate::DomainError::invalid("from", "error.period.too_long"));
+        }
+        Ok(Span { from, to })
+    }
+}
+
 impl Cadence {
     /// The period of this cadence that contains `day`.
     pub fn containing(self, day: NaiveDate) -> Span {
@@ -91,6 +112,20 @@ pub fn red_and_black(ranked: &[(i64, f64, bool)], n: usize) -> (Vec<i64>, Vec<i6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_asked_period_defaults_to_the_last_thirty_days_and_refuses_nonsense() {
+        let today = d("2026-11-24");
+        assert_eq!(Span::asked(None, None, today, 366).unwrap(), Span { from: d("2026-10-26"), to: today });
+        let one = Span::asked(Some(today), Some(today), today, 366).unwrap();
+        assert_eq!((one.from, one.to), (today, today));
+        let reversed = Span::asked(Some(d("2026-11-25")), Some(today), today, 366).unwrap_err();
+        assert_eq!(reversed.code(), "error.invalid");
+        assert!(format!("{reversed:?}").contains("error.period.reversed"));
+        assert!(Span::asked(Some(d("2025-11-24")), Some(today), today, 366).is_ok());
+        let long = Span::asked(Some(d("2025-11-23")), Some(today), today, 366).unwrap_err();
+        assert!(format!("{long:?}").contains("error.period.too_long"));
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("date")

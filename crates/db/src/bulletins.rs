@@ -90,16 +90,36 @@ pub struct Bulletin {
     pub content: Content,
 }
 
-/// Scores the unit's subtree under its 堡垒指数 over a span: the groups, the subjects best first.
-async fn ranking(db: &Db, unit: i64, span: Span) -> Result<Option<(String, Vec<RankRow>, Vec<RankRow>)>, DbError> {
-    let all = Scope::everything();
-    let scheme: Option<(i64,)> = db
-        .opt(&Sql::with(
-            "SELECT id FROM schemes WHERE unit_id = $1 AND code = 'bastion' AND active = $2",
-            vec![unit.into(), true.into()],
+/// The active 堡垒指数 that covers a unit: its own, or the nearest one above it.
+pub async fn bastion_scheme(db: &Db, unit_path: &str) -> Result<Option<i64>, DbError> {
+    let schemes: Vec<(i64, String)> = db
+        .all(&Sql::with(
+            "SELECT s.id, u.path FROM schemes s JOIN units u ON u.id = s.unit_id WHERE s.code = 'bastion' AND s.active = $1",
+            vec![true.into()],
         ))
         .await?;
-    let Some((scheme,)) = scheme else { return Ok(None) };
+    Ok(schemes
+        .into_iter()
+        .filter(|(_, path)| unit_path.starts_with(path.as_str()))
+        .max_by_key(|(_, p)| p.len())
+        .map(|s| s.0))
+}
+
+/// A subtree scored under its 堡垒指数 over a span.
+pub struct Ranked {
+    pub scheme_id: i64,
+    pub scheme_name: String,
+    /// The units directly below that hold scored units, rolled up and ranked among themselves.
+    pub groups: Vec<RankRow>,
+    /// The scored units (villages), best first.
+    pub subjects: Vec<RankRow>,
+}
+
+/// Scores the unit's subtree under the 堡垒指数 that covers it over a span.
+pub async fn ranking(db: &Db, unit: i64, span: Span) -> Result<Option<Ranked>, DbError> {
+    let all = Scope::everything();
+    let root = crate::units::get(db, &all, unit).await?;
+    let Some(scheme) = bastion_scheme(db, &root.path).await? else { return Ok(None) };
     let meta = indicators::scheme(db, &all, scheme).await?;
     let compiled = meta.compiled()?;
     let r = indicators::score(db, &all, &meta, &compiled, unit, Period { from: span.from, to: span.to }).await?;
@@ -121,7 +141,12 @@ async fn ranking(db: &Db, unit: i64, span: Span) -> Result<Option<(String, Vec<R
         g.rank = 1 + totals.iter().filter(|t| **t > g.total).count();
         g.parent_name = None;
     }
-    Ok(Some((meta.name, groups, r.subjects.iter().map(row).collect())))
+    Ok(Some(Ranked {
+        scheme_id: scheme,
+        scheme_name: meta.name,
+        groups,
+        subjects: r.subjects.iter().map(row).collect(),
+    }))
 }
 
 async fn notices(db: &Db, path: &str, span: Span) -> Result<(Vec<NoticeRow>, Vec<NoticeRow>, Vec<NoticeRow>), DbError> {
@@ -181,9 +206,7 @@ pub async fn compose(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result
     let previous = cadence.previous(span);
     let now = ranking(db, unit, span).await?;
     let before = ranking(db, unit, previous).await?;
-    let laggards = |r: &Option<(String, Vec<RankRow>, Vec<RankRow>)>| {
-        r.as_ref().map_or(0, |r| r.2.iter().filter(|s| s.laggard).count())
-    };
+    let laggards = |r: &Option<Ranked>| r.as_ref().map_or(0, |r| r.subjects.iter().filter(|s| s.laggard).count());
     let current = figures_of(db, unit, span, laggards(&now)).await?;
     let earlier = figures_of(db, unit, previous, laggards(&before)).await?;
     let figures = current
@@ -192,7 +215,7 @@ pub async fn compose(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result
         .map(|((key, value), (_, previous))| Figure { key: format!("bulletin.figure.{key}"), value, previous })
         .collect();
     let (scheme_name, groups, red, black) = match now {
-        Some((name, groups, subjects)) => {
+        Some(Ranked { scheme_name: name, groups, subjects, .. }) => {
             let ranked: Vec<(i64, f64, bool)> = subjects.iter().map(|s| (s.unit_id, s.total, s.laggard)).collect();
             let (red_ids, black_ids) = red_and_black(&ranked, LIST_LENGTH);
             let pick = |ids: &[i64]| -> Vec<RankRow> {

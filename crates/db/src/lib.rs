@@ -11,6 +11,7 @@ pub mod appraisals;
 pub mod audit;
 pub mod bulletins;
 pub mod burden;
+pub mod dashboard;
 pub mod deployment;
 pub mod honours;
 pub mod indicators;

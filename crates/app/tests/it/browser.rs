@@ -708,3 +708,65 @@ async fn a_township_notes_appraises_and_prints_a_certificate_from_a_cadres_ledge
     screenshot(&c, "43-certificate").await;
     c.close().await.unwrap();
 }
+
+/// How many charts the dashboard drew, once it has drawn them.
+async fn charts_drawn(c: &Client) -> i64 {
+    let holder = wait_for(c, "#dash-charts[data-drawn]").await;
+    let n: i64 = holder.attr("data-drawn").await.unwrap().unwrap().parse().unwrap();
+    let canvases = c.find_all(Locator::Css("#dash-charts canvas")).await.unwrap().len() as i64;
+    assert!(canvases >= n, "every chart is drawn on a canvas: {canvases} of {n}");
+    n
+}
+
+#[tokio::test]
+async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let (_driver, c, _profile) = start_browser().await;
+    login(&c, &app, "county_org").await;
+    // The county: tiles, four charts (orders per day, where they stand, stars, the townships).
+    c.goto(&app.url("/dashboard")).await.unwrap();
+    wait_for(&c, "#tile-orders").await;
+    assert_eq!(charts_drawn(&c).await, 4);
+    let title = c.find(Locator::Css("#dash-title")).await.unwrap().text().await.unwrap();
+    assert!(title.contains("乐清市"), "{title}");
+    screenshot(&c, "40-dashboard-county").await;
+    // Down to 白石街道 and on to 岐元村, each with its own figures.
+    wait_for(&c, &format!("#dash-children a[href^='/dashboard?unit={}&']", p.baishi)).await.click().await.unwrap();
+    wait_for(&c, &format!("#dash-period input[name=unit][value='{}']", p.baishi)).await;
+    assert!(charts_drawn(&c).await >= 3);
+    screenshot(&c, "41-dashboard-township").await;
+    wait_for(&c, &format!("#dash-children a[href^='/dashboard?unit={}&']", p.qiyuan)).await.click().await.unwrap();
+    wait_for(&c, &format!("#dash-period input[name=unit][value='{}']", p.qiyuan)).await;
+    let title = c.find(Locator::Css("#dash-title")).await.unwrap().text().await.unwrap();
+    assert!(title.contains("岐元村"), "{title}");
+    assert!(charts_drawn(&c).await >= 2);
+    screenshot(&c, "42-dashboard-village").await;
+    // One figure, followed into the list behind it: the village's findings.
+    wait_for(&c, "#tile-findings").await.click().await.unwrap();
+    wait_for(&c, "#findings").await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), "/findings");
+    assert_eq!(url.query(), Some(format!("unit={}", p.qiyuan).as_str()));
+    // The command room's large screen of the county.
+    c.set_window_size(1920, 1080).await.unwrap();
+    c.goto(&app.url("/dashboard/screen")).await.unwrap();
+    wait_for(&c, "body.screen #tile-bastion").await;
+    assert_eq!(charts_drawn(&c).await, 4);
+    screenshot(&c, "43-dashboard-screen").await;
+    c.goto(&app.url("/dashboard")).await.unwrap();
+    wait_for(&c, "#logout").await.click().await.unwrap();
+    wait_for(&c, "#username").await;
+    // A grid worker's day on a phone.
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "grid_worker").await;
+    c.goto(&app.url("/today")).await.unwrap();
+    wait_for(&c, "#tile-tasks").await;
+    assert_eq!(charts_drawn(&c).await, 1);
+    no_sideways_scroll(&c, "today").await;
+    screenshot(&c, "44-today-phone").await;
+    wait_for(&c, "#tile-tasks").await.click().await.unwrap();
+    wait_for(&c, "body").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/work");
+    c.close().await.unwrap();
+}

@@ -12,6 +12,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod bulletins;
+mod dashboard;
 mod divisions;
 mod duty;
 mod helpers;

@@ -5,6 +5,7 @@
 
 pub mod appraisals;
 pub mod bulletins;
+pub mod dashboard;
 pub mod duty;
 pub mod indicators;
 pub mod orders;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(appraisals::router())
         .merge(bulletins::router())
+        .merge(dashboard::router())
         .fallback(|parts: Parts| async move {
             AppError::Domain(frontline_core::DomainError::NotFound).into_json(api_lang(&parts))
         })
@@ -171,6 +173,7 @@ impl utoipa::Modify for BearerAuth {
         appraisals::open_selection, appraisals::get_selection, appraisals::nominate, appraisals::vote,
         appraisals::advance_selection, appraisals::list_care, appraisals::record_care, appraisals::care_reminders,
         bulletins::list_bulletins, bulletins::get_bulletin, bulletins::bulletin_pdf, bulletins::bulletin_xlsx,
+        dashboard::get_dashboard, dashboard::get_today,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
@@ -184,6 +187,7 @@ impl utoipa::Modify for BearerAuth {
          (name = "supervision", description = "Supervision: inspection teams, rounds and their re-checkable draw, visits, findings and rectification, notices, accountability actions, reviews and tolerance requests, trace-back, and the burden view"),
          (name = "indicators", description = "Indicators: schemes as data (堡垒指数, 先锋指数, 五星), rankings with stars and laggards, explanations down to the records, what-if previews, published runs and star history, laggard rectification plans"),
          (name = "appraisals", description = "Appraisals and incentives: leaders' 询/察/听 notes and mass evaluation, record corrections, appraisals and the 鉴定书 PDF, talent pool, candidacy, frontline share of the promoted, 五述五评 reviews, commendations, typical deeds, selections, care records and reminders"),
-         (name = "bulletins", description = "Periodic bulletins (weekly, monthly, quarterly): rankings, red and black lists, praise and criticism, figures against the period before; JSON, PDF and Excel"))
+         (name = "bulletins", description = "Periodic bulletins (weekly, monthly, quarterly): rankings, red and black lists, praise and criticism, figures against the period before; JSON, PDF and Excel"),
+         (name = "dashboards", description = "Dashboards: the figures of a unit's subtree over a period (deployments, coverage, sign-off, shifts, inspections, work orders and their rates, 堡垒指数 stars and laggards, commendations, accountability, training) and a grid worker's day"))
 )]
 pub struct ApiDoc;

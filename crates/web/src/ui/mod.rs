@@ -6,6 +6,7 @@
 
 pub mod appraisals;
 pub mod bulletins;
+pub mod dashboard;
 pub mod duty;
 pub mod indicators;
 pub mod orders;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(appraisals::router())
         .merge(bulletins::router())
+        .merge(dashboard::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.
@@ -117,7 +119,9 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 40] = [
+        let items: [(&str, &str, &str); 42] = [
+            ("/dashboard", "nav.dashboard", "report:dashboard:view"),
+            ("/today", "nav.today", "work:task:sign"),
             ("/me", "nav.me", "duty:role:claim"),
             ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
@@ -329,6 +333,8 @@ async fn static_file(Path(file): Path<String>) -> Response {
         "htmx.min.js" => (include_bytes!("../../static/htmx.min.js"), "text/javascript"),
         "app.js" => (include_bytes!("../../static/app.js"), "text/javascript"),
         "app.css" => (include_bytes!("../../static/app.css"), "text/css"),
+        "echarts.min.js" => (include_bytes!("../../static/echarts.min.js"), "text/javascript"),
+        "dashboard.js" => (include_bytes!("../../static/dashboard.js"), "text/javascript"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()

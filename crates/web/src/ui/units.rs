@@ -84,6 +84,7 @@ const TREE_TARGETS: &[(&str, &str)] = &[
     ("findings", "/findings?unit="),
     ("accountability", "/accountability?unit="),
     ("burden", "/burden?unit="),
+    ("dashboard", "/dashboard?unit="),
 ];
 
 fn tree_link(target: &str) -> &'static str {
