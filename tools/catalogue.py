@@ -566,7 +566,14 @@ T = {
  "today.tasks": ("今日清单", "Today's lists"), "today.done": ("已完成", "Done"), "today.to_do": ("待完成", "To do"),
  "today.shifts": ("今日班次", "Today's shifts"), "today.orders": ("我的在办工单", "My open orders"), "today.unread": ("条未读", "unread"),
  "error.period.reversed": ("开始日期不能晚于截止日期", "The first day cannot be after the last day"),
- "error.period.too_long": ("统计期间不能超过一年", "The period cannot be longer than a year")
+ "error.period.too_long": ("统计期间不能超过一年", "The period cannot be longer than a year"),
+ "export.button": ("导出Excel", "Export to Excel"), "export.download": ("下载", "Download"), "export.rows": ("行", "rows"),
+ "job.reading": ("读取中", "Reading"), "job.checking": ("校验中", "Checking"), "job.writing": ("写入中", "Writing"),
+ "error.export.bad_page": ("该页面不能导出", "This page cannot be exported"),
+ "error.export.no_table": ("页面上没有要导出的表格", "The page has no such table to export"),
+ "error.export.too_long": ("列表太长，请先筛选再导出（最多20万行）", "The list is too long: filter it first (200,000 rows at most)"),
+ "error.export.write": ("生成Excel文件失败", "The workbook could not be written"),
+ "error.job.too_many": ("您已有5项导入导出正在进行，请稍候", "You already have 5 imports or exports running: please wait")
 }
 CODES = {
  "bulletin.cadence": {"weekly": ("一线工作周通报", "weekly bulletin"), "monthly": ("一线工作月通报", "monthly bulletin"), "quarterly": ("一线工作季度通报", "quarterly bulletin")},

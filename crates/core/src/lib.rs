@@ -21,6 +21,7 @@ pub mod meetings;
 pub mod orders;
 pub mod pairing;
 pub mod people;
+pub mod progress;
 pub mod records;
 pub mod responsibility;
 pub mod roles;

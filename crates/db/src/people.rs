@@ -8,6 +8,7 @@ use chrono::{NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::people::{PostKind, PostingKind, ValidPerson, mask_phone};
+use frontline_core::progress::{Progress, Stage};
 use serde::Serialize;
 use serde_json::json;
 
@@ -244,8 +245,15 @@ pub async fn update(
 }
 
 /// A whole roster: each row a home unit and a person. All rows are written, or none.
-pub async fn import(db: &Db, actor: &Actor, rows: &[(i64, ValidPerson)], source: &str) -> Result<usize, DbError> {
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    rows: &[(i64, ValidPerson)],
+    source: &str,
+    progress: &Progress,
+) -> Result<usize, DbError> {
     actor.require("people:person:import")?;
+    progress.begin(Stage::Writing, rows.len() as u64);
     let mut tx = db.begin().await?;
     let now = Utc::now();
     let mut unit_paths: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -271,6 +279,7 @@ pub async fn import(db: &Db, actor: &Actor, rows: &[(i64, ValidPerson)], source:
             sql.bind(*unit_id).push(", ").bind(now).push(", ").bind(now).push(")");
         }
         tx.execute(&sql).await?;
+        progress.advance(chunk.len() as u64);
     }
     let common_root = unit_paths.values().min().cloned();
     audit::append(

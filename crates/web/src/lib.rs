@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod error;
 pub mod i18n;
 pub mod open311;
@@ -47,20 +48,26 @@ pub struct AppState {
     pub config: Config,
     /// Login attempts per client address (shared by every clone of the state).
     pub login_throttle: std::sync::Arc<auth::LoginThrottle>,
+    /// Long exports and imports running beside the requests.
+    pub jobs: std::sync::Arc<background::Board>,
+    /// The application itself, for exports that render list pages as their user sees them; set
+    /// once by [`app`].
+    pub pages: std::sync::Arc<std::sync::OnceLock<Router>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState { db, config, login_throttle: Default::default() }
+        AppState { db, config, login_throttle: Default::default(), jobs: Default::default(), pages: Default::default() }
     }
 }
 
 /// The whole application: UI, API, static files, health check, with security headers on every
 /// response and a 20 MiB body limit (roster files).
 pub fn app(state: AppState) -> Router {
+    let pages = state.pages.clone();
     let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
                frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
-    Router::new()
+    let router = Router::new()
         .merge(ui::router())
         .nest("/api/v1", api::router())
         .merge(open311::router())
@@ -74,7 +81,9 @@ pub fn app(state: AppState) -> Router {
             HeaderName::from_static("cache-control"),
             HeaderValue::from_static("no-store"),
         ))
-        .with_state(state)
+        .with_state(state);
+    let _ = pages.set(router.clone());
+    router
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, AppError> {

@@ -22,4 +22,35 @@
       else { li.classList.add("open"); t.textContent = "▾"; }
     }
   });
+  // Every list table can be exported to Excel as the user sees it (filters and scope applied):
+  // an export job renders the list page after page; its progress, then its download link, show
+  // beside the button.
+  function addExportButtons() {
+    var label = document.body.getAttribute("data-export-label");
+    if (!label) { return; }
+    document.querySelectorAll("main table.grid[id]").forEach(function (table) {
+      if (table.closest(".alert") || table.hasAttribute("data-no-export") || table.getAttribute("data-export-ready")) { return; }
+      table.setAttribute("data-export-ready", "1");
+      var bar = document.createElement("div");
+      bar.className = "export-bar";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-plain export-btn";
+      button.id = "export-" + table.id;
+      button.textContent = label;
+      var result = document.createElement("span");
+      result.className = "export-result";
+      result.id = "export-result-" + table.id;
+      button.addEventListener("click", function () {
+        var from = window.location.pathname + window.location.search;
+        var url = "/export?from=" + encodeURIComponent(from) + "&table=" + encodeURIComponent(table.id);
+        htmx.ajax("GET", url, { target: result, swap: "innerHTML" });
+      });
+      bar.appendChild(button);
+      bar.appendChild(result);
+      var wrap = table.closest(".table-wrap") || table;
+      wrap.parentNode.insertBefore(bar, wrap);
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", addExportButtons); } else { addExportButtons(); }
 })();

@@ -748,6 +748,24 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), "/findings");
     assert_eq!(url.query(), Some(format!("unit={}", p.qiyuan).as_str()));
+    // A list downloads as the workbook of what it shows: the county's orders, every page.
+    c.goto(&app.url("/orders")).await.unwrap();
+    wait_for(&c, "#export-orders").await.click().await.unwrap();
+    let link = wait_for(&c, "#export-result-orders a.export-download").await;
+    let href = link.attr("href").await.unwrap().unwrap();
+    let bytes = c
+        .execute_async(
+            "const [href, done] = arguments; fetch(href).then(r => r.arrayBuffer()).then(b => done(Array.from(new Uint8Array(b))));",
+            vec![json!(href)],
+        )
+        .await
+        .unwrap();
+    let bytes: Vec<u8> = serde_json::from_value(bytes).unwrap();
+    let rows = frontline_reports::read_first_sheet(&bytes).expect("the download is a workbook");
+    let total: usize = wait_for(&c, ".pager").await.attr("data-total").await.unwrap().unwrap().parse().unwrap();
+    assert!(total > 0);
+    assert_eq!(rows.len() - 1, total, "the header and every order of the list");
+    screenshot(&c, "45-orders-exported").await;
     // The command room's large screen of the county.
     c.set_window_size(1920, 1080).await.unwrap();
     c.goto(&app.url("/dashboard/screen")).await.unwrap();

@@ -15,6 +15,7 @@ mod bulletins;
 mod dashboard;
 mod divisions;
 mod duty;
+mod exports;
 mod helpers;
 mod import;
 mod indicators;

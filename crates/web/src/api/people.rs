@@ -189,7 +189,7 @@ pub async fn import(State(s): State<AppState>, ctx: ApiCtx, body: Bytes) -> Resu
     if body.is_empty() {
         return Err(AppError::Domain(DomainError::invalid("file", "error.required")).into_json(ctx.lang));
     }
-    match services::import_roster(&s.db, &ctx.actor, ctx.lang, &body).await.api(ctx.lang)? {
+    match services::import_roster(&s.db, &ctx.actor, ctx.lang, &body, &Default::default()).await.api(ctx.lang)? {
         ImportOutcome::Imported(n) => Ok(created(Imported { imported: n })),
         ImportOutcome::Rejected(r) => {
             Err(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Json(r))))

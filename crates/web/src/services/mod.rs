@@ -4,12 +4,14 @@
 pub mod bulletin;
 pub mod certificate;
 pub mod duty;
+pub mod list_export;
 
 use std::collections::HashMap;
 
 use chrono::Utc;
 use frontline_core::access::Actor;
 use frontline_core::people::{PartyStatus, PersonCategory, PersonInput, Rank};
+use frontline_core::progress::{Progress, Stage};
 use frontline_core::{DomainError, FieldError};
 use frontline_db::people::{PersonQuery, PersonView};
 use frontline_db::{Db, access, people, units};
@@ -142,9 +144,17 @@ pub enum ImportOutcome {
 }
 
 /// Checks a whole roster and writes it only if every row is good: all-or-nothing.
-pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> Result<ImportOutcome, AppError> {
+pub async fn import_roster(
+    db: &Db,
+    actor: &Actor,
+    lang: Lang,
+    bytes: &[u8],
+    progress: &Progress,
+) -> Result<ImportOutcome, AppError> {
     actor.require("people:person:import")?;
+    progress.begin(Stage::Reading, 1);
     let rows = frontline_reports::read_first_sheet(bytes)?;
+    progress.advance(1);
     let reject = |problems: Vec<RowProblem>| {
         Ok(ImportOutcome::Rejected(ImportReport {
             code: "error.import.rejected".into(),
@@ -234,7 +244,9 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
     let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     let label_of =
         |field: &str| cols.iter().find(|c| c.field == field).map(|c| header_text(lang, c)).unwrap_or_default();
+    progress.begin(Stage::Checking, data.len() as u64);
     for (row_no, r) in &data {
+        progress.advance(1);
         let coded = |field: &str| -> Result<String, ()> {
             let v = cell(r, field);
             let v = v.trim();
@@ -323,7 +335,7 @@ pub async fn import_roster(db: &Db, actor: &Actor, lang: Lang, bytes: &[u8]) -> 
         return reject(problems);
     }
     let rows: Vec<(i64, frontline_core::people::ValidPerson)> = good.into_iter().map(|(_, u, p)| (u, p)).collect();
-    let n = people::import(db, actor, &rows, "xlsx").await?;
+    let n = people::import(db, actor, &rows, "xlsx", progress).await?;
     Ok(ImportOutcome::Imported(n))
 }
 

@@ -9,6 +9,7 @@ pub mod bulletins;
 pub mod dashboard;
 pub mod duty;
 pub mod indicators;
+pub mod jobs;
 pub mod orders;
 pub mod people;
 pub mod supervision;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(appraisals::router())
         .merge(bulletins::router())
         .merge(dashboard::router())
+        .merge(jobs::router())
 }
 
 /// A UI handler's result: a page or fragment, or an error already rendered for the user.

@@ -18,8 +18,9 @@ use serde::Deserialize;
 use super::units::{TreePanel, resolve_unit_ref};
 use super::{Chrome, FormData, Pager, UiResult, refresh, render};
 use crate::auth::Ctx;
+use crate::background::Outcome;
 use crate::i18n::{Lang, Tr};
-use crate::services::{self, ImportOutcome, RowProblem};
+use crate::services::{self, ImportOutcome};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -347,17 +348,11 @@ async fn import_form(ctx: Ctx) -> UiResult {
     render(&ImportForm { t: Tr(ctx.lang) }, ctx.lang)
 }
 
-#[derive(Template)]
-#[template(path = "import_report.html")]
-struct ImportReportView {
-    t: Tr,
-    imported: Option<usize>,
-    message: String,
-    problems: Vec<RowProblem>,
-}
-
+/// Takes a roster in: checked and written as a job beside the requests. A roster done within
+/// the first wait answers with its report at once; a long one answers with a progress bar.
 async fn import(State(state): State<AppState>, ctx: Ctx, mut multipart: Multipart) -> UiResult {
     let lang = ctx.lang;
+    ctx.actor.require("people:person:import").map_err(|e| AppError::from(e).into_html(lang))?;
     let mut bytes = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
@@ -367,18 +362,20 @@ async fn import(State(state): State<AppState>, ctx: Ctx, mut multipart: Multipar
     let Some(bytes) = bytes.filter(|b| !b.is_empty()) else {
         return Err(AppError::Domain(DomainError::invalid("file", "error.required")).into_html(lang));
     };
-    let outcome = services::import_roster(&state.db, &ctx.actor, lang, &bytes).await.map_err(|e| e.into_html(lang))?;
-    let view = match outcome {
-        ImportOutcome::Imported(n) => {
-            ImportReportView { t: Tr(lang), imported: Some(n), message: String::new(), problems: vec![] }
-        }
-        ImportOutcome::Rejected(r) => {
-            ImportReportView { t: Tr(lang), imported: None, message: r.message, problems: r.problems }
-        }
+    let Some((id, job)) = state.jobs.start(ctx.actor.user_id) else {
+        return Err(AppError::BadRequest("error.job.too_many", String::new()).into_html(lang));
     };
-    let status =
-        if view.imported.is_some() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
-    render(&view, lang).map(|r| (status, r).into_response())
+    let (db, actor, work) = (state.db.clone(), ctx.actor.clone(), job.clone());
+    tokio::spawn(async move {
+        let outcome = match services::import_roster(&db, &actor, lang, &bytes, &work.progress).await {
+            Ok(ImportOutcome::Imported(n)) => Outcome::Imported(n),
+            Ok(ImportOutcome::Rejected(r)) => Outcome::Rejected(r),
+            Err(e) => Outcome::Failed(e.body(lang).message),
+        };
+        work.finish(outcome);
+    });
+    super::jobs::wait_briefly(&job).await;
+    super::jobs::job_response(&id, &job, lang)
 }
 
 #[derive(Template)]
