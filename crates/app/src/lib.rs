@@ -6,5 +6,6 @@ pub mod bench;
 pub mod demo;
 pub mod divisions;
 pub mod pair_csv;
+pub mod people_file;
 pub mod roster_file;
 pub mod setup;

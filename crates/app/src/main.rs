@@ -140,6 +140,18 @@ enum ImportCommand {
         #[arg(required = true)]
         codes: Vec<String>,
     },
+    /// Import a people roster (the Excel template of the people page) all-or-nothing, as an
+    /// account (its scope and permissions apply), showing progress; a rejected roster prints
+    /// every problem by row and writes nothing.
+    People {
+        file: PathBuf,
+        /// The account the import is made as.
+        #[arg(long = "as", value_name = "USERNAME")]
+        user: String,
+        /// Language of the report: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -348,6 +360,13 @@ async fn main() -> anyhow::Result<()> {
                 stats.existing
             );
             Ok(())
+        }
+        Command::Import { command: ImportCommand::People { file, user, lang } } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            let lang = frontline_web::i18n::Lang::parse(&lang).unwrap_or_default();
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            frontline_app::people_file::import_people(&db, &user, lang, &bytes).await
         }
         Command::Bench { command: BenchCommand::Tree } => {
             let (db, tmp) = bench_db(cli.database.as_deref()).await?;

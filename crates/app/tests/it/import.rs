@@ -149,3 +149,58 @@ async fn the_ui_imports_and_exports() {
     assert_eq!(rows[1][1], "党员", "coded columns exported by name");
     assert_eq!(rows[1][6], "136****6666", "phones masked in exports");
 }
+
+#[tokio::test]
+async fn a_roster_imports_from_the_command_line_with_progress_and_all_or_nothing() {
+    let app = TestApp::new().await;
+    let before = app.count("SELECT COUNT(*) FROM people").await;
+    let dir = std::env::temp_dir().join(format!("ft-import-{}-{}", std::process::id(), before));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+            .args(["--database", &app.db_url, "import", "people"])
+            .arg(file)
+            .args(["--as", "village_secretary"])
+            .output()
+            .unwrap()
+    };
+    // One bad row (a unit outside the village secretary's reach): nothing is written.
+    let bad = dir.join("bad.xlsx");
+    std::fs::write(
+        &bad,
+        workbook(&[
+            HEADER,
+            &["林志强", "党员", "中共党员", "无", "宣传", "1980-04-05", "13912345678", "330382006205 岐元村"],
+            &["陈小红", "党员", "中共党员", "", "", "", "", "330382101200"],
+        ]),
+    )
+    .unwrap();
+    let out = run(&bad);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("校验中 2 / 2"), "progress is shown: {err}");
+    assert!(err.contains("行 3"), "the bad row is named: {err}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before);
+    // The good rows alone go in, as the village secretary (audited as them).
+    let good = dir.join("good.xlsx");
+    std::fs::write(
+        &good,
+        workbook(&[
+            HEADER,
+            &["林志强", "党员", "中共党员", "无", "宣传", "1980-04-05", "13912345678", "330382006205 岐元村"],
+            &["叶秀英", "member", "probationary", "", "医疗", "1995/6/7", "", "330382006205"],
+        ]),
+    )
+    .unwrap();
+    let out = run(&good);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("写入中 2 / 2"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before + 2);
+    let audited = app
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'person.import' AND actor_name LIKE '%village_secretary%'",
+        )
+        .await;
+    assert_eq!(audited, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
