@@ -788,3 +788,45 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     assert_eq!(c.current_url().await.unwrap().path(), "/work");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn detail_pages_print_without_the_menu_and_tree() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let one = |sql: &'static str| {
+        let db = app.db.clone();
+        async move { db.one::<(i64, String)>(&frontline_db::Sql::new(sql)).await.unwrap() }
+    };
+    let person = one("SELECT id, name FROM people ORDER BY id LIMIT 1").await;
+    let order = one("SELECT id, title FROM work_orders ORDER BY id LIMIT 1").await;
+    let pages = [
+        ("unit", format!("/units/{}", p.qiyuan), "岐元村".to_string()),
+        ("person", format!("/people/{}", person.0), person.1),
+        ("order", format!("/orders/{}", order.0), order.1),
+    ];
+    let (_driver, c, _profile) = start_browser().await;
+    login(&c, &app, "county_org").await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, path, heading) in pages {
+        c.goto(&app.url(&path)).await.unwrap();
+        wait_for(&c, "main.content").await;
+        let pdf = c.print(fantoccini::wd::PrintConfiguration::default()).await.unwrap();
+        let file = dir.join(format!("print-{name}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        let text = Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains(&heading), "{path} prints its content ({heading}): {text}");
+        for chrome in ["审计日志", "组织树", "退出"] {
+            assert!(!text.contains(chrome), "{path} prints without {chrome}: {text}");
+        }
+        let status = Command::new("pdftoppm")
+            .args(["-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(&file)
+            .arg(dir.join(format!("print-{name}")))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    c.close().await.unwrap();
+}
