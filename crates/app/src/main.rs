@@ -184,6 +184,15 @@ enum BenchCommand {
         #[arg(long)]
         no_anchor: bool,
     },
+    /// Seed the demo county (乐清市 at the articles' scale) into a fresh database, serve it, and load
+    /// the county and township dashboards through the HTTP API beside a bare axum hello world.
+    Dashboard {
+        /// Requests per figure (the ceiling gets ten times as many).
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// Roster two checkpoint instances (20 × 150 people, 200 × 1,500; 3 shifts a day, 7 days) and
     /// solve the same model with OR-Tools CP-SAT (installed into ./target/bench-venv).
     Roster {
@@ -386,6 +395,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench { command: BenchCommand::Rollup { records, runs, no_anchor } } => {
             let (bandwidth, figures) = frontline_app::bench::rollup::run(records, runs.max(1), !no_anchor)?;
             frontline_app::bench::rollup::print(bandwidth, &figures);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Dashboard { requests, concurrency } } => {
+            let (db, tmp) = bench_db(cli.database.as_deref()).await?;
+            let (seed, loads) = frontline_app::bench::dashboard::run(&db, requests.max(1), concurrency.max(1)).await?;
+            let store = if db.is_postgres() { "PostgreSQL" } else { "SQLite" };
+            frontline_app::bench::dashboard::print(store, seed, concurrency, &loads);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
             Ok(())
         }
         Command::Bench { command: BenchCommand::Roster { budget_ms, anchor_seconds, workers } } => {

@@ -1,6 +1,7 @@
 //! Benchmarks that the foundation's figures come from (`frontline bench tree`). Not tests: they
 //! print numbers, each beside an anchor measured in the same run.
 
+pub mod dashboard;
 pub mod pair;
 pub mod rollup;
 pub mod roster;
