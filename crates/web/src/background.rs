@@ -26,8 +26,9 @@ pub enum Outcome {
     Imported(usize),
     /// A roster rejected whole, with every problem.
     Rejected(ImportReport),
-    /// It could not be done; the message is in the owner's language.
-    Failed(String),
+    /// It could not be done: the HTTP status that says why (422 for input that cannot be used, 500
+    /// for a fault) and the message in the owner's language.
+    Failed { status: u16, message: String },
 }
 
 /// One piece of long work.

@@ -92,6 +92,6 @@ async fn only_pages_of_the_application_export() {
     }
     // A page without that table: the job says so in the user's words.
     let (status, html) = county.get("/export?from=%2Forders&table=no-such-table").await;
-    assert_eq!(status, 500, "{html}");
+    assert_eq!(status, 422, "{html}");
     assert!(html.contains("页面上没有要导出的表格"), "{html}");
 }

@@ -72,7 +72,9 @@ pub fn job_response(id: &str, job: &Job, lang: Lang) -> UiResult {
     let outcome = job.outcome();
     let status = match &outcome {
         Some(Outcome::Rejected(_)) => StatusCode::UNPROCESSABLE_ENTITY,
-        Some(Outcome::Failed(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        Some(Outcome::Failed { status, .. }) => {
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
         _ => StatusCode::OK,
     };
     let mut view = JobView {
@@ -97,7 +99,7 @@ pub fn job_response(id: &str, job: &Job, lang: Lang) -> UiResult {
         Some(Outcome::File { name, rows, .. }) => (view.state, view.file_name, view.rows) = ("file", name, rows),
         Some(Outcome::Imported(n)) => (view.state, view.rows) = ("imported", n),
         Some(Outcome::Rejected(r)) => (view.state, view.message, view.problems) = ("rejected", r.message, r.problems),
-        Some(Outcome::Failed(m)) => (view.state, view.message) = ("failed", m),
+        Some(Outcome::Failed { message, .. }) => (view.state, view.message) = ("failed", message),
     }
     render(&view, lang).map(|r| (status, r).into_response())
 }
@@ -164,11 +166,18 @@ async fn export(
     cookie: Option<header::HeaderValue>,
     lang: Lang,
 ) -> Outcome {
-    let failed = |key: &str| Outcome::Failed(lang.t(key).to_string());
+    // What the page or the list does not allow is the user's to change (422); a workbook that
+    // cannot be written is a fault (500).
+    let failed = |key: &str| Outcome::Failed {
+        status: if key == "error.export.write" { 500 } else { 422 },
+        message: lang.t(key).to_string(),
+    };
     job.progress.begin(Stage::Reading, 1);
     let first = match render_page(&pages, &page_address(from, 1), &cookie).await {
         Ok(html) => html,
-        Err(StatusCode::FORBIDDEN) => return failed("error.forbidden"),
+        Err(StatusCode::FORBIDDEN) => {
+            return Outcome::Failed { status: 403, message: lang.t("error.forbidden").to_string() };
+        }
         Err(_) => return failed("error.export.bad_page"),
     };
     let Some(mut table) = read_table(&first, table_id) else { return failed("error.export.no_table") };

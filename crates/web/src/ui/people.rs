@@ -370,7 +370,7 @@ async fn import(State(state): State<AppState>, ctx: Ctx, mut multipart: Multipar
         let outcome = match services::import_roster(&db, &actor, lang, &bytes, &work.progress).await {
             Ok(ImportOutcome::Imported(n)) => Outcome::Imported(n),
             Ok(ImportOutcome::Rejected(r)) => Outcome::Rejected(r),
-            Err(e) => Outcome::Failed(e.body(lang).message),
+            Err(e) => Outcome::Failed { status: e.status().as_u16(), message: e.body(lang).message },
         };
         work.finish(outcome);
     });
