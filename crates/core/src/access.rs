@@ -182,6 +182,11 @@ impl Scope {
         self.all || self.subtrees.iter().any(|root| is_within(path, root)) || self.units.iter().any(|u| u == path)
     }
 
+    /// Whether the whole subtree under the unit at `path` is in scope (not only the unit itself).
+    pub fn reaches_subtree(&self, path: &str) -> bool {
+        self.all || self.subtrees.iter().any(|root| is_within(path, root))
+    }
+
     /// Whether the unit at `path` is in scope or above something in scope: notices from above (a
     /// county's selection) are seen by the levels below.
     pub fn reaches_or_is_above(&self, path: &str) -> bool {
@@ -298,6 +303,9 @@ mod tests {
         let all = resolve_scope(&[RoleScope { data_scope: DataScope::All, listed_paths: vec![] }], &[], None);
         assert!(all.reaches("/anything/"));
         assert!(!resolve_scope(&[], &["/1/".into()], None).reaches("/1/"));
+        assert!(!s.reaches_subtree("/1/2/"), "the unit, not the units below it");
+        assert!(Scope::everything().reaches_subtree("/1/2/"));
+        assert!(Scope { subtrees: vec!["/1/".into()], ..Default::default() }.reaches_subtree("/1/2/"));
     }
 
     #[test]

@@ -111,7 +111,9 @@ pub async fn dashboard(
     let supervision = crate::inspections::counts(db, scope, unit, from, to).await?;
     let orders = crate::orders::counts(db, scope, unit, from, to).await?;
     let orders_by_day = orders_by_day(db, scope, &root.path, from, to).await?;
-    let ranking = ranking_summary(db, unit, Span { from, to }).await?;
+    // The ranking names the units below: only for a caller who reaches all of them.
+    let ranking =
+        if scope.reaches_subtree(&root.path) { ranking_summary(db, unit, Span { from, to }).await? } else { None };
     let commendations = commendations(db, scope, &root.path, from, to).await?;
     let accountability = crate::accountability::counts(db, scope, unit, from, to).await?;
     let training = crate::meetings::coverage(db, scope, unit, from, to).await?;

@@ -3,6 +3,7 @@
 //! the caller's reach are not shown, and a grid worker's day counts their own lists.
 
 use chrono::Utc;
+use frontline_core::access::Scope;
 use frontline_core::tasks::today_in_china;
 use frontline_db::Sql;
 use serde_json::{Value, json};
@@ -145,4 +146,25 @@ async fn a_grid_workers_day_counts_their_own_lists() {
     assert_eq!(day["day"], today.to_string());
     let (s, _) = app.api("county_org").await.get("/today").await;
     assert_ne!(s, 500);
+}
+
+#[tokio::test]
+async fn the_ranking_of_the_units_below_needs_the_whole_subtree_in_scope() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let township = frontline_db::units::get(&app.db, &Scope::everything(), p.baishi).await.unwrap();
+    let now = Utc::now();
+    let to = today_in_china(now);
+    let from = to - chrono::Duration::days(29);
+    let subtree = Scope { subtrees: vec![township.path.clone()], ..Default::default() };
+    let d = frontline_db::dashboard::dashboard(&app.db, &subtree, p.baishi, from, to, now).await.unwrap();
+    assert!(
+        d.ranking.as_ref().is_some_and(|r| !r.by_unit.is_empty()),
+        "the township's own secretary sees its villages ranked"
+    );
+    // A role that reaches the township's unit alone (own_unit) sees its figures, not its villages.
+    let unit_only = Scope { units: vec![township.path.clone()], ..Default::default() };
+    let d = frontline_db::dashboard::dashboard(&app.db, &unit_only, p.baishi, from, to, now).await.unwrap();
+    assert!(d.ranking.is_none());
+    assert!(d.orders.iter().skip(1).all(|o| o.counts.collected == 0), "nothing from the villages below either");
 }
