@@ -136,13 +136,5 @@ pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
         Sheet { name: lang.t("bulletin.black").to_string(), headers: rank_headers, rows: rank_rows(&c.black) },
     ];
     let bytes = frontline_reports::export_sheets(&sheets)?;
-    let name = format!("attachment; filename=\"bulletin-{}.xlsx\"", b.bulletin.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, name),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::ui::people::xlsx_response(bytes, &format!("bulletin-{}.xlsx", b.bulletin.id)))
 }

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{Request, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use frontline_core::DomainError;
 use frontline_core::progress::Stage;
@@ -227,22 +227,9 @@ async fn job_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let not_found = || AppError::Domain(DomainError::NotFound).into_html(lang);
     let job = state.jobs.get(&id, ctx.actor.user_id).ok_or_else(not_found)?;
     match job.outcome() {
-        Some(Outcome::File { name, bytes, .. }) => Ok(xlsx_download(bytes, &name)),
+        Some(Outcome::File { name, bytes, .. }) => Ok(super::people::xlsx_response(bytes, &name)),
         _ => Err(not_found()),
     }
-}
-
-/// A workbook as a download, its name in UTF-8 (RFC 5987) with a plain fallback.
-pub fn xlsx_download(bytes: Vec<u8>, name: &str) -> Response {
-    let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -326,11 +326,19 @@ async fn export(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PersonQ
     Ok(xlsx_response(bytes, "people.xlsx"))
 }
 
+/// A workbook as a download. A name outside ASCII (`工单办理.xlsx`) goes in UTF-8 (RFC 5987) beside
+/// a plain fallback.
 pub fn xlsx_response(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    let disposition = if name.is_ascii() {
+        format!("attachment; filename=\"{name}\"")
+    } else {
+        let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+        format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}")
+    };
     (
         [
             (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
