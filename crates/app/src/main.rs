@@ -140,9 +140,9 @@ enum ImportCommand {
         #[arg(required = true)]
         codes: Vec<String>,
     },
-    /// Import a people roster (the Excel template of the people page) all-or-nothing, as an
-    /// account (its scope and permissions apply), showing progress; a rejected roster prints
-    /// every problem by row and writes nothing.
+    /// Import a people roster (the Excel template of the people page, or its columns as a .csv
+    /// file) all-or-nothing, as an account (its scope and permissions apply), showing progress;
+    /// a rejected roster prints every problem by row and writes nothing.
     People {
         file: PathBuf,
         /// The account the import is made as.
@@ -192,6 +192,44 @@ enum BenchCommand {
         requests: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+    },
+    /// Import a roster of a million people (乐清市's villages) from CSV and from Excel into fresh
+    /// SQLite stores, checked and written as an upload is, beside Python's sqlite3.executemany of
+    /// the same rows in one transaction.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Rows of the Excel roster (0 skips it).
+        #[arg(long, default_value_t = 1_000_000)]
+        excel_rows: usize,
+        /// Skip the Python anchor.
+        #[arg(long)]
+        no_anchor: bool,
+    },
+    /// Seed the demo county into a fresh database, serve it, and sign daily lists through the HTTP
+    /// API as fast as members can, each with their own token (the morning peak of 003.1).
+    Signoff {
+        /// Sign-offs to send (one list each; lists are handed out for as many days as needed).
+        #[arg(long, default_value_t = 60_000)]
+        signoffs: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// Every benchmark in one run: one table of figure, value, anchor (same run), ratio and target,
+    /// also written as JSON to --out (anchors in Python are installed into ./target/bench-venv).
+    All {
+        /// Small inputs everywhere (a smoke run of the benchmarks, not figures).
+        #[arg(long)]
+        quick: bool,
+        /// Skip the anchors that need Python packages.
+        #[arg(long)]
+        no_anchors: bool,
+        /// Run only these groups: signoff, dashboard, memory, import, tree, coverage, pair, rollup, roster.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Folder for the machine-readable results.
+        #[arg(long, default_value = "target/bench-results")]
+        out: PathBuf,
     },
     /// Roster two checkpoint instances (20 × 150 people, 200 × 1,500; 3 shifts a day, 7 days) and
     /// solve the same model with OR-Tools CP-SAT (installed into ./target/bench-venv).
@@ -375,7 +413,8 @@ async fn main() -> anyhow::Result<()> {
             let db = setup::open(&url).await?;
             let lang = frontline_web::i18n::Lang::parse(&lang).unwrap_or_default();
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            frontline_app::people_file::import_people(&db, &user, lang, &bytes).await
+            let format = frontline_web::services::RosterFormat::of(file.to_str(), None);
+            frontline_app::people_file::import_people(&db, &user, lang, &bytes, format).await
         }
         Command::Bench { command: BenchCommand::Tree } => {
             let (db, tmp) = bench_db(cli.database.as_deref()).await?;
@@ -399,9 +438,38 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench { command: BenchCommand::Dashboard { requests, concurrency } } => {
             let (db, tmp) = bench_db(cli.database.as_deref()).await?;
-            let (seed, loads) = frontline_app::bench::dashboard::run(&db, requests.max(1), concurrency.max(1)).await?;
-            let store = if db.is_postgres() { "PostgreSQL" } else { "SQLite" };
-            frontline_app::bench::dashboard::print(store, seed, concurrency, &loads);
+            let served = frontline_app::bench::dashboard::serve_demo(&db).await?;
+            let loads = frontline_app::bench::dashboard::run(&db, &served, requests.max(1), concurrency.max(1)).await?;
+            frontline_app::bench::dashboard::print(store_name(&db), served.seed_time, concurrency, &loads);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Import { rows, excel_rows, no_anchor } } => {
+            let (db, tmp) = bench_db(None).await?;
+            let (second, tmp2) = bench_db_named("excel").await?;
+            let imports = frontline_app::bench::import::run(&db, &second, rows, excel_rows, !no_anchor).await?;
+            frontline_app::bench::import::print(&imports);
+            for (db, tmp) in [(db, tmp), (second, tmp2)] {
+                db.close().await;
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::All { quick, no_anchors, only, out } } => {
+            let plan = frontline_app::bench::all::Plan { quick, anchors: !no_anchors, only };
+            let rows = frontline_app::bench::all::run(&plan).await?;
+            frontline_app::bench::all::print(&rows);
+            let path = frontline_app::bench::all::save(&rows, &plan, &out)?;
+            println!("Results written to {}", path.display());
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Signoff { signoffs, concurrency } } => {
+            let (db, tmp) = bench_db(cli.database.as_deref()).await?;
+            let served = frontline_app::bench::dashboard::serve_demo(&db).await?;
+            let burst =
+                frontline_app::bench::signoff::run(&db, &served.base, signoffs.max(1), concurrency.max(1)).await?;
+            frontline_app::bench::signoff::print(store_name(&db), &burst);
             db.close().await;
             let _ = std::fs::remove_dir_all(&tmp);
             Ok(())
@@ -462,17 +530,18 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+fn store_name(db: &frontline_db::Db) -> &'static str {
+    if db.is_postgres() { "PostgreSQL" } else { "SQLite" }
+}
+
 /// The empty store a benchmark fills: the database named by --database, or a temporary SQLite
 /// file (removed afterwards).
 async fn bench_db(database: Option<&str>) -> anyhow::Result<(frontline_db::Db, PathBuf)> {
-    let tmp = std::env::temp_dir().join(format!("frontline-bench-{}", std::process::id()));
-    let url = match database {
-        Some(u) => u.to_string(),
-        None => setup::database_url(None, &tmp)?,
-    };
-    let db = setup::open(&url).await?;
-    anyhow::ensure!(frontline_db::units::count_subtree(&db, "/").await? == 0, "the benchmark needs an empty database");
-    Ok((db, tmp))
+    frontline_app::bench::empty_store(database, "main").await
+}
+
+async fn bench_db_named(name: &str) -> anyhow::Result<(frontline_db::Db, PathBuf)> {
+    frontline_app::bench::empty_store(None, name).await
 }
 
 async fn finish_bench(
@@ -480,7 +549,7 @@ async fn finish_bench(
     tmp: PathBuf,
     figures: &[frontline_app::bench::Figure],
 ) -> anyhow::Result<()> {
-    frontline_app::bench::print(if db.is_postgres() { "PostgreSQL" } else { "SQLite" }, figures);
+    frontline_app::bench::print(store_name(&db), figures);
     db.close().await;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())

@@ -12,7 +12,13 @@ use frontline_web::i18n::Lang;
 use frontline_web::services::{self, ImportOutcome};
 
 /// Imports `bytes` as `username`; a rejected roster is an error listing every problem.
-pub async fn import_people(db: &Db, username: &str, lang: Lang, bytes: &[u8]) -> anyhow::Result<()> {
+pub async fn import_people(
+    db: &Db,
+    username: &str,
+    lang: Lang,
+    bytes: &[u8],
+    format: services::RosterFormat,
+) -> anyhow::Result<()> {
     let Some(user) = frontline_db::access::credentials(db, username).await? else {
         anyhow::bail!("no account named {username}");
     };
@@ -21,7 +27,7 @@ pub async fn import_people(db: &Db, username: &str, lang: Lang, bytes: &[u8]) ->
     let progress = Arc::new(Progress::default());
     let work = {
         let (db, progress, bytes) = (db.clone(), progress.clone(), bytes.to_vec());
-        tokio::spawn(async move { services::import_roster(&db, &actor, lang, &bytes, &progress).await })
+        tokio::spawn(async move { services::import_roster(&db, &actor, lang, &bytes, format, &progress).await })
     };
     let mut shown = String::new();
     while !work.is_finished() {

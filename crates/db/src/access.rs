@@ -176,16 +176,18 @@ pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> Result<Actor, DbErro
     let mut role_scopes = Vec::new();
     for r in &roles {
         permissions.extend(r.permissions.split(',').filter(|p| !p.is_empty()).map(str::to_string));
-        let listed: Vec<(String,)> = db
-            .all(&Sql::with(
+        let data_scope = DataScope::parse(&r.data_scope).unwrap_or(DataScope::SelfOnly);
+        // Only a role scoped to listed units has units listed (every request resolves its actor).
+        let listed: Vec<(String,)> = if data_scope == DataScope::Listed {
+            db.all(&Sql::with(
                 "SELECT u.path FROM role_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.role_id = $1",
                 vec![r.id.into()],
             ))
-            .await?;
-        role_scopes.push(RoleScope {
-            data_scope: DataScope::parse(&r.data_scope).unwrap_or(DataScope::SelfOnly),
-            listed_paths: listed.into_iter().map(|(p,)| p).collect(),
-        });
+            .await?
+        } else {
+            Vec::new()
+        };
+        role_scopes.push(RoleScope { data_scope, listed_paths: listed.into_iter().map(|(p,)| p).collect() });
     }
     permissions.sort();
     permissions.dedup();

@@ -263,22 +263,28 @@ pub async fn import(
             unit_paths.insert(*unit_id, path);
         }
     }
-    // About a thousand parameters a statement: larger ones are slow to prepare on SQLite.
-    for chunk in rows.chunks(100) {
-        let mut sql = Sql::new(
-            "INSERT INTO people (name, category, party_status, rank, specialties, birthday, phone, home_unit_id, created_at, updated_at) VALUES ",
-        );
-        for (i, (unit_id, p)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(");
-            for v in person_values(p) {
-                sql.bind(v).push(", ");
-            }
-            sql.bind(*unit_id).push(", ").bind(now).push(", ").bind(now).push(")");
-        }
-        tx.execute(&sql).await?;
+    let columns = [
+        "name",
+        "category",
+        "party_status",
+        "rank",
+        "specialties",
+        "birthday",
+        "phone",
+        "home_unit_id",
+        "created_at",
+        "updated_at",
+    ];
+    for chunk in rows.chunks(2_000) {
+        let values = chunk
+            .iter()
+            .map(|(unit_id, p)| {
+                let mut row = person_values(p);
+                row.extend([crate::Value::from(*unit_id), now.into(), now.into()]);
+                row
+            })
+            .collect();
+        tx.insert_rows("people", &columns, values).await?;
         progress.advance(chunk.len() as u64);
     }
     let common_root = unit_paths.values().min().cloned();
@@ -568,14 +574,19 @@ pub async fn posts_held(db: &Db, scope: &Scope, person_id: i64) -> Result<Vec<Po
 }
 
 /// Whether a person with this name and phone already has this home unit (duplicate imports).
-pub async fn exists_like(db: &Db, home_unit_id: i64, name: &str, phone: Option<&str>) -> Result<bool, DbError> {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM people WHERE home_unit_id = ");
-    sql.bind(home_unit_id).push(" AND name = ").bind(name);
-    match phone {
-        Some(p) => sql.push(" AND phone = ").bind(p),
-        None => sql.push(" AND phone IS NULL"),
-    };
-    Ok(db.count(&sql).await? > 0)
+/// The name and phone of everyone whose home is one of `units` (an import's check for people
+/// already there), read in chunks of units.
+pub async fn names_and_phones_in(
+    db: &Db,
+    units: &[i64],
+) -> Result<std::collections::HashSet<(i64, String, Option<String>)>, DbError> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in units.chunks(500) {
+        let mut sql = Sql::new("SELECT home_unit_id, name, phone FROM people WHERE home_unit_id IN ");
+        sql.bind_list(chunk.iter().copied());
+        out.extend(db.all::<(i64, String, Option<String>)>(&sql).await?);
+    }
+    Ok(out)
 }
 
 /// Ends a current posting on a day (the person leaves that unit). The person must be in scope.

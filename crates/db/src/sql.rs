@@ -162,6 +162,19 @@ pub enum Db {
     Pg(PgPool),
 }
 
+static COMMITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many transactions this process has committed, on any store: figures read from the store
+/// are still current while this has not moved (see the web layer's figures cache).
+pub fn commits() -> u64 {
+    COMMITS.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Counts a committed transaction (done by [`Tx::commit`]).
+pub fn note_commit() {
+    COMMITS.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
 /// A write transaction on either store.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
@@ -429,6 +442,7 @@ impl Tx {
             Tx::Sqlite(t) => t.commit().await?,
             Tx::Pg(t) => t.commit().await?,
         }
+        note_commit();
         Ok(())
     }
 }
@@ -439,6 +453,10 @@ impl Tx {
     pub async fn insert_rows(&mut self, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<u64, DbError> {
         // Statements of about a thousand parameters: much larger ones get slow to prepare on SQLite.
         let per_chunk = (1_000 / columns.len().max(1)).max(1);
+        // On SQLite the placeholders are anonymous `?`: sqlx asks SQLite the name of every
+        // parameter it binds, and for `$N` names SQLite finds it by a linear scan, so binding a
+        // thousand `$N` parameters took most of a bulk insert's time.
+        let anonymous = !self.is_postgres();
         let mut n = 0;
         let mut iter = rows.into_iter().peekable();
         while iter.peek().is_some() {
@@ -452,7 +470,12 @@ impl Tx {
                     if j > 0 {
                         sql.push(", ");
                     }
-                    sql.bind(v);
+                    if anonymous {
+                        sql.params.push(v);
+                        sql.push("?");
+                    } else {
+                        sql.bind(v);
+                    }
                 }
                 sql.push(")");
             }

@@ -180,8 +180,29 @@ async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String)
             return Err(AppError::Csrf);
         }
     }
-    let actor = access::load_actor(&state.db, user_id, &client_ip(parts)).await?;
-    Ok((actor, csrf))
+    let actor = state
+        .actors
+        .get_or_compute(format!("user:{user_id}"), || async {
+            access::load_actor(&state.db, user_id, "").await.map_err(AppError::from)
+        })
+        .await?;
+    Ok((Actor { ip: client_ip(parts), ..actor }, csrf))
+}
+
+/// The actor an API token stands for. Every request resolves one, so the answer is kept while
+/// the store is not written (a revoked token, a changed role or posting is a write).
+async fn token_actor(state: &AppState, token: &str, ip: String) -> Result<Actor, AppError> {
+    let hash = secret_hash(token);
+    let actor = state
+        .actors
+        .get_or_compute(format!("token:{hash}"), || async {
+            match access::token_user(&state.db, &hash).await? {
+                Some(uid) => access::load_actor(&state.db, uid, "").await.map_err(AppError::from),
+                None => Err(AppError::Unauthorized),
+            }
+        })
+        .await?;
+    Ok(Actor { ip, ..actor })
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -255,11 +276,7 @@ impl FromRequestParts<AppState> for ApiCtx {
             .map(str::trim)
             .map(str::to_string);
         let result = match bearer {
-            Some(token) => match access::token_user(&state.db, &secret_hash(&token)).await {
-                Ok(Some(uid)) => access::load_actor(&state.db, uid, &client_ip(parts)).await.map_err(AppError::from),
-                Ok(None) => Err(AppError::Unauthorized),
-                Err(e) => Err(e.into()),
-            },
+            Some(token) => token_actor(state, &token, client_ip(parts)).await,
             None => from_session(parts, state).await.map(|(a, _)| a),
         };
         result.map(|actor| ApiCtx { actor, lang }).map_err(|e| ApiRejection(e.into_json(lang)))

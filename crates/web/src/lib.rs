@@ -53,11 +53,23 @@ pub struct AppState {
     /// The application itself, for exports that render list pages as their user sees them; set
     /// once by [`app`].
     pub pages: std::sync::Arc<std::sync::OnceLock<Router>>,
+    /// Dashboards computed recently, shared by their readers until the store is written.
+    pub dashboards: std::sync::Arc<services::figures::Memo<std::sync::Arc<services::figures::SharedDashboard>>>,
+    /// Accounts resolved into actors (permissions and scope), kept while the store is not written.
+    pub actors: std::sync::Arc<services::figures::Memo<frontline_core::access::Actor>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState { db, config, login_throttle: Default::default(), jobs: Default::default(), pages: Default::default() }
+        AppState {
+            db,
+            config,
+            login_throttle: Default::default(),
+            jobs: Default::default(),
+            pages: Default::default(),
+            dashboards: Default::default(),
+            actors: std::sync::Arc::new(services::figures::Memo::with_capacity(20_000)),
+        }
     }
 }
 

@@ -3,8 +3,6 @@
 //! work), beside the ceiling of the same machine in the same run: a bare axum "hello world" served
 //! and loaded the same way. Requests per second, p50 and p99 per figure.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -12,56 +10,7 @@ use frontline_db::{Db, Sql};
 use frontline_web::{AppState, Config};
 use serde_json::json;
 
-/// Load on one address: requests per second and latency percentiles.
-pub struct Load {
-    pub name: String,
-    pub requests: usize,
-    pub per_second: f64,
-    pub p50: Duration,
-    pub p99: Duration,
-}
-
-/// Sends `total` GETs to `url` from `concurrency` workers sharing one client (keep-alive), each
-/// with the bearer token; every answer must be 200.
-async fn load(name: &str, url: &str, token: Option<&str>, total: usize, concurrency: usize) -> anyhow::Result<Load> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        let (client, next, url, token) = (client.clone(), next.clone(), url.to_string(), token.map(str::to_string));
-        workers.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
-                let t = Instant::now();
-                let mut req = client.get(&url);
-                if let Some(tok) = &token {
-                    req = req.bearer_auth(tok);
-                }
-                let resp = req.send().await?;
-                let status = resp.status();
-                let _ = resp.bytes().await?;
-                anyhow::ensure!(status.is_success(), "{url} answered {status}");
-                times.push(t.elapsed());
-            }
-            anyhow::Ok(times)
-        }));
-    }
-    let mut times = Vec::with_capacity(total);
-    for w in workers {
-        times.extend(w.await??);
-    }
-    let elapsed = started.elapsed();
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
-    Ok(Load {
-        name: name.to_string(),
-        requests: times.len(),
-        per_second: times.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-    })
-}
+use super::http::{Load, ceiling, load_get};
 
 /// Times each part of one county dashboard, alone and in turn (where the time of a request goes).
 async fn parts(db: &Db, unit: i64) -> anyhow::Result<()> {
@@ -91,17 +40,16 @@ async fn parts(db: &Db, unit: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn hello_world() -> anyhow::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(addr)
+/// The demo county served over HTTP on a free loopback port, and a token of the county
+/// organisation department's account.
+pub struct Served {
+    pub base: String,
+    pub token: String,
+    pub seed_time: Duration,
 }
 
-/// Seeds the demo county into `db` (empty), serves it, and loads the dashboards of the county
-/// and of one township, and the hello-world ceiling, with `requests` each at `concurrency`.
-pub async fn run(db: &Db, requests: usize, concurrency: usize) -> anyhow::Result<(Duration, Vec<Load>)> {
+/// Seeds the demo county into `db` (empty) and serves it.
+pub async fn serve_demo(db: &Db) -> anyhow::Result<Served> {
     let seeded = Instant::now();
     frontline_db::access::ensure_builtin_roles(db).await?;
     crate::demo::seed(db, crate::demo::Scale::ARTICLE, 7).await?;
@@ -119,50 +67,50 @@ pub async fn run(db: &Db, requests: usize, concurrency: usize) -> anyhow::Result
         .json()
         .await?;
     let token = token["token"].as_str().context("a token for county_org")?.to_string();
+    Ok(Served { base, token, seed_time })
+}
+
+/// Loads the dashboards of the county and of one township, and one unit read, with `requests`
+/// each at `concurrency`, beside the hello-world ceiling (first in the list), after timing the
+/// county dashboard's parts.
+pub async fn run(db: &Db, served: &Served, requests: usize, concurrency: usize) -> anyhow::Result<Vec<Load>> {
+    let (county,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382'")).await?;
+    parts(db, county).await?;
+    let mut out = vec![ceiling(requests * 10, concurrency).await?];
+    out.extend(loads(db, served, requests, concurrency).await?.1);
+    Ok(out)
+}
+
+/// One county dashboard computed from the store (nothing cached), then the county and township
+/// dashboards and one unit read through the API, `requests` each at `concurrency`.
+pub async fn loads(
+    db: &Db,
+    served: &Served,
+    requests: usize,
+    concurrency: usize,
+) -> anyhow::Result<(Duration, Vec<Load>)> {
+    let (base, token) = (&served.base, Some(served.token.as_str()));
     let (county,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382'")).await?;
     let (township,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382006'")).await?;
-    parts(db, county).await?;
-    let hello = hello_world().await?;
+    let now = chrono::Utc::now();
+    let to = frontline_core::tasks::today_in_china(now);
+    let from = to - chrono::Duration::days(29);
+    let all = frontline_core::access::Scope::everything();
+    let t = Instant::now();
+    frontline_db::dashboard::dashboard(db, &all, county, from, to, now).await?;
+    let cold = t.elapsed();
+    let figures = [
+        ("county dashboard, 30 days (514 villages scored)", format!("{base}/api/v1/dashboard?unit={county}")),
+        ("township dashboard, 30 days (白石街道)", format!("{base}/api/v1/dashboard?unit={township}")),
+        ("one unit read (a scoped page-sized read)", format!("{base}/api/v1/units/{county}")),
+    ];
     let mut out = Vec::new();
-    // A warm-up round of each, not counted.
-    for url in [format!("{base}/api/v1/dashboard?unit={county}"), format!("http://{hello}/")] {
-        load("warm-up", &url, Some(&token), concurrency, concurrency).await?;
+    for (name, url) in figures {
+        // A warm-up round, not counted: the first reader computes the figures the others share.
+        load_get("warm-up", &url, token, concurrency, concurrency).await?;
+        out.push(load_get(name, &url, token, requests, concurrency).await?);
     }
-    out.push(
-        load("bare axum hello world (the ceiling)", &format!("http://{hello}/"), None, requests * 10, concurrency)
-            .await?,
-    );
-    out.push(
-        load(
-            "county dashboard, 30 days (514 villages scored)",
-            &format!("{base}/api/v1/dashboard?unit={county}"),
-            Some(&token),
-            requests,
-            concurrency,
-        )
-        .await?,
-    );
-    out.push(
-        load(
-            "township dashboard, 30 days (白石街道)",
-            &format!("{base}/api/v1/dashboard?unit={township}"),
-            Some(&token),
-            requests,
-            concurrency,
-        )
-        .await?,
-    );
-    out.push(
-        load(
-            "one unit read (a scoped page-sized read)",
-            &format!("{base}/api/v1/units/{county}"),
-            Some(&token),
-            requests,
-            concurrency,
-        )
-        .await?,
-    );
-    Ok((seed_time, out))
+    Ok((cold, out))
 }
 
 pub fn print(store: &str, seed: Duration, concurrency: usize, loads: &[Load]) {

@@ -1,16 +1,36 @@
 //! Benchmarks that the foundation's figures come from (`frontline bench tree`). Not tests: they
 //! print numbers, each beside an anchor measured in the same run.
 
+pub mod all;
 pub mod dashboard;
+pub mod http;
+pub mod import;
 pub mod pair;
 pub mod rollup;
 pub mod roster;
+pub mod signoff;
 
 use std::time::{Duration, Instant};
 
 use frontline_core::access::Scope;
 use frontline_core::units::subtree_range;
 use frontline_db::{Db, Sql};
+
+/// An empty store for one benchmark: the database named by `database` (which must be empty), or
+/// a new SQLite file in a temporary folder named after the benchmark, given back to be removed.
+pub async fn empty_store(database: Option<&str>, name: &str) -> anyhow::Result<(Db, std::path::PathBuf)> {
+    let tmp = std::env::temp_dir().join(format!("frontline-bench-{}-{name}", std::process::id()));
+    let url = match database {
+        Some(u) => u.to_string(),
+        None => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            crate::setup::database_url(None, &tmp)?
+        }
+    };
+    let db = crate::setup::open(&url).await?;
+    anyhow::ensure!(frontline_db::units::count_subtree(&db, "/").await? == 0, "the benchmark needs an empty database");
+    Ok((db, tmp))
+}
 
 /// One measured figure.
 pub struct Figure {
@@ -210,7 +230,8 @@ pub fn python_venv(packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {
         anyhow::ensure!(ok, "python3 -m venv {} failed", venv.display());
     }
     let check = format!("import {}", packages.join(", "));
-    let present = std::process::Command::new(&python).arg("-c").arg(&check).output()?.status.success();
+    let present =
+        packages.is_empty() || std::process::Command::new(&python).arg("-c").arg(&check).output()?.status.success();
     if !present {
         println!("Installing {} into {} …", packages.join(" "), venv.display());
         let ok = std::process::Command::new(&python)

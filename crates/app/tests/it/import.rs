@@ -220,3 +220,56 @@ async fn a_roster_imports_from_the_command_line_with_progress_and_all_or_nothing
     assert_eq!(audited, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_csv_roster_is_checked_like_a_workbook_and_imported_whole() {
+    let app = TestApp::new().await;
+    let api = app.api("village_secretary").await;
+    let before = app.count("SELECT COUNT(*) FROM people").await;
+    // Excel's "CSV UTF-8" starts with a byte-order mark; a quoted cell may hold a comma.
+    let bad = "\u{feff}姓名*,人员类别*,政治面貌,职级,专长,出生日期,手机号,编制单位*\n\
+               林志强,党员,中共党员,,\"调解,宣讲\",1980-04-05,13912345678,330382006205\n\
+               叶秀英,国王,,,,2099-01-01,123,330382006205\n";
+    let (s, report) = api.post_raw("/people/import", "text/csv; charset=utf-8", bad.as_bytes().to_vec()).await;
+    assert_eq!(s, 422, "{report}");
+    let rows: Vec<i64> = report["problems"].as_array().unwrap().iter().map(|p| p["row"].as_i64().unwrap()).collect();
+    assert_eq!(rows, vec![3, 3, 3], "category, birthday and phone of row 3: {report}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before, "nothing written");
+
+    let good = "\u{feff}姓名*,人员类别*,政治面貌,职级,专长,出生日期,手机号,编制单位*\n\
+                林志强,党员,中共党员,,\"调解,宣讲\",1980-04-05,13912345678,330382006205\n\
+                叶秀英,Grid worker,none,,,,,330382006205\n";
+    let (s, body) = api.post_raw("/people/import", "text/csv", good.as_bytes().to_vec()).await;
+    assert_eq!((s, body["imported"].as_i64()), (201, Some(2)), "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, before + 2);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM people WHERE name = '林志强' AND specialties = '调解,宣讲' AND category = 'member'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM people WHERE name = '叶秀英' AND category = 'grid_worker'").await, 1);
+    // A file that is not UTF-8 text is refused as unreadable, in the user's words.
+    let (s, body) = api.post_raw("/people/import", "text/csv", vec![0xB9, 0xFE, 0xFF, 0x00, 0xC1]).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("error.import.unreadable")), "{body}");
+}
+
+#[tokio::test]
+async fn the_benchmarks_run_on_a_tiny_input_and_write_their_results() {
+    // A smoke run: the import benchmark at 2,000 rows without its Python anchor, through the same
+    // `bench all` code that prints the table and writes the JSON.
+    let plan = frontline_app::bench::all::Plan { quick: true, anchors: false, only: vec!["import".into()] };
+    let rows = frontline_app::bench::all::run(&plan).await.unwrap();
+    let imports: Vec<_> = rows.iter().filter(|r| r.group == "import").collect();
+    assert_eq!(imports.len(), 2, "CSV and Excel");
+    assert!(imports.iter().all(|r| r.value > 0.0 && r.figure.contains("2000 people")));
+    assert_eq!(imports[0].met, Some(true), "2,000 CSV rows take far less than 10 s");
+    let dir = std::env::temp_dir().join(format!("frontline-bench-test-{}", std::process::id()));
+    let path = frontline_app::bench::all::save(&rows, &plan, &dir).unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved["rows"].as_array().unwrap().len(), rows.len());
+    assert_eq!(saved["rows"][0]["unit"], "s");
+    assert!(saved["machine"]["cpus"].as_u64().unwrap() >= 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

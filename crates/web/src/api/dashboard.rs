@@ -2,7 +2,7 @@
 //! period, and a grid worker's own day — the same data the dashboard pages draw.
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
@@ -14,6 +14,7 @@ use super::{ApiQuery, ApiResult};
 use crate::AppState;
 use crate::auth::ApiCtx;
 use crate::error::ErrorBody;
+use crate::services::figures;
 use crate::ui::dashboard::DashboardQuery;
 
 pub fn router() -> Router<AppState> {
@@ -26,7 +27,7 @@ pub async fn get_dashboard(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiQuery(q): ApiQuery<DashboardQuery>,
-) -> Result<Json<Dashboard>, Response> {
+) -> Result<Response, Response> {
     ctx.actor.require("report:dashboard:view").api(ctx.lang)?;
     let now = Utc::now();
     let span = q.span(today_in_china(now)).api(ctx.lang)?;
@@ -40,7 +41,8 @@ pub async fn get_dashboard(
             .ok_or(DomainError::NotFound)
             .api(ctx.lang)?,
     };
-    dashboard::dashboard(&s.db, &ctx.actor.scope, unit, span.from, span.to, now).await.api(ctx.lang).map(Json)
+    let d = figures::dashboard(&s.dashboards, &s.db, &ctx.actor.scope, unit, span.from, span.to).await.api(ctx.lang)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], d.json.clone()).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/today", tag = "dashboards",

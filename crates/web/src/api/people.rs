@@ -183,13 +183,24 @@ pub struct Imported {
 }
 
 #[utoipa::path(post, path = "/api/v1/people/import", tag = "people",
-    request_body(content = Vec<u8>, description = "The filled-in template (.xlsx)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(content = Vec<u8>, description = "The filled-in template (.xlsx), or the same columns as UTF-8 CSV sent as text/csv",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     responses((status = 201, body = Imported), (status = 422, description = "Rejected whole; nothing written", body = ImportReport)))]
-pub async fn import(State(s): State<AppState>, ctx: ApiCtx, body: Bytes) -> Result<Response, Response> {
+pub async fn import(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, Response> {
     if body.is_empty() {
         return Err(AppError::Domain(DomainError::invalid("file", "error.required")).into_json(ctx.lang));
     }
-    match services::import_roster(&s.db, &ctx.actor, ctx.lang, &body, &Default::default()).await.api(ctx.lang)? {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let format = services::RosterFormat::of(None, content_type);
+    match services::import_roster(&s.db, &ctx.actor, ctx.lang, &body, format, &Default::default())
+        .await
+        .api(ctx.lang)?
+    {
         ImportOutcome::Imported(n) => Ok(created(Imported { imported: n })),
         ImportOutcome::Rejected(r) => {
             Err(axum::response::IntoResponse::into_response((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Json(r))))

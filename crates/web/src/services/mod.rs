@@ -4,6 +4,7 @@
 pub mod bulletin;
 pub mod certificate;
 pub mod duty;
+pub mod figures;
 pub mod list_export;
 
 use std::collections::HashMap;
@@ -143,18 +144,69 @@ pub enum ImportOutcome {
     Rejected(ImportReport),
 }
 
-/// Checks a whole roster and writes it only if every row is good: all-or-nothing.
+/// The most rows one roster may hold.
+pub const MOST_ROSTER_ROWS: usize = 1_000_000;
+
+/// The kind of file a roster came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterFormat {
+    /// An Excel workbook (.xlsx): its first sheet.
+    Workbook,
+    /// UTF-8 CSV, with or without the byte-order mark Excel writes.
+    Csv,
+}
+
+impl RosterFormat {
+    /// CSV when the file's name ends in `.csv` or its type is `text/csv`; a workbook otherwise.
+    pub fn of(file_name: Option<&str>, content_type: Option<&str>) -> RosterFormat {
+        let csv_name = file_name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".csv"));
+        let csv_type = content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/csv"));
+        if csv_name || csv_type { RosterFormat::Csv } else { RosterFormat::Workbook }
+    }
+}
+
+/// The rows of an uploaded roster, the header first.
+pub fn read_roster_file(bytes: &[u8], format: RosterFormat) -> Result<Vec<Vec<String>>, AppError> {
+    if format == RosterFormat::Workbook {
+        return Ok(frontline_reports::read_first_sheet(bytes)?);
+    }
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes))
+        .map_err(|e| AppError::BadRequest("error.import.unreadable", e.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| AppError::BadRequest("error.import.unreadable", e.to_string()))?;
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok(rows)
+}
+
+/// Checks a whole roster (a workbook or CSV file) and writes it only if every row is good:
+/// all-or-nothing.
 pub async fn import_roster(
     db: &Db,
     actor: &Actor,
     lang: Lang,
     bytes: &[u8],
+    format: RosterFormat,
     progress: &Progress,
 ) -> Result<ImportOutcome, AppError> {
     actor.require("people:person:import")?;
     progress.begin(Stage::Reading, 1);
-    let rows = frontline_reports::read_first_sheet(bytes)?;
+    let rows = read_roster_file(bytes, format)?;
     progress.advance(1);
+    import_roster_rows(db, actor, lang, &rows, progress).await
+}
+
+/// Checks the rows of a roster (the header first) and writes them only if every row is good.
+pub async fn import_roster_rows(
+    db: &Db,
+    actor: &Actor,
+    lang: Lang,
+    rows: &[Vec<String>],
+    progress: &Progress,
+) -> Result<ImportOutcome, AppError> {
+    actor.require("people:person:import")?;
     let reject = |problems: Vec<RowProblem>| {
         Ok(ImportOutcome::Rejected(ImportReport {
             code: "error.import.rejected".into(),
@@ -207,7 +259,7 @@ pub async fn import_roster(
             message: lang.t("error.import.empty").into(),
         }]);
     }
-    if data.len() > 100_000 {
+    if data.len() > MOST_ROSTER_ROWS {
         return reject(vec![RowProblem {
             row: 1,
             column: String::new(),
@@ -244,6 +296,18 @@ pub async fn import_roster(
     let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     let label_of =
         |field: &str| cols.iter().find(|c| c.field == field).map(|c| header_text(lang, c)).unwrap_or_default();
+    // A coded cell may hold the code or its label in either language (English in any case).
+    let mut codes_by_text: HashMap<&str, HashMap<String, &str>> = HashMap::new();
+    for col in &cols {
+        if let Some((prefix, codes)) = &col.codes {
+            let map = codes_by_text.entry(col.field).or_default();
+            for code in codes {
+                map.insert(code.to_string(), code);
+                map.insert(Lang::Zh.code_label(prefix, code).to_string(), code);
+                map.insert(Lang::En.code_label(prefix, code).to_lowercase(), code);
+            }
+        }
+    }
     progress.begin(Stage::Checking, data.len() as u64);
     for (row_no, r) in &data {
         progress.advance(1);
@@ -253,17 +317,8 @@ pub async fn import_roster(
             if v.is_empty() {
                 return Ok(String::new());
             }
-            let Some(col) = cols.iter().find(|c| c.field == field) else { return Ok(v.to_string()) };
-            let Some((prefix, codes)) = &col.codes else { return Ok(v.to_string()) };
-            codes
-                .iter()
-                .find(|code| {
-                    **code == v
-                        || Lang::Zh.code_label(prefix, code) == v
-                        || Lang::En.code_label(prefix, code).eq_ignore_ascii_case(v)
-                })
-                .map(|c| c.to_string())
-                .ok_or(())
+            let Some(map) = codes_by_text.get(field) else { return Ok(v.to_string()) };
+            map.get(v).or_else(|| map.get(&v.to_lowercase())).map(|c| c.to_string()).ok_or(())
         };
         let mut row_problems: Vec<FieldError> = Vec::new();
         let coded_value = |field: &str, problems: &mut Vec<FieldError>| match coded(field) {
@@ -320,8 +375,12 @@ pub async fn import_roster(
     // A row that is already in the database (same name and phone in the same home unit) would be
     // a duplicate import.
     if problems.is_empty() {
+        let mut units: Vec<i64> = good.iter().map(|(_, uid, _)| *uid).collect();
+        units.sort_unstable();
+        units.dedup();
+        let existing = people::names_and_phones_in(db, &units).await?;
         for (row_no, uid, p) in &good {
-            if people::exists_like(db, *uid, &p.name, p.phone.as_deref()).await? {
+            if existing.contains(&(*uid, p.name.clone(), p.phone.clone())) {
                 problems.push(RowProblem {
                     row: *row_no,
                     column: label_of("name"),

@@ -22,6 +22,7 @@ use super::units::TreePanel;
 use super::{Chrome, UiResult, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::{Lang, Tr};
+use crate::services::figures;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -404,8 +405,8 @@ async fn load(state: &AppState, ctx: &Ctx, q: &DashboardQuery) -> Result<DashVie
     let now = Utc::now();
     let span = q.span(today_in_china(now))?;
     let unit = focus(state, ctx, q.unit).await?.ok_or(DomainError::NotFound)?;
-    let d = dashboard::dashboard(&state.db, &ctx.actor.scope, unit.id, span.from, span.to, now).await?;
-    Ok(view(&d, ctx.lang))
+    let d = figures::dashboard(&state.dashboards, &state.db, &ctx.actor.scope, unit.id, span.from, span.to).await?;
+    Ok(view(&d.dashboard, ctx.lang))
 }
 
 async fn dashboard_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DashboardQuery>) -> UiResult {

@@ -361,9 +361,10 @@ async fn import_form(ctx: Ctx) -> UiResult {
 async fn import(State(state): State<AppState>, ctx: Ctx, mut multipart: Multipart) -> UiResult {
     let lang = ctx.lang;
     ctx.actor.require("people:person:import").map_err(|e| AppError::from(e).into_html(lang))?;
-    let mut bytes = None;
+    let (mut bytes, mut format) = (None, services::RosterFormat::Workbook);
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
+            format = services::RosterFormat::of(field.file_name(), field.content_type());
             bytes = field.bytes().await.ok();
         }
     }
@@ -375,7 +376,7 @@ async fn import(State(state): State<AppState>, ctx: Ctx, mut multipart: Multipar
     };
     let (db, actor, work) = (state.db.clone(), ctx.actor.clone(), job.clone());
     tokio::spawn(async move {
-        let outcome = match services::import_roster(&db, &actor, lang, &bytes, &work.progress).await {
+        let outcome = match services::import_roster(&db, &actor, lang, &bytes, format, &work.progress).await {
             Ok(ImportOutcome::Imported(n)) => Outcome::Imported(n),
             Ok(ImportOutcome::Rejected(r)) => Outcome::Rejected(r),
             Err(e) => Outcome::Failed { status: e.status().as_u16(), message: e.body(lang).message },
