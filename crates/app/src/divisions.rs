@@ -19,7 +19,8 @@ pub fn all() -> anyhow::Result<&'static [Division]> {
     Ok(ALL.get_or_init(|| parsed))
 }
 
-fn parse_shipped() -> anyhow::Result<Vec<Division>> {
+/// Parses the shipped table afresh (what [`all`] does once per process).
+pub fn parse_shipped() -> anyhow::Result<Vec<Division>> {
     let mut text = String::with_capacity(24 * 1024 * 1024);
     flate2::read::GzDecoder::new(SHIPPED).read_to_string(&mut text).context("reading the shipped division table")?;
     Ok(divisions::parse(&text)?)

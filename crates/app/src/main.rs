@@ -206,6 +206,14 @@ enum BenchCommand {
         #[arg(long)]
         no_anchor: bool,
     },
+    /// Fill a fresh SQLite store with a prefecture (德宏州: 19,000 grids, 70,000 people, a year's
+    /// ledger of 25 million records), serve it, read it, and print the server's resident memory.
+    Memory {
+        #[arg(long, default_value_t = 25_000_000)]
+        records: i64,
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+    },
     /// Seed the demo county into a fresh database, serve it, and sign daily lists through the HTTP
     /// API as fast as members can, each with their own token (the morning peak of 003.1).
     Signoff {
@@ -462,6 +470,14 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::all::print(&rows);
             let path = frontline_app::bench::all::save(&rows, &plan, &out)?;
             println!("Results written to {}", path.display());
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Memory { records, requests } } => {
+            let (db, tmp) = bench_db_named("memory").await?;
+            let footprint = frontline_app::bench::memory::run(&db, records, requests).await?;
+            frontline_app::bench::memory::print(&footprint);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
             Ok(())
         }
         Command::Bench { command: BenchCommand::Signoff { signoffs, concurrency } } => {

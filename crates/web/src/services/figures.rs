@@ -72,7 +72,7 @@ impl<V: Clone> Memo<V> {
             if slots.len() >= self.most_keys && !slots.contains_key(&key) {
                 slots.clear();
             }
-            slots.entry(key).or_default().clone()
+            slots.entry(key.clone()).or_default().clone()
         };
         let mut entry = slot.lock().await;
         if let Some(e) = entry.as_ref() {
@@ -82,9 +82,20 @@ impl<V: Clone> Memo<V> {
             }
         }
         let (commits, started) = (frontline_db::commits(), Instant::now());
-        let value = compute().await?;
-        *entry = Some(Entry { value: value.clone(), commits, started });
-        Ok(value)
+        match compute().await {
+            Ok(value) => {
+                *entry = Some(Entry { value: value.clone(), commits, started });
+                Ok(value)
+            }
+            Err(e) => {
+                // A key that never computed leaves no slot behind (guessed tokens must not fill
+                // the map).
+                if entry.is_none() {
+                    self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&key);
+                }
+                Err(e)
+            }
+        }
     }
 }
 
@@ -132,6 +143,7 @@ mod tests {
         let after = memo.get_or_compute("a".into(), compute).await.unwrap();
         assert!(after > again, "a commit makes the next read compute afresh");
         assert_eq!(memo.get_or_compute("b".into(), || async { Err::<u32, &str>("no") }).await, Err("no"));
+        assert_eq!(format!("{memo:?}"), "Memo { keys: 1 }", "a failed key leaves no slot");
         assert_eq!(memo.get_or_compute("b".into(), || async { Ok::<u32, &str>(7) }).await, Ok(7));
     }
 }
