@@ -269,6 +269,7 @@ T = {
  "error.role.unit_not_yours": ("指定单位不在您的管理范围", "a listed unit is outside your scope"),
  "error.role.listed_needs_units": ("“指定单位”范围须至少选择一个单位", "a listed scope needs at least one unit"),
  "error.role.duplicate_key": ("角色标识已存在", "That role key is taken"),
+ "error.role.admin_fixed": ("系统管理员角色不可修改", "The administrator role cannot be changed"),
  "error.import.rejected": ("文件中有错误，整份文件未导入。请按下表修改后重新导入。", "The file has errors and nothing was imported. Fix the rows below and import again."),
  "error.import.unreadable": ("无法读取该文件，请使用模板（.xlsx）", "The file cannot be read; use the template (.xlsx)"),
  "error.import.empty": ("文件中没有数据", "The file holds no data"), "error.import.missing_column": ("缺少必填列", "this required column is missing"),

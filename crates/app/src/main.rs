@@ -223,6 +223,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Soak: the demo county served by a separate `frontline serve` process under mixed load
+    /// (reads, sign-offs, work orders, one roster import half-way) for some minutes; prints the
+    /// minutes and the verdicts (no failed answer, memory bounded, no slowdown) and fails if one fails.
+    Soak {
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// Operations a second in all (a work order is three requests).
+        #[arg(long, default_value_t = 200)]
+        rate: usize,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+    },
     /// Every benchmark in one run: one table of figure, value, anchor (same run), ratio and target,
     /// also written as JSON to --out (anchors in Python are installed into ./target/bench-venv).
     All {
@@ -478,6 +490,21 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::memory::print(&footprint);
             db.close().await;
             let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Soak { minutes, rate, workers } } => {
+            let (db, tmp) = bench_db(cli.database.as_deref()).await?;
+            let url = match cli.database.as_deref() {
+                Some(url) => url.to_string(),
+                None => setup::database_url(None, &tmp)?,
+            };
+            let exe = std::env::current_exe()?;
+            let soak =
+                frontline_app::bench::soak::run(&db, &url, &exe, minutes.max(1), rate.max(1), workers.max(1)).await?;
+            let passed = frontline_app::bench::soak::print(store_name(&db), &soak);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
+            anyhow::ensure!(passed, "the soak failed a verdict");
             Ok(())
         }
         Command::Bench { command: BenchCommand::Signoff { signoffs, concurrency } } => {

@@ -655,6 +655,10 @@ pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput
     if current_too_wide {
         return Err(DomainError::Forbidden("system:role:edit".into()).into());
     }
+    // The administrator role always holds everything: no one can lock everyone out by editing it.
+    if before.role_key == "admin" {
+        return Err(DomainError::Conflict("error.role.admin_fixed".into()).into());
+    }
     let input = RoleInput { role_key: before.role_key.clone(), ..input.clone() };
     let (_, name, scope, perms) = validate_role(&mut tx, actor, &input).await?;
     let before_units: Vec<(i64,)> = tx

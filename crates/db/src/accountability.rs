@@ -251,6 +251,7 @@ pub async fn actions(db: &Db, scope: &Scope, q: &ActionQuery) -> Result<Page<Act
 
 /// A decided item about an action.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = AccountabilityReviewView)]
 pub struct ReviewView {
     pub id: i64,
     pub action_id: i64,

@@ -19,6 +19,7 @@ use crate::{Db, DbError, Page, Sql};
 
 /// A plan as typed.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = LaggardPlanInput)]
 pub struct PlanInput {
     pub unit_id: i64,
     /// The published run that found the unit a laggard, if any.
@@ -60,6 +61,7 @@ impl PlanView {
 
 /// A note of progress.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = LaggardStepView)]
 pub struct StepView {
     pub id: i64,
     pub noted_on: NaiveDate,

@@ -282,6 +282,8 @@ pub struct PlanOutcome {
     pub filled: i64,
     pub objective: i64,
     /// Shifts left short, by reason code.
+    /// Each a JSON array (a tuple), documented as an array of values.
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub short: Vec<(String, i64)>,
     pub solve_ms: f64,
 }

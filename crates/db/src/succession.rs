@@ -17,6 +17,7 @@ use crate::{Db, DbError, Sql, Tx};
 
 /// A candidate with what speaks against them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SuccessionCandidate)]
 pub struct CandidateView {
     pub post_id: i64,
     pub post_title: String,

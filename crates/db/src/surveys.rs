@@ -320,6 +320,8 @@ pub struct Compilation {
     /// Households whose latest check puts them at risk.
     pub at_risk: i64,
     /// For each choice field of the latest checks: (label, option, households).
+    /// Each a JSON array (a tuple), documented as an array of values.
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub tallies: Vec<(String, String, i64)>,
 }
 

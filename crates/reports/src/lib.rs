@@ -1,5 +1,5 @@
-//! Excel in and out: import templates with drop-down lists, reading uploaded sheets into plain
-//! text cells, and exporting tables.
+//! Excel in and out: import templates with drop-down lists, reading uploaded sheets (and CSV
+//! files) into plain text cells, and exporting tables.
 //!
 //! This crate knows spreadsheets, not the domain: callers give it columns (with their header text
 //! already translated) and rows of strings, and get rows of strings back.
@@ -18,6 +18,8 @@ pub enum ReportError {
     Unreadable,
     #[error("the workbook has no sheet")]
     NoSheet,
+    #[error("the file is not readable UTF-8 CSV: {0}")]
+    UnreadableCsv(String),
     #[error("writing the workbook failed: {0}")]
     Write(#[from] XlsxError),
 }
@@ -87,6 +89,20 @@ pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReportError> {
     let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| ReportError::Unreadable)?;
     let range = wb.worksheet_range_at(0).ok_or(ReportError::NoSheet)?.map_err(|_| ReportError::Unreadable)?;
     Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())
+}
+
+/// Reads UTF-8 CSV (with or without the byte-order mark Excel writes) into rows of text cells;
+/// rows may differ in length.
+pub fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReportError> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes))
+        .map_err(|e| ReportError::UnreadableCsv(e.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ReportError::UnreadableCsv(e.to_string()))?;
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok(rows)
 }
 
 fn cell_text(d: &Data) -> String {

@@ -331,12 +331,69 @@ async fn write(
     }
 }
 
+/// The fields of a GeoReport v2 `POST requests` form (`application/x-www-form-urlencoded`), as
+/// the resident's client sent them: decoded and trimmed, empty values as absent. Nothing is looked
+/// up yet; this is the whole of what is read from the outside before the checks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestForm {
+    pub api_key: Option<String>,
+    pub service_code: Option<String>,
+    lat: Option<String>,
+    long: Option<String>,
+    pub address_string: Option<String>,
+    pub address_id: Option<String>,
+    pub description: Option<String>,
+    /// `last_name` then `first_name`, as Chinese names are written.
+    pub name: String,
+    pub phone: Option<String>,
+    pub media_url: Option<String>,
+}
+
+impl RequestForm {
+    /// Decodes a form body; the first value of a repeated key counts.
+    pub fn parse(raw: &[u8]) -> RequestForm {
+        let form: Vec<(String, String)> = form_urlencoded::parse(raw).into_owned().collect();
+        let get = |k: &str| {
+            form.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+        };
+        RequestForm {
+            api_key: get("api_key"),
+            service_code: get("service_code"),
+            lat: get("lat"),
+            long: get("long"),
+            address_string: get("address_string"),
+            address_id: get("address_id"),
+            description: get("description"),
+            name: [get("last_name"), get("first_name")].into_iter().flatten().collect::<Vec<_>>().join(""),
+            phone: get("phone"),
+            media_url: get("media_url"),
+        }
+    }
+
+    /// The coordinates, and that the request says where it is: an address, an address id or both
+    /// coordinates. Errors are catalogue keys.
+    pub fn location(&self) -> Result<(Option<f64>, Option<f64>), &'static str> {
+        let number = |v: &Option<String>| match v {
+            None => Ok(None),
+            Some(v) => v.parse::<f64>().map(Some).map_err(|_| "error.open311.bad_location"),
+        };
+        let (lat, lon) = (number(&self.lat)?, number(&self.long)?);
+        if self.address_string.is_none() && self.address_id.is_none() && (lat.is_none() || lon.is_none()) {
+            return Err("error.open311.location");
+        }
+        Ok((lat, lon))
+    }
+
+    /// The order's title: the description's first 40 characters.
+    pub fn title(description: &str) -> String {
+        description.chars().take(40).collect()
+    }
+}
+
 async fn file_request(state: &AppState, raw: &[u8], lang: Lang, ip: &str) -> Result<i64, Open311Error> {
     let bad = |key: &str| Open311Error::new(StatusCode::BAD_REQUEST, lang.t(key));
-    let form: Vec<(String, String)> = form_urlencoded::parse(raw).into_owned().collect();
-    let get =
-        |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
-    let actor = key_actor(state, get("api_key").as_deref(), ip)
+    let form = RequestForm::parse(raw);
+    let actor = key_actor(state, form.api_key.as_deref(), ip)
         .await
         .map_err(|e| match e {
             AppError::Unauthorized => Open311Error::new(StatusCode::FORBIDDEN, lang.t("error.open311.api_key")),
@@ -346,43 +403,30 @@ async fn file_request(state: &AppState, raw: &[u8], lang: Lang, ip: &str) -> Res
     if !actor.can("order:request:intake") {
         return Err(Open311Error::new(StatusCode::FORBIDDEN, lang.t("error.open311.api_key")));
     }
-    let code = get("service_code").ok_or_else(|| bad("error.open311.service_code"))?;
+    let code = form.service_code.clone().ok_or_else(|| bad("error.open311.service_code"))?;
     let category = orders::category_by_code(&state.db, &code)
         .await
         .map_err(|e| Open311Error::from_app(e.into(), lang))?
         .filter(|c| c.kind == "request" || c.kind == "hazard")
         .ok_or_else(|| bad("error.order.unknown_category"))?;
-    let number = |k: &str| -> Result<Option<f64>, Open311Error> {
-        match get(k) {
-            None => Ok(None),
-            Some(v) => v.parse::<f64>().map(Some).map_err(|_| bad("error.open311.bad_location")),
-        }
-    };
-    let (lat, lon) = (number("lat")?, number("long")?);
-    let address = get("address_string");
-    let address_id = get("address_id");
-    if address.is_none() && address_id.is_none() && (lat.is_none() || lon.is_none()) {
-        return Err(bad("error.open311.location"));
-    }
-    let place = place_of(state, &actor.scope, address_id.as_deref(), address.as_deref())
+    let (lat, lon) = form.location().map_err(bad)?;
+    let place = place_of(state, &actor.scope, form.address_id.as_deref(), form.address_string.as_deref())
         .await
         .map_err(|e| Open311Error::from_app(e, lang))?
         .ok_or_else(|| bad("error.open311.place"))?;
-    let description = get("description").unwrap_or_else(|| category.name.clone());
-    let title: String = description.chars().take(40).collect();
-    let name = [get("last_name"), get("first_name")].into_iter().flatten().collect::<Vec<_>>().join("");
+    let description = form.description.unwrap_or_else(|| category.name.clone());
     let input = OrderInput {
         category: category.code,
         channel: "online".into(),
         place_unit_id: place,
-        title,
+        title: RequestForm::title(&description),
         description,
-        address: address.unwrap_or_default(),
+        address: form.address_string.unwrap_or_default(),
         lat,
         lon,
-        media_url: get("media_url").unwrap_or_default(),
-        reporter_name: name,
-        reporter_phone: get("phone").unwrap_or_default(),
+        media_url: form.media_url.unwrap_or_default(),
+        reporter_name: form.name,
+        reporter_phone: form.phone.unwrap_or_default(),
         enterprise_id: None,
         received_at: None,
     };

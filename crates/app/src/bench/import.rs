@@ -37,7 +37,7 @@ const HEADER: [&str; 8] = ["姓名", "人员类别", "政治面貌", "职级", "
 
 /// A roster of `rows` people spread over the villages: Chinese labels for coded columns, as the
 /// template's drop-downs write them, a birthday for most and a phone for all.
-fn roster(villages: &[String], rows: usize, seed: u64) -> Vec<Vec<String>> {
+pub(crate) fn roster(villages: &[String], rows: usize, seed: u64) -> Vec<Vec<String>> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(rows + 1);
     out.push(HEADER.iter().map(|h| h.to_string()).collect());
@@ -66,7 +66,7 @@ fn roster(villages: &[String], rows: usize, seed: u64) -> Vec<Vec<String>> {
     out
 }
 
-fn csv_bytes(rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn csv_bytes(rows: &[Vec<String>]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.write_record(r)?;

@@ -7,9 +7,11 @@ pub mod http;
 pub mod import;
 pub mod memory;
 pub mod pair;
+pub mod process;
 pub mod rollup;
 pub mod roster;
 pub mod signoff;
+pub mod soak;
 
 use std::time::{Duration, Instant};
 

@@ -15,17 +15,18 @@ use serde_json::json;
 use super::http::{Load, load};
 
 /// One member's open list to sign: its id, the items to tick and the member's token.
-struct Pending {
-    instance: i64,
-    items: Arc<serde_json::Value>,
-    token: Arc<str>,
+pub struct Pending {
+    pub instance: i64,
+    /// The sign-off's body: every item of the list ticked.
+    pub items: Arc<serde_json::Value>,
+    pub token: Arc<str>,
 }
 
 /// Hands out a three-item daily list to every grid worker and committee member of the county for
 /// as many days ahead as `wanted` sign-offs need, and gives each doer an account and API token
 /// (made directly in the store: logging 5,000 people in would time the password hash, not the
 /// sign-off).
-async fn prepare(db: &Db, wanted: usize) -> anyhow::Result<(i64, Vec<Pending>)> {
+pub async fn prepare(db: &Db, wanted: usize) -> anyhow::Result<(i64, Vec<Pending>)> {
     let (county,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382'")).await?;
     let list = TaskListInput {
         title: "早高峰签收压测清单".into(),

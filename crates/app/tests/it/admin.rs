@@ -127,8 +127,17 @@ async fn roles_cannot_be_taken_over_from_below() {
     let county = app.api("county_org").await;
     // The county department cannot rewrite the administrators' role, nor widen its own.
     let body = json!({"role_key": "admin", "name": "x", "data_scope": "own_unit", "permissions": []});
-    let (s, _) = county.put(&format!("/roles/{admin_role}"), body).await;
+    let (s, _) = county.put(&format!("/roles/{admin_role}"), body.clone()).await;
     assert_eq!(s, 403);
+    // Nor can an administrator: the role that holds everything stays whole (found by schemathesis).
+    let (s, resp) = app.api("admin").await.put(&format!("/roles/{admin_role}"), body).await;
+    assert_eq!((s, resp["code"].as_str()), (409, Some("error.role.admin_fixed")), "{resp}");
+    let (perms,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT permissions FROM roles WHERE id = $1", vec![admin_role.into()]))
+        .await
+        .unwrap();
+    assert_eq!(perms, "*:*:*");
     let body = json!({"role_key": "county_org", "name": "县委组织部", "data_scope": "all", "permissions": ["units:unit:list"]});
     let (s, resp) = county.put(&format!("/roles/{county_role}"), body).await;
     assert_eq!(s, 422, "{resp}");

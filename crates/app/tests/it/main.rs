@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod admin;
 mod api;
 mod appraisals;
@@ -12,14 +13,17 @@ mod backup;
 mod bad_input;
 mod browser;
 mod bulletins;
+mod crash;
 mod dashboard;
 mod divisions;
 mod duty;
 mod exports;
+mod fuzz_corpus;
 mod helpers;
 mod import;
 mod indicators;
 mod orders;
+mod schemathesis;
 mod scope;
 mod supervision;
 mod ui;

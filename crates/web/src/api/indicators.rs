@@ -251,6 +251,7 @@ pub async fn get_plan(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) 
 
 /// A note of progress.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = LaggardStepInput)]
 pub struct StepInput {
     pub note: String,
 }

@@ -128,6 +128,53 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every operation lists the error answers any request may get, each an `ErrorBody`: 400 for a
+/// malformed body, id or query, 401 without a valid token, 403 without the permission, 404 for an
+/// id that does not exist or lies outside the caller's units, 409 when the object's state (or a
+/// unique value) conflicts, 422 for input that fails its checks.
+/// An import's 422 is its row-by-row report, or an `ErrorBody` when there is no file to read.
+struct StandardErrors;
+
+impl utoipa::Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{OneOfBuilder, Schema};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error_body = || ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        let standard = [
+            ("400", "The body, an id or a query parameter is malformed"),
+            ("401", "No valid token"),
+            ("403", "The caller lacks the permission"),
+            ("404", "Not found, or outside the caller's units"),
+            ("409", "The object's state, or a value that must be unique, conflicts with the request"),
+            ("422", "The input fails its checks; each field's problem is named"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for op in operations.into_iter().flatten() {
+                for (status, text) in standard {
+                    op.responses.responses.entry(status.to_string()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new().description(text).content("application/json", error_body()).build(),
+                        )
+                    });
+                }
+                let Some(RefOr::T(invalid)) = op.responses.responses.get_mut("422") else { continue };
+                for content in invalid.content.values_mut() {
+                    let is_report =
+                        matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/ImportReport"));
+                    if is_report {
+                        let either = OneOfBuilder::new()
+                            .item(Ref::from_schema_name("ImportReport"))
+                            .item(Ref::from_schema_name("ErrorBody"))
+                            .build();
+                        content.schema = Some(RefOr::T(Schema::OneOf(either)));
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Frontline API", version = "1", description = "一线 Frontline: units, people, posts, responsibility, accounts and the audit log."),
@@ -177,7 +224,7 @@ impl utoipa::Modify for BearerAuth {
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardErrors),
     security(("bearer" = [])),
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
          (name = "system", description = "Accounts, roles, tokens and the audit log"),

@@ -322,6 +322,7 @@ pub async fn update_post(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PostingEnd)]
 pub struct EndBody {
     /// `YYYY-MM-DD`.
     pub end_date: String,

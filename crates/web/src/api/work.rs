@@ -210,6 +210,7 @@ pub async fn submit_task(
 
 /// `verify`, or `return` with a reason.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = TaskDecision)]
 pub struct DecideBody {
     pub decision: String,
     #[serde(default)]

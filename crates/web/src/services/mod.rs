@@ -167,18 +167,10 @@ impl RosterFormat {
 
 /// The rows of an uploaded roster, the header first.
 pub fn read_roster_file(bytes: &[u8], format: RosterFormat) -> Result<Vec<Vec<String>>, AppError> {
-    if format == RosterFormat::Workbook {
-        return Ok(frontline_reports::read_first_sheet(bytes)?);
-    }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes))
-        .map_err(|e| AppError::BadRequest("error.import.unreadable", e.to_string()))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| AppError::BadRequest("error.import.unreadable", e.to_string()))?;
-        rows.push(record.iter().map(str::to_string).collect());
-    }
-    Ok(rows)
+    Ok(match format {
+        RosterFormat::Workbook => frontline_reports::read_first_sheet(bytes)?,
+        RosterFormat::Csv => frontline_reports::read_csv(bytes)?,
+    })
 }
 
 /// Checks a whole roster (a workbook or CSV file) and writes it only if every row is good:
