@@ -198,6 +198,69 @@ mod tests {
         assert_eq!(migrate(db).await.unwrap(), 0, "a second run changes nothing");
     }
 
+    /// The release before this one: a database at its schema (version 8) with its data — daily
+    /// lists signed and open, a work order half-way through — upgrades on this store, keeps every
+    /// row, and today's code reads the old rows and carries the old order on.
+    #[tokio::test]
+    async fn the_previous_releases_database_with_data_upgrades() {
+        use frontline_core::access::{Actor, Scope};
+        const PREVIOUS: i64 = 8;
+        let t = crate::testing::TestDb::empty().await.unwrap();
+        let db = &t.db;
+        assert_eq!(migrate_to(db, PREVIOUS).await.unwrap(), PREVIOUS as usize);
+        let mut tx = db.begin().await.unwrap();
+        tx.script(include_str!("../fixtures/release1_data.sql")).await.unwrap();
+        tx.script(include_str!("../fixtures/release8_data.sql")).await.unwrap();
+        let tables = [
+            "units",
+            "people",
+            "posts",
+            "tenures",
+            "postings",
+            "roles",
+            "users",
+            "task_lists",
+            "task_items",
+            "task_instances",
+            "task_checks",
+            "records",
+            "work_orders",
+            "order_steps",
+        ];
+        for table in tables {
+            tx.sync_id_sequence(table).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let counts = |db: &Db| {
+            let db = db.clone();
+            async move {
+                let mut v = Vec::new();
+                for table in tables {
+                    v.push(db.count(&Sql::new(&format!("SELECT COUNT(*) FROM {table}"))).await.unwrap());
+                }
+                v
+            }
+        };
+        let before = counts(db).await;
+        assert_eq!(migrate(db).await.unwrap(), MIGRATIONS.len() - PREVIOUS as usize);
+        assert_eq!(counts(db).await, before, "no row lost");
+        // The old rows read with today's code.
+        let all = Scope::everything();
+        let signed = crate::tasks::instance(db, &all, 1).await.unwrap();
+        assert_eq!(signed.instance.status, "submitted");
+        assert_eq!(signed.items.len(), 2);
+        let order = crate::orders::get(db, &all, 1, true).await.unwrap();
+        assert_eq!(order.order.status, "signed");
+        assert_eq!(order.steps.len(), 3);
+        // The old order goes on: answered with today's code, on the old timeline.
+        let actor = Actor::system("upgrade test");
+        let reply = crate::orders::StepInput::Reply { text: "已更换灯具。".into() };
+        let answered = crate::orders::act(db, &actor, 1, &reply).await.unwrap();
+        assert_eq!(answered.order.status, "replied");
+        assert_eq!(answered.steps.len(), 4);
+        assert_eq!(migrate(db).await.unwrap(), 0, "a second run changes nothing");
+    }
+
     #[test]
     fn both_stores_have_the_same_tables_and_columns() {
         for m in MIGRATIONS {

@@ -18,22 +18,31 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `exe serve` on the store at `url` on a free loopback port; its log goes to `log`.
     pub fn start(exe: &Path, url: &str, log: &Path) -> anyhow::Result<ServerProcess> {
+        Self::start_with(exe, url, log, &[])
+    }
+
+    /// The same, with more environment variables (`RUST_LOG`, `FRONTLINE_SECURE_COOKIES`, …).
+    pub fn start_with(exe: &Path, url: &str, log: &Path, env: &[(&str, &str)]) -> anyhow::Result<ServerProcess> {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        let mut copy = log.try_clone()?;
         let mut child = Command::new(exe)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("FRONTLINE_DATABASE_URL", url)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {} serve", exe.display()))?;
         let stdout = child.stdout.take().context("the server's output")?;
         let (tx, rx) = std::sync::mpsc::channel();
-        // Reads the address it serves on, then keeps the pipe drained.
+        // Reads the address it serves on; every line (its log included) goes on to the log file.
         std::thread::spawn(move || {
+            use std::io::Write;
             for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("serving on ").nth(1) {
                     let _ = tx.send(rest.split('/').take(3).collect::<Vec<_>>().join("/"));
                 }
+                let _ = writeln!(copy, "{line}");
             }
         });
         match rx.recv_timeout(Duration::from_secs(120)) {

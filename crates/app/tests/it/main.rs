@@ -19,6 +19,7 @@ mod divisions;
 mod duty;
 mod exports;
 mod fuzz_corpus;
+mod hardening;
 mod helpers;
 mod import;
 mod indicators;
