@@ -111,6 +111,14 @@ impl LoginThrottle {
         window.1 += 1;
         window.1 <= LOGIN_ATTEMPTS_PER_MINUTE
     }
+
+    /// Whether `ip` is past the limit in its current window, without counting an attempt.
+    pub fn exceeded(&self, ip: &str) -> bool {
+        let windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        windows.get(ip).is_some_and(|(start, n)| {
+            start.elapsed() < std::time::Duration::from_secs(60) && *n >= LOGIN_ATTEMPTS_PER_MINUTE
+        })
+    }
 }
 
 /// Starts a fresh session (a new id every login, so a planted cookie is worthless) and returns
@@ -190,8 +198,13 @@ async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String)
 }
 
 /// The actor an API token stands for. Every request resolves one, so the answer is kept while
-/// the store is not written (a revoked token, a changed role or posting is a write).
+/// the store is not written (a revoked token, a changed role or posting is a write). An address
+/// that has sent [`LOGIN_ATTEMPTS_PER_MINUTE`] unknown tokens this minute is refused (429) before
+/// any lookup, as a password guesser is.
 async fn token_actor(state: &AppState, token: &str, ip: String) -> Result<Actor, AppError> {
+    if state.token_throttle.exceeded(&ip) {
+        return Err(AppError::TooManyAttempts);
+    }
     let hash = secret_hash(token);
     let actor = state
         .actors
@@ -201,8 +214,11 @@ async fn token_actor(state: &AppState, token: &str, ip: String) -> Result<Actor,
                 None => Err(AppError::Unauthorized),
             }
         })
-        .await?;
-    Ok(Actor { ip, ..actor })
+        .await;
+    if matches!(actor, Err(AppError::Unauthorized)) {
+        state.token_throttle.allow(&ip);
+    }
+    Ok(Actor { ip, ..actor? })
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

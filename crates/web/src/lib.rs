@@ -48,6 +48,8 @@ pub struct AppState {
     pub config: Config,
     /// Login attempts per client address (shared by every clone of the state).
     pub login_throttle: std::sync::Arc<auth::LoginThrottle>,
+    /// Unknown API tokens per client address: guessing tokens is limited like guessing passwords.
+    pub token_throttle: std::sync::Arc<auth::LoginThrottle>,
     /// Long exports and imports running beside the requests.
     pub jobs: std::sync::Arc<background::Board>,
     /// The application itself, for exports that render list pages as their user sees them; set
@@ -65,6 +67,7 @@ impl AppState {
             db,
             config,
             login_throttle: Default::default(),
+            token_throttle: Default::default(),
             jobs: Default::default(),
             pages: Default::default(),
             dashboards: Default::default(),

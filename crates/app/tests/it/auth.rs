@@ -367,3 +367,25 @@ async fn one_address_cannot_try_passwords_across_many_accounts() {
     let locked = app.count("SELECT COUNT(*) FROM users WHERE failed_logins > 0").await;
     assert_eq!(locked, 0);
 }
+
+#[tokio::test]
+async fn one_address_cannot_guess_api_tokens() {
+    let app = TestApp::new().await;
+    let good = app.api("village_secretary").await;
+    let limit = frontline_web::auth::LOGIN_ATTEMPTS_PER_MINUTE as usize;
+    for k in 0..limit {
+        let guess =
+            crate::helpers::Api { token: Some(format!("guess-{k}-{}", rand::random::<u64>())), ..app.anonymous() };
+        let (s, body) = guess.get("/units").await;
+        assert_eq!(s, 401, "guess {k}: {body}");
+    }
+    // The address is past the limit: the next guess is refused before any lookup, in words.
+    let guess = crate::helpers::Api { token: Some("one-more-guess".into()), ..app.anonymous() };
+    let (s, body) = guess.get("/units").await;
+    assert_eq!(s, 429, "{body}");
+    assert_eq!(body["code"], "error.login.too_many");
+    // As with passwords, the whole address waits out the minute; sessions are not affected.
+    assert_eq!(good.get("/units").await.0, 429);
+    let ui = app.ui("township_secretary").await;
+    assert_eq!(ui.get("/units").await.0, 200);
+}
