@@ -39,7 +39,7 @@ case "$what" in
     for target in $(cargo +nightly fuzz list); do
       echo "==> fuzzing $target for ${seconds}s"
       mkdir -p "corpus/$target" "artifacts/$target"
-      cargo +nightly fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10
+      cargo +nightly fuzz run --debug-assertions "$target" "corpus/$target" -- -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10
       cargo +nightly fuzz cmin "$target" "corpus/$target"
     done
     ;;

@@ -631,6 +631,19 @@ async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: 
             }
         }
     });
+    // The write-ahead log is emptied every half minute (readers never leave SQLite a moment to).
+    let log_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match log_db.checkpoint().await {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!("checkpoint waited out by readers; trying again later"),
+                Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
+            }
+        }
+    });
     let state = AppState::new(db, Config { secure_cookies, ..Config::default() });
     frontline_web::serve(state, listener).await?;
     Ok(())

@@ -34,4 +34,4 @@ pub mod tasks;
 pub mod testing;
 pub mod units;
 
-pub use sql::{Db, DbError, Page, Sql, Tx, Value, commits, note_commit};
+pub use sql::{Db, DbError, Page, Sql, Tx, Value, commits, note_commit, sqlite_cache_mib};

@@ -127,34 +127,41 @@ mod tests {
         out
     }
 
+    /// A store at schema `version` holding the fixtures, its id sequences past their rows.
+    async fn at_release(version: i64, fixtures: &[&'static str], tables: &[&str]) -> crate::testing::TestDb {
+        let t = crate::testing::TestDb::empty().await.unwrap();
+        assert_eq!(migrate_to(&t.db, version).await.unwrap(), version as usize);
+        let mut tx = t.db.begin().await.unwrap();
+        for fixture in fixtures {
+            tx.script(fixture).await.unwrap();
+        }
+        for table in tables {
+            tx.sync_id_sequence(table).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        t
+    }
+
+    async fn row_counts(db: &Db, tables: &[&str]) -> Vec<i64> {
+        let mut v = Vec::new();
+        for table in tables {
+            v.push(db.count(&Sql::new(&format!("SELECT COUNT(*) FROM {table}"))).await.unwrap());
+        }
+        v
+    }
+
     /// A database made by release 1 (migration 1 only) with data in it, as the fixture holds,
     /// upgrades to the latest schema on this store, keeps every row, and works with today's code.
     #[tokio::test]
     async fn a_release_one_database_with_data_upgrades() {
         use frontline_core::access::{Actor, Scope};
-        let t = crate::testing::TestDb::empty().await.unwrap();
+        const TABLES: [&str; 8] = ["units", "people", "posts", "tenures", "postings", "roles", "users", "user_roles"];
+        let t = at_release(1, &[include_str!("../fixtures/release1_data.sql")], &TABLES[..7]).await;
         let db = &t.db;
-        assert_eq!(migrate_to(db, 1).await.unwrap(), 1);
-        let mut tx = db.begin().await.unwrap();
-        tx.script(include_str!("../fixtures/release1_data.sql")).await.unwrap();
-        for table in ["units", "people", "posts", "tenures", "postings", "roles", "users"] {
-            tx.sync_id_sequence(table).await.unwrap();
-        }
-        tx.commit().await.unwrap();
-        let counts = |db: &Db| {
-            let db = db.clone();
-            async move {
-                let mut v = Vec::new();
-                for table in ["units", "people", "posts", "tenures", "postings", "roles", "users", "user_roles"] {
-                    v.push(db.count(&Sql::new(&format!("SELECT COUNT(*) FROM {table}"))).await.unwrap());
-                }
-                v
-            }
-        };
-        let before = counts(db).await;
+        let before = row_counts(db, &TABLES).await;
         assert_eq!(before, vec![4, 3, 2, 2, 1, 1, 1, 1]);
         assert_eq!(migrate(db).await.unwrap(), MIGRATIONS.len() - 1);
-        assert_eq!(counts(db).await, before, "no row lost");
+        assert_eq!(row_counts(db, &TABLES).await, before, "no row lost");
         // Old rows read with today's code: tenures are not acting, nobody is suspended.
         let post = crate::people::get_post(db, &Scope::everything(), 1).await.unwrap();
         assert_eq!(post.holder_name.as_deref(), Some("王建国"));
@@ -205,13 +212,7 @@ mod tests {
     async fn the_previous_releases_database_with_data_upgrades() {
         use frontline_core::access::{Actor, Scope};
         const PREVIOUS: i64 = 8;
-        let t = crate::testing::TestDb::empty().await.unwrap();
-        let db = &t.db;
-        assert_eq!(migrate_to(db, PREVIOUS).await.unwrap(), PREVIOUS as usize);
-        let mut tx = db.begin().await.unwrap();
-        tx.script(include_str!("../fixtures/release1_data.sql")).await.unwrap();
-        tx.script(include_str!("../fixtures/release8_data.sql")).await.unwrap();
-        let tables = [
+        const TABLES: [&str; 14] = [
             "units",
             "people",
             "posts",
@@ -227,23 +228,12 @@ mod tests {
             "work_orders",
             "order_steps",
         ];
-        for table in tables {
-            tx.sync_id_sequence(table).await.unwrap();
-        }
-        tx.commit().await.unwrap();
-        let counts = |db: &Db| {
-            let db = db.clone();
-            async move {
-                let mut v = Vec::new();
-                for table in tables {
-                    v.push(db.count(&Sql::new(&format!("SELECT COUNT(*) FROM {table}"))).await.unwrap());
-                }
-                v
-            }
-        };
-        let before = counts(db).await;
+        let fixtures = [include_str!("../fixtures/release1_data.sql"), include_str!("../fixtures/release8_data.sql")];
+        let t = at_release(PREVIOUS, &fixtures, &TABLES).await;
+        let db = &t.db;
+        let before = row_counts(db, &TABLES).await;
         assert_eq!(migrate(db).await.unwrap(), MIGRATIONS.len() - PREVIOUS as usize);
-        assert_eq!(counts(db).await, before, "no row lost");
+        assert_eq!(row_counts(db, &TABLES).await, before, "no row lost");
         // The old rows read with today's code.
         let all = Scope::everything();
         let signed = crate::tasks::instance(db, &all, 1).await.unwrap();

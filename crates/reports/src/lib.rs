@@ -85,10 +85,17 @@ pub fn template(sheet_name: &str, columns: &[TemplateColumn], example: &[String]
 
 /// Reads the first sheet of an `.xlsx` (or `.xls`, `.ods`) into rows of trimmed text cells.
 /// Dates become `YYYY-MM-DD`; whole numbers lose their `.0` (phone numbers typed as numbers).
+///
+/// The file comes from outside and the parser is someone else's: a panic inside it (fuzzing found
+/// calamine 0.38 overflowing on a cell reference with a long run of column letters) is a file we
+/// cannot read, not a dropped connection.
 pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReportError> {
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| ReportError::Unreadable)?;
-    let range = wb.worksheet_range_at(0).ok_or(ReportError::NoSheet)?.map_err(|_| ReportError::Unreadable)?;
-    Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())
+    let read = || {
+        let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| ReportError::Unreadable)?;
+        let range = wb.worksheet_range_at(0).ok_or(ReportError::NoSheet)?.map_err(|_| ReportError::Unreadable)?;
+        Ok(range.rows().map(|row| row.iter().map(cell_text).collect()).collect())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or(Err(ReportError::Unreadable))
 }
 
 /// Reads UTF-8 CSV (with or without the byte-order mark Excel writes) into rows of text cells;
