@@ -5,7 +5,9 @@
 //! list of expected answers:
 //! - no answer is a server error;
 //! - no answer names a unit outside the caller's units and the units above them (by id, by path,
-//!   or by the name of a village or township found nowhere the caller may look);
+//!   or by the name of a village or township found nowhere the caller may look) — besides the
+//!   caller's own units (their own tasks name them) and the home units of people sent into the
+//!   scope (shown beside those people);
 //! - a unit outside scope gets the same answer as a unit that does not exist (no existence oracle);
 //! - every change the callers made (each is audited) lies inside their scope;
 //! - every state-changing page route refuses a session without its CSRF token and changes nothing.
@@ -37,6 +39,10 @@ struct Caller {
     user_id: i64,
     token: String,
     scope: Scope,
+    /// Units the caller may see beyond the scope, with the units above them: the caller's own
+    /// (home unit, posts held, postings, deployments — their own tasks name them) and the home
+    /// units of people posted or deployed into the scope (shown beside those people).
+    also: Vec<String>,
     /// Units inside the scope, and units neither inside it nor above it.
     inside: Vec<i64>,
     outside: Vec<i64>,
@@ -117,11 +123,12 @@ async fn callers(app: &TestApp, units: &BTreeMap<i64, Unit>, rng: &mut StdRng) -
             .unwrap();
         let scope = frontline_db::access::load_actor(&app.db, user_id, "").await.unwrap().scope;
         let token = app.api(&username).await.token.unwrap();
+        let also = also_visible(app, units, &scope).await;
         let inside: Vec<i64> = units.iter().filter(|(_, u)| scope.reaches(&u.path)).map(|(id, _)| *id).collect();
         let outside: Vec<i64> =
-            units.iter().filter(|(_, u)| !scope.reaches_or_is_above(&u.path)).map(|(id, _)| *id).collect();
+            units.iter().filter(|(_, u)| !may_see(&scope, &also, &u.path)).map(|(id, _)| *id).collect();
         let visible: Vec<&str> =
-            units.values().filter(|u| scope.reaches_or_is_above(&u.path)).map(|u| u.name.as_str()).collect();
+            units.values().filter(|u| may_see(&scope, &also, &u.path)).map(|u| u.name.as_str()).collect();
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();
         for u in units.values() {
             *count.entry(u.name.as_str()).or_default() += 1;
@@ -133,7 +140,45 @@ async fn callers(app: &TestApp, units: &BTreeMap<i64, Unit>, rng: &mut StdRng) -
             .filter(|u| count[u.name.as_str()] == 1 && !visible.iter().any(|v| v.contains(u.name.as_str())))
             .map(|u| u.name.clone())
             .collect();
-        out.push(Caller { username, user_id, token, scope, inside, outside, foreign_names });
+        out.push(Caller { username, user_id, token, scope, also, inside, outside, foreign_names });
+    }
+    out
+}
+
+/// Whether an answer to a caller with this scope (and these units besides) may name the unit at
+/// `path`: inside the scope, above it, or one of the units besides or above them.
+fn may_see(scope: &Scope, also: &[String], path: &str) -> bool {
+    scope.reaches_or_is_above(path) || also.iter().any(|own| own.starts_with(path))
+}
+
+/// The caller's own units and the home units of people sent into the scope (see `Caller::also`).
+async fn also_visible(app: &TestApp, units: &BTreeMap<i64, Unit>, scope: &Scope) -> Vec<String> {
+    let me = scope.person_id.unwrap_or(0);
+    let own: Vec<(i64,)> = app
+        .db
+        .all(&Sql::with(
+            "SELECT home_unit_id FROM people WHERE id = $1 \
+             UNION SELECT p.unit_id FROM tenures t JOIN posts p ON p.id = t.post_id WHERE t.person_id = $1 AND t.end_date IS NULL \
+             UNION SELECT unit_id FROM postings WHERE person_id = $1 AND end_date IS NULL \
+             UNION SELECT target_unit_id FROM deployments WHERE person_id = $1 AND end_date IS NULL",
+            vec![me.into()],
+        ))
+        .await
+        .unwrap();
+    let sent_in: Vec<(i64, i64)> = app
+        .db
+        .all(&Sql::new(
+            "SELECT p.home_unit_id, po.unit_id FROM postings po JOIN people p ON p.id = po.person_id WHERE po.end_date IS NULL \
+             UNION SELECT d.home_unit_id, d.target_unit_id FROM deployments d WHERE d.end_date IS NULL",
+        ))
+        .await
+        .unwrap();
+    let path = |id: i64| units.get(&id).map(|u| u.path.clone());
+    let mut out: Vec<String> = own.into_iter().filter_map(|(u,)| path(u)).collect();
+    for (home, into) in sent_in {
+        if path(into).is_some_and(|p| scope.reaches(&p)) {
+            out.extend(path(home));
+        }
     }
     out
 }
@@ -238,7 +283,7 @@ fn leaks(caller: &Caller, units: &BTreeMap<i64, Unit>, body: &str, references: &
                 _ => None,
             };
             if let Some(path) = path
-                && !caller.scope.reaches_or_is_above(&path)
+                && !may_see(&caller.scope, &caller.also, &path)
             {
                 out.push(format!("{key} = {value}"));
             }
