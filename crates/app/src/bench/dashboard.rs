@@ -59,15 +59,20 @@ pub async fn serve_demo(db: &Db) -> anyhow::Result<Served> {
     let state = AppState::new(db.clone(), Config::default());
     tokio::spawn(async move { frontline_web::serve(state, listener).await });
     let base = format!("http://{addr}");
-    let token: serde_json::Value = reqwest::Client::new()
+    let token = demo_token(&base, "county_org").await?;
+    Ok(Served { base, token, seed_time })
+}
+
+/// An API token of one of the demo's accounts, from the server at `base`.
+pub async fn demo_token(base: &str, username: &str) -> anyhow::Result<String> {
+    let answer: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": "county_org", "password": crate::demo::DEMO_PASSWORD, "name": "bench"}))
+        .json(&json!({"username": username, "password": crate::demo::DEMO_PASSWORD, "name": "bench"}))
         .send()
         .await?
         .json()
         .await?;
-    let token = token["token"].as_str().context("a token for county_org")?.to_string();
-    Ok(Served { base, token, seed_time })
+    Ok(answer["token"].as_str().with_context(|| format!("a token for {username}: {answer}"))?.to_string())
 }
 
 /// Loads the dashboards of the county and of one township, and one unit read, with `requests`

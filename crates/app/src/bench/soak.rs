@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use frontline_core::demo::Rng;
 use frontline_db::{Db, Sql};
 use serde_json::{Value, json};
 
+use super::dashboard::demo_token;
 use super::process::ServerProcess;
 use super::signoff::Pending;
 
@@ -150,17 +150,6 @@ impl Shared {
     }
 }
 
-async fn token(base: &str, username: &str) -> anyhow::Result<String> {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"username": username, "password": crate::demo::DEMO_PASSWORD, "name": "soak"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(answer["token"].as_str().with_context(|| format!("a token for {username}: {answer}"))?.to_string())
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -203,8 +192,8 @@ pub async fn run(db: &Db, url: &str, exe: &Path, minutes: u64, rate: usize, work
     ];
     let shared = Arc::new(Shared {
         http: reqwest::Client::builder().pool_max_idle_per_host(workers).timeout(Duration::from_secs(60)).build()?,
-        county_token: token(&base, "county_org").await?,
-        secretary_token: token(&base, "village_secretary").await?,
+        county_token: demo_token(&base, "county_org").await?,
+        secretary_token: demo_token(&base, "village_secretary").await?,
         base,
         reads,
         village,
