@@ -111,6 +111,23 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Work with the ledger's kept figures (一线台账).
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recount the figures from the records and name every difference (exit status 1 if any).
+    Verify {
+        /// Name at most this many differences.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Rebuild the figures from the records, in one transaction.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -183,6 +200,16 @@ enum BenchCommand {
         /// Skip the DuckDB anchor.
         #[arg(long)]
         no_anchor: bool,
+    },
+    /// A county's year of records (the demo county, its week repeated over 52 weeks up to
+    /// --records): the ledger, dashboards, scores and a bulletin read through the HTTP API the first
+    /// time after a write, beside a bare COUNT(*) of the year in the same store.
+    Ledger {
+        #[arg(long, default_value_t = 25_000_000)]
+        records: i64,
+        /// Times each read is taken (each after a write).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
     },
     /// Seed the demo county (乐清市 at the articles' scale) into a fresh database, serve it, and load
     /// the county and township dashboards through the HTTP API beside a bare axum hello world.
@@ -456,6 +483,14 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::rollup::print(bandwidth, &figures);
             Ok(())
         }
+        Command::Bench { command: BenchCommand::Ledger { records, runs } } => {
+            let (db, tmp) = frontline_app::bench::empty_store(cli.database.as_deref(), "ledger").await?;
+            let bench = frontline_app::bench::ledger::run(&db, records, runs.max(1)).await?;
+            frontline_app::bench::ledger::print(&bench);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
         Command::Bench { command: BenchCommand::Dashboard { requests, concurrency } } => {
             let (db, tmp) = bench_db(cli.database.as_deref()).await?;
             let served = frontline_app::bench::dashboard::serve_demo(&db).await?;
@@ -567,6 +602,42 @@ async fn main() -> anyhow::Result<()> {
                 }
                 ChainCheck::Broken { seq, reason } => {
                     anyhow::bail!("Audit log BROKEN at entry {seq}: {reason}")
+                }
+            }
+        }
+        Command::Ledger { command } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = frontline_db::Db::connect(&url).await?;
+            frontline_db::migrate::migrate(&db).await?;
+            let started = std::time::Instant::now();
+            match command {
+                LedgerCommand::Verify { limit } => {
+                    let differences = frontline_db::records::figures::verify(&db, limit).await?;
+                    if differences.is_empty() {
+                        println!(
+                            "Ledger figures agree with a recount of the records ({:.1} s).",
+                            started.elapsed().as_secs_f64()
+                        );
+                        return Ok(());
+                    }
+                    for d in &differences {
+                        println!("{d}");
+                    }
+                    anyhow::bail!(
+                        "{} difference(s) between the kept figures and the records; `frontline ledger rebuild` refills them",
+                        differences.len()
+                    )
+                }
+                LedgerCommand::Rebuild => {
+                    let r = frontline_db::records::figures::rebuild(&db).await?;
+                    println!(
+                        "Ledger figures rebuilt from {} records: {} unit rows, {} person rows ({:.1} s).",
+                        r.records,
+                        r.unit_rows,
+                        r.person_rows,
+                        started.elapsed().as_secs_f64()
+                    );
+                    Ok(())
                 }
             }
         }

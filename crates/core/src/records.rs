@@ -91,3 +91,146 @@ impl RecordKind {
 
 /// The source kind of a correction record: its `source_id` is the corrected record.
 pub const CORRECTED_SOURCE: &str = "record";
+
+/// The figures kept beside the ledger (`unit_tallies`, `person_tallies`) count records per China
+/// day ([`SPAN_DAY`]) and per China month ([`SPAN_MONTH`]), each keyed by its first day as a
+/// [`day_number`].
+pub const SPAN_DAY: i64 = 1;
+/// See [`SPAN_DAY`].
+pub const SPAN_MONTH: i64 = 2;
+
+/// Days since 1970-01-01: how the kept figures name a day.
+pub fn day_number(day: chrono::NaiveDate) -> i64 {
+    (day - chrono::NaiveDate::default()).num_days()
+}
+
+/// One part of a period's figures: the rows of `span` whose first day lies in `[first, after)`
+/// (day numbers), added (`sign` 1) or taken away (`sign` -1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    pub span: i64,
+    pub first: i64,
+    pub after: i64,
+    pub sign: i64,
+}
+
+/// Splits `[from, to]` (both included) into the parts its figures are read from: the whole months
+/// it covers as month rows, and each month it covers in part either as its days, or — when that
+/// reads fewer rows — as the month row less the days outside the period. A year is read as twelve
+/// month rows and at most a few day rows, whatever day it starts on.
+pub fn spans(from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<Part> {
+    use chrono::Datelike;
+    let mut parts = Vec::new();
+    if to < from {
+        return parts;
+    }
+    let first_of_month = |d: chrono::NaiveDate| d.with_day(1).unwrap_or(d);
+    let next_month = |d: chrono::NaiveDate| first_of_month(first_of_month(d) + chrono::Duration::days(32));
+    let after = to.succ_opt().unwrap_or(to);
+    let mut month = first_of_month(from);
+    let mut whole: Option<(i64, i64)> = None;
+    while month < after {
+        let month_after = next_month(month);
+        let (lo, hi) = (from.max(month), after.min(month_after));
+        if lo == month && hi == month_after {
+            // Whole months in a row are one range of month rows.
+            let (a, _) = whole.unwrap_or((day_number(month), 0));
+            whole = Some((a, day_number(month_after)));
+        } else {
+            let inside = (hi - lo).num_days();
+            let outside = (month_after - month).num_days() - inside;
+            if inside <= outside + 1 {
+                parts.push(Part { span: SPAN_DAY, first: day_number(lo), after: day_number(hi), sign: 1 });
+            } else {
+                parts.push(Part {
+                    span: SPAN_MONTH,
+                    first: day_number(month),
+                    after: day_number(month_after),
+                    sign: 1,
+                });
+                if month < lo {
+                    parts.push(Part { span: SPAN_DAY, first: day_number(month), after: day_number(lo), sign: -1 });
+                }
+                if hi < month_after {
+                    parts.push(Part {
+                        span: SPAN_DAY,
+                        first: day_number(hi),
+                        after: day_number(month_after),
+                        sign: -1,
+                    });
+                }
+            }
+        }
+        month = month_after;
+    }
+    if let Some((a, b)) = whole {
+        parts.push(Part { span: SPAN_MONTH, first: a, after: b, sign: 1 });
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// Every day of a period counts exactly once, added from a month or a day row and never left
+    /// taken away, and days outside it net to nothing; a long period reads few day rows.
+    #[test]
+    fn a_period_is_covered_by_whole_months_and_end_days_exactly_once() {
+        let start = d("2025-12-20");
+        for a in 0..80 {
+            for len in [0, 1, 9, 27, 30, 31, 45, 62, 200, 364, 365] {
+                let from = start + chrono::Duration::days(a);
+                let to = from + chrono::Duration::days(len);
+                let mut weight: std::collections::BTreeMap<i64, i64> = Default::default();
+                let mut day_rows = 0;
+                for p in spans(from, to) {
+                    if p.span == SPAN_MONTH {
+                        let mut day = NaiveDate::default() + chrono::Duration::days(p.first);
+                        assert_eq!(chrono::Datelike::day(&day), 1);
+                        while day_number(day) < p.after {
+                            let next = next_first(day);
+                            for n in day_number(day)..day_number(next) {
+                                *weight.entry(n).or_default() += p.sign;
+                            }
+                            day = next;
+                        }
+                        assert_eq!(day_number(day), p.after, "months end on a 1st");
+                    } else {
+                        day_rows += p.after - p.first;
+                        for n in p.first..p.after {
+                            *weight.entry(n).or_default() += p.sign;
+                        }
+                    }
+                }
+                for (n, w) in &weight {
+                    let inside = (day_number(from)..=day_number(to)).contains(n);
+                    assert_eq!(*w, i64::from(inside), "{from}..{to}: day {n}");
+                }
+                assert!(day_rows <= 32, "{from}..{to} reads {day_rows} day rows");
+            }
+        }
+        let year = spans(d("2026-01-01"), d("2026-12-31"));
+        assert_eq!(
+            year,
+            vec![Part {
+                span: SPAN_MONTH,
+                first: day_number(d("2026-01-01")),
+                after: day_number(d("2027-01-01")),
+                sign: 1
+            }]
+        );
+        assert!(spans(d("2026-03-05"), d("2026-03-01")).is_empty());
+        assert_eq!(day_number(d("1970-01-02")), 1);
+    }
+
+    fn next_first(day: NaiveDate) -> NaiveDate {
+        let n = day + chrono::Duration::days(32);
+        chrono::Datelike::with_day(&n, 1).unwrap()
+    }
+}

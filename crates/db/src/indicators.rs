@@ -14,13 +14,14 @@ use frontline_core::indicators::scheme::{check_code, defaults};
 use frontline_core::indicators::{Scheme, Score, Subject, Tallier, Tally, compile, from_json, rank};
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::tasks::today_in_china;
 use frontline_core::units::{is_within, subtree_range};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::inspections::unit_path_in_scope;
+use crate::records::figures::{self, Holder, TallyQuery};
 use crate::units::{self, push_scope};
 use crate::{Db, DbError, Page, Sql};
 
@@ -268,10 +269,6 @@ impl Period {
     pub fn days(&self) -> f64 {
         ((self.to - self.from).num_days() + 1) as f64
     }
-
-    fn bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        (start_of_china_day(self.from), start_of_china_day(self.to.succ_opt().unwrap_or(self.to)))
-    }
 }
 
 /// One subject scored: a unit (its subtree) or a person.
@@ -445,17 +442,9 @@ struct UnitRow {
     closed: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct Aggregated {
-    holder: i64,
-    kind: String,
-    source_kind: String,
-    value: i64,
-    n: i64,
-}
-
-/// Adds the records of the subtree at `path` over the period, grouped by `holder_column` (the
-/// unit or the person), to the tallies `route` chooses for each holder.
+/// Adds the figures of the subtree at `path` over the period, per unit (or per person, whose home
+/// unit is in the subtree), to the tallies `route` chooses for each holder. The figures are the
+/// ledger's kept tallies (`records::figures`), never the records themselves.
 async fn aggregate(
     db: &Db,
     tallier: &Tallier,
@@ -468,26 +457,14 @@ async fn aggregate(
     if kinds.is_empty() {
         return Ok(());
     }
-    let (lo, hi) = subtree_range(path);
-    let (start, end) = period.bounds();
-    let mut sql = if by_person {
-        Sql::new(
-            "SELECT r.person_id AS holder, r.kind, r.source_kind, r.value, COUNT(*) AS n FROM records r \
-             JOIN people p ON p.id = r.person_id JOIN units u ON u.id = p.home_unit_id WHERE u.path >= ",
-        )
-    } else {
-        Sql::new(
-            "SELECT r.unit_id AS holder, r.kind, r.source_kind, r.value, COUNT(*) AS n FROM records r \
-             JOIN units u ON u.id = r.unit_id WHERE u.path >= ",
-        )
+    let query = TallyQuery {
+        holder: if by_person { Holder::Person } else { Holder::Unit },
+        path,
+        from: period.from,
+        to: period.to,
+        kinds,
     };
-    sql.bind(lo).push(" AND u.path < ").bind(hi);
-    sql.push(" AND r.occurred_at >= ").bind(start).push(" AND r.occurred_at < ").bind(end);
-    sql.push(" AND r.kind IN ").bind_list(kinds);
-    sql.push(crate::records::NOT_CORRECTED);
-    sql.push(" GROUP BY 1, r.kind, r.source_kind, r.value");
-    let rows: Vec<Aggregated> = db.all(&sql).await?;
-    for row in rows {
+    for row in figures::tallies(db, &query).await? {
         let Some(kind) = RecordKind::parse(&row.kind) else { continue };
         route(row.holder, &mut |t: &mut Tally| tallier.add(&mut t.measures, kind, row.value, &row.source_kind, row.n));
     }

@@ -62,7 +62,17 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_bulletins.sql"),
         postgres: include_str!("../migrations/postgres/0008_bulletins.sql"),
     },
+    Migration {
+        version: 9,
+        name: "ledger_figures",
+        sqlite: include_str!("../migrations/sqlite/0009_ledger_figures.sql"),
+        postgres: include_str!("../migrations/postgres/0009_ledger_figures.sql"),
+    },
 ];
+
+/// The version that added the ledger's kept figures: a store upgraded past it has them filled
+/// from its records in the same transaction.
+const LEDGER_FIGURES: i64 = 9;
 
 /// Applies every migration not yet applied; returns how many ran.
 pub async fn migrate(db: &Db) -> Result<usize, DbError> {
@@ -85,6 +95,9 @@ pub async fn migrate_to(db: &Db, last: i64) -> Result<usize, DbError> {
         }
         let mut tx = db.begin().await?;
         tx.script(if tx.is_postgres() { m.postgres } else { m.sqlite }).await?;
+        if m.version == LEDGER_FIGURES {
+            crate::records::figures::rebuild_in(&mut tx).await?;
+        }
         tx.execute(&Sql::with(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             vec![m.version.into(), m.name.into(), Utc::now().to_rfc3339().into()],

@@ -5,6 +5,7 @@ pub mod all;
 pub mod dashboard;
 pub mod http;
 pub mod import;
+pub mod ledger;
 pub mod memory;
 pub mod pair;
 pub mod process;

@@ -499,6 +499,9 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
             _ => format!("{first_village_name}第一网格"),
         };
     }
+    // The demo back-dates some records after writing them (a week of history made in a minute);
+    // real work only appends, which the store's triggers tally as it goes.
+    frontline_db::records::figures::rebuild(db).await?;
     let total_units = frontline_db::units::count_subtree(db, &county.path).await?;
     Ok(DemoSummary {
         townships: townships.len(),

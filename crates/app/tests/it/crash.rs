@@ -1,7 +1,8 @@
 //! Crash safety: the real `frontline serve` process is killed with SIGKILL at random moments while
 //! clients sign daily lists and move work orders through the API; after every restart each write
 //! a client saw acknowledged is in the store, no sign-off or order step is half-applied (its checks,
-//! ledger record, timeline and audit entry are all there or none is), and the audit chain verifies.
+//! ledger record, timeline and audit entry are all there or none is), the audit chain verifies, and
+//! the ledger's kept figures agree with a recount of its records.
 //!
 //! CI runs a few cycles; `scripts/reliability.sh crash` runs 50 per store
 //! (`FRONTLINE_CRASH_CYCLES`, `FRONTLINE_CRASH_SEED` set the count and the random moments).
@@ -180,6 +181,13 @@ async fn check(db: &Db, list_id: i64, acked: &Acked) -> usize {
         ChainCheck::Intact { .. } => {}
         ChainCheck::Broken { seq, reason } => panic!("the audit chain broke at {seq}: {reason}"),
     }
+    // The ledger's kept figures were written in the records' own transactions: a recount agrees.
+    let differences = frontline_db::records::figures::verify(db, 10).await.unwrap();
+    assert!(
+        differences.is_empty(),
+        "ledger figures after SIGKILL: {:?}",
+        differences.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+    );
     acked.signoffs.len() + acked.orders.values().map(Vec::len).sum::<usize>()
 }
 

@@ -23,6 +23,7 @@ mod hardening;
 mod helpers;
 mod import;
 mod indicators;
+mod ledger;
 mod orders;
 mod schemathesis;
 mod scope;

@@ -8,6 +8,8 @@ use frontline_core::tasks::start_of_china_day;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 
+pub mod figures;
+
 use crate::units::{self, push_scope};
 use crate::{Db, DbError, Page, Sql, Tx};
 
@@ -115,6 +117,9 @@ pub struct RecordQuery {
     pub source_kind: Option<String>,
     /// Only records that count (leave out corrected ones).
     pub counted: Option<bool>,
+    /// Keyset paging: the records listed after this one (newest first), i.e. pass the id of the
+    /// last record of a page to get the next page at any depth; `page` is then ignored.
+    pub before: Option<i64>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -158,21 +163,58 @@ async fn push_filter(db: &Db, scope: &Scope, q: &RecordQuery, filter: &mut Sql) 
     Ok(())
 }
 
-/// Records in scope, newest first.
+/// The figures' filter for a ledger query, the unit's subtree resolved in the caller's scope.
+async fn count_filter<'a>(
+    db: &Db,
+    scope: &Scope,
+    q: &'a RecordQuery,
+    path: &'a mut Option<String>,
+) -> Result<figures::CountFilter<'a>, DbError> {
+    if let Some(unit) = q.unit {
+        *path = Some(units::get(db, scope, unit).await?.path);
+    }
+    Ok(figures::CountFilter {
+        path: path.as_deref(),
+        person: q.person,
+        kind: q.kind.as_deref().filter(|k| !k.is_empty()),
+        from: q.from,
+        to: q.to,
+        min_value: q.min_value,
+        max_value: q.max_value,
+        not_value: q.not_value,
+        source_kind: q.source_kind.as_deref().filter(|s| !s.is_empty()),
+        counted: q.counted == Some(true),
+    })
+}
+
+/// Records in scope, newest first: one page, found by walking the time index from the newest (or
+/// from the record `before` names), and the total read from the kept figures, never counted over
+/// the records.
 pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<RecordView>, DbError> {
-    let mut filter = Sql::new("");
-    push_filter(db, scope, q, &mut filter).await?;
-    let (page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
-    db.page_of(
-        "r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, r.value, \
+    let mut path = None;
+    let filter = count_filter(db, scope, q, &mut path).await?;
+    let total = figures::counts(db, scope, &filter).await?.iter().map(|k| k.records).sum();
+    let mut sql = Sql::new(
+        "SELECT r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, r.value, \
          r.source_kind, r.source_id, r.note, \
          EXISTS (SELECT 1 FROM records c WHERE c.source_kind = 'record' AND c.source_id = r.id) AS corrected",
-        filter,
-        "r.occurred_at DESC, r.id DESC",
-        page,
-        per_page,
-    )
-    .await
+    );
+    push_filter(db, scope, q, &mut sql).await?;
+    let (mut page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
+    if let Some(before) = q.before {
+        let at: Option<(DateTime<Utc>,)> =
+            db.opt(&Sql::with("SELECT occurred_at FROM records WHERE id = $1", vec![before.into()])).await?;
+        let Some((at,)) = at else {
+            return Err(frontline_core::DomainError::invalid("before", "error.not_found").into());
+        };
+        sql.push(" AND r.occurred_at <= ").bind(at).push(" AND (r.occurred_at < ").bind(at);
+        sql.push(" OR r.id < ").bind(before).push(")");
+        page = 1;
+    }
+    sql.push(" ORDER BY r.occurred_at DESC, r.id DESC LIMIT ").bind(per_page);
+    sql.push(" OFFSET ").bind((page - 1) * per_page);
+    let items = db.all(&sql).await?;
+    Ok(Page { items, total, page, per_page })
 }
 
 /// How many records of each kind a filter matches, and the sum of their values: the summary at
@@ -184,12 +226,15 @@ pub struct KindCount {
     pub total_value: i64,
 }
 
-/// The per-kind summary of [`list`]'s filter (paging ignored; corrected records not counted).
+/// The per-kind summary of [`list`]'s filter (paging ignored; corrected records not counted),
+/// read from the kept figures.
 pub async fn counts_by_kind(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Vec<KindCount>, DbError> {
-    let mut sql =
-        Sql::new("SELECT r.kind, COUNT(*) AS records, CAST(COALESCE(SUM(r.value), 0) AS BIGINT) AS total_value");
     let q = RecordQuery { counted: Some(true), ..q.clone() };
-    push_filter(db, scope, &q, &mut sql).await?;
-    sql.push(" GROUP BY r.kind ORDER BY r.kind");
-    db.all(&sql).await
+    let mut path = None;
+    let filter = count_filter(db, scope, &q, &mut path).await?;
+    Ok(figures::counts(db, scope, &filter)
+        .await?
+        .into_iter()
+        .map(|k| KindCount { kind: k.kind, records: k.records, total_value: k.total_value })
+        .collect())
 }
