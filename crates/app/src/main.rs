@@ -189,18 +189,6 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// The 堡垒指数 for every unit of a prefecture (19,483 units, 70,000 members) and of the national
-    /// tree, each over 25 million records, rolled up, beside DuckDB SQL on the same data (installed
-    /// into ./target/bench-venv), with the memory bandwidth and incremental re-scoring.
-    Rollup {
-        #[arg(long, default_value_t = 25_000_000)]
-        records: usize,
-        #[arg(long, default_value_t = 3)]
-        runs: usize,
-        /// Skip the DuckDB anchor.
-        #[arg(long)]
-        no_anchor: bool,
-    },
     /// A county's year of records (the demo county, its week repeated over 52 weeks up to
     /// --records): the ledger, dashboards, scores and a bulletin read through the HTTP API the first
     /// time after a write, beside a bare COUNT(*) of the year in the same store.
@@ -210,6 +198,9 @@ enum BenchCommand {
         /// Times each read is taken (each after a write).
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// Skip the DuckDB anchor.
+        #[arg(long)]
+        no_anchor: bool,
     },
     /// Seed the demo county (乐清市 at the articles' scale) into a fresh database, serve it, and load
     /// the county and township dashboards through the HTTP API beside a bare axum hello world.
@@ -271,7 +262,7 @@ enum BenchCommand {
         /// Skip the anchors that need Python packages.
         #[arg(long)]
         no_anchors: bool,
-        /// Run only these groups: signoff, dashboard, memory, import, tree, coverage, pair, rollup, roster.
+        /// Run only these groups: signoff, dashboard, memory, import, tree, coverage, pair, ledger, roster.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// Folder for the machine-readable results.
@@ -478,14 +469,11 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::pair::print(&figures);
             Ok(())
         }
-        Command::Bench { command: BenchCommand::Rollup { records, runs, no_anchor } } => {
-            let (bandwidth, figures) = frontline_app::bench::rollup::run(records, runs.max(1), !no_anchor)?;
-            frontline_app::bench::rollup::print(bandwidth, &figures);
-            Ok(())
-        }
-        Command::Bench { command: BenchCommand::Ledger { records, runs } } => {
+        Command::Bench { command: BenchCommand::Ledger { records, runs, no_anchor } } => {
+            let python =
+                if no_anchor { None } else { Some(frontline_app::bench::python_venv(&["duckdb", "numpy", "pandas"])?) };
             let (db, tmp) = frontline_app::bench::empty_store(cli.database.as_deref(), "ledger").await?;
-            let bench = frontline_app::bench::ledger::run(&db, records, runs.max(1)).await?;
+            let bench = frontline_app::bench::ledger::run(&db, records, runs.max(1), python.as_deref()).await?;
             frontline_app::bench::ledger::print(&bench);
             db.close().await;
             let _ = std::fs::remove_dir_all(&tmp);

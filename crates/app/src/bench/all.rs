@@ -80,7 +80,7 @@ pub struct Plan {
     pub quick: bool,
     pub anchors: bool,
     /// Groups to run (empty: all): signoff, dashboard, memory, import, tree, coverage, pair,
-    /// rollup, roster.
+    /// ledger, roster.
     pub only: Vec<String>,
 }
 
@@ -306,37 +306,43 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Vec<Row>> {
             );
         }
     }
-    if plan.runs("rollup") {
+    if plan.runs("ledger") {
         reset_peak();
-        let records = if plan.quick { 100_000 } else { 25_000_000 };
-        let (_, figures) = super::rollup::run(records, if plan.quick { 1 } else { 3 }, plan.anchors)?;
-        for f in &figures {
-            let mut row = Row::new(
-                "rollup",
-                format!("堡垒指数 of every unit, {} ({} units, {} records)", f.tree, f.units, f.records),
-                ms(f.frontline),
-                "ms",
-                Better::Lower,
-            );
-            if f.duckdb > Duration::ZERO {
-                row = row.anchor("DuckDB SQL, same data", ms(f.duckdb));
-                let ratio = f.duckdb.as_secs_f64() / f.frontline.as_secs_f64();
-                row = row.target("≥ 2× DuckDB, totals agree", ratio >= 2.0 && f.disagreements == 0);
-            }
-            rows.push(row);
-            let inc = ms(f.incremental);
+        let (records, runs) = if plan.quick { (200_000, 3) } else { (25_000_000, 20) };
+        let python = if plan.anchors { Some(super::python_venv(&["duckdb", "numpy", "pandas"])?) } else { None };
+        let (db, tmp) = super::empty_store(None, "ledger").await?;
+        let b = super::ledger::run(&db, records, runs, python.as_deref()).await?;
+        let anchor = ms(b.count_anchor);
+        for r in &b.reads {
+            let p99 = ms(r.p99);
             rows.push(
-                Row::new("rollup", format!("re-score after one new record, {}", f.tree), inc, "ms", Better::Lower)
-                    .target("< 1 ms", inc < 1.0),
+                Row::new(
+                    "ledger",
+                    format!("{} ({} records) — p99, first read after a write", r.name, b.records),
+                    p99,
+                    "ms",
+                    Better::Lower,
+                )
+                .anchor("bare SELECT COUNT(*) of the year, same store", anchor)
+                .target("≤ 150 ms and ≥ 20× the count", p99 <= 150.0 && anchor / p99 >= 20.0),
             );
         }
-        rows.push(Row::new(
-            "memory",
-            "scoring engine, prefecture and national ledgers in memory, peak resident",
-            memory().1,
-            "MiB",
+        let mut row = Row::new(
+            "ledger",
+            format!("堡垒指数 of the county for a year ({} records), the route's scoring function", b.records),
+            ms(b.year_scores),
+            "ms",
             Better::Lower,
-        ));
+        );
+        if let Some(d) = &b.duckdb {
+            row = row.anchor("DuckDB SQL, same records", ms(d.query)).target(
+                "≥ 10× DuckDB, totals agree",
+                d.query.as_secs_f64() / b.year_scores.as_secs_f64() >= 10.0 && d.disagreements == 0,
+            );
+        }
+        rows.push(row);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&tmp);
     }
     if plan.runs("roster") {
         let anchor_seconds = if plan.anchors && !plan.quick { 60.0 } else { 0.0 };

@@ -33,10 +33,111 @@ pub struct LedgerBench {
     pub figure_rows: (i64, i64),
     pub count_anchor: Duration,
     pub reads: Vec<Read>,
+    /// The year's 堡垒指数 of the county through the server's scoring function (best of the runs).
+    pub year_scores: Duration,
+    /// DuckDB scoring the same records, when asked.
+    pub duckdb: Option<DuckAnchor>,
 }
 
-/// Repeats the demo's records back over a year until the ledger holds `target` records.
+/// DuckDB over the same year of the same records.
+pub struct DuckAnchor {
+    pub records: usize,
+    pub query: Duration,
+    /// Villages scored by both, and those whose totals differ by more than 0.011.
+    pub compared: usize,
+    pub disagreements: usize,
+}
+
+/// The county's year as columns for DuckDB (units renumbered, records that count only) and the
+/// server's village totals for the same year, compared.
+async fn duckdb_anchor(
+    db: &Db,
+    python: &std::path::Path,
+    county: i64,
+    bastion: i64,
+    period: frontline_db::indicators::Period,
+    runs: usize,
+) -> anyhow::Result<DuckAnchor> {
+    use frontline_core::units::subtree_range;
+    let all = frontline_core::access::Scope::everything();
+    let root = frontline_db::units::get(db, &all, county).await?;
+    let (lo, hi) = subtree_range(&root.path);
+    let units: Vec<(i64, Option<i64>)> = db
+        .all(&Sql::with(
+            "SELECT id, parent_id FROM units WHERE path >= $1 AND path < $2 ORDER BY depth, id",
+            vec![lo.clone().into(), hi.clone().into()],
+        ))
+        .await?;
+    let index: std::collections::HashMap<i64, u32> =
+        units.iter().enumerate().map(|(i, (id, _))| (*id, i as u32)).collect();
+    let parent: Vec<u32> = units.iter().map(|(_, p)| p.and_then(|p| index.get(&p).copied()).unwrap_or(0)).collect();
+    let mut members = vec![0u32; units.len()];
+    let counted: Vec<(i64, i64)> = db
+        .all(&Sql::with(
+            "SELECT p.home_unit_id, COUNT(*) FROM people p JOIN units u ON u.id = p.home_unit_id \
+             WHERE u.path >= $1 AND u.path < $2 AND p.party_status IN ('member', 'probationary') GROUP BY p.home_unit_id",
+            vec![lo.clone().into(), hi.clone().into()],
+        ))
+        .await?;
+    for (unit, n) in counted {
+        if let Some(&i) = index.get(&unit) {
+            members[i as usize] = n as u32;
+        }
+    }
+    let meta = frontline_db::indicators::scheme(db, &all, bastion).await?;
+    let scheme = meta.compiled()?;
+    let (start, end) = (start_of_china_day(period.from), start_of_china_day(period.to + chrono::Duration::days(1)));
+    let (mut unit, mut kind, mut value) = (Vec::new(), Vec::new(), Vec::new());
+    let mut after = 0i64;
+    loop {
+        // In slices of a million, by id, so that 25 million rows never sit in memory as rows.
+        let mut sql = Sql::new("SELECT r.id, r.unit_id, r.kind, r.value FROM records r WHERE r.id > ");
+        sql.bind(after).push(" AND r.occurred_at >= ").bind(start).push(" AND r.occurred_at < ").bind(end);
+        sql.push(frontline_db::records::NOT_CORRECTED);
+        sql.push(" ORDER BY r.id LIMIT 1000000");
+        let rows: Vec<(i64, i64, String, i64)> = db.all(&sql).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        for (_, u, k, v) in rows {
+            let (Some(&i), Some(k)) = (index.get(&u), RecordKind::parse(&k)) else { continue };
+            unit.push(i);
+            kind.push(k.index() as u8);
+            value.push(v as i32);
+        }
+    }
+    let columns =
+        super::duckdb::Columns { parent: &parent, members: &members, unit: &unit, kind: &kind, value: &value };
+    let anchor = super::duckdb::score(python, &scheme, period.days(), &columns, runs)?;
+    let ours = frontline_db::indicators::score(db, &all, &meta, &scheme, county, period).await?;
+    let mut disagreements = 0;
+    for s in &ours.subjects {
+        let theirs = index.get(&s.unit_id).and_then(|&i| anchor.totals.get(i as usize)).copied().unwrap_or(f64::NAN);
+        if (frontline_core::indicators::round2(theirs) - s.score.total).abs() > 0.011 {
+            disagreements += 1;
+        }
+    }
+    Ok(DuckAnchor { records: unit.len(), query: anchor.query, compared: ours.subjects.len(), disagreements })
+}
+
+/// Repeats the demo's records back over a year until the ledger holds `target` records: history
+/// loaded in bulk, with the figures' upkeep suspended and the figures rebuilt at the end, as
+/// `frontline_db::records::figures::suspend_upkeep` provides for loading history.
 async fn grow(db: &Db, target: i64) -> anyhow::Result<()> {
+    let suspended = frontline_db::records::figures::suspend_upkeep(db).await?;
+    copy_back(db, target).await?;
+    let t = Instant::now();
+    let rebuilt = frontline_db::records::figures::resume_upkeep(db, suspended).await?;
+    eprintln!(
+        "  figures rebuilt from {} records in {:.0} s: {} unit rows, {} person rows",
+        rebuilt.records,
+        t.elapsed().as_secs_f64(),
+        rebuilt.unit_rows,
+        rebuilt.person_rows
+    );
+    Ok(())
+}
+
+async fn copy_back(db: &Db, target: i64) -> anyhow::Result<()> {
     let (last_demo,): (i64,) = db.one(&Sql::new("SELECT COALESCE(MAX(id), 0) FROM records")).await?;
     let mut copy = 0i64;
     loop {
@@ -93,8 +194,9 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(i.min(sorted.len().saturating_sub(1))).copied().unwrap_or_default()
 }
 
-/// Seeds, grows and serves the county on `db` (empty), then times each read `runs` times.
-pub async fn run(db: &Db, target: i64, runs: usize) -> anyhow::Result<LedgerBench> {
+/// Seeds, grows and serves the county on `db` (empty), then times each read `runs` times; with a
+/// Python environment, DuckDB scores the same year beside it.
+pub async fn run(db: &Db, target: i64, runs: usize, python: Option<&std::path::Path>) -> anyhow::Result<LedgerBench> {
     let Served { base, token, .. } = serve_demo(db).await?;
     let started = Instant::now();
     grow(db, target).await?;
@@ -204,7 +306,25 @@ pub async fn run(db: &Db, target: i64, runs: usize) -> anyhow::Result<LedgerBenc
         db.count(&Sql::with("SELECT COUNT(*) FROM records WHERE occurred_at >= $1", vec![year_start.into()])).await?;
     let count_anchor = t.elapsed();
     anyhow::ensure!(counted > 0, "the year holds records");
+    // The year's scores through the very function the route calls, and DuckDB on the same records.
+    let all = frontline_core::access::Scope::everything();
+    let period = frontline_db::indicators::Period::checked(ago(364), today)?;
+    let meta = frontline_db::indicators::scheme(db, &all, bastion).await?;
+    let scheme = meta.compiled()?;
+    let mut year_scores = Duration::MAX;
+    for _ in 0..runs.min(5) {
+        write_one(db, village).await?;
+        let t = Instant::now();
+        frontline_db::indicators::score(db, &all, &meta, &scheme, county, period).await?;
+        year_scores = year_scores.min(t.elapsed());
+    }
+    let duckdb = match python {
+        Some(python) => Some(duckdb_anchor(db, python, county, bastion, period, runs.min(5)).await?),
+        None => None,
+    };
     Ok(LedgerBench {
+        year_scores,
+        duckdb,
         store: if db.is_postgres() { "PostgreSQL" } else { "SQLite" },
         records,
         grow_time,
@@ -230,6 +350,17 @@ pub fn print(b: &LedgerBench) {
         "{:<44} {:>9} {:>9} {:>9} {:>8}  target p99 <= 150 ms and >= 20x the anchor",
         "read (first after a write)", "p50 ms", "p99 ms", "max ms", "anchor/p99"
     );
+    println!("堡垒指数 of the county for a year, the route's scoring function alone: {:.1} ms", ms(b.year_scores));
+    if let Some(d) = &b.duckdb {
+        println!(
+            "  DuckDB, same {} records of the year: {:.1} ms ({:.1}x; target >= 10x); village totals compared {}, differing {}",
+            d.records,
+            ms(d.query),
+            d.query.as_secs_f64() / b.year_scores.as_secs_f64().max(1e-9),
+            d.compared,
+            d.disagreements
+        );
+    }
     for r in &b.reads {
         let ratio = b.count_anchor.as_secs_f64() / r.p99.as_secs_f64().max(1e-9);
         let met = r.p99 <= Duration::from_millis(150) && ratio >= 20.0;

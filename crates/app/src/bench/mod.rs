@@ -3,13 +3,13 @@
 
 pub mod all;
 pub mod dashboard;
+pub mod duckdb;
 pub mod http;
 pub mod import;
 pub mod ledger;
 pub mod memory;
 pub mod pair;
 pub mod process;
-pub mod rollup;
 pub mod roster;
 pub mod signoff;
 pub mod soak;

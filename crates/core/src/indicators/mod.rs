@@ -5,7 +5,6 @@
 
 pub mod formula;
 pub mod laggards;
-pub mod rollup;
 pub mod scheme;
 pub mod score;
 
