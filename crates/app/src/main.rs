@@ -201,6 +201,9 @@ enum BenchCommand {
         /// Skip the DuckDB anchor.
         #[arg(long)]
         no_anchor: bool,
+        /// Keep the store afterwards (its path is printed) to look into it.
+        #[arg(long)]
+        keep: bool,
     },
     /// Seed the demo county (乐清市 at the articles' scale) into a fresh database, serve it, and load
     /// the county and township dashboards through the HTTP API beside a bare axum hello world.
@@ -469,14 +472,18 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::pair::print(&figures);
             Ok(())
         }
-        Command::Bench { command: BenchCommand::Ledger { records, runs, no_anchor } } => {
+        Command::Bench { command: BenchCommand::Ledger { records, runs, no_anchor, keep } } => {
             let python =
                 if no_anchor { None } else { Some(frontline_app::bench::python_venv(&["duckdb", "numpy", "pandas"])?) };
             let (db, tmp) = frontline_app::bench::empty_store(cli.database.as_deref(), "ledger").await?;
             let bench = frontline_app::bench::ledger::run(&db, records, runs.max(1), python.as_deref()).await?;
             frontline_app::bench::ledger::print(&bench);
             db.close().await;
-            let _ = std::fs::remove_dir_all(&tmp);
+            if keep {
+                println!("Store kept in {}", tmp.display());
+            } else {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
             Ok(())
         }
         Command::Bench { command: BenchCommand::Dashboard { requests, concurrency } } => {

@@ -12,13 +12,12 @@ use serde_json::json;
 
 use super::http::{Load, ceiling, load_get};
 
-/// Times each part of one county dashboard, alone and in turn (where the time of a request goes).
-async fn parts(db: &Db, unit: i64) -> anyhow::Result<()> {
+/// Times each part of one county dashboard over `[from, to]`, alone and in turn (where the time
+/// of a request goes).
+pub async fn parts(db: &Db, unit: i64, from: chrono::NaiveDate, to: chrono::NaiveDate) -> anyhow::Result<()> {
     use frontline_core::access::Scope;
     let all = Scope::everything();
     let now = chrono::Utc::now();
-    let to = frontline_core::tasks::today_in_china(now);
-    let from = to - chrono::Duration::days(29);
     let span = frontline_core::bulletins::Span { from, to };
     macro_rules! timed {
         ($name:expr, $e:expr) => {{
@@ -27,7 +26,16 @@ async fn parts(db: &Db, unit: i64) -> anyhow::Result<()> {
             println!("  part {:<28} {:>9.1} ms", $name, t.elapsed().as_secs_f64() * 1e3);
         }};
     }
-    println!("One county dashboard, part by part:");
+    println!("One county dashboard, {from} to {to}, part by part:");
+    let path = frontline_db::units::get(db, &all, unit).await?.path;
+    let figures = frontline_db::records::figures::TallyQuery {
+        holder: frontline_db::records::figures::Holder::Unit,
+        path: &path,
+        from,
+        to,
+        kinds: Vec::new(),
+    };
+    timed!("ledger figures (all kinds)", frontline_db::records::figures::tallies(db, &figures));
     timed!("arrivals", frontline_db::deployment::arrivals(db, &all, unit, to));
     timed!("grid coverage", frontline_db::responsibility::coverage(db, &all, unit, to, 0));
     timed!("sign-off rates", frontline_db::tasks::rates(db, &all, unit, from, to, now));
@@ -80,7 +88,8 @@ pub async fn demo_token(base: &str, username: &str) -> anyhow::Result<String> {
 /// county dashboard's parts.
 pub async fn run(db: &Db, served: &Served, requests: usize, concurrency: usize) -> anyhow::Result<Vec<Load>> {
     let (county,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382'")).await?;
-    parts(db, county).await?;
+    let to = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    parts(db, county, to - chrono::Duration::days(29), to).await?;
     let mut out = vec![ceiling(requests * 10, concurrency).await?];
     out.extend(loads(db, served, requests, concurrency).await?.1);
     Ok(out)

@@ -318,6 +318,7 @@ pub async fn run(db: &Db, target: i64, runs: usize, python: Option<&std::path::P
         frontline_db::indicators::score(db, &all, &meta, &scheme, county, period).await?;
         year_scores = year_scores.min(t.elapsed());
     }
+    super::dashboard::parts(db, county, ago(364), today).await?;
     let duckdb = match python {
         Some(python) => Some(duckdb_anchor(db, python, county, bastion, period, runs.min(5)).await?),
         None => None,

@@ -34,6 +34,9 @@ CREATE TABLE person_tallies (
 -- The ledger's newest-first list walks this index (keyset pages on time and id).
 CREATE INDEX records_time ON records(occurred_at, id);
 
+-- Scores count each unit's party members; this index answers that without reading the people.
+CREATE INDEX people_home_party ON people(home_unit_id, party_status);
+
 -- span 1 is a China day (UTC+8), span 2 a China month; day is the span's first day as days since
 -- 1970-01-01.
 CREATE FUNCTION china_day(t TIMESTAMPTZ) RETURNS INTEGER LANGUAGE sql IMMUTABLE AS

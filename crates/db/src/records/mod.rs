@@ -163,6 +163,11 @@ async fn push_filter(db: &Db, scope: &Scope, q: &RecordQuery, filter: &mut Sql) 
     Ok(())
 }
 
+/// The columns of a listed record.
+const LIST_COLUMNS: &str = "r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, \
+     r.value, r.source_kind, r.source_id, r.note, \
+     EXISTS (SELECT 1 FROM records c WHERE c.source_kind = 'record' AND c.source_id = r.id) AS corrected";
+
 /// The figures' filter for a ledger query, the unit's subtree resolved in the caller's scope.
 async fn count_filter<'a>(
     db: &Db,
@@ -194,11 +199,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
     let mut path = None;
     let filter = count_filter(db, scope, q, &mut path).await?;
     let total = figures::counts(db, scope, &filter).await?.iter().map(|k| k.records).sum();
-    let mut sql = Sql::new(
-        "SELECT r.id, r.kind, r.unit_id, u.name AS unit_name, r.person_id, p.name AS person_name, r.occurred_at, r.value, \
-         r.source_kind, r.source_id, r.note, \
-         EXISTS (SELECT 1 FROM records c WHERE c.source_kind = 'record' AND c.source_id = r.id) AS corrected",
-    );
+    let mut sql = Sql::new(&format!("SELECT {LIST_COLUMNS}"));
     push_filter(db, scope, q, &mut sql).await?;
     let (mut page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
     if let Some(before) = q.before {
@@ -211,8 +212,40 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
         sql.push(" OR r.id < ").bind(before).push(")");
         page = 1;
     }
-    sql.push(" ORDER BY r.occurred_at DESC, r.id DESC LIMIT ").bind(per_page);
-    sql.push(" OFFSET ").bind((page - 1) * per_page);
+    // A small subtree (a village, a grid) is read unit by unit, each newest first from its own
+    // index, and the pieces merged; a large one (a township, the county) walks the time index,
+    // where its records are dense.
+    let units: Vec<(i64,)> = match (&path, q.person) {
+        (Some(path), None) => {
+            let (lo, hi) = subtree_range(path);
+            db.all(&Sql::with(
+                "SELECT id FROM units WHERE path >= $1 AND path < $2 LIMIT 201",
+                vec![lo.into(), hi.into()],
+            ))
+            .await?
+        }
+        _ => Vec::new(),
+    };
+    let sql = if !units.is_empty() && units.len() <= 200 {
+        let head = std::mem::take(&mut sql.text);
+        let mut merged = Sql { text: String::new(), params: std::mem::take(&mut sql.params) };
+        merged.push("SELECT * FROM (");
+        for (i, (unit,)) in units.iter().enumerate() {
+            if i > 0 {
+                merged.push(" UNION ALL ");
+            }
+            merged.push(&format!("SELECT * FROM ({head} AND r.unit_id = "));
+            merged.bind(*unit).push(" ORDER BY r.occurred_at DESC, r.id DESC LIMIT ").bind(page * per_page);
+            merged.push(&format!(") b{i}"));
+        }
+        merged.push(") m ORDER BY occurred_at DESC, id DESC LIMIT ").bind(per_page);
+        merged.push(" OFFSET ").bind((page - 1) * per_page);
+        merged
+    } else {
+        sql.push(" ORDER BY r.occurred_at DESC, r.id DESC LIMIT ").bind(per_page);
+        sql.push(" OFFSET ").bind((page - 1) * per_page);
+        sql
+    };
     let items = db.all(&sql).await?;
     Ok(Page { items, total, page, per_page })
 }
