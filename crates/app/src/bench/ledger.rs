@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use frontline_core::bulletins::{Cadence, Span};
+use frontline_core::bulletins::Cadence;
 use frontline_core::records::RecordKind;
 use frontline_core::tasks::{start_of_china_day, today_in_china};
 use frontline_db::records::NewRecord;
@@ -189,6 +189,13 @@ async fn write_one(db: &Db, village: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl Read {
+    fn of(name: String, mut times: Vec<Duration>) -> Read {
+        times.sort();
+        Read { name, p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), max: percentile(&times, 1.0) }
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i.min(sorted.len().saturating_sub(1))).copied().unwrap_or_default()
@@ -271,13 +278,7 @@ pub async fn run(db: &Db, target: i64, runs: usize, python: Option<&std::path::P
             times.push(t.elapsed());
             anyhow::ensure!(status.is_success(), "{name}: {status} {}", String::from_utf8_lossy(&body));
         }
-        times.sort();
-        out.push(Read {
-            name,
-            p50: percentile(&times, 0.5),
-            p99: percentile(&times, 0.99),
-            max: percentile(&times, 1.0),
-        });
+        out.push(Read::of(name, times));
     }
     // One monthly bulletin of the county, made by the function the jobs loop calls.
     let month = Cadence::Monthly.containing(today);
@@ -288,17 +289,11 @@ pub async fn run(db: &Db, target: i64, runs: usize, python: Option<&std::path::P
         tx.execute(&Sql::with("DELETE FROM bulletins WHERE unit_id = $1", vec![county.into()])).await?;
         tx.commit().await?;
         let t = Instant::now();
-        let made = frontline_db::bulletins::generate(db, county, Cadence::Monthly, Span { ..last_month }).await?;
+        let made = frontline_db::bulletins::generate(db, county, Cadence::Monthly, last_month).await?;
         times.push(t.elapsed());
         anyhow::ensure!(made, "the bulletin was made");
     }
-    times.sort();
-    out.push(Read {
-        name: "monthly bulletin of the county".into(),
-        p50: percentile(&times, 0.5),
-        p99: percentile(&times, 0.99),
-        max: percentile(&times, 1.0),
-    });
+    out.push(Read::of("monthly bulletin of the county".into(), times));
     // The anchor: a bare count of the year's records, in the same store.
     let year_start = start_of_china_day(ago(364));
     let t = Instant::now();
