@@ -247,6 +247,9 @@ mod tests {
         let before = row_counts(db, &TABLES).await;
         assert_eq!(migrate(db).await.unwrap(), MIGRATIONS.len() - PREVIOUS as usize);
         assert_eq!(row_counts(db, &TABLES).await, before, "no row lost");
+        // The ledger's old records are in the kept figures the upgrade filled.
+        assert!(db.count(&Sql::new("SELECT COUNT(*) FROM unit_tallies")).await.unwrap() > 0);
+        assert!(crate::records::figures::verify(db, 5).await.unwrap().is_empty());
         // The old rows read with today's code.
         let all = Scope::everything();
         let signed = crate::tasks::instance(db, &all, 1).await.unwrap();
