@@ -339,14 +339,19 @@ pub async fn tallies(db: &Db, q: &TallyQuery<'_>) -> Result<Vec<Tallied>, DbErro
             part.sign
         ));
         sql.bind(lo.clone()).push(" AND u.path < ").bind(hi.clone());
-        sql.push(" AND t.span = ").bind(part.span).push(" AND t.day >= ").bind(part.first);
-        sql.push(" AND t.day < ").bind(part.after);
+        push_part(&mut sql, &part);
         if !q.kinds.is_empty() {
             sql.push(" AND t.kind IN ").bind_list(q.kinds.iter().map(|k| k.to_string()));
         }
     }
     sql.push(") f GROUP BY holder, kind, source_kind, value HAVING SUM(n) <> 0");
     db.all(&sql).await
+}
+
+/// The rows of the figures table `t` that one part reads.
+fn push_part(sql: &mut Sql, part: &Part) {
+    sql.push(" AND t.span = ").bind(part.span).push(" AND t.day >= ").bind(part.first);
+    sql.push(" AND t.day < ").bind(part.after);
 }
 
 /// The parts `[from, to]` is read from; never empty, so the query stays well formed.
@@ -412,8 +417,7 @@ pub async fn counts(db: &Db, scope: &Scope, f: &CountFilter<'_>) -> Result<Vec<K
             let (lo, hi) = subtree_range(path);
             sql.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
         }
-        sql.push(" AND t.span = ").bind(part.span).push(" AND t.day >= ").bind(part.first);
-        sql.push(" AND t.day < ").bind(part.after);
+        push_part(&mut sql, &part);
         if let Some(k) = f.kind {
             sql.push(" AND t.kind = ").bind(k.to_string());
         }

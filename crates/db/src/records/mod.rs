@@ -124,13 +124,13 @@ pub struct RecordQuery {
     pub per_page: Option<i64>,
 }
 
-/// Appends the FROM and WHERE of a ledger query to `filter`.
-async fn push_filter(db: &Db, scope: &Scope, q: &RecordQuery, filter: &mut Sql) -> Result<(), DbError> {
+/// Appends the FROM and WHERE of a ledger query to `filter`; `path` is the subtree of `q.unit`,
+/// already resolved in the caller's scope.
+fn push_filter(scope: &Scope, q: &RecordQuery, path: Option<&str>, filter: &mut Sql) {
     filter.push(" FROM records r JOIN units u ON u.id = r.unit_id LEFT JOIN people p ON p.id = r.person_id WHERE ");
     push_scope(filter, "u.path", scope);
-    if let Some(unit) = q.unit {
-        let root = units::get(db, scope, unit).await?;
-        let (lo, hi) = subtree_range(&root.path);
+    if let Some(path) = path {
+        let (lo, hi) = subtree_range(path);
         filter.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
     }
     if let Some(p) = q.person {
@@ -160,7 +160,6 @@ async fn push_filter(db: &Db, scope: &Scope, q: &RecordQuery, filter: &mut Sql) 
     if q.counted == Some(true) {
         filter.push(NOT_CORRECTED);
     }
-    Ok(())
 }
 
 /// The columns of a listed record.
@@ -200,7 +199,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
     let filter = count_filter(db, scope, q, &mut path).await?;
     let total = figures::counts(db, scope, &filter).await?.iter().map(|k| k.records).sum();
     let mut sql = Sql::new(&format!("SELECT {LIST_COLUMNS}"));
-    push_filter(db, scope, q, &mut sql).await?;
+    push_filter(scope, q, filter.path, &mut sql);
     let (mut page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
     if let Some(before) = q.before {
         let at: Option<(DateTime<Utc>,)> =
@@ -215,7 +214,7 @@ pub async fn list(db: &Db, scope: &Scope, q: &RecordQuery) -> Result<Page<Record
     // A small subtree (a village, a grid) is read unit by unit, each newest first from its own
     // index, and the pieces merged; a large one (a township, the county) walks the time index,
     // where its records are dense.
-    let units: Vec<(i64,)> = match (&path, q.person) {
+    let units: Vec<(i64,)> = match (filter.path, q.person) {
         (Some(path), None) => {
             let (lo, hi) = subtree_range(path);
             db.all(&Sql::with(
