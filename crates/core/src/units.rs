@@ -99,6 +99,16 @@ impl UnitKind {
         }
     }
 
+    /// Whether units of this kind group the subjects of a scheme that scores `subject` units in
+    /// rankings: only the territorial levels above the subjects (a county's townships and
+    /// streets group its villages), never departments, party committees, checkpoints or grids.
+    pub fn groups_subjects_of(self, subject: UnitKind) -> bool {
+        match (self.territorial_rank(), subject.territorial_rank()) {
+            (Some(level), Some(subject)) => level < subject,
+            _ => false,
+        }
+    }
+
     pub fn is_party_organisation(self) -> bool {
         matches!(
             self,

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::Scope;
 use frontline_core::bulletins::{Cadence, Span, red_and_black};
+use frontline_core::indicators::{Score, rank};
 use frontline_core::tasks::{start_of_china_day, today_in_china};
 use frontline_core::units::subtree_range;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,14 @@ pub struct RankRow {
     pub total: f64,
     pub stars: u8,
     pub laggard: bool,
+    /// False when the period held no record for the unit (无数据): not scored, ranked last.
+    #[serde(default = "measured")]
+    pub measured: bool,
+}
+
+/// Bulletins stored before units without data were told apart ranked every unit as measured.
+fn measured() -> bool {
+    true
 }
 
 /// A notice or commendation of the period.
@@ -131,16 +140,17 @@ pub async fn ranking(db: &Db, unit: i64, span: Span) -> Result<Option<Ranked>, D
         total: s.score.total,
         stars: s.score.stars,
         laggard: s.score.laggard,
+        measured: s.score.measured,
     };
-    // The groups that hold scored units (the townships, not the county's departments), ranked
-    // among themselves (ties share a rank).
-    let mut groups: Vec<RankRow> =
-        r.groups.iter().filter(|g| r.subjects.iter().any(|s| s.parent_id == Some(g.unit_id))).map(row).collect();
-    let totals: Vec<f64> = groups.iter().map(|g| g.total).collect();
-    for g in &mut groups {
-        g.rank = 1 + totals.iter().filter(|t| **t > g.total).count();
-        g.parent_name = None;
-    }
+    // The groups that hold scored units (the townships), ranked among themselves by the same
+    // rule as every ranking (`frontline_core::indicators::rank`).
+    let kept: Vec<&indicators::Scored> =
+        r.groups.iter().filter(|g| r.subjects.iter().any(|s| s.parent_id == Some(g.unit_id))).collect();
+    let scores: Vec<Score> = kept.iter().map(|g| g.score.clone()).collect();
+    let groups = rank(&scores)
+        .into_iter()
+        .map(|(i, position)| RankRow { rank: position, parent_name: None, ..row(kept[i]) })
+        .collect();
     Ok(Some(Ranked {
         scheme_id: scheme,
         scheme_name: meta.name,
@@ -216,7 +226,9 @@ pub async fn compose(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result
         .collect();
     let (scheme_name, groups, red, black) = match now {
         Some(Ranked { scheme_name: name, groups, subjects, .. }) => {
-            let ranked: Vec<(i64, f64, bool)> = subjects.iter().map(|s| (s.unit_id, s.total, s.laggard)).collect();
+            // Units without data in the period are on neither list: no data is not the bottom.
+            let ranked: Vec<(i64, f64, bool)> =
+                subjects.iter().filter(|s| s.measured).map(|s| (s.unit_id, s.total, s.laggard)).collect();
             let (red_ids, black_ids) = red_and_black(&ranked, LIST_LENGTH);
             let pick = |ids: &[i64]| -> Vec<RankRow> {
                 ids.iter().filter_map(|id| subjects.iter().find(|s| s.unit_id == *id).cloned()).collect()

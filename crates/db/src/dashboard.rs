@@ -221,7 +221,7 @@ async fn commendations(db: &Db, scope: &Scope, path: &str, from: NaiveDate, to: 
 async fn ranking_summary(db: &Db, unit: i64, span: Span) -> Result<Option<RankingSummary>, DbError> {
     let Some(r) = ranking(db, unit, span).await? else { return Ok(None) };
     let mut stars = [0i64; 6];
-    for s in &r.subjects {
+    for s in r.subjects.iter().filter(|s| s.measured) {
         stars[usize::from(s.stars.min(5))] += 1;
     }
     let laggards = r.subjects.iter().filter(|s| s.laggard).cloned().collect();

@@ -15,7 +15,7 @@ use frontline_core::indicators::{Scheme, Score, Subject, Tallier, Tally, compile
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
 use frontline_core::tasks::today_in_china;
-use frontline_core::units::{is_within, subtree_range};
+use frontline_core::units::{UnitKind, is_within, subtree_range};
 use serde::Serialize;
 use serde_json::json;
 
@@ -301,9 +301,11 @@ pub struct Ranking {
     pub groups: Vec<Scored>,
     /// The scored unit itself over its whole subtree (for a unit scheme).
     pub whole: Option<Score>,
-    /// How many subjects hold 0, 1, 2… stars.
+    /// How many subjects with data hold 0, 1, 2… stars.
     pub star_counts: Vec<usize>,
     pub laggards: usize,
+    /// How many subjects had no record in the period (无数据): not scored, ranked last.
+    pub unmeasured: usize,
     /// How many subjects the (filtered) list has; `subjects` holds one page of them.
     pub total: usize,
     pub page: i64,
@@ -519,6 +521,10 @@ async fn score_with_tallies(
         match scheme.def.subject {
             Subject::Unit => {
                 let kind = scheme.def.unit_kind.clone().unwrap_or_default();
+                let subject_kind = UnitKind::parse(&kind);
+                let groups_subjects = |group: &str| {
+                    subject_kind.is_some_and(|s| UnitKind::parse(group).is_some_and(|g| g.groups_subjects_of(s)))
+                };
                 // Each unit's subject (the village it lies in) and group (the child of the root it lies in).
                 let mut subject_of: HashMap<i64, usize> = HashMap::new();
                 let mut group_of: HashMap<i64, usize> = HashMap::new();
@@ -532,8 +538,9 @@ async fn score_with_tallies(
                     } else if let Some(s) = parent.and_then(|p| subject_of.get(&p).copied()) {
                         subject_of.insert(u.id, s);
                     }
-                    // A township's villages are its subjects already; groups are only worth showing above them.
-                    if u.parent_id == Some(root.id) && !u.closed && u.kind != kind {
+                    // Groups are the territorial levels directly under the root and above the
+                    // subjects (a county's townships); a township's villages are its subjects already.
+                    if u.parent_id == Some(root.id) && !u.closed && groups_subjects(&u.kind) {
                         group_of.insert(u.id, group_units.len());
                         group_units.push(u);
                     } else if let Some(g) = parent.and_then(|p| group_of.get(&p).copied()) {
@@ -648,10 +655,11 @@ async fn score_with_tallies(
             }
         })
         .collect();
-    for s in &ranked {
+    for s in ranked.iter().filter(|s| s.score.measured) {
         star_counts[usize::from(s.score.stars).min(5)] += 1;
     }
     let laggards = ranked.iter().filter(|s| s.score.laggard).count();
+    let unmeasured = ranked.iter().filter(|s| !s.score.measured).count();
     let count = ranked.len();
     let ranking = Ranking {
         scheme_id: meta.id,
@@ -665,6 +673,7 @@ async fn score_with_tallies(
         whole,
         star_counts,
         laggards,
+        unmeasured,
         total: count,
         page: 1,
         per_page: i64::try_from(count).unwrap_or(i64::MAX),
@@ -697,6 +706,11 @@ pub struct ExplainedLine {
     pub limit: f64,
     pub value: f64,
     pub points: f64,
+    /// False when there was nothing to measure (不适用); `points` then follow the scheme's rule.
+    pub applicable: bool,
+    /// The weight the indicator was scored on: its own, scaled up when others were not
+    /// applicable and left out (equal to `weight` otherwise, and for items and vetoes).
+    pub weight_used: f64,
     /// Whether a veto fired.
     pub fired: bool,
     pub measures: Vec<MeasureValue>,
@@ -776,7 +790,13 @@ pub async fn explain(
         (Subject::Unit, None, _) => return Err(DomainError::invalid("unit", "error.required").into()),
         (Subject::Person, _, None) => return Err(DomainError::invalid("person", "error.required").into()),
     };
-    let (ranking, tallies) = score_with_tallies(db, scope, &meta, &compiled, root, period).await?;
+    // A village is ranked among its township's villages, as on the township's ranking page that
+    // the breakdown links to (ranked alone it would always come first).
+    let ranked_under = match (compiled.def.subject, units::get(db, scope, root).await?.parent_id) {
+        (Subject::Unit, Some(parent)) if units::get(db, scope, parent).await.is_ok() => parent,
+        _ => root,
+    };
+    let (ranking, tallies) = score_with_tallies(db, scope, &meta, &compiled, ranked_under, period).await?;
     let ranked = ranking.subjects.len();
     let (subject, tally) = ranking
         .subjects
@@ -810,6 +830,12 @@ pub async fn explain(
             limit: c.def.target,
             value: l.value,
             points: l.points,
+            applicable: l.applicable,
+            weight_used: if l.applicable {
+                frontline_core::indicators::round2(c.def.weight * subject.score.weight_scale)
+            } else {
+                c.def.weight
+            },
             fired: false,
             measures: measures_of(&c.expr),
         });
@@ -828,6 +854,8 @@ pub async fn explain(
                 limit: c.def.cap,
                 value: l.value,
                 points: l.points,
+                applicable: l.applicable,
+                weight_used: c.def.points,
                 fired: false,
                 measures: measures_of(&c.expr),
             });
@@ -835,6 +863,7 @@ pub async fn explain(
     }
     for c in &compiled.vetoes {
         let fired = subject.score.vetoes.iter().find(|v| v.code == c.def.code);
+        let value = c.expr.eval(&tally);
         lines.push(ExplainedLine {
             section: "veto".into(),
             code: c.def.code.clone(),
@@ -842,8 +871,12 @@ pub async fn explain(
             formula: c.def.formula.clone(),
             weight: 0.0,
             limit: c.def.at_least,
-            value: fired.map(|f| f.value).unwrap_or_else(|| frontline_core::indicators::round2(c.expr.eval(&tally))),
+            value: fired
+                .map(|f| f.value)
+                .unwrap_or_else(|| if value.is_nan() { 0.0 } else { frontline_core::indicators::round2(value) }),
             points: 0.0,
+            applicable: !value.is_nan(),
+            weight_used: 0.0,
             fired: fired.is_some(),
             measures: measures_of(&c.expr),
         });

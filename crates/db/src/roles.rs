@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::audit::{self, Change};
 use crate::people::open_unit_in_scope;
 use crate::units::{self, push_scope};
-use crate::{Db, DbError, Sql, Tx};
+use crate::{Db, DbError, Page, Sql, Tx};
 
 /// A role post with its fill state.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -45,17 +45,28 @@ const ROLE_COLUMNS: &str = "r.id, r.unit_id, u.name AS unit_name, r.name, r.spec
      u.path AS unit_path";
 const ROLE_FROM: &str = " FROM role_posts r JOIN units u ON u.id = r.unit_id";
 
-/// Role posts of the units in a subtree (or of all units in scope), in tree order.
-pub async fn list(db: &Db, scope: &Scope, unit: Option<i64>, limit: i64) -> Result<Vec<RolePostView>, DbError> {
-    let mut sql = Sql::new(&format!("SELECT {ROLE_COLUMNS}{ROLE_FROM} WHERE "));
+/// Role posts of the units in a subtree (or of all units in scope), in tree order, a page at a time.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    unit: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Page<RolePostView>, DbError> {
+    let (page, per_page) = crate::sql::page_bounds(page, per_page);
+    db.page_of(ROLE_COLUMNS, role_filter(db, scope, unit).await?, "u.path, r.seq, r.id", page, per_page).await
+}
+
+/// `FROM … WHERE …` of the role posts in scope, within a unit's subtree when one is given.
+async fn role_filter(db: &Db, scope: &Scope, unit: Option<i64>) -> Result<Sql, DbError> {
+    let mut sql = Sql::new(&format!("{ROLE_FROM} WHERE "));
     push_scope(&mut sql, "u.path", scope);
     if let Some(unit) = unit {
         let root = units::get(db, scope, unit).await?;
         let (lo, hi) = subtree_range(&root.path);
         sql.push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
     }
-    sql.push(" ORDER BY u.path, r.seq, r.id LIMIT ").bind(limit);
-    db.all(&sql).await
+    Ok(sql)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<RolePostView, DbError> {
@@ -265,15 +276,23 @@ const CLAIM_COLUMNS: &str = "c.id, c.role_post_id, r.name AS role_name, u.name A
 const CLAIM_FROM: &str = " FROM role_claims c JOIN role_posts r ON r.id = c.role_post_id JOIN units u ON u.id = r.unit_id \
      JOIN people p ON p.id = c.person_id";
 
-/// Claims of the role posts in a subtree, or of one person, newest first.
-pub async fn claims(
-    db: &Db,
-    scope: &Scope,
-    unit: Option<i64>,
-    person: Option<i64>,
-    status: Option<&str>,
-) -> Result<Vec<ClaimView>, DbError> {
-    let mut sql = Sql::new(&format!("SELECT {CLAIM_COLUMNS}{CLAIM_FROM} WHERE ("));
+/// Which claims to list, and which page.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ClaimFilter<'a> {
+    /// Claims of role posts in this unit's subtree.
+    pub unit: Option<i64>,
+    /// Claims made by this person.
+    pub person: Option<i64>,
+    /// `pending`, `approved`, `rejected` or `withdrawn`.
+    pub status: Option<&'a str>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Claims of the role posts in a subtree, or of one person, newest first, a page at a time.
+pub async fn claims(db: &Db, scope: &Scope, q: &ClaimFilter<'_>) -> Result<Page<ClaimView>, DbError> {
+    let ClaimFilter { unit, person, status, page, per_page } = *q;
+    let mut sql = Sql::new(&format!("{CLAIM_FROM} WHERE ("));
     push_scope(&mut sql, "u.path", scope);
     if let Some(me) = scope.person_id {
         sql.push(" OR c.person_id = ").bind(me);
@@ -288,10 +307,11 @@ pub async fn claims(
         sql.push(" AND c.person_id = ").bind(p);
     }
     if let Some(s) = status.filter(|s| !s.is_empty()) {
-        sql.push(" AND c.status = ").bind(s);
+        let status = ClaimStatus::parse(s).ok_or_else(|| DomainError::invalid("status", "error.out_of_range"))?;
+        sql.push(" AND c.status = ").bind(status.as_str());
     }
-    sql.push(" ORDER BY c.id DESC LIMIT 500");
-    db.all(&sql).await
+    let (page, per_page) = crate::sql::page_bounds(page, per_page);
+    db.page_of(CLAIM_COLUMNS, sql, "c.id DESC", page, per_page).await
 }
 
 async fn claim_in_tx(tx: &mut Tx, id: i64) -> Result<ClaimView, DbError> {
@@ -435,7 +455,8 @@ pub struct Suggestion {
 
 /// Roles that are empty, short or crowded in a subtree, with suggestions.
 pub async fn imbalances(db: &Db, scope: &Scope, unit: i64, limit: usize) -> Result<Vec<Imbalance>, DbError> {
-    let roles = list(db, scope, Some(unit), 20_000).await?;
+    let roles: Vec<RolePostView> =
+        db.rows_of(ROLE_COLUMNS, role_filter(db, scope, Some(unit)).await?, "u.path, r.seq, r.id", 20_000).await?;
     let mut out = Vec::new();
     for role in roles {
         let state = role.balance();

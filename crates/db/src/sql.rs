@@ -191,6 +191,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The first page of nothing (a list not asked for yet).
+    pub fn empty(per_page: i64) -> Page<T> {
+        Page { items: Vec::new(), total: 0, page: 1, per_page }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),

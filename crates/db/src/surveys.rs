@@ -13,7 +13,7 @@ use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::records::RecordKind;
 use frontline_core::surveys::{FieldType, FormSpec};
-use frontline_core::units::subtree_range;
+use frontline_core::units::{path_ids, subtree_range};
 use serde::Serialize;
 use serde_json::json;
 
@@ -21,7 +21,7 @@ use crate::audit::{self, Change};
 use crate::people::open_unit_in_scope;
 use crate::records::{self, NewRecord};
 use crate::units::{self, push_scope};
-use crate::{Db, DbError, Sql, Tx};
+use crate::{Db, DbError, Page, Sql, Tx};
 
 /// A survey form.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -215,9 +215,10 @@ pub struct ResponseView {
     pub household_path: String,
 }
 
-const RESPONSE_COLUMNS: &str = "r.id, r.form_id, f.title AS form_title, r.household_id, h.name AS household_name, \
-     p.name AS person_name, r.filled_on, r.answers, r.risk, r.risk_reasons, r.created_at, h.path AS household_path \
-     FROM survey_responses r JOIN forms f ON f.id = r.form_id JOIN units h ON h.id = r.household_id JOIN people p ON p.id = r.person_id";
+const RESPONSE_FIELDS: &str = "r.id, r.form_id, f.title AS form_title, r.household_id, h.name AS household_name, \
+     p.name AS person_name, r.filled_on, r.answers, r.risk, r.risk_reasons, r.created_at, h.path AS household_path";
+const RESPONSE_JOINS: &str =
+    " JOIN forms f ON f.id = r.form_id JOIN units h ON h.id = r.household_id JOIN people p ON p.id = r.person_id";
 
 /// The checks of one household, newest first.
 pub async fn responses(db: &Db, actor: &Actor, household: i64) -> Result<Vec<ResponseView>, DbError> {
@@ -227,7 +228,8 @@ pub async fn responses(db: &Db, actor: &Actor, household: i64) -> Result<Vec<Res
     let list = tx
         .all(&Sql::with(
             &format!(
-                "SELECT {RESPONSE_COLUMNS} WHERE r.household_id = $1 ORDER BY r.filled_on DESC, r.id DESC LIMIT 50"
+                "SELECT {RESPONSE_FIELDS} FROM survey_responses r{RESPONSE_JOINS} WHERE r.household_id = $1 \
+                 ORDER BY r.filled_on DESC, r.id DESC LIMIT 50"
             ),
             vec![household.into()],
         ))
@@ -304,7 +306,12 @@ pub async fn file(
         },
     )
     .await?;
-    let view = tx.one(&Sql::with(&format!("SELECT {RESPONSE_COLUMNS} WHERE r.id = $1"), vec![id.into()])).await?;
+    let view = tx
+        .one(&Sql::with(
+            &format!("SELECT {RESPONSE_FIELDS} FROM survey_responses r{RESPONSE_JOINS} WHERE r.id = $1"),
+            vec![id.into()],
+        ))
+        .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -325,19 +332,27 @@ pub struct Compilation {
     pub tallies: Vec<(String, String, i64)>,
 }
 
-/// Latest checks of the households under a unit (in scope), up to a day.
-async fn latest(db: &Db, scope: &Scope, unit: i64, on: NaiveDate) -> Result<(String, Vec<ResponseView>), DbError> {
+/// `FROM … WHERE …` of the latest check of each household and form under a unit (in scope), up
+/// to a day: one pass over the checks, numbered newest first within each household and form.
+async fn latest_from(db: &Db, scope: &Scope, unit: i64, on: NaiveDate) -> Result<(String, Sql), DbError> {
     let root = units::get(db, scope, unit).await?;
     let (lo, hi) = subtree_range(&root.path);
-    let mut sql = Sql::new(&format!(
-        "SELECT {RESPONSE_COLUMNS} WHERE h.path >= $1 AND h.path < $2 AND r.filled_on <= $3 AND NOT EXISTS \
-         (SELECT 1 FROM survey_responses n WHERE n.household_id = r.household_id AND n.form_id = r.form_id \
-         AND n.filled_on <= $3 AND (n.filled_on > r.filled_on OR (n.filled_on = r.filled_on AND n.id > r.id))) AND "
-    ));
+    let mut sql = Sql::new(
+        " FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.household_id, r.form_id \
+         ORDER BY r.filled_on DESC, r.id DESC) AS newest FROM survey_responses r JOIN units h ON h.id = r.household_id \
+         WHERE h.path >= $1 AND h.path < $2 AND r.filled_on <= $3 AND ",
+    );
     sql.params = vec![lo.into(), hi.into(), on.into()];
     push_scope(&mut sql, "h.path", scope);
-    sql.push(" ORDER BY h.path LIMIT 20000");
-    Ok((root.path, db.all(&sql).await?))
+    sql.push(&format!(") r{RESPONSE_JOINS} WHERE r.newest = 1"));
+    Ok((root.path, sql))
+}
+
+/// Latest checks of the households under a unit (in scope), up to a day, in tree order.
+async fn latest(db: &Db, scope: &Scope, unit: i64, on: NaiveDate) -> Result<(String, Vec<ResponseView>), DbError> {
+    let (path, from) = latest_from(db, scope, unit, on).await?;
+    let rows = db.rows_of(RESPONSE_FIELDS, from, "h.path, r.form_id", i64::MAX).await?;
+    Ok((path, rows))
 }
 
 /// The compilation of a unit's households for a day.
@@ -395,9 +410,45 @@ pub async fn compilation(db: &Db, actor: &Actor, unit: i64, on: NaiveDate) -> Re
     })
 }
 
-/// Households under a unit whose latest check puts them at risk, with the reasons.
-pub async fn risk_list(db: &Db, actor: &Actor, unit: i64, on: NaiveDate) -> Result<Vec<ResponseView>, DbError> {
+/// A household at risk, named with where it lies (its village and group), and its latest check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RiskRow {
+    /// The village and group the household lies in, e.g. `岐元村 · 第1组`.
+    pub place: String,
+    #[serde(flatten)]
+    pub check: ResponseView,
+}
+
+/// Households under a unit whose latest check puts them at risk, with the reasons, in tree
+/// order, a page at a time.
+pub async fn risk_list(
+    db: &Db,
+    actor: &Actor,
+    unit: i64,
+    on: NaiveDate,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Page<RiskRow>, DbError> {
     actor.require("work:survey:list")?;
-    let (_, latest) = latest(db, &actor.scope, unit, on).await?;
-    Ok(latest.into_iter().filter(|r| r.risk).collect())
+    let (_, mut from) = latest_from(db, &actor.scope, unit, on).await?;
+    from.push(" AND r.risk = TRUE");
+    let (page, per_page) = crate::sql::page_bounds(page, per_page);
+    let checks: Page<ResponseView> = db.page_of(RESPONSE_FIELDS, from, "h.path, r.form_id", page, per_page).await?;
+    // The names of the villages and groups above the page's households, read once.
+    let mut above: Vec<i64> = checks.items.iter().flat_map(|r| path_ids(&r.household_path)).collect();
+    above.sort_unstable();
+    above.dedup();
+    let mut names: BTreeMap<i64, String> = BTreeMap::new();
+    if !above.is_empty() {
+        let mut sql = Sql::new(
+            "SELECT id, name FROM units WHERE kind IN ('village', 'village_group', 'household_group') AND id IN ",
+        );
+        sql.bind_list(above.iter().copied());
+        let rows: Vec<(i64, String)> = db.all(&sql).await?;
+        names.extend(rows);
+    }
+    Ok(checks.map(|check| {
+        let place = path_ids(&check.household_path).iter().filter_map(|id| names.get(id).cloned()).collect::<Vec<_>>();
+        RiskRow { place: place.join(" · "), check }
+    }))
 }

@@ -19,7 +19,7 @@ use crate::people::open_unit_in_scope;
 use crate::records::{self, NewRecord};
 use crate::succession::notify;
 use crate::units::{self, push_scope};
-use crate::{Db, DbError, Sql, Tx};
+use crate::{Db, DbError, Page, Sql, Tx};
 
 /// A task list as shown.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -384,16 +384,20 @@ pub struct InstanceQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub person: Option<i64>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Rows per page (1–200, default 20).
+    pub per_page: Option<i64>,
 }
 
-/// Instances in scope (the caller's own always included), most urgent first.
+/// Instances in scope (the caller's own always included), most urgent first, a page at a time.
 pub async fn instances(
     db: &Db,
     scope: &Scope,
     q: &InstanceQuery,
     now: DateTime<Utc>,
-) -> Result<Vec<InstanceView>, DbError> {
-    let mut sql = Sql::new(&format!("SELECT {INSTANCE_COLUMNS}{INSTANCE_FROM} WHERE ("));
+) -> Result<Page<InstanceView>, DbError> {
+    let mut sql = Sql::new(&format!("{INSTANCE_FROM} WHERE ("));
     push_scope(&mut sql, "u.path", scope);
     if let Some(me) = scope.person_id {
         sql.push(" OR i.person_id = ").bind(me);
@@ -423,8 +427,8 @@ pub async fn instances(
     if let Some(p) = q.person {
         sql.push(" AND i.person_id = ").bind(p);
     }
-    sql.push(" ORDER BY i.due_at, u.path, i.id LIMIT 500");
-    db.all(&sql).await
+    let (page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
+    db.page_of(INSTANCE_COLUMNS, sql, "i.due_at, u.path, i.id", page, per_page).await
 }
 
 /// One item of an instance with its tick.

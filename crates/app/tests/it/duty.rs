@@ -353,7 +353,8 @@ async fn members_claim_roles_and_secretaries_approve() {
     let secretary = app.api("village_secretary").await;
     let (s, roles) = member.get("/role-posts?mine=true").await;
     assert_eq!(s, 200, "{roles}");
-    let roles = roles.as_array().unwrap();
+    assert_eq!(roles["total"], 8);
+    let roles = roles["items"].as_array().unwrap();
     assert_eq!(roles.len(), 8, "the eight roles of 岐元村");
     assert!(roles.iter().all(|r| r["unit_id"] == p.qiyuan));
     let role = roles.iter().find(|r| r["name"] == "民生服务代办员").unwrap();
@@ -380,7 +381,7 @@ async fn members_claim_roles_and_secretaries_approve() {
         secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
     assert_eq!(s, 200, "{approved}");
     let (_, roles_after) = member.get("/role-posts?mine=true").await;
-    let after = roles_after.as_array().unwrap().iter().find(|r| r["id"] == role_id).unwrap().clone();
+    let after = roles_after["items"].as_array().unwrap().iter().find(|r| r["id"] == role_id).unwrap().clone();
     assert_eq!(after["approved"].as_i64().unwrap(), role["approved"].as_i64().unwrap() + 1);
     let (s, _) = secretary.post(&format!("/role-claims/{}/decide", claim["id"]), json!({"status": "approved"})).await;
     assert_eq!(s, 409, "decided once");

@@ -156,20 +156,26 @@ async fn a_scheme_from_data_scores_every_village_as_worked_out_by_hand() {
         vec!["lost"]
     );
     assert_eq!(line(v, "bonuses", "praised"), (0.0, 0.0), "the praise after the period is not counted");
-    // Every other village recorded nothing: 50 + 0 + 20 = 70 → 1 star, sharing rank 2; the laggard is last.
+    // Every other village recorded nothing: no data (无数据), which is neither the full marks a
+    // rate of nothing used to give nor a laggard's zero: not scored, no stars, ranked together
+    // after the two villages with data.
     let others: Vec<&Value> =
         r["subjects"].as_array().unwrap().iter().filter(|s| s["unit_id"] != good && s["unit_id"] != vetoed).collect();
     assert_eq!(others.len() as i64, villages - 2);
     assert!(
-        others.iter().all(|s| s["score"]["total"] == 70.0 && s["score"]["stars"] == 1 && s["rank"] == 2),
+        others.iter().all(|s| s["score"]["measured"] == false
+            && s["score"]["total"] == 0.0
+            && s["score"]["stars"] == 0
+            && s["score"]["laggard"] == false
+            && s["rank"] == 3),
         "{others:?}"
     );
-    let last = r["subjects"].as_array().unwrap().last().unwrap();
-    assert_eq!(last["unit_id"], vetoed);
-    assert_eq!(last["rank"].as_i64().unwrap(), villages);
+    // The laggard is last of those with data; no village without data is below it in standing.
+    assert_eq!(subject(&r, vetoed)["rank"], 2);
     assert_eq!(r["laggards"], 1);
+    assert_eq!(r["unmeasured"].as_i64().unwrap(), villages - 2);
     let stars: Vec<i64> = r["star_counts"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
-    assert_eq!(stars, vec![1, villages - 2, 1, 0, 0, 0]);
+    assert_eq!(stars, vec![1, 0, 1, 0, 0, 0], "stars are counted among the villages with data");
     // The township as a whole (the rollup adds every tally below it): shifts 3/4 → 37.5, surveys
     // 21/7 = 3 → 30, tasks 15, praise 6, findings −10 = 78.5 points, and the veto below resets it.
     let whole = &r["whole"];
@@ -209,8 +215,8 @@ async fn a_scheme_from_data_scores_every_village_as_worked_out_by_hand() {
     assert_eq!(tasks["measures"][0]["text"], "count(task_submitted, value = 1)");
     assert_eq!(tasks["measures"][0]["value"], 3.0);
 
-    // What if surveys weighed 60 and duty 20? good: 15 + 60 + 15 + 6 − 10 = 86; the quiet villages 20 + 0 + 20 = 40,
-    // below 50: laggards now. Nothing is saved.
+    // What if surveys weighed 60 and duty 20? good: 15 + 60 + 15 + 6 − 10 = 86; the quiet villages
+    // still have no data, and no laggard is added. Nothing is saved.
     let (s, pv) = org
         .post(
             &format!("/schemes/{id}/preview"),
@@ -227,7 +233,7 @@ async fn a_scheme_from_data_scores_every_village_as_worked_out_by_hand() {
         ),
         (good, 78.5, 86.0)
     );
-    assert_eq!(pv["after_laggards"].as_i64().unwrap(), villages - 1);
+    assert_eq!(pv["after_laggards"], 1);
     assert_eq!(pv["before_laggards"], 1);
     let (_, stored) = org.get(&format!("/schemes/{id}")).await;
     assert_eq!(stored["version"], 1, "a preview changes nothing");
@@ -521,4 +527,76 @@ async fn the_judgement_pages_work_for_the_county_and_the_village() {
     let (s, body) = county.get(&format!("/ledger?person={secretary}")).await;
     assert_eq!(s, 200);
     assert!(body.contains("id=\"kind-counts\"") && body.contains("id=\"records\""));
+}
+
+/// One rank, one truth: a village's rank and stars read the same on the township's ranking, its
+/// breakdown and the township's dashboard; the county's groups are its townships only; a quiet
+/// week long ago leaves every village without data, and none of them is a laggard or starred.
+#[tokio::test]
+async fn a_village_has_one_rank_on_every_page_and_groups_are_townships() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let org = app.api("county_org").await;
+    let (_, schemes) = org.get("/schemes").await;
+    let bastion = schemes.as_array().unwrap().iter().find(|x| x["code"] == "bastion").unwrap()["id"].as_i64().unwrap();
+    let to = frontline_core::tasks::today_in_china(Utc::now());
+    let from = to - chrono::Duration::days(6);
+    let (s, r) =
+        org.get(&format!("/schemes/{bastion}/scores?unit={}&from={from}&to={to}&per_page=200", p.baishi)).await;
+    assert_eq!(s, 200, "{r}");
+    let subjects = r["subjects"].as_array().unwrap();
+    assert!(subjects.len() > 5);
+    let (_, d) = org.get(&format!("/dashboard?unit={}&from={from}&to={to}", p.baishi)).await;
+    let by_unit = d["ranking"]["by_unit"].as_array().unwrap();
+    for s in subjects {
+        let unit = s["unit_id"].as_i64().unwrap();
+        let (status, e) = org.get(&format!("/schemes/{bastion}/explain?unit={unit}&from={from}&to={to}")).await;
+        assert_eq!(status, 200, "{e}");
+        assert_eq!(e["subject"]["rank"], s["rank"], "the breakdown of {} ranks it as the ranking does", s["unit_name"]);
+        assert_eq!(e["ranked"].as_u64().unwrap() as usize, subjects.len(), "among its township's villages");
+        assert_eq!(e["subject"]["score"]["total"], s["score"]["total"]);
+        let row = by_unit.iter().find(|x| x["unit_id"] == unit).expect("on the dashboard");
+        assert_eq!(
+            (&row["rank"], &row["stars"], &row["laggard"]),
+            (&s["rank"], &s["score"]["stars"], &s["score"]["laggard"]),
+            "the dashboard agrees on {}",
+            s["unit_name"]
+        );
+    }
+    // Ranks never go back up the list, and the laggards are its true bottom among those with data.
+    let ranks: Vec<i64> = subjects.iter().map(|s| s["rank"].as_i64().unwrap()).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+    let first_laggard = subjects.iter().position(|s| s["score"]["laggard"] == true).unwrap_or(subjects.len());
+    assert!(subjects[first_laggard..].iter().all(|s| s["score"]["laggard"] == true || s["score"]["measured"] == false));
+
+    // The county's groups are its townships and streets, never its departments or party committee.
+    let county = app.unit_id("330382").await;
+    let (_, whole) = org.get(&format!("/schemes/{bastion}/scores?unit={county}&from={from}&to={to}&per_page=1")).await;
+    let groups: Vec<i64> = whole["groups"].as_array().unwrap().iter().map(|g| g["unit_id"].as_i64().unwrap()).collect();
+    let townships = app
+        .count(&format!("SELECT COUNT(*) FROM units WHERE parent_id = {county} AND kind = 'township' AND NOT closed"))
+        .await;
+    assert_eq!(groups.len() as i64, townships);
+    let listed = groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(",");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM units WHERE id IN ({listed}) AND kind <> 'township'")).await,
+        0
+    );
+    assert!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM units WHERE parent_id = {county} AND kind IN ('department', 'party_committee')"
+        ))
+        .await
+            > 0,
+        "the demo county has departments that must not be ranked"
+    );
+
+    // A week with no records at all: no data for anyone — not 514 laggards, not 514 perfect scores.
+    let (_, quiet) = org.get(&format!("/schemes/{bastion}/scores?unit={county}&from={FROM}&to={TO}&per_page=5")).await;
+    assert_eq!(quiet["laggards"], 0);
+    assert_eq!(quiet["unmeasured"], quiet["total"]);
+    assert!(quiet["star_counts"].as_array().unwrap().iter().all(|n| n == 0), "{}", quiet["star_counts"]);
+    let (_, page) =
+        app.ui("county_org").await.get(&format!("/schemes/{bastion}?unit={county}&from={FROM}&to={TO}")).await;
+    assert!(page.contains("无数据"), "the ranking page says there is no data");
 }

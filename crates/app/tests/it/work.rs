@@ -302,9 +302,10 @@ async fn rates_overdue_items_and_reminders_come_from_the_instances() {
     let parts: i64 = rates.as_array().unwrap()[1..].iter().map(|r| r["rates"]["total"].as_i64().unwrap()).sum();
     assert_eq!(parts, total);
     // Overdue items of the township are visible to its secretary, each one past due and not handed in.
-    let (s, overdue) = township.get(&format!("/tasks?unit={}&status=overdue", p.baishi)).await;
+    let (s, overdue) = township.get(&format!("/tasks?unit={}&status=overdue&per_page=200", p.baishi)).await;
     assert_eq!(s, 200);
-    let overdue = overdue.as_array().unwrap();
+    assert!(overdue["total"].as_i64().unwrap() <= 200, "one page holds them all: {}", overdue["total"]);
+    let overdue = overdue["items"].as_array().unwrap();
     assert!(!overdue.is_empty(), "the demo leaves a few lists overdue");
     for i in overdue {
         assert!(i["status"] == "open" || i["status"] == "returned");
@@ -326,10 +327,10 @@ async fn rates_overdue_items_and_reminders_come_from_the_instances() {
     assert_eq!(report.tasks.reminders, 0, "once a week");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'task_reminder'", vec![]).await, reminders);
     // A grid worker sees only their own grid's lists and their own.
-    let (_, theirs) = app.api("grid_worker").await.get("/tasks").await;
+    let (_, theirs) = app.api("grid_worker").await.get("/tasks?per_page=200").await;
     let worker_person = count(&app, "SELECT person_id FROM users WHERE username = 'grid_worker'", vec![]).await;
     assert!(
-        theirs
+        theirs["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -577,8 +578,10 @@ async fn households_are_checked_by_those_responsible_and_compiled_for_the_villag
     assert!(comp["filed_on_day"].as_i64().unwrap() >= 1);
     let tallies = comp["tallies"].as_array().unwrap();
     assert!(tallies.iter().any(|t| t[0] == "需求" && t[1] == "医疗救助" && t[2].as_i64().unwrap() >= 1), "{tallies:?}");
-    let (_, risks) = secretary.get(&format!("/units/{}/risk-list?on={today}", p.qiyuan)).await;
-    assert!(risks.as_array().unwrap().iter().any(|r| r["household_id"] == household));
+    let (_, risks) = secretary.get(&format!("/units/{}/risk-list?on={today}&per_page=200", p.qiyuan)).await;
+    assert_eq!(risks["total"], latest_risky, "the risk list holds every household at risk");
+    let ours = risks["items"].as_array().unwrap().iter().find(|r| r["household_id"] == household).unwrap();
+    assert!(ours["place"].as_str().unwrap().starts_with("岐元村"), "named with its village: {ours}");
     // A form defined as data: a county adds its own, with bad definitions refused.
     let org = app.api("county_org").await;
     let county = app.unit_id("330382").await;

@@ -11,7 +11,9 @@
 //!   Conditions: `value <op> number` (`=`, `!=`, `<`, `<=`, `>`, `>=`) and `source = name`.
 //! * `members`: the party members of the unit and everything below it (1 for a person).
 //! * `days`: the days in the period scored, for per-day rates that do not depend on its length.
-//! * `rate(a, b)`: a ÷ b, and 1 when b is 0 (nothing was asked, so nothing was missed).
+//! * `rate(a, b)`: a ÷ b; when b is 0 nothing was asked, and the rate is *not applicable* (NaN):
+//!   the scheme then excludes the indicator, or scores it full or zero, as it says
+//!   ([`super::scheme::NotApplicable`]); never a perfect score by default.
 //! * `a / b` is 0 when b is 0; `min(a, b)`, `max(a, b)`, `+ - * /`, parentheses, numbers.
 //!
 //! Formulas compile to an [`Expr`] whose leaves are indexes into a list of [`Measure`]s; a
@@ -106,7 +108,8 @@ pub enum Expr {
 }
 
 impl Expr {
-    /// The formula's value for a subject's tally.
+    /// The formula's value for a subject's tally: NaN when it is not applicable (a rate of
+    /// nothing asked, or anything computed from one).
     pub fn eval(&self, t: &Tally) -> f64 {
         let (measures, members) = (&t.measures, t.members);
         match self {
@@ -124,10 +127,17 @@ impl Expr {
             Expr::Neg(a) => -a.eval(t),
             Expr::Rate(a, b) => {
                 let d = b.eval(t);
-                if d == 0.0 { 1.0 } else { a.eval(t) / d }
+                if d == 0.0 { f64::NAN } else { a.eval(t) / d }
             }
-            Expr::Min(a, b) => a.eval(t).min(b.eval(t)),
-            Expr::Max(a, b) => a.eval(t).max(b.eval(t)),
+            // `f64::min` and `max` drop a NaN operand; not applicable must stay not applicable.
+            Expr::Min(a, b) => {
+                let (x, y) = (a.eval(t), b.eval(t));
+                if x.is_nan() || y.is_nan() { f64::NAN } else { x.min(y) }
+            }
+            Expr::Max(a, b) => {
+                let (x, y) = (a.eval(t), b.eval(t));
+                if x.is_nan() || y.is_nan() { f64::NAN } else { x.max(y) }
+            }
         }
     }
 
@@ -463,12 +473,16 @@ mod tests {
     }
 
     #[test]
-    fn division_by_zero_is_zero_and_an_empty_rate_is_one() {
+    fn division_by_zero_is_zero_and_an_empty_rate_is_not_applicable() {
         let (e, _) = compile("count(task_submitted) / count(task_overdue)");
         assert_eq!(e.eval(&t(&[5.0, 0.0], 0.0)), 0.0);
         let (e, _) = compile("rate(count(task_submitted, value = 1), count(task_submitted))");
-        assert_eq!(e.eval(&t(&[0.0, 0.0], 0.0)), 1.0);
+        assert!(e.eval(&t(&[0.0, 0.0], 0.0)).is_nan());
         assert_eq!(e.eval(&t(&[1.0, 4.0], 0.0)), 0.25);
+        // Whatever is computed from a rate of nothing is not applicable either, min and max included.
+        let (e, _) = compile("min(1, rate(count(task_submitted), count(task_overdue))) + 2");
+        assert!(e.eval(&t(&[3.0, 0.0], 0.0)).is_nan());
+        assert_eq!(e.eval(&t(&[3.0, 6.0], 0.0)), 2.5);
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod laggards;
 pub mod scheme;
 pub mod score;
 
-pub use scheme::{Scheme, SchemeDef, StarMode, Subject, compile, from_json};
+pub use scheme::{NotApplicable, Scheme, SchemeDef, StarMode, Subject, compile, from_json};
 pub use score::{Line, Score, Tallier, Tally, rank, round2};
 
 #[cfg(test)]
@@ -88,8 +88,9 @@ mod tests {
     fn caps_bound_items_and_targets_bound_indicators() {
         let s = scheme();
         use RecordKind::*;
-        // 12 hours / 2 members = 6, far over the target: still 40. Three praises: 9 capped at 5.
-        // Findings 3 + 3 + 3 = 9 × 2 = 18 capped at 7. No shifts at all: rate of nothing is 1 → 60.
+        // 12 hours / 2 members = 6, far over the target: the whole weight. Three praises: 9 capped
+        // at 5. Findings 3 + 3 + 3 = 9 × 2 = 18 capped at 7. No shifts at all: duty is not
+        // applicable, left out, and learning's 40 scaled up to the whole 100.
         let t = tally(
             &s,
             &[
@@ -104,8 +105,10 @@ mod tests {
             2.0,
         );
         let score = s.score(&t);
-        assert_eq!(score.indicators[0].points, 60.0);
-        assert_eq!(score.indicators[1].points, 40.0);
+        assert!(!score.indicators[0].applicable);
+        assert_eq!(score.indicators[0].points, 0.0);
+        assert_eq!(score.indicators[1].points, 100.0);
+        assert_eq!(score.weight_scale, 2.5);
         assert_eq!(score.bonuses[0].points, 5.0);
         assert_eq!(score.deductions[0].points, 7.0);
         assert_eq!(score.total, 98.0);
@@ -116,11 +119,12 @@ mod tests {
     fn a_veto_makes_a_laggard_whatever_the_score_and_a_reset_zeroes_it() {
         let s = scheme();
         use RecordKind::*;
-        // One lapse is below the rule's at_least of 2: nothing happens.
-        let one_lapse = s.score(&tally(&s, &[(CheckpointLapse, 1)], 1.0));
+        // One lapse is below the rule's at_least of 2: nothing happens (one shift stood: 60).
+        let one_lapse = s.score(&tally(&s, &[(CheckpointLapse, 1), (ShiftAttended, 0)], 1.0));
         assert!(!one_lapse.laggard);
         assert_eq!(one_lapse.total, 60.0);
-        // Two lapses: laggard, no stars, the score kept (no shifts → 60, 2 hours for 1 member → 40).
+        // Two lapses: laggard, no stars, the score kept (no shifts: duty left out; 2 hours for 1
+        // member → learning, scaled to the whole 100).
         let two = s.score(&tally(&s, &[(CheckpointLapse, 1), (CheckpointLapse, 1), (TrainingAttended, 2)], 1.0));
         assert!(two.laggard && !two.reset);
         assert_eq!((two.total, two.stars), (100.0, 0));
@@ -170,7 +174,8 @@ mod tests {
     fn the_quota_takes_a_star_from_the_lower_ranked_beyond_it() {
         let s = scheme();
         use RecordKind::*;
-        let top = |hours: i64, members: f64| s.score(&tally(&s, &[(TrainingAttended, hours)], members));
+        let top =
+            |hours: i64, members: f64| s.score(&tally(&s, &[(ShiftAttended, 0), (TrainingAttended, hours)], members));
         // Township 1: three 3-star villages (100, 100, 95) — 50 % of 3 is 1: only the first keeps 3 stars.
         // Township 2: two villages at 100 and 95 — 50 % of 2 is 1.
         let mut scores = vec![top(4, 2.0), top(7, 4.0), top(4, 2.0), top(4, 2.0), top(7, 4.0)];
@@ -180,6 +185,40 @@ mod tests {
         let stars: Vec<u8> = scores.iter().map(|x| x.stars).collect();
         assert_eq!(stars, vec![3, 2, 2, 3, 2]);
         assert!(scores[1].capped_by_quota && !scores[0].capped_by_quota);
+    }
+
+    #[test]
+    fn nothing_to_measure_is_excluded_by_default_or_scored_as_the_scheme_says() {
+        use RecordKind::*;
+        // No shifts asked: duty (60) has nothing to measure. 1 hour of 2 for 1 member: 0.5.
+        let records = [(TrainingAttended, 1)];
+        let excluded = scheme();
+        let t = tally(&excluded, &records, 1.0);
+        let score = excluded.score(&t);
+        // Left out, the remaining 40 scaled to 100: 0.5 × 100 = 50.
+        assert!(!score.indicators[0].applicable && score.indicators[1].applicable);
+        assert_eq!((score.indicators[0].points, score.indicators[1].points, score.total), (0.0, 50.0, 50.0));
+        for (rule, duty, total) in [(NotApplicable::Full, 60.0, 80.0), (NotApplicable::Zero, 0.0, 20.0)] {
+            let mut def = scheme().def;
+            def.not_applicable = rule;
+            let s = compile(def).unwrap();
+            let score = s.score(&tally(&s, &records, 1.0));
+            assert!(!score.indicators[0].applicable);
+            assert_eq!((score.indicators[0].points, score.total, score.weight_scale), (duty, total, 1.0), "{rule:?}");
+        }
+        // The rule is part of the scheme as written, and left out of it when it is the default.
+        let mut def = scheme().def;
+        assert!(!serde_json::to_string(&def).unwrap().contains("not_applicable"));
+        def.not_applicable = NotApplicable::Zero;
+        assert!(serde_json::to_string(&def).unwrap().contains(r#""not_applicable":"zero""#));
+        // Nothing recorded at all is no data (无数据): neither a perfect score nor a laggard, no
+        // stars, and ranked after every subject with data, even a laggard.
+        let nothing = excluded.score(&tally(&excluded, &[], 0.0));
+        assert_eq!((nothing.measured, nothing.total, nothing.stars, nothing.laggard), (false, 0.0, 0, false));
+        let laggard = excluded.score(&tally(&excluded, &[(ShiftMissed, 1)], 1.0));
+        assert!(laggard.measured && laggard.laggard);
+        let ranking = rank(&[nothing.clone(), laggard, nothing.clone(), score.clone()]);
+        assert_eq!(ranking, vec![(3, 1), (1, 2), (0, 3), (2, 3)]);
     }
 
     #[test]

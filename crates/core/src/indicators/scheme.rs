@@ -27,6 +27,25 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What an indicator with nothing to measure (不适用: a rate of nothing asked) earns:
+    /// `exclude` leaves it out and scales the other indicators' weights up to the whole (the
+    /// default), `full` gives it its whole weight, `zero` nothing.
+    NotApplicable {
+        Exclude = "exclude",
+        Full = "full",
+        Zero = "zero",
+    }
+);
+
+// The variants come from `code_enum!`, which takes no attributes: the default is written out.
+#[allow(clippy::derivable_impls)]
+impl Default for NotApplicable {
+    fn default() -> Self {
+        NotApplicable::Exclude
+    }
+}
+
 /// An indicator: `weight × min(1, max(0, formula ÷ target))` points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorDef {
@@ -112,6 +131,13 @@ pub struct SchemeDef {
     /// Days results are published (公示) before they are final.
     #[serde(default = "seven")]
     pub publication_days: u32,
+    /// What an indicator with nothing to measure earns (excluded unless the scheme says otherwise).
+    #[serde(default, skip_serializing_if = "is_exclude")]
+    pub not_applicable: NotApplicable,
+}
+
+fn is_exclude(n: &NotApplicable) -> bool {
+    *n == NotApplicable::Exclude
 }
 
 fn one() -> f64 {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::formula::Measure;
-use super::scheme::{MAX_STARS, Scheme, StarMode};
+use super::scheme::{MAX_STARS, NotApplicable, Scheme, StarMode};
 use crate::records::RecordKind;
 
 /// A subject's measures over a period, plus its party members (for per-member indicators) and the
@@ -68,8 +68,11 @@ impl Tallier {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Line {
     pub code: String,
+    /// The formula's value (0 when not applicable).
     pub value: f64,
     pub points: f64,
+    /// False when there was nothing to measure (不适用): a rate of nothing asked.
+    pub applicable: bool,
 }
 
 /// A subject's score with everything that produced it.
@@ -91,6 +94,12 @@ pub struct Score {
     pub domain_stars: Vec<bool>,
     /// One star was taken away because the parent's quota of top stars was used by higher-ranked subjects.
     pub capped_by_quota: bool,
+    /// What each applicable indicator's weight was multiplied by: more than 1 when indicators
+    /// with nothing to measure were excluded and the others scaled up to the whole.
+    pub weight_scale: f64,
+    /// False when the period holds no record the scheme reads for this subject (无数据): it is
+    /// then not scored (0, no stars, not a laggard) and ranks after every subject that was.
+    pub measured: bool,
 }
 
 /// Two decimals, the precision scores are shown and compared in; each line is rounded so the
@@ -118,6 +127,10 @@ pub struct Summary {
     pub stars: u8,
     /// For stars by domain: which domains earned their star.
     pub domain_stars: [bool; MAX_STARS],
+    /// See [`Score::weight_scale`].
+    pub weight_scale: f64,
+    /// See [`Score::measured`].
+    pub measured: bool,
 }
 
 impl Scheme {
@@ -127,18 +140,29 @@ impl Scheme {
     }
 
     /// The one evaluation every score comes from: each line's value and points go to `line`
-    /// (section, position in that section, value, points; vetoes only when they fire).
+    /// (section, position in that section, value, points; vetoes only when they fire). A value
+    /// is NaN when the line is not applicable.
     fn evaluate(&self, tally: &Tally, mut line: impl FnMut(Section, usize, f64, f64)) -> Summary {
         let mut sum = 0.0;
         let (mut domain_got, mut domain_weight) = ([0.0; MAX_STARS], [0.0; MAX_STARS]);
-        for (k, c) in self.indicators.iter().enumerate() {
-            let value = c.expr.eval(tally);
-            let points = round2(c.def.weight * (value / c.def.target).clamp(0.0, 1.0));
-            line(Section::Indicator, k, round2(value), points);
+        let values: Vec<f64> = self.indicators.iter().map(|c| c.expr.eval(tally)).collect();
+        let weight_scale = self.weight_scale(&values);
+        for (k, (c, &value)) in self.indicators.iter().zip(&values).enumerate() {
+            let (weight, points) = if value.is_nan() {
+                match self.def.not_applicable {
+                    NotApplicable::Exclude => (0.0, 0.0),
+                    NotApplicable::Full => (c.def.weight, c.def.weight),
+                    NotApplicable::Zero => (c.def.weight, 0.0),
+                }
+            } else {
+                let weight = c.def.weight * weight_scale;
+                (weight, round2(weight * (value / c.def.target).clamp(0.0, 1.0)))
+            };
+            line(Section::Indicator, k, if value.is_nan() { value } else { round2(value) }, points);
             sum += points;
             if let Some(d) = self.indicator_domain.get(k).copied().flatten().filter(|d| *d < MAX_STARS) {
                 domain_got[d] += points;
-                domain_weight[d] += c.def.weight;
+                domain_weight[d] += weight;
             }
         }
         for (section, list, sign) in
@@ -146,6 +170,10 @@ impl Scheme {
         {
             for (k, c) in list.iter().enumerate() {
                 let value = c.expr.eval(tally);
+                if value.is_nan() {
+                    line(section, k, value, 0.0);
+                    continue;
+                }
                 let points = round2((c.def.points * value).clamp(0.0, c.def.cap));
                 line(section, k, round2(value), points);
                 sum += sign * points;
@@ -160,22 +188,40 @@ impl Scheme {
                 line(Section::Veto, k, round2(value), 0.0);
             }
         }
-        let points = round2(sum.max(0.0));
+        // Nothing recorded at all is no data, not a score: neither full marks nor a laggard.
+        let measured = tally.measures.iter().any(|m| *m != 0.0);
+        let points = if measured { round2(sum.max(0.0)) } else { 0.0 };
         let total = if reset { 0.0 } else { points };
-        let laggard = fired || self.def.laggard_below.is_some_and(|l| total < l);
+        let laggard = measured && (fired || self.def.laggard_below.is_some_and(|l| total < l));
         let mut domain_stars = [false; MAX_STARS];
         let stars = match self.def.stars.mode {
+            StarMode::Bands if !measured => 0,
             StarMode::Bands => self.def.stars.bands.iter().filter(|b| total >= **b).count(),
             StarMode::Domains => {
                 for d in 0..self.domains.len().min(MAX_STARS) {
-                    domain_stars[d] = domain_weight[d] > 0.0
+                    domain_stars[d] = measured
+                        && domain_weight[d] > 0.0
                         && domain_got[d] >= domain_weight[d] * self.def.stars.domain_share - 1e-9;
                 }
                 domain_stars.iter().filter(|s| **s).count()
             }
         };
         let stars = if laggard { 0 } else { u8::try_from(stars).unwrap_or(u8::MAX) };
-        Summary { points, total, reset, laggard, stars, domain_stars }
+        Summary { points, total, reset, laggard, stars, domain_stars, weight_scale, measured }
+    }
+
+    /// What the applicable indicators' weights are multiplied by, given every indicator's value
+    /// (NaN: not applicable): with `exclude`, the whole weight over the applicable weight, so
+    /// that the indicators still add up to the same full marks; otherwise 1. When nothing at
+    /// all is applicable there is nothing to scale (and the indicators earn nothing).
+    pub fn weight_scale(&self, values: &[f64]) -> f64 {
+        if self.def.not_applicable != NotApplicable::Exclude {
+            return 1.0;
+        }
+        let whole: f64 = self.indicators.iter().map(|c| c.def.weight).sum();
+        let applicable: f64 =
+            self.indicators.iter().zip(values).filter(|(_, v)| !v.is_nan()).map(|(c, _)| c.def.weight).sum();
+        if applicable > 0.0 { whole / applicable } else { 1.0 }
     }
 
     /// What a tally comes to, without building its lines (rankings of whole trees).
@@ -194,7 +240,8 @@ impl Scheme {
                 Section::Deduction => (&mut deductions, &self.deductions[k].def.code),
                 Section::Veto => (&mut vetoes, &self.vetoes[k].def.code),
             };
-            list.push(Line { code: code.clone(), value, points });
+            let applicable = !value.is_nan();
+            list.push(Line { code: code.clone(), value: if applicable { value } else { 0.0 }, points, applicable });
         });
         Score {
             indicators,
@@ -208,24 +255,28 @@ impl Scheme {
             stars: summary.stars,
             domain_stars: summary.domain_stars[..self.domains.len().min(MAX_STARS)].to_vec(),
             capped_by_quota: false,
+            weight_scale: summary.weight_scale,
+            measured: summary.measured,
         }
     }
 }
 
-/// Orders scores best first — organisations that are not laggards before those that are, then by
-/// total — and gives each its rank (equal totals share a rank: 1, 2, 2, 4). Returns, for each
-/// position in the ranking, the index into `scores` and the rank.
+/// Orders scores best first — subjects with data before those without (无数据), organisations
+/// that are not laggards before those that are, then by total — and gives each its rank (equal
+/// standing shares a rank: 1, 2, 2, 4; the subjects without data share the rank after the last
+/// one with data). Returns, for each position in the ranking, the index into `scores` and the rank.
 pub fn rank(scores: &[Score]) -> Vec<(usize, usize)> {
+    let standing = |s: &Score| (!s.measured, s.laggard);
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&scores[a], &scores[b]);
-        x.laggard.cmp(&y.laggard).then(y.total.total_cmp(&x.total)).then(a.cmp(&b))
+        standing(x).cmp(&standing(y)).then(y.total.total_cmp(&x.total)).then(a.cmp(&b))
     });
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(order.len());
     for (pos, &i) in order.iter().enumerate() {
-        let same_as_previous = out
-            .last()
-            .is_some_and(|&(j, _)| scores[j].laggard == scores[i].laggard && scores[j].total == scores[i].total);
+        let same_as_previous = out.last().is_some_and(|&(j, _)| {
+            standing(&scores[j]) == standing(&scores[i]) && (scores[j].total == scores[i].total || !scores[i].measured)
+        });
         let r = if same_as_previous { out[pos - 1].1 } else { pos + 1 };
         out.push((i, r));
     }
@@ -243,7 +294,7 @@ impl Scheme {
             let (x, y) = (&scores[a], &scores[b]);
             parents[a]
                 .cmp(&parents[b])
-                .then(x.laggard.cmp(&y.laggard))
+                .then((!x.measured, x.laggard).cmp(&(!y.measured, y.laggard)))
                 .then(y.total.total_cmp(&x.total))
                 .then(a.cmp(&b))
         });

@@ -17,7 +17,7 @@ use frontline_db::Page;
 use frontline_db::deployment::{self, ArrivalCount, DeploymentQuery, DeploymentView, MentorshipView, NewDeployment};
 use frontline_db::people::TenureView;
 use frontline_db::responsibility::{self, ChainLevel, Coverage, GapReport, LinkQuery, LinkView};
-use frontline_db::roles::{self, ClaimView, ErrandView, Imbalance, RolePostInput, RolePostView};
+use frontline_db::roles::{self, ClaimFilter, ClaimView, ErrandView, Imbalance, RolePostInput, RolePostView};
 use frontline_db::succession::{self, Notification, SuccessionOutcome, SuccessionPreview};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -228,23 +228,29 @@ pub async fn holder_on(
 pub struct RolePostQuery {
     /// Role posts of units in the subtree of this unit.
     pub unit: Option<i64>,
-    /// Only the role posts the caller may claim (their own village's).
+    /// Only the role posts the caller may claim (their own village's), all on one page.
     pub mine: Option<bool>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Rows per page (1–200, default 20).
+    pub per_page: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/role-posts", tag = "duty", params(RolePostQuery),
-    responses((status = 200, body = Vec<RolePostView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Page<RolePostView>), (status = 401, body = ErrorBody)))]
 pub async fn role_posts(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiQuery(q): ApiQuery<RolePostQuery>,
-) -> Result<Json<Vec<RolePostView>>, Response> {
+) -> Result<Json<Page<RolePostView>>, Response> {
     ctx.actor.require("duty:role:list").api(ctx.lang)?;
     if q.mine == Some(true) {
         let me = ctx.actor.scope.person_id.ok_or(AppError::Domain(DomainError::NotFound)).api(ctx.lang)?;
-        return roles::open_to(&s.db, me).await.api(ctx.lang).map(Json);
+        let items = roles::open_to(&s.db, me).await.api(ctx.lang)?;
+        let total = items.len() as i64;
+        return Ok(Json(Page { items, total, page: 1, per_page: total.max(1) }));
     }
-    roles::list(&s.db, &ctx.actor.scope, q.unit, 5000).await.api(ctx.lang).map(Json)
+    roles::list(&s.db, &ctx.actor.scope, q.unit, q.page, q.per_page).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/units/{id}/role-posts", tag = "duty", params(("id" = i64, Path)), request_body = RolePostInput,
@@ -308,17 +314,23 @@ pub struct ClaimQuery {
     pub person: Option<i64>,
     /// `pending`, `approved`, `rejected` or `withdrawn`.
     pub status: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Rows per page (1–200, default 20).
+    pub per_page: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/role-claims", tag = "duty", params(ClaimQuery),
-    responses((status = 200, body = Vec<ClaimView>)))]
+    responses((status = 200, body = Page<ClaimView>)))]
 pub async fn role_claims(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiQuery(q): ApiQuery<ClaimQuery>,
-) -> Result<Json<Vec<ClaimView>>, Response> {
+) -> Result<Json<Page<ClaimView>>, Response> {
     ctx.actor.require("duty:role:list").api(ctx.lang)?;
-    roles::claims(&s.db, &ctx.actor.scope, q.unit, q.person, q.status.as_deref()).await.api(ctx.lang).map(Json)
+    let filter =
+        ClaimFilter { unit: q.unit, person: q.person, status: q.status.as_deref(), page: q.page, per_page: q.per_page };
+    roles::claims(&s.db, &ctx.actor.scope, &filter).await.api(ctx.lang).map(Json)
 }
 
 /// A decision on a claim: `approved`, `rejected` (with a reason) or `withdrawn` (one's own).

@@ -18,7 +18,7 @@ use frontline_db::roster::{
     self, AwayInput, CheckpointInput, CheckpointView, DutyPersonInput, MyShift, PlanInput, PlanOutcome, ShiftView,
     Streak,
 };
-use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView};
+use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView, RiskRow};
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, TaskListView, Tick, UnitRates};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -161,12 +161,12 @@ pub async fn sign_commitment(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): 
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "work", params(InstanceQuery),
-    responses((status = 200, body = Vec<InstanceView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Page<InstanceView>), (status = 401, body = ErrorBody)))]
 pub async fn list_tasks(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiQuery(q): ApiQuery<InstanceQuery>,
-) -> Result<Json<Vec<InstanceView>>, Response> {
+) -> Result<Json<Page<InstanceView>>, Response> {
     ctx.actor.require("work:task:list").api(ctx.lang)?;
     tasks::instances(&s.db, &ctx.actor.scope, &q, Utc::now()).await.api(ctx.lang).map(Json)
 }
@@ -499,15 +499,26 @@ pub async fn survey_compilation(
     surveys::compilation(&s.db, &ctx.actor, id, q.day()).await.api(ctx.lang).map(Json)
 }
 
-#[utoipa::path(get, path = "/api/v1/units/{id}/risk-list", tag = "work", params(("id" = i64, Path), OnDay),
-    responses((status = 200, body = Vec<ResponseView>), (status = 404, body = ErrorBody)))]
+/// A day (`YYYY-MM-DD`, today in China when absent) and a page of the risk list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct RiskQuery {
+    pub on: Option<NaiveDate>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Rows per page (1–200, default 20).
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/risk-list", tag = "work", params(("id" = i64, Path), RiskQuery),
+    responses((status = 200, body = Page<RiskRow>), (status = 404, body = ErrorBody)))]
 pub async fn risk_list(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiId(id): ApiId,
-    ApiQuery(q): ApiQuery<OnDay>,
-) -> Result<Json<Vec<ResponseView>>, Response> {
-    surveys::risk_list(&s.db, &ctx.actor, id, q.day()).await.api(ctx.lang).map(Json)
+    ApiQuery(q): ApiQuery<RiskQuery>,
+) -> Result<Json<Page<RiskRow>>, Response> {
+    let day = q.on.unwrap_or_else(|| today_in_china(Utc::now()));
+    surveys::risk_list(&s.db, &ctx.actor, id, day, q.page, q.per_page).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/meetings", tag = "work", params(("id" = i64, Path)),

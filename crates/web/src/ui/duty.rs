@@ -16,16 +16,17 @@ use frontline_core::responsibility::{LinkInput, LinkKind};
 use frontline_core::roles::ClaimStatus;
 use frontline_core::succession::RemovalReason;
 use frontline_core::units::UnitKind;
+use frontline_db::Page;
 use frontline_db::deployment::{self, ArrivalCount, DeploymentQuery, DeploymentView, MentorshipView, NewDeployment};
 use frontline_db::pairing::{LeftSide, PairingSides, UnitPairView};
 use frontline_db::responsibility::{self, ChainLevel, Coverage, GapReport, LinkQuery, LinkView, PersonChoice};
-use frontline_db::roles::{self, ClaimView, Imbalance, RolePostInput, RolePostView};
+use frontline_db::roles::{self, ClaimFilter, ClaimView, Imbalance, RolePostInput, RolePostView};
 use frontline_db::succession::{self, Notification, SuccessionPreview};
 use frontline_db::units::{self, UnitView};
 use serde::Deserialize;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, UiResult, change, focus, redirect, render};
+use super::{Chrome, FormData, Pager, UiResult, change, focus, redirect, render};
 use crate::auth::Ctx;
 use crate::i18n::{Lang, Tr};
 use crate::services::duty::{self as svc, PairingRequest, PlanRow, ProposalView};
@@ -229,7 +230,9 @@ struct RolesPage {
     tree: TreePanel,
     unit: Option<UnitView>,
     roles: Vec<RolePostView>,
+    pager: Pager,
     pending: Vec<ClaimView>,
+    claims_pager: Pager,
     holders: Vec<ClaimView>,
     imbalances: Vec<Imbalance>,
     is_village: bool,
@@ -238,39 +241,75 @@ struct RolesPage {
     can_approve: bool,
 }
 
+/// The focus unit and the pages of the role posts and of the claims awaiting approval.
 #[derive(Debug, Default, Deserialize)]
-struct UnitOnly {
+struct RolesQuery {
     unit: Option<i64>,
+    page: Option<i64>,
+    claims_page: Option<i64>,
 }
 
-async fn roles_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UnitOnly>) -> UiResult {
+/// Rows per page of the role posts and of the pending claims.
+const ROLES_PAGE: i64 = 50;
+
+async fn roles_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<RolesQuery>) -> UiResult {
     let lang = ctx.lang;
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("duty:role:list").map_err(|e| fail(e.into()))?;
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
+    let is_village = unit.as_ref().is_some_and(|u| u.kind == UnitKind::Village.as_str());
     let (roles, pending, holders, imbalances) = match &unit {
         Some(u) => {
             let scope = &ctx.actor.scope;
-            let claims_in = |status: &'static str| roles::claims(&state.db, scope, Some(u.id), None, Some(status));
+            let pending = ClaimFilter {
+                unit: Some(u.id),
+                status: Some("pending"),
+                page: q.claims_page,
+                per_page: Some(ROLES_PAGE),
+                ..Default::default()
+            };
+            // The errand form picks one holder of the village's roles: only a village lists them.
+            let holders = if is_village {
+                let approved = ClaimFilter { status: Some("approved"), page: None, per_page: Some(200), ..pending };
+                roles::claims(&state.db, scope, &approved).await.map_err(|e| fail(e.into()))?.items
+            } else {
+                Vec::new()
+            };
             (
-                roles::list(&state.db, scope, Some(u.id), 400).await.map_err(|e| fail(e.into()))?,
-                claims_in("pending").await.map_err(|e| fail(e.into()))?,
-                claims_in("approved").await.map_err(|e| fail(e.into()))?,
+                roles::list(&state.db, scope, Some(u.id), q.page, Some(ROLES_PAGE))
+                    .await
+                    .map_err(|e| fail(e.into()))?,
+                roles::claims(&state.db, scope, &pending).await.map_err(|e| fail(e.into()))?,
+                holders,
                 roles::imbalances(&state.db, scope, u.id, 50).await.map_err(|e| fail(e.into()))?,
             )
         }
-        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+        None => (Page::empty(ROLES_PAGE), Page::empty(ROLES_PAGE), Vec::new(), Vec::new()),
     };
     let tree =
         TreePanel::load(&state.db, &ctx.actor.scope, "roles", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
-    let is_village = unit.as_ref().is_some_and(|u| u.kind == UnitKind::Village.as_str());
+    let unit_param = unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default();
+    let pager = Pager::named(
+        "/duty/roles",
+        &[("unit", unit_param.clone()), ("claims_page", q.claims_page.map(|p| p.to_string()).unwrap_or_default())],
+        "page",
+        &roles,
+    );
+    let claims_pager = Pager::named(
+        "/duty/roles",
+        &[("unit", unit_param), ("page", q.page.map(|p| p.to_string()).unwrap_or_default())],
+        "claims_page",
+        &pending,
+    );
     let tpl = RolesPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/duty/roles"),
         tree,
         unit,
-        roles,
-        pending,
+        roles: roles.items,
+        pager,
+        pending: pending.items,
+        claims_pager,
         holders,
         imbalances,
         is_village,
@@ -838,7 +877,8 @@ async fn me_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
         })
         .collect();
     roles.sort_by_key(|(r, suits)| (!suits, r.seq, r.id));
-    let claims = roles::claims(&state.db, &own, None, Some(me), None).await.map_err(|e| fail(e.into()))?;
+    let mine = ClaimFilter { person: Some(me), per_page: Some(50), ..Default::default() };
+    let claims = roles::claims(&state.db, &own, &mine).await.map_err(|e| fail(e.into()))?.items;
     let dq = DeploymentQuery { per_page: Some(20), ..Default::default() };
     let deployments = deployment::list(&state.db, &own, &dq).await.map_err(|e| fail(e.into()))?.items;
     let tpl = MePage {

@@ -204,6 +204,8 @@ struct ExplainPage {
     c: Chrome,
     e: Explanation,
     top_stars: usize,
+    /// The scheme's rule for indicators with nothing to measure (`exclude`, `full`, `zero`).
+    not_applicable: &'static str,
     /// Each published result with how the stars moved since the one before: 1 gained, −1 lost.
     history: Vec<(ScoreRow, i64)>,
     query: String,
@@ -224,6 +226,7 @@ async fn explain_page(
     let compiled =
         indicators::scheme(&state.db, scope, id).await.and_then(|s| s.compiled()).map_err(|e| fail(lang)(e.into()))?;
     let top_stars = compiled.top_stars();
+    let not_applicable = compiled.def.not_applicable.as_str();
     let history = indicators::history(&state.db, scope, id, Some(e.subject.unit_id), e.subject.person_id)
         .await
         .map_err(|e| fail(lang)(e.into()))?;
@@ -242,6 +245,7 @@ async fn explain_page(
         query: format!("from={}&to={}", period.from, period.to),
         e,
         top_stars,
+        not_applicable,
         history,
     };
     render(&tpl, lang)

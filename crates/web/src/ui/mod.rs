@@ -190,6 +190,12 @@ pub struct Pager {
 impl Pager {
     /// `query` is the page's query string pairs, without `page`.
     pub fn new<T>(path: &str, query: &[(&str, String)], p: &Page<T>) -> Pager {
+        Pager::named(path, query, "page", p)
+    }
+
+    /// The pager of one of several lists on a page, whose page number is the query parameter
+    /// `param`; `query` holds the other lists' page numbers so that they stay where they are.
+    pub fn named<T>(path: &str, query: &[(&str, String)], param: &str, p: &Page<T>) -> Pager {
         let pages = ((p.total + p.per_page - 1) / p.per_page).max(1);
         let url = |page: i64| {
             let mut s = form_urlencoded::Serializer::new(String::new());
@@ -198,7 +204,7 @@ impl Pager {
                     s.append_pair(k, v);
                 }
             }
-            s.append_pair("page", &page.to_string());
+            s.append_pair(param, &page.to_string());
             format!("{path}?{}", s.finish())
         };
         Pager {

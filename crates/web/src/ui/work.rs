@@ -14,12 +14,13 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::people::PostKind;
 use frontline_core::tasks::{Period, TaskListInput, china, items_from_lines, today_in_china};
+use frontline_db::Page;
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, NewPhoto, TaskListView, Tick, UnitRates};
 use frontline_db::units::UnitView;
 use serde::Deserialize;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, UiResult, change, focus, render};
+use super::{Chrome, FormData, Pager, UiResult, change, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -48,6 +49,8 @@ pub struct TaskRow {
     pub i: InstanceView,
     pub overdue: bool,
     pub due: String,
+    /// When it was handed in, China time; empty while not handed in.
+    pub submitted: String,
 }
 
 fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
@@ -55,7 +58,8 @@ fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
         .map(|i| {
             let overdue = i.overdue(now);
             let due = local(i.due_at);
-            TaskRow { i, overdue, due }
+            let submitted = i.submitted_at.map(local).unwrap_or_default();
+            TaskRow { i, overdue, due, submitted }
         })
         .collect()
 }
@@ -211,6 +215,9 @@ async fn attachment(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
     Ok(([(header::CONTENT_TYPE, content_type)], data).into_response())
 }
 
+/// Rows per page of the verification queue and the month's overdue list.
+const VERIFY_PAGE: i64 = 50;
+
 /// `unit` and the period of the verification and dispatch pages.
 #[derive(Debug, Default, Deserialize)]
 pub struct UnitPeriod {
@@ -218,6 +225,7 @@ pub struct UnitPeriod {
     pub status: Option<String>,
     /// `YYYY-MM` for the dispatch page.
     pub month: Option<String>,
+    pub page: Option<i64>,
 }
 
 #[derive(Template)]
@@ -231,6 +239,7 @@ struct VerifyPage {
     status_label: String,
     statuses: Vec<(String, String, bool)>,
     tasks: Vec<TaskRow>,
+    pager: Pager,
     rates: Vec<UnitRates>,
     week_from: NaiveDate,
     today: NaiveDate,
@@ -246,17 +255,25 @@ async fn verify_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Un
     let week_from = today - chrono::Duration::days(6);
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
     let status = q.status.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "submitted".into());
-    let (tasks, rates) = match &unit {
+    let (list, rates) = match &unit {
         Some(u) => {
-            let iq = InstanceQuery { unit: Some(u.id), status: Some(status.clone()), ..Default::default() };
+            let iq = InstanceQuery {
+                unit: Some(u.id),
+                status: Some(status.clone()),
+                page: q.page,
+                per_page: Some(VERIFY_PAGE),
+                ..Default::default()
+            };
             let list = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;
             let rates = tasks::rates(&state.db, &ctx.actor.scope, u.id, week_from, today, now)
                 .await
                 .map_err(|e| fail(e.into()))?;
-            (rows(list, now), rates)
+            (list, rates)
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Page::empty(VERIFY_PAGE), Vec::new()),
     };
+    let pairs = [("unit", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()), ("status", status.clone())];
+    let pager = Pager::new("/work/verify", &pairs, &list);
     let tree =
         TreePanel::load(&state.db, &ctx.actor.scope, "verify", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
     let label = |s: &str| {
@@ -274,7 +291,8 @@ async fn verify_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Un
         status_label: label(&status),
         statuses,
         status,
-        tasks,
+        tasks: rows(list.items, now),
+        pager,
         rates,
         week_from,
         today,
@@ -293,6 +311,7 @@ struct DispatchPage {
     month: String,
     rates: Vec<UnitRates>,
     overdue: Vec<TaskRow>,
+    pager: Pager,
 }
 
 /// 月调度: the month's rates per unit below, and everything overdue in it.
@@ -318,13 +337,20 @@ async fn dispatch_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
                 status: Some("overdue".into()),
                 from: Some(first),
                 to: Some(last),
+                page: q.page,
+                per_page: Some(VERIFY_PAGE),
                 ..Default::default()
             };
             let overdue = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;
-            (rates, rows(overdue, now))
+            (rates, overdue)
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Page::empty(VERIFY_PAGE)),
     };
+    let pairs = [
+        ("unit", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()),
+        ("month", first.format("%Y-%m").to_string()),
+    ];
+    let pager = Pager::new("/work/dispatch", &pairs, &overdue);
     let tree =
         TreePanel::load(&state.db, &ctx.actor.scope, "dispatch", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
     let tpl = DispatchPage {
@@ -334,7 +360,8 @@ async fn dispatch_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
         unit,
         month: first.format("%Y-%m").to_string(),
         rates,
-        overdue,
+        overdue: rows(overdue.items, now),
+        pager,
     };
     render(&tpl, lang)
 }

@@ -11,12 +11,13 @@ use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 use frontline_core::surveys::{FieldType, POVERTY_CHECK};
 use frontline_core::tasks::today_in_china;
-use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView};
+use frontline_db::Page;
+use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView, RiskRow};
 use frontline_db::units::UnitView;
 use serde::Deserialize;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, UiResult, change, focus, render};
+use super::{Chrome, FormData, Pager, UiResult, change, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -155,7 +156,8 @@ struct SurveysPage {
     unit: Option<UnitView>,
     on: NaiveDate,
     compilation: Compilation,
-    risks: Vec<ResponseView>,
+    risks: Vec<RiskRow>,
+    pager: Pager,
     forms: Vec<FormView>,
     can_edit: bool,
     sample: &'static str,
@@ -165,7 +167,12 @@ struct SurveysPage {
 pub struct UnitDay {
     pub unit: Option<i64>,
     pub on: Option<String>,
+    /// The page of the risk list.
+    pub page: Option<i64>,
 }
+
+/// Rows per page of the risk list.
+const RISK_PAGE: i64 = 50;
 
 async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UnitDay>) -> UiResult {
     let lang = ctx.lang;
@@ -178,10 +185,14 @@ async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
     let (compilation, risks) = match &unit {
         Some(u) => (
             surveys::compilation(&state.db, &ctx.actor, u.id, on).await.map_err(|e| fail(e.into()))?,
-            surveys::risk_list(&state.db, &ctx.actor, u.id, on).await.map_err(|e| fail(e.into()))?,
+            surveys::risk_list(&state.db, &ctx.actor, u.id, on, q.page, Some(RISK_PAGE))
+                .await
+                .map_err(|e| fail(e.into()))?,
         ),
-        None => (Compilation::default(), Vec::new()),
+        None => (Compilation::default(), Page::empty(RISK_PAGE)),
     };
+    let pairs = [("unit", unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default()), ("on", on.to_string())];
+    let pager = Pager::new("/work/surveys", &pairs, &risks);
     let forms = surveys::forms(&state.db, &ctx.actor).await.map_err(|e| fail(e.into()))?;
     let tree =
         TreePanel::load(&state.db, &ctx.actor.scope, "surveys", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
@@ -192,7 +203,8 @@ async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
         unit,
         on,
         compilation,
-        risks,
+        risks: risks.items,
+        pager,
         forms,
         can_edit: ctx.actor.can("work:survey:edit"),
         sample: POVERTY_CHECK,
