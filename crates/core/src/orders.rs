@@ -346,15 +346,15 @@ pub struct OrderCounts {
 
 impl OrderCounts {
     /// 按时办结率: closed by the due date, of those closed.
-    pub fn on_time_rate(&self) -> f64 {
+    pub fn on_time_rate(&self) -> Option<f64> {
         crate::tasks::percent(self.closed_on_time, self.closed)
     }
     /// 解决率: solved, of those closed.
-    pub fn solved_rate(&self) -> f64 {
+    pub fn solved_rate(&self) -> Option<f64> {
         crate::tasks::percent(self.solved, self.closed)
     }
     /// 满意率: satisfied, of those called back.
-    pub fn satisfaction_rate(&self) -> f64 {
+    pub fn satisfaction_rate(&self) -> Option<f64> {
         crate::tasks::percent(self.satisfied, self.visited)
     }
 }
@@ -517,8 +517,9 @@ mod tests {
             satisfied: 3,
             ..Default::default()
         };
-        assert_eq!(c.on_time_rate(), 75.0);
-        assert_eq!(c.solved_rate(), 87.5);
-        assert_eq!(c.satisfaction_rate(), 75.0);
+        assert_eq!(c.on_time_rate(), Some(75.0));
+        assert_eq!(c.solved_rate(), Some(87.5));
+        assert_eq!(c.satisfaction_rate(), Some(75.0));
+        assert_eq!(OrderCounts::default().solved_rate(), None, "nothing closed: not applicable");
     }
 }

@@ -215,20 +215,27 @@ pub struct Rates {
 }
 
 impl Rates {
-    pub fn completion(&self) -> f64 {
+    pub fn completion(&self) -> Option<f64> {
         percent(self.submitted, self.total)
     }
-    pub fn on_time_rate(&self) -> f64 {
+    pub fn on_time_rate(&self) -> Option<f64> {
         percent(self.on_time, self.total)
     }
-    pub fn verification(&self) -> f64 {
+    pub fn verification(&self) -> Option<f64> {
         percent(self.verified, self.total)
     }
 }
 
-/// `part / whole` in per cent, one decimal; 0 when there is nothing.
-pub fn percent(part: i64, whole: i64) -> f64 {
-    if whole <= 0 { 0.0 } else { (part as f64 * 1000.0 / whole as f64).round() / 10.0 }
+/// `part / whole` in per cent, one decimal; `None` (not applicable, shown "—") when the whole is
+/// nothing: 0 of 0 is neither 0 % nor 100 %.
+pub fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// A percentage as shown: `87.5%`, or `—` when not applicable (taken by value or by reference,
+/// as templates hand fields over).
+pub fn percent_text(p: impl std::borrow::Borrow<Option<f64>>) -> String {
+    p.borrow().map_or_else(|| "—".to_string(), |p| format!("{p}%"))
 }
 
 /// The Monday of the ISO week containing a day, and the week's label (`2026-W48`).
@@ -304,10 +311,12 @@ mod tests {
     #[test]
     fn rates_are_per_cent_of_what_was_due() {
         let r = Rates { total: 8, submitted: 6, on_time: 5, verified: 3, returned: 1, overdue: 2 };
-        assert_eq!(r.completion(), 75.0);
-        assert_eq!(r.on_time_rate(), 62.5);
-        assert_eq!(r.verification(), 37.5);
-        assert_eq!(Rates::default().completion(), 0.0);
+        assert_eq!(r.completion(), Some(75.0));
+        assert_eq!(r.on_time_rate(), Some(62.5));
+        assert_eq!(r.verification(), Some(37.5));
+        assert_eq!(Rates::default().completion(), None, "nothing due: not applicable, not 0 %");
+        assert_eq!(percent_text(Rates::default().completion()), "—");
+        assert_eq!(percent_text(r.completion()), "75%");
         assert_eq!(week_of(d(2026, 11, 25)), (d(2026, 11, 23), "2026-W48".to_string()));
     }
 }

@@ -25,8 +25,11 @@ const LIST_LENGTH: usize = 10;
 pub struct Figure {
     /// Catalogue key of the figure's name (`bulletin.figure.orders_collected`…).
     pub key: String,
-    pub value: f64,
-    pub previous: f64,
+    /// Null when not applicable (a rate of nothing: nothing closed, nobody called back).
+    pub value: Option<f64>,
+    /// Null when not applicable, or when the period before holds no data at all (the product was
+    /// not yet in use): a change against it is not a change.
+    pub previous: Option<f64>,
 }
 
 /// A unit in a ranking.
@@ -186,26 +189,26 @@ async fn notices(db: &Db, path: &str, span: Span) -> Result<(Vec<NoticeRow>, Vec
 }
 
 /// The headline figures of a unit's subtree over a span, in a fixed order.
-async fn figures_of(db: &Db, unit: i64, span: Span, laggards: usize) -> Result<Vec<(String, f64)>, DbError> {
+async fn figures_of(db: &Db, unit: i64, span: Span, laggards: usize) -> Result<Vec<(String, Option<f64>)>, DbError> {
     let all = Scope::everything();
     let orders = crate::orders::counts(db, &all, unit, span.from, span.to).await?;
     let supervision = crate::inspections::counts(db, &all, unit, span.from, span.to).await?;
     let actions = crate::accountability::counts(db, &all, unit, span.from, span.to).await?;
     let mut out = Vec::new();
     if let Some(o) = orders.first() {
-        out.push(("orders_collected".to_string(), o.counts.collected as f64));
-        out.push(("orders_closed".to_string(), o.counts.closed as f64));
+        out.push(("orders_collected".to_string(), Some(o.counts.collected as f64)));
+        out.push(("orders_closed".to_string(), Some(o.counts.closed as f64)));
         out.push(("on_time_rate".to_string(), o.on_time_rate));
         out.push(("satisfaction_rate".to_string(), o.satisfaction_rate));
     }
     if let Some(s) = supervision.first() {
-        out.push(("findings".to_string(), s.findings as f64));
-        out.push(("findings_fixed".to_string(), s.fixed as f64));
+        out.push(("findings".to_string(), Some(s.findings as f64)));
+        out.push(("findings_fixed".to_string(), Some(s.fixed as f64)));
     }
     if let Some(a) = actions.first() {
-        out.push(("accountability".to_string(), a.total as f64));
+        out.push(("accountability".to_string(), Some(a.total as f64)));
     }
-    out.push(("laggards".to_string(), laggards as f64));
+    out.push(("laggards".to_string(), Some(laggards as f64)));
     Ok(out)
 }
 
@@ -218,7 +221,16 @@ pub async fn compose(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result
     let before = ranking(db, unit, previous).await?;
     let laggards = |r: &Option<Ranked>| r.as_ref().map_or(0, |r| r.subjects.iter().filter(|s| s.laggard).count());
     let current = figures_of(db, unit, span, laggards(&now)).await?;
-    let earlier = figures_of(db, unit, previous, laggards(&before)).await?;
+    let mut earlier = figures_of(db, unit, previous, laggards(&before)).await?;
+    // A period before with nothing in it at all (no scored unit with data, every count zero) is
+    // no data, not a period of zeros: the changes against it are not shown.
+    let before_has_data = before.as_ref().is_some_and(|r| r.subjects.iter().any(|s| s.measured))
+        || earlier.iter().any(|(_, v)| v.is_some_and(|v| v != 0.0));
+    if !before_has_data {
+        for (_, v) in &mut earlier {
+            *v = None;
+        }
+    }
     let figures = current
         .into_iter()
         .zip(earlier)

@@ -574,7 +574,7 @@ async fn score_with_tallies(
                 let parents: Vec<i64> = subject_units.iter().map(|u| u.parent_id.unwrap_or(0)).collect();
                 scheme.apply_quota(&mut scores, &parents);
                 let subjects = subject_units.iter().map(|u| (u.id, u.name.clone(), None, None, u.parent_id)).collect();
-                let group_scores: Vec<Score> = group_tallies.iter().map(|t| scheme.score(t)).collect();
+                let group_scores: Vec<Score> = group_tallies.iter().map(|t| scheme.score_rollup(t)).collect();
                 let groups = rank(&group_scores)
                     .into_iter()
                     .map(|(i, r)| Scored {
@@ -588,7 +588,7 @@ async fn score_with_tallies(
                         score: group_scores[i].clone(),
                     })
                     .collect();
-                let whole = Some(scheme.score(&root_tally));
+                let whole = Some(scheme.score_rollup(&root_tally));
                 (subjects, scores, subject_tallies, groups, whole)
             }
             Subject::Person => {

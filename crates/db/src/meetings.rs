@@ -357,7 +357,8 @@ pub struct CoverageRow {
     pub unit_name: String,
     pub members: i64,
     pub trained: i64,
-    pub percent: f64,
+    /// Per cent of the members trained; null when there are no members (not applicable).
+    pub percent: Option<f64>,
 }
 
 /// "69,000 members trained, full coverage": the subtree first, then each child unit.

@@ -921,9 +921,10 @@ pub struct UnitOrderCounts {
     pub unit_name: String,
     #[schema(value_type = Object)]
     pub counts: OrderCounts,
-    pub on_time_rate: f64,
-    pub solved_rate: f64,
-    pub satisfaction_rate: f64,
+    /// Per cent; null when nothing was closed (or called back): not applicable, shown "—".
+    pub on_time_rate: Option<f64>,
+    pub solved_rate: Option<f64>,
+    pub satisfaction_rate: Option<f64>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -98,6 +98,27 @@ pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReportError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or(Err(ReportError::Unreadable))
 }
 
+/// The cells of the first sheet that hold numbers (not text that reads as one), by row.
+pub fn first_sheet_numbers(bytes: &[u8]) -> Result<Vec<Vec<Option<f64>>>, ReportError> {
+    let read = || {
+        let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| ReportError::Unreadable)?;
+        let range = wb.worksheet_range_at(0).ok_or(ReportError::NoSheet)?.map_err(|_| ReportError::Unreadable)?;
+        Ok(range
+            .rows()
+            .map(|row| {
+                row.iter()
+                    .map(|d| match d {
+                        Data::Int(i) => Some(*i as f64),
+                        Data::Float(f) => Some(*f),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or(Err(ReportError::Unreadable))
+}
+
 /// Reads UTF-8 CSV (with or without the byte-order mark Excel writes) into rows of text cells;
 /// rows may differ in length.
 pub fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ReportError> {
@@ -136,7 +157,12 @@ fn serial_to_date(serial: f64) -> Option<String> {
 
 /// Writes a table to a one-sheet workbook.
 pub fn export_table(sheet_name: &str, headers: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>, ReportError> {
-    export_sheets(&[Sheet { name: sheet_name.to_string(), headers: headers.to_vec(), rows: rows.to_vec() }])
+    export_sheets(&[Sheet {
+        name: sheet_name.to_string(),
+        headers: headers.to_vec(),
+        rows: rows.to_vec(),
+        numbers: Vec::new(),
+    }])
 }
 
 /// One sheet of a workbook: its name, header row and rows.
@@ -144,6 +170,10 @@ pub struct Sheet {
     pub name: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// The columns that hold numbers: a cell there that reads as a number is written as one (so
+    /// that it sums and sorts in Excel); any other cell (`—`, empty) stays text. Every other column
+    /// is text whatever it holds (an ID number is never turned into a number).
+    pub numbers: Vec<usize>,
 }
 
 /// A workbook of several sheets, each with a bold header row frozen at the top.
@@ -159,7 +189,10 @@ pub fn export_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, ReportError> {
         }
         for (r, row) in sheet.rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
-                ws.write_string(r as u32 + 1, c as u16, v)?;
+                match v.parse::<f64>().ok().filter(|n| n.is_finite() && sheet.numbers.contains(&c)) {
+                    Some(n) => ws.write_number(r as u32 + 1, c as u16, n)?,
+                    None => ws.write_string(r as u32 + 1, c as u16, v)?,
+                };
             }
         }
         ws.set_freeze_panes(1, 0)?;

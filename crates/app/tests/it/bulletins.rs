@@ -126,7 +126,8 @@ async fn a_month_of_daily_runs_makes_each_bulletin_once_and_they_read_in_chinese
     assert_eq!((red.len(), black.len()), (0, 1), "{}", c["black"]);
     assert_eq!(black[0], p.qiyuan);
     assert_eq!(laggard(&c["black"]).iter().filter(|l| **l).count(), 1);
-    // The week before: no laggard, the figure's change against it.
+    // The week before: no laggard; it holds no data at all, so the changes against it are not
+    // shown (no "+1" against a week when the product was not in use).
     let before =
         list.as_array().unwrap().iter().find(|b| b["period_from"] == "2027-02-22").unwrap()["id"].as_i64().unwrap();
     let (_, earlier) = county.get(&format!("/bulletins/{before}")).await;
@@ -136,7 +137,9 @@ async fn a_month_of_daily_runs_makes_each_bulletin_once_and_they_read_in_chinese
     let previous =
         c["figures"].as_array().unwrap().iter().find(|f| f["key"] == "bulletin.figure.laggards").unwrap()["previous"]
             .clone();
-    assert_eq!(previous, 0.0);
+    assert!(previous.is_null(), "{previous}");
+    let on_time = c["figures"].as_array().unwrap().iter().find(|f| f["key"] == "bulletin.figure.on_time_rate").unwrap();
+    assert!(on_time["value"].is_null(), "nothing closed that week: the rate is not applicable, not 0 %: {on_time}");
 
     // The PDF: real Chinese text in an embedded CJK font, and a first page with ink on it.
     let (s, pdf) = county.get_bytes(&format!("/bulletins/{id}/pdf")).await;
@@ -177,6 +180,12 @@ async fn a_month_of_daily_runs_makes_each_bulletin_once_and_they_read_in_chinese
     let rows = frontline_reports::read_first_sheet(&xlsx).unwrap();
     assert_eq!(rows[0][..4], ["指标", "本期", "上期", "增减"]);
     assert!(rows.iter().any(|r| r[0] == "按时办结率（%）"), "{rows:?}");
+    // Numbers are numbers in the workbook; what is not applicable reads "—".
+    let numbers = frontline_reports::first_sheet_numbers(&xlsx).unwrap();
+    let at = |label: &str| rows.iter().position(|r| r[0] == label).unwrap();
+    assert_eq!(numbers[at("后进党组织（个）")][1], Some(1.0), "{rows:?}");
+    assert_eq!(rows[at("按时办结率（%）")][1], "—");
+    assert_eq!(rows[at("后进党组织（个）")][3], "—", "no change against a week without data");
 
     // The page, and who receives it: the units below, not a unit beside.
     let (s, html) = app.ui("village_secretary").await.get(&format!("/bulletins/{id}")).await;

@@ -177,11 +177,12 @@ async fn a_scheme_from_data_scores_every_village_as_worked_out_by_hand() {
     let stars: Vec<i64> = r["star_counts"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
     assert_eq!(stars, vec![1, 0, 1, 0, 0, 0], "stars are counted among the villages with data");
     // The township as a whole (the rollup adds every tally below it): shifts 3/4 → 37.5, surveys
-    // 21/7 = 3 → 30, tasks 15, praise 6, findings −10 = 78.5 points, and the veto below resets it.
+    // 21/7 = 3 → 30, tasks 15, praise 6, findings −10 = 78.5 points; the veto below makes its
+    // village a laggard, not the township.
     let whole = &r["whole"];
     assert_eq!(
         (whole["points"].as_f64().unwrap(), whole["total"].as_f64().unwrap(), whole["reset"].as_bool().unwrap()),
-        (78.5, 0.0, true)
+        (78.5, 78.5, false)
     );
 
     // The explanation: every line with its measures, each leading to exactly the records counted.

@@ -168,6 +168,14 @@ mod tests {
         assert_eq!(parent, both);
         // 2 of 4 shifts → 30; 8 hours / 4 members = 2 → 40.
         assert_eq!(s.score(&parent).total, 70.0);
+        // A village's veto makes that village a laggard and resets it; its township's roll-up
+        // keeps its score.
+        let lost = tally(&s, &[(IsolationLost, 1), (ShiftAttended, 0)], 1.0);
+        assert!(s.score(&lost).reset);
+        parent.absorb(&lost);
+        let rolled = s.score_rollup(&parent);
+        assert!(!rolled.reset && !rolled.laggard && rolled.vetoes.is_empty());
+        assert_eq!(rolled.total, s.score(&parent).points);
     }
 
     #[test]

@@ -142,7 +142,7 @@ impl Scheme {
     /// The one evaluation every score comes from: each line's value and points go to `line`
     /// (section, position in that section, value, points; vetoes only when they fire). A value
     /// is NaN when the line is not applicable.
-    fn evaluate(&self, tally: &Tally, mut line: impl FnMut(Section, usize, f64, f64)) -> Summary {
+    fn evaluate(&self, tally: &Tally, rollup: bool, mut line: impl FnMut(Section, usize, f64, f64)) -> Summary {
         let mut sum = 0.0;
         let (mut domain_got, mut domain_weight) = ([0.0; MAX_STARS], [0.0; MAX_STARS]);
         let values: Vec<f64> = self.indicators.iter().map(|c| c.expr.eval(tally)).collect();
@@ -180,7 +180,9 @@ impl Scheme {
             }
         }
         let (mut fired, mut reset) = (false, false);
-        for (k, c) in self.vetoes.iter().enumerate() {
+        // A veto belongs to the subject it happened in: a roll-up (a township, the county) is not
+        // made a laggard or reset by one village's case.
+        for (k, c) in self.vetoes.iter().enumerate().filter(|_| !rollup) {
             let value = c.expr.eval(tally);
             if value >= c.def.at_least {
                 fired = true;
@@ -226,14 +228,24 @@ impl Scheme {
 
     /// What a tally comes to, without building its lines (rankings of whole trees).
     pub fn summary(&self, tally: &Tally) -> Summary {
-        self.evaluate(tally, |_, _, _, _| {})
+        self.evaluate(tally, false, |_, _, _, _| {})
     }
 
-    /// Scores one tally, every line kept so the score explains itself.
+    /// Scores one subject's tally, every line kept so the score explains itself.
     pub fn score(&self, tally: &Tally) -> Score {
+        self.score_lines(tally, false)
+    }
+
+    /// Scores a roll-up (a group of subjects, or the whole subtree) like a subject, except that
+    /// vetoes do not fire: they make the subject they happened in a laggard, not its township.
+    pub fn score_rollup(&self, tally: &Tally) -> Score {
+        self.score_lines(tally, true)
+    }
+
+    fn score_lines(&self, tally: &Tally, rollup: bool) -> Score {
         let (mut indicators, mut bonuses, mut deductions, mut vetoes) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let summary = self.evaluate(tally, |section, k, value, points| {
+        let summary = self.evaluate(tally, rollup, |section, k, value, points| {
             let (list, code) = match section {
                 Section::Indicator => (&mut indicators, &self.indicators[k].def.code),
                 Section::Bonus => (&mut bonuses, &self.bonuses[k].def.code),

@@ -23,12 +23,21 @@ pub fn title(v: &BulletinView, lang: Lang) -> String {
     )
 }
 
-/// A figure as read: the value, the period before, the change.
+/// A figure as read: the value, the period before, the change; "—" where there is nothing to
+/// show (a rate of nothing, a period before without data, a change against it).
 pub fn figure_text(f: &Figure) -> (String, String, String) {
-    let delta = f.value - f.previous;
-    let sign = if delta > 0.0 { "+" } else { "" };
-    (trim(f.value), trim(f.previous), format!("{sign}{}", trim(delta)))
+    let delta = match (f.value, f.previous) {
+        (Some(now), Some(before)) => {
+            let delta = now - before;
+            format!("{}{}", if delta > 0.0 { "+" } else { "" }, trim(delta))
+        }
+        _ => NOTHING.to_string(),
+    };
+    (f.value.map_or_else(|| NOTHING.to_string(), trim), f.previous.map_or_else(|| NOTHING.to_string(), trim), delta)
 }
+
+/// What a cell shows when there is no number to show.
+const NOTHING: &str = "—";
 
 fn trim(v: f64) -> String {
     let s = format!("{v:.1}");
@@ -84,6 +93,9 @@ pub fn pdf_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
         .into_response())
 }
 
+/// The columns of a ranking sheet that hold numbers: rank, points, stars.
+const RANK_NUMBERS: [usize; 3] = [0, 3, 4];
+
 /// The bulletin as an Excel workbook: figures, the groups' ranking, the red and black lists.
 pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
     let c = &b.content;
@@ -126,14 +138,26 @@ pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
                     vec![lang.t(&f.key).to_string(), now, before, delta]
                 })
                 .collect(),
+            numbers: vec![1, 2, 3],
         },
         Sheet {
             name: lang.t("bulletin.groups").to_string(),
             headers: rank_headers.clone(),
             rows: rank_rows(&c.groups),
+            numbers: RANK_NUMBERS.to_vec(),
         },
-        Sheet { name: lang.t("bulletin.red").to_string(), headers: rank_headers.clone(), rows: rank_rows(&c.red) },
-        Sheet { name: lang.t("bulletin.black").to_string(), headers: rank_headers, rows: rank_rows(&c.black) },
+        Sheet {
+            name: lang.t("bulletin.red").to_string(),
+            headers: rank_headers.clone(),
+            rows: rank_rows(&c.red),
+            numbers: RANK_NUMBERS.to_vec(),
+        },
+        Sheet {
+            name: lang.t("bulletin.black").to_string(),
+            headers: rank_headers,
+            rows: rank_rows(&c.black),
+            numbers: RANK_NUMBERS.to_vec(),
+        },
     ];
     let bytes = frontline_reports::export_sheets(&sheets)?;
     Ok(crate::ui::people::xlsx_response(bytes, &format!("bulletin-{}.xlsx", b.bulletin.id)))

@@ -13,7 +13,7 @@ use chrono::Utc;
 use frontline_core::DomainError;
 use frontline_core::bulletins::Span;
 use frontline_core::people::parse_date;
-use frontline_core::tasks::{percent, today_in_china};
+use frontline_core::tasks::{percent, percent_text, today_in_china};
 use frontline_db::dashboard::{self, Dashboard, MAX_DAYS, Today};
 use serde::Deserialize;
 use serde_json::json;
@@ -71,13 +71,15 @@ pub struct ChildRow {
     pub unit_id: i64,
     pub name: String,
     pub orders: i64,
-    pub solved_rate: f64,
+    /// Rates as shown: `87.5%`, or `—` when there was nothing to rate.
+    pub solved_rate: String,
     pub findings: i64,
     pub fixed: i64,
-    pub signoff: f64,
-    pub training: f64,
+    pub signoff: String,
+    pub training: String,
     pub score: Option<f64>,
-    pub stars: Option<u8>,
+    /// Stars as shown: `3★`, 后进 for a laggard, 无数据 when the period holds no record.
+    pub standing: Option<String>,
 }
 
 /// What every dashboard view shows, built once from the store's figures.
@@ -96,9 +98,21 @@ pub struct DashView {
 }
 
 /// The mean total of the scored units (those with a parent named: villages, not rolled-up groups).
-fn mean_score(rows: &[frontline_db::bulletins::RankRow]) -> f64 {
-    let scored: Vec<f64> = rows.iter().filter(|r| r.parent_name.is_some()).map(|r| r.total).collect();
-    if scored.is_empty() { 0.0 } else { scored.iter().sum::<f64>() / scored.len() as f64 }
+/// The mean score of the units with data, or `None` when none has any.
+fn mean_score(rows: &[frontline_db::bulletins::RankRow]) -> Option<f64> {
+    let scored: Vec<f64> = rows.iter().filter(|r| r.parent_name.is_some() && r.measured).map(|r| r.total).collect();
+    (!scored.is_empty()).then(|| scored.iter().sum::<f64>() / scored.len() as f64)
+}
+
+/// A unit's standing as every page shows it: 无数据, 后进, or its stars.
+fn standing(r: &frontline_db::bulletins::RankRow, lang: Lang) -> String {
+    if !r.measured {
+        lang.t("judge.no_data").to_string()
+    } else if r.laggard {
+        lang.t("judge.laggard").to_string()
+    } else {
+        format!("{}★", r.stars)
+    }
 }
 
 fn ratio(part: i64, whole: i64) -> String {
@@ -122,7 +136,7 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
             id: "arrivals",
             label_key: "dash.arrivals",
             value: ratio(d.arrivals.arrived, d.arrivals.sent),
-            detail: format!("{}%", percent(d.arrivals.arrived, d.arrivals.sent)),
+            detail: percent_text(percent(d.arrivals.arrived, d.arrivals.sent)),
             href: format!("/duty/deployments?unit={unit}"),
             alert: d.arrivals.arrived < d.arrivals.sent,
         },
@@ -130,7 +144,7 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
             id: "coverage",
             label_key: "dash.coverage",
             value: ratio(grid_covered, grid_total),
-            detail: format!("{}%", percent(grid_covered, grid_total)),
+            detail: percent_text(percent(grid_covered, grid_total)),
             href: format!("/duty/coverage?unit={unit}"),
             alert: grid_covered < grid_total,
         },
@@ -145,7 +159,7 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
         Tile {
             id: "signoff",
             label_key: "dash.signoff",
-            value: format!("{}%", sign.completion()),
+            value: percent_text(sign.completion()),
             detail: format!("{} / {} · {} {}", sign.submitted, sign.total, sign.overdue, lang.t("dash.overdue")),
             href: format!("/work/dispatch?unit={unit}"),
             alert: sign.overdue > 0,
@@ -199,13 +213,13 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
         Tile {
             id: "order_rates",
             label_key: "dash.order_rates",
-            value: format!("{}%", first_rates.map_or(0.0, |r| r.solved_rate)),
+            value: percent_text(first_rates.and_then(|r| r.solved_rate)),
             detail: format!(
-                "{} {}% · {} {}%",
+                "{} {} · {} {}",
                 lang.t("order.on_time_rate"),
-                first_rates.map_or(0.0, |r| r.on_time_rate),
+                percent_text(first_rates.and_then(|r| r.on_time_rate)),
                 lang.t("order.satisfaction_rate"),
-                first_rates.map_or(0.0, |r| r.satisfaction_rate)
+                percent_text(first_rates.and_then(|r| r.satisfaction_rate))
             ),
             href: format!("/orders?unit={unit}&status=closed&{q}"),
             alert: false,
@@ -218,11 +232,12 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
             id: "bastion",
             label_key: "dash.bastion",
             value: match own {
-                Some(o) => format!("{:.1}", o.total),
-                None => format!("{:.1}", mean_score(&r.by_unit)),
+                Some(o) if o.measured => format!("{:.1}", o.total),
+                Some(_) => "—".to_string(),
+                None => mean_score(&r.by_unit).map_or_else(|| "—".to_string(), |m| format!("{m:.1}")),
             },
             detail: match own {
-                Some(o) => format!("{}★", o.stars),
+                Some(o) => standing(o, lang),
                 None => format!(
                     "{} · {scored} {} · {} {}",
                     lang.t("dash.mean"),
@@ -262,7 +277,7 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
     tiles.push(Tile {
         id: "training",
         label_key: "dash.training",
-        value: format!("{}%", training.map_or(0.0, |t| t.percent)),
+        value: percent_text(training.and_then(|t| t.percent)),
         detail: format!("{} / {}", training.map_or(0, |t| t.trained), training.map_or(0, |t| t.members)),
         href: format!("/work/meetings?unit={unit}"),
         alert: false,
@@ -282,13 +297,13 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
                 unit_id: o.unit_id,
                 name: o.unit_name.clone(),
                 orders: o.counts.collected,
-                solved_rate: o.solved_rate,
+                solved_rate: percent_text(o.solved_rate),
                 findings: s.map_or(0, |s| s.findings),
                 fixed: s.map_or(0, |s| s.fixed),
-                signoff: r.map_or(0.0, |r| r.rates.completion()),
-                training: t.map_or(0.0, |t| t.percent),
-                score: score.map(|s| s.total),
-                stars: score.map(|s| s.stars),
+                signoff: percent_text(r.and_then(|r| r.rates.completion())),
+                training: percent_text(t.and_then(|t| t.percent)),
+                score: score.filter(|s| s.measured).map(|s| s.total),
+                standing: score.map(|s| standing(s, lang)),
             }
         })
         .collect();
@@ -432,7 +447,8 @@ struct TodayPage {
     c: Chrome,
     d: Today,
     has_person: bool,
-    tasks_percent: f64,
+    /// `75%`, or `—` with nothing due today.
+    tasks_percent: String,
     charts: String,
 }
 
@@ -457,7 +473,7 @@ async fn today_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/today"),
         has_person: ctx.actor.scope.person_id.is_some(),
-        tasks_percent: percent(d.tasks_done, d.tasks),
+        tasks_percent: percent_text(percent(d.tasks_done, d.tasks)),
         d,
         charts,
     };
