@@ -15,6 +15,7 @@
 //! A finding is rectified (整改) by its unit and accepted (销号) or returned by the team. This
 //! module is the rules only: no storage, no HTTP.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
@@ -106,6 +107,25 @@ impl FindingStatus {
             _ => Err(DomainError::Conflict("error.inspect.not_submitted".into())),
         }
     }
+
+    /// The one overdue rule (逾期未改) every page, count, escalation and record follows: a finding
+    /// is overdue when the unit still owes its rectification past the deadline (open or returned,
+    /// `today` after the deadline), or when what awaits the team's acceptance was handed in after
+    /// the deadline. A rectification handed in on time is not overdue while it waits; a fixed one
+    /// never is. `handed_in` is the China day of the latest hand-in.
+    pub fn overdue(self, deadline: NaiveDate, handed_in: Option<NaiveDate>, today: NaiveDate) -> bool {
+        match self {
+            FindingStatus::Open | FindingStatus::Returned => deadline < today,
+            FindingStatus::Submitted => handed_in.is_some_and(|day| deadline < day),
+            FindingStatus::Fixed => false,
+        }
+    }
+
+    /// Whether an accepted rectification counts as fixed on time (the `finding_fixed` record's
+    /// value): it was handed in by the deadline, however long the acceptance took.
+    pub fn fixed_on_time(deadline: NaiveDate, handed_in: NaiveDate) -> bool {
+        handed_in <= deadline
+    }
 }
 
 /// Days after which a visited place weighs as much as one never visited.
@@ -190,6 +210,21 @@ pub fn draw(input: &DrawInput) -> Result<Vec<Drawn>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rectification_handed_in_on_time_is_not_overdue_while_it_awaits_acceptance() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let deadline = day(2);
+        use FindingStatus::*;
+        // Handed in on 27 November (day(0) is not a date: use the deadline's own day and before).
+        assert!(!Submitted.overdue(deadline, Some(day(1)), day(20)), "on time, waiting for the team");
+        assert!(!Submitted.overdue(deadline, Some(day(2)), day(20)), "on the deadline itself");
+        assert!(Submitted.overdue(deadline, Some(day(3)), day(20)), "handed in late");
+        assert!(Open.overdue(deadline, None, day(3)) && !Open.overdue(deadline, None, day(2)));
+        assert!(Returned.overdue(deadline, Some(day(1)), day(3)), "returned: owed again, and late");
+        assert!(!Fixed.overdue(deadline, Some(day(9)), day(20)));
+        assert!(FindingStatus::fixed_on_time(deadline, day(2)) && !FindingStatus::fixed_on_time(deadline, day(3)));
+    }
 
     fn candidates(n: i64, towns: i64) -> Vec<Candidate> {
         (0..n).map(|i| Candidate { unit_id: 100 + i, township_id: 1 + i % towns, days_since_visit: None }).collect()

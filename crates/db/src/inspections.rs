@@ -726,18 +726,27 @@ pub struct FindingView {
     pub raised_at: DateTime<Utc>,
     pub fixed_at: Option<DateTime<Utc>>,
     pub raised_by: String,
+    /// The China day the latest rectification was handed in.
+    pub handed_in_on: Option<NaiveDate>,
 }
 
 impl FindingView {
-    /// Not fixed and past its deadline.
+    /// Overdue (逾期未改) by the one rule: [`FindingStatus::overdue`].
     pub fn overdue(&self, today: NaiveDate) -> bool {
-        self.status != "fixed" && self.deadline < today
+        FindingStatus::parse(&self.status).is_some_and(|s| s.overdue(self.deadline, self.handed_in_on, today))
     }
+}
+
+/// [`FindingStatus::overdue`] as a condition on `findings f`, for lists, counts and escalation.
+fn push_overdue(sql: &mut Sql, today: NaiveDate) {
+    sql.push(" ((f.status IN ('open', 'returned') AND f.deadline < ")
+        .bind(today)
+        .push(") OR (f.status = 'submitted' AND f.handed_in_on > f.deadline))");
 }
 
 const FINDING_COLUMNS: &str = "f.id, f.visit_id, v.round_id, f.unit_id, u.name AS unit_name, f.category, f.severity, \
      f.description, f.person_id, pe.name AS person_name, po.title AS post_title, f.deadline, f.status, f.escalated, \
-     f.raised_at, f.fixed_at, f.raised_by";
+     f.raised_at, f.fixed_at, f.raised_by, f.handed_in_on";
 
 const FINDING_FROM: &str = " FROM findings f JOIN units u ON u.id = f.unit_id LEFT JOIN inspection_visits v ON v.id = f.visit_id \
      LEFT JOIN people pe ON pe.id = f.person_id LEFT JOIN posts po ON po.id = f.post_id WHERE ";
@@ -766,7 +775,8 @@ pub async fn findings(db: &Db, scope: &Scope, q: &FindingQuery) -> Result<Page<F
         f.push(" AND f.status = ").bind(s);
     }
     if q.overdue == Some(true) {
-        f.push(" AND f.status <> 'fixed' AND f.deadline < ").bind(today_in_china(Utc::now()));
+        f.push(" AND");
+        push_overdue(&mut f, today_in_china(Utc::now()));
     }
     if let Some(r) = q.round {
         f.push(" AND v.round_id = ").bind(r);
@@ -845,8 +855,11 @@ pub async fn submit_rectification(
     let mut tx = db.begin().await?;
     let (status, path, view) = finding_for_change(&mut tx, &actor.scope, id).await?;
     let next = status.submit()?;
-    tx.execute(&Sql::with("UPDATE findings SET status = $1 WHERE id = $2", vec![next.as_str().into(), id.into()]))
-        .await?;
+    tx.execute(&Sql::with(
+        "UPDATE findings SET status = $1, handed_in_on = $2 WHERE id = $3",
+        vec![next.as_str().into(), today_in_china(now).into(), id.into()],
+    ))
+    .await?;
     tx.insert(&Sql::with(
         "INSERT INTO rectifications (finding_id, text, evidence, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         vec![id.into(), what.clone().into(), evidence.clone().into(), actor.name.clone().into(), now.into()],
@@ -926,7 +939,11 @@ pub async fn decide_rectification(
                 unit_id: view.unit_id,
                 person_id: view.person_id,
                 occurred_at: now,
-                value: i64::from(today_in_china(now) <= view.deadline),
+                // On time when handed in by the deadline, however long the acceptance took.
+                value: i64::from(FindingStatus::fixed_on_time(
+                    view.deadline,
+                    view.handed_in_on.unwrap_or_else(|| today_in_china(now)),
+                )),
                 source_kind: "finding",
                 source_id: id,
                 note: None,
@@ -963,13 +980,14 @@ pub async fn decide_rectification(
 /// Returns how many findings it escalated.
 pub async fn escalate_overdue(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
     let today = today_in_china(now);
-    let due: Vec<(i64, i64, Option<i64>, String, String)> = db
-        .all(&Sql::with(
-            "SELECT f.id, f.unit_id, f.person_id, f.description, u.path FROM findings f JOIN units u ON u.id = f.unit_id \
-             WHERE f.status IN ('open', 'returned') AND f.escalated = FALSE AND f.deadline < $1 ORDER BY f.id LIMIT 5000",
-            vec![today.into()],
-        ))
-        .await?;
+    // Owed past the deadline, or handed in late and left undecided: the one overdue rule.
+    let mut due = Sql::new(
+        "SELECT f.id, f.unit_id, f.person_id, f.description, u.path FROM findings f JOIN units u ON u.id = f.unit_id \
+         WHERE f.escalated = FALSE AND",
+    );
+    push_overdue(&mut due, today);
+    due.push(" ORDER BY f.id LIMIT 5000");
+    let due: Vec<(i64, i64, Option<i64>, String, String)> = db.all(&due).await?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -1242,11 +1260,12 @@ pub async fn counts(
     in_subtree(&mut visits, "u.path");
     let visits: Vec<(String, Option<i64>)> = db.all(&visits).await?;
     let mut found = Sql::new(
-        "SELECT u.path, f.status, f.deadline FROM findings f JOIN units u ON u.id = f.unit_id WHERE f.raised_at >= ",
+        "SELECT u.path, f.status, f.deadline, f.handed_in_on FROM findings f JOIN units u ON u.id = f.unit_id \
+         WHERE f.raised_at >= ",
     );
     found.bind(start).push(" AND f.raised_at < ").bind(end);
     in_subtree(&mut found, "u.path");
-    let found: Vec<(String, String, NaiveDate)> = db.all(&found).await?;
+    let found: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = db.all(&found).await?;
     let mut named = Sql::new(
         "SELECT u.path, np.person_id FROM notice_people np JOIN notices n ON n.id = np.notice_id \
          JOIN units u ON u.id = n.unit_id WHERE n.issued_at >= ",
@@ -1265,8 +1284,8 @@ pub async fn counts(
                 visits.iter().filter(|(p, _)| is_within(p, &path)).filter_map(|(_, r)| *r).collect();
             rounds.sort_unstable();
             rounds.dedup();
-            let mine: Vec<&(String, String, NaiveDate)> =
-                found.iter().filter(|(p, _, _)| is_within(p, &path)).collect();
+            let mine: Vec<&(String, String, NaiveDate, Option<NaiveDate>)> =
+                found.iter().filter(|(p, _, _, _)| is_within(p, &path)).collect();
             let mut people: Vec<i64> = named.iter().filter(|(p, _)| is_within(p, &path)).map(|(_, id)| *id).collect();
             people.sort_unstable();
             people.dedup();
@@ -1276,8 +1295,13 @@ pub async fn counts(
                 rounds: rounds.len() as i64,
                 visits: visits.iter().filter(|(p, _)| is_within(p, &path)).count() as i64,
                 findings: mine.len() as i64,
-                fixed: mine.iter().filter(|(_, s, _)| s == "fixed").count() as i64,
-                overdue: mine.iter().filter(|(_, s, d)| s != "fixed" && *d < today).count() as i64,
+                fixed: mine.iter().filter(|(_, s, _, _)| s == "fixed").count() as i64,
+                overdue: mine
+                    .iter()
+                    .filter(|(_, s, deadline, handed_in)| {
+                        FindingStatus::parse(s).is_some_and(|s| s.overdue(*deadline, *handed_in, today))
+                    })
+                    .count() as i64,
                 people_notified_or_handled: people.len() as i64,
             }
         })

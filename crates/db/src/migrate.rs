@@ -68,6 +68,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_ledger_figures.sql"),
         postgres: include_str!("../migrations/postgres/0009_ledger_figures.sql"),
     },
+    Migration {
+        version: 10,
+        name: "finding_hand_in",
+        sqlite: include_str!("../migrations/sqlite/0010_finding_hand_in.sql"),
+        postgres: include_str!("../migrations/postgres/0010_finding_hand_in.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled
@@ -265,6 +271,49 @@ mod tests {
         assert_eq!(answered.order.status, "replied");
         assert_eq!(answered.steps.len(), 4);
         assert_eq!(migrate(db).await.unwrap(), 0, "a second run changes nothing");
+    }
+
+    /// Migration 10 reads each finding's latest hand-in as a China day: 17:30 UTC on 27 November
+    /// is 01:30 on the 28th in China.
+    #[tokio::test]
+    async fn findings_handed_in_before_the_upgrade_keep_their_china_day() {
+        use chrono::TimeZone;
+        let t = at_release(9, &[include_str!("../fixtures/release1_data.sql")], &["units"]).await;
+        let db = &t.db;
+        let (unit,): (i64,) = db.one(&Sql::new("SELECT MIN(id) FROM units")).await.unwrap();
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let mut tx = db.begin().await.unwrap();
+        for (id, handed_in) in [(1_i64, Some(Utc.with_ymd_and_hms(2026, 11, 27, 17, 30, 0).unwrap())), (2, None)] {
+            tx.execute(&Sql::with(
+                "INSERT INTO findings (id, unit_id, category, severity, description, deadline, status, escalated, raised_at, raised_by) \
+                 VALUES ($1, $2, 'on_post', 'major', '脱岗', $3, $4, FALSE, $5, '督导组')",
+                vec![
+                    id.into(),
+                    unit.into(),
+                    day(28).into(),
+                    (if handed_in.is_some() { "submitted" } else { "open" }).into(),
+                    Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap().into(),
+                ],
+            ))
+            .await
+            .unwrap();
+            if let Some(at) = handed_in {
+                tx.execute(&Sql::with(
+                    "INSERT INTO rectifications (finding_id, text, evidence, submitted_by, submitted_at) VALUES ($1, '已整改', '照片', '书记', $2)",
+                    vec![id.into(), at.into()],
+                ))
+                .await
+                .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        migrate(db).await.unwrap();
+        let rows: Vec<(i64, Option<chrono::NaiveDate>)> =
+            db.all(&Sql::new("SELECT id, handed_in_on FROM findings ORDER BY id")).await.unwrap();
+        assert_eq!(rows, vec![(1, Some(day(28))), (2, None)]);
+        // Handed in on the deadline's own day: waiting for acceptance, it is not overdue.
+        let view = crate::inspections::finding(db, &frontline_core::access::Scope::everything(), 1).await.unwrap();
+        assert!(!view.finding.overdue(day(30)));
     }
 
     #[test]

@@ -286,6 +286,11 @@ pub async fn seed(
             vec![submitted_at.into(), (*id).into()],
         ))
         .await?;
+        tx.execute(&Sql::with(
+            "UPDATE findings SET handed_in_on = $1 WHERE id = $2",
+            vec![handed_in.into(), (*id).into()],
+        ))
+        .await?;
         if let Some(day) = decided {
             let when = at(day, rng).max(submitted_at);
             tx.execute(&Sql::with(
@@ -300,7 +305,11 @@ pub async fn seed(
             .await?;
             tx.execute(&Sql::with(
                 "UPDATE records SET occurred_at = $1, value = $2 WHERE kind = 'finding_fixed' AND source_id = $3",
-                vec![when.into(), i64::from(day <= deadline).into(), (*id).into()],
+                vec![
+                    when.into(),
+                    i64::from(frontline_core::inspections::FindingStatus::fixed_on_time(deadline, handed_in)).into(),
+                    (*id).into(),
+                ],
             ))
             .await?;
         }

@@ -358,6 +358,65 @@ async fn findings_past_their_deadline_are_escalated_once() {
     assert_eq!(again.findings_escalated, 0, "once");
     let (_, list) = app.api("village_secretary").await.get("/findings?overdue=true").await;
     assert!(list["items"].as_array().unwrap().iter().any(|f| f["id"] == finding && f["escalated"] == true), "{list}");
+
+    // Another finding handed in on time, then left waiting for the team past its deadline: not
+    // overdue on any page or count, not escalated; accepted later, it counts as fixed on time.
+    // Each finding on a place of a fresh round (a place is visited once per round).
+    let fresh = || {
+        let app = &app;
+        async move {
+            let round = round_over(app, p.qiyuan, 1).await;
+            target_in(&app.api("inspector").await, round, p.qiyuan).await
+        }
+    };
+    let (_, waiting) = visit_with_finding(&app, fresh().await, "卡点值班表未公示").await;
+    let secretary_api = app.api("village_secretary").await;
+    let (s, d) = secretary_api
+        .post(&format!("/findings/{waiting}/rectifications"), json!({"text": "已公示", "evidence": "照片"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "UPDATE findings SET deadline = $1, handed_in_on = $2 WHERE id = $3",
+            vec![
+                (today() - chrono::Duration::days(2)).into(),
+                (today() - chrono::Duration::days(3)).into(),
+                waiting.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    let escalated = frontline_db::jobs::run(&app.db, chrono::Utc::now()).await.unwrap();
+    assert_eq!(escalated.findings_escalated, 0, "handed in on time: nothing to escalate");
+    let (_, list) = secretary_api.get("/findings?overdue=true&per_page=200").await;
+    assert!(!list["items"].as_array().unwrap().iter().any(|f| f["id"] == waiting), "{list}");
+    let (_, c) = app.api("township_secretary").await.get(&format!("/units/{}/supervision-counts", p.qiyuan)).await;
+    let overdue_before = c[0]["overdue"].as_i64().unwrap();
+    let (s, d) =
+        app.api("inspector").await.post(&format!("/findings/{waiting}/decision"), json!({"accept": true})).await;
+    assert_eq!(s, 200, "{d}");
+    let on_time = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM records WHERE kind = 'finding_fixed' AND source_id = {waiting} AND value = 1"
+        ))
+        .await;
+    assert_eq!(on_time, 1, "fixed on time: handed in by the deadline");
+    let (_, c) = app.api("township_secretary").await.get(&format!("/units/{}/supervision-counts", p.qiyuan)).await;
+    assert_eq!(c[0]["overdue"].as_i64().unwrap(), overdue_before);
+    // Handed in late and left undecided: overdue, and escalated.
+    let (_, late) = visit_with_finding(&app, fresh().await, "巡查记录缺失").await;
+    secretary_api.post(&format!("/findings/{late}/rectifications"), json!({"text": "已补", "evidence": "记录"})).await;
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "UPDATE findings SET deadline = $1 WHERE id = $2",
+            vec![(today() - chrono::Duration::days(1)).into(), late.into()],
+        ))
+        .await
+        .unwrap();
+    let escalated = frontline_db::jobs::run(&app.db, chrono::Utc::now()).await.unwrap();
+    assert_eq!(escalated.findings_escalated, 1, "handed in after the deadline and not decided");
+    let (_, list) = secretary_api.get("/findings?overdue=true&per_page=200").await;
+    assert!(list["items"].as_array().unwrap().iter().any(|f| f["id"] == late), "{list}");
 }
 
 #[tokio::test]
