@@ -207,3 +207,34 @@ async fn every_ui_change_route_works() {
     let (_, page) = ui.get(&format!("/posts?unit={}&vacant=true", p.qiyuan)).await;
     assert!(page.contains("党支部书记"));
 }
+
+/// Words, not codes: the ledger names where each record came from, a post's history says why a
+/// tenure ended, and titles of notices and bulletins are labelled as titles, in the catalogue's
+/// words — never `task_instance 491` or `transferred`.
+#[tokio::test]
+async fn pages_show_words_not_codes() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ui = app.ui("county_org").await;
+    let codes = ["task_instance", "survey_response", "shift_assignment", "work_order", "commitment ", "transferred"];
+    let (s, ledger) = ui.get(&format!("/ledger?unit={}", p.qiyuan)).await;
+    assert_eq!(s, 200);
+    assert!(ledger.contains("任务清单 #") || ledger.contains("入户摸排 #"), "sources in words");
+    // A post whose holder was transferred away (调离).
+    let (post,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::new("SELECT MIN(post_id) FROM tenures WHERE end_reason = 'transferred'"))
+        .await
+        .unwrap_or((app.post_in(p.qiyuan_branch).await,));
+    let (_, post_page) = ui.get(&format!("/posts/{post}")).await;
+    let (_, bulletins) = ui.get("/bulletins").await;
+    for (page, body) in [("ledger", &ledger), ("post", &post_page), ("bulletins", &bulletins)] {
+        for code in codes {
+            assert!(
+                !body.contains(&format!(">{code}")) && !body.contains(&format!("> {code}")),
+                "{page} shows the code {code}"
+            );
+        }
+    }
+    assert!(!bulletins.contains("岗位名称"), "a bulletin's title is not a post title");
+}
