@@ -3,7 +3,7 @@
 //! that has a 堡垒指数 scheme, catching up after downtime, and a unique key makes sure no bulletin is
 //! ever made twice. The page, the PDF and the workbook are all drawn from the kept content.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::Scope;
 use frontline_core::bulletins::{Cadence, Span, red_and_black};
@@ -78,6 +78,19 @@ pub struct Content {
     pub praised: Vec<NoticeRow>,
     pub criticised: Vec<NoticeRow>,
     pub commended: Vec<NoticeRow>,
+    /// Its place among the documents its unit issued that year (发文字号), fixed when it is made;
+    /// absent on bulletins made before bulletins were numbered.
+    #[serde(default)]
+    pub issue: Option<IssueMark>,
+}
+
+/// A bulletin's 发文字号: the year it was issued (China time) and its number in that year
+/// among the bulletins of the same unit, from 1. How it reads (乐组通〔2026〕12号) is the
+/// catalogue's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IssueMark {
+    pub year: i32,
+    pub number: i64,
 }
 
 /// A bulletin as listed.
@@ -262,6 +275,7 @@ pub async fn compose(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Result
         praised,
         criticised,
         commended,
+        issue: None,
     })
 }
 
@@ -276,15 +290,33 @@ pub async fn generate(db: &Db, unit: i64, cadence: Cadence, span: Span) -> Resul
     if exists > 0 {
         return Ok(false);
     }
-    let content = compose(db, unit, cadence, span).await?;
-    let text = serde_json::to_string(&content).map_err(|e| DbError::Config(e.to_string()))?;
+    let mut content = compose(db, unit, cadence, span).await?;
+    let now = Utc::now();
     let mut tx = db.begin().await?;
+    // Numbered in the same transaction as it is made: the unit's row is locked on PostgreSQL (on
+    // SQLite the one writer already serialises), so two bulletins never share a number.
+    if tx.is_postgres() {
+        tx.execute(&Sql::with("SELECT id FROM units WHERE id = $1 FOR UPDATE", vec![unit.into()])).await?;
+    }
+    let year = today_in_china(now).year();
+    let (first, next) = (
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default(),
+    );
+    let issued = tx
+        .count(&Sql::with(
+            "SELECT COUNT(*) FROM bulletins WHERE unit_id = $1 AND created_at >= $2 AND created_at < $3",
+            vec![unit.into(), start_of_china_day(first).into(), start_of_china_day(next).into()],
+        ))
+        .await?;
+    content.issue = Some(IssueMark { year, number: issued + 1 });
+    let text = serde_json::to_string(&content).map_err(|e| DbError::Config(e.to_string()))?;
     // The unique key settles a race between two runs: the second inserts nothing.
     let made = tx
         .execute(&Sql::with(
             "INSERT INTO bulletins (unit_id, cadence, period_from, period_to, content, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (unit_id, cadence, period_from) DO NOTHING",
-            vec![unit.into(), cadence.as_str().into(), span.from.into(), span.to.into(), text.into(), Utc::now().into()],
+            vec![unit.into(), cadence.as_str().into(), span.from.into(), span.to.into(), text.into(), now.into()],
         ))
         .await?;
     tx.commit().await?;

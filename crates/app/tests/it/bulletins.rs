@@ -152,8 +152,25 @@ async fn a_month_of_daily_runs_makes_each_bulletin_once_and_they_read_in_chinese
     let text = Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
     let text = String::from_utf8_lossy(&text.stdout);
     let township = groups[0]["unit_name"].as_str().unwrap();
-    for expected in ["乐清市一线工作周通报", "2027-03-01", "红榜", "黑榜", "收集群众诉求", township]
-    {
+    // Laid out as a 通报: issuing body, document number (numbered per year, from 1, by the
+    // issuing unit, whatever the cadence: the week before, February and Q4 were made before it),
+    // and the issuing body and date signed at the foot.
+    let year = frontline_core::tasks::today_in_china(chrono::Utc::now()).format("%Y").to_string();
+    let issue = &c["issue"];
+    assert_eq!(issue["year"].as_i64().unwrap().to_string(), year);
+    let earlier_number = e["issue"]["number"].as_i64().unwrap();
+    assert_eq!(issue["number"].as_i64().unwrap(), earlier_number + 3, "numbered in the order made");
+    let number = format!("乐组通〔{year}〕{}号", issue["number"]);
+    for expected in [
+        "乐清市一线工作周通报",
+        "2027-03-01",
+        "红榜",
+        "黑榜",
+        "收集群众诉求",
+        township,
+        "中共乐清市委员会组织部",
+        &number,
+    ] {
         assert!(text.contains(expected), "the bulletin reads {expected:?}: {text}");
     }
     let image = dir.join(format!("bulletin-page1-{store}"));
@@ -191,6 +208,9 @@ async fn a_month_of_daily_runs_makes_each_bulletin_once_and_they_read_in_chinese
     let (s, html) = app.ui("village_secretary").await.get(&format!("/bulletins/{id}")).await;
     assert_eq!(s, 200);
     assert!(html.contains("红榜") && html.contains(township));
+    assert!(
+        html.contains("id=\"bulletin-issuer\"") && html.contains(&number) && html.contains("id=\"bulletin-signature\"")
+    );
     let elsewhere =
         Span { from: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(), to: NaiveDate::from_ymd_opt(2027, 3, 7).unwrap() };
     assert!(frontline_db::bulletins::generate(&app.db, p.village_elsewhere, Cadence::Weekly, elsewhere).await.unwrap());

@@ -3,6 +3,7 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
 use frontline_db::bulletins::{Bulletin, BulletinView, Figure, NoticeRow, RankRow};
 use frontline_reports::Sheet;
 use frontline_reports::pdf::{Block, PdfDocument, render};
@@ -21,6 +22,36 @@ pub fn title(v: &BulletinView, lang: Lang) -> String {
         format_args!("{} {} {}", v.period_from, lang.t("bulletin.to"), v.period_to),
         lang.t("bulletin.close"),
     )
+}
+
+/// The elements of a party-committee 通报 around the text (GB/T 9704): the issuing body (发文机关
+/// and 落款), the document number (发文字号, numbered per year by the issuing unit) and the date
+/// it was written (成文日期, the day it was made, China time).
+pub struct Masthead {
+    pub issuer: String,
+    /// Empty on bulletins made before bulletins were numbered.
+    pub number: String,
+    pub date: String,
+}
+
+pub fn masthead(b: &Bulletin, lang: Lang) -> Masthead {
+    let unit = &b.bulletin.unit_name;
+    let abbr: String = unit.chars().take(1).collect();
+    let day = frontline_core::tasks::today_in_china(b.bulletin.created_at);
+    Masthead {
+        issuer: lang.t("bulletin.issuer").replace("{unit}", unit),
+        number: b.content.issue.map_or_else(String::new, |i| {
+            lang.t("bulletin.doc_number")
+                .replace("{abbr}", &abbr)
+                .replace("{year}", &i.year.to_string())
+                .replace("{n}", &i.number.to_string())
+        }),
+        date: lang
+            .t("bulletin.issued_on")
+            .replace("{y}", &day.year().to_string())
+            .replace("{m}", &day.month().to_string())
+            .replace("{d}", &day.day().to_string()),
+    }
 }
 
 /// A figure as read: the value, the period before, the change; "—" where there is nothing to
@@ -46,6 +77,9 @@ fn trim(v: f64) -> String {
 
 fn rank_line(lang: Lang, r: &RankRow) -> (String, String) {
     let parent = r.parent_name.as_deref().map(|p| format!("（{p}）")).unwrap_or_default();
+    if !r.measured {
+        return (format!("{NOTHING} {}{parent}", r.unit_name), lang.t("judge.no_data").to_string());
+    }
     let laggard = if r.laggard { format!(" · {}", lang.t("judge.laggard")) } else { String::new() };
     (
         format!("{}. {}{parent}", r.rank, r.unit_name),
@@ -60,7 +94,14 @@ fn notice_lines(rows: &[NoticeRow]) -> Vec<Block> {
 /// The bulletin as a PDF download.
 pub fn pdf_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
     let c = &b.content;
-    let mut blocks = vec![Block::Heading(lang.t("bulletin.figures").to_string())];
+    let m = masthead(b, lang);
+    // The issuing body heads the page (发文机关标志), over the number and the title.
+    let mut blocks = Vec::new();
+    if !m.number.is_empty() {
+        blocks.push(Block::Paragraph(m.number.clone()));
+    }
+    blocks.push(Block::Heading(title(&b.bulletin, lang)));
+    blocks.push(Block::Heading(lang.t("bulletin.figures").to_string()));
     blocks.push(Block::Fields(
         c.figures
             .iter()
@@ -87,7 +128,11 @@ pub fn pdf_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
         }
         blocks.extend(notice_lines(rows));
     }
-    let bytes = render(&PdfDocument { title: title(&b.bulletin, lang), blocks })?;
+    // 落款 and 成文日期 close the document.
+    blocks.push(Block::Paragraph(String::new()));
+    blocks.push(Block::Paragraph(m.issuer.clone()));
+    blocks.push(Block::Paragraph(m.date.clone()));
+    let bytes = render(&PdfDocument { title: m.issuer.clone(), blocks })?;
     let name = format!("attachment; filename=\"bulletin-{}.pdf\"", b.bulletin.id);
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
         .into_response())
@@ -99,6 +144,7 @@ const RANK_NUMBERS: [usize; 3] = [0, 3, 4];
 /// The bulletin as an Excel workbook: figures, the groups' ranking, the red and black lists.
 pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
     let c = &b.content;
+    let masthead = masthead(b, lang);
     let rank_headers = vec![
         lang.t("judge.rank").to_string(),
         lang.t("field.unit").to_string(),
@@ -110,6 +156,16 @@ pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
     let rank_rows = |rows: &[RankRow]| -> Vec<Vec<String>> {
         rows.iter()
             .map(|r| {
+                if !r.measured {
+                    return vec![
+                        NOTHING.to_string(),
+                        r.unit_name.clone(),
+                        r.parent_name.clone().unwrap_or_default(),
+                        NOTHING.to_string(),
+                        NOTHING.to_string(),
+                        lang.t("judge.no_data").to_string(),
+                    ];
+                }
                 vec![
                     r.rank.to_string(),
                     r.unit_name.clone(),
@@ -157,6 +213,16 @@ pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
             headers: rank_headers,
             rows: rank_rows(&c.black),
             numbers: RANK_NUMBERS.to_vec(),
+        },
+        Sheet {
+            name: lang.t("bulletin.masthead").to_string(),
+            headers: vec![
+                lang.t("bulletin.issuer_label").to_string(),
+                lang.t("bulletin.number_label").to_string(),
+                lang.t("bulletin.date_label").to_string(),
+            ],
+            rows: vec![vec![masthead.issuer, masthead.number, masthead.date]],
+            numbers: Vec::new(),
         },
     ];
     let bytes = frontline_reports::export_sheets(&sheets)?;

@@ -11,7 +11,7 @@ use frontline_db::bulletins::{self, Bulletin, BulletinView};
 use super::{Chrome, UiResult, render};
 use crate::auth::Ctx;
 use crate::i18n::{Lang, Tr};
-use crate::services::bulletin::{figure_text, title};
+use crate::services::bulletin::{Masthead, figure_text, masthead, title};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -77,6 +77,7 @@ struct BulletinPage {
     b: Bulletin,
     title: String,
     figures: Vec<(String, String, String, String)>,
+    masthead: Masthead,
 }
 
 async fn bulletin_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
@@ -92,8 +93,14 @@ async fn bulletin_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
             (lang.t(&f.key).to_string(), now, before, delta)
         })
         .collect();
-    let tpl =
-        BulletinPage { t: Tr(lang), c: Chrome::new(&ctx, "/bulletins"), title: title(&b.bulletin, lang), figures, b };
+    let tpl = BulletinPage {
+        t: Tr(lang),
+        c: Chrome::new(&ctx, "/bulletins"),
+        title: title(&b.bulletin, lang),
+        figures,
+        masthead: masthead(&b, lang),
+        b,
+    };
     render(&tpl, lang)
 }
 
