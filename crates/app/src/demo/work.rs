@@ -316,8 +316,14 @@ pub async fn seed(
             }
         }
     }
-    let surveys = seed_surveys(db, county_id, rng, grid_worker).await?;
+    // At the county's scale the month behind a 30-day dashboard is filled too: households are
+    // checked every week and every township held its party lesson; tests keep the one week.
+    let weeks = if every_tick { 5 } else { 1 };
+    let surveys = seed_surveys(db, county_id, rng, grid_worker, weeks).await?;
     seed_meetings(db, demo_township, today).await?;
+    if every_tick {
+        seed_lessons(db, county_id, demo_township, today).await?;
+    }
     // The jobs of the week: overdue records, missed shifts, the weekly reminder, the dispatch.
     frontline_db::jobs::run(db, now).await?;
     let overdue = db.count(&Sql::new("SELECT COUNT(*) FROM records WHERE kind = 'task_overdue'")).await?;
@@ -325,11 +331,17 @@ pub async fn seed(
     Ok(WorkStats { task_instances: stats_instances, overdue, shifts, check_ins, surveys, records })
 }
 
-/// The county's household check form, and a week of checks by each household's grid worker in
-/// every village (the 堡垒指数 weighs them: a village without checks would be a laggard): most
-/// households checked once, the answers random but plausible, the risk worked out by the form
-/// itself. Three of the demo login's own households are left for them to check.
-async fn seed_surveys(db: &Db, county_id: i64, rng: &mut Rng, grid_worker: Option<i64>) -> anyhow::Result<i64> {
+/// The county's household check form, and `weeks` weeks of checks by each household's grid
+/// worker in every village (the 堡垒指数 weighs them: a village without checks would be a
+/// laggard): most households checked once a week, the answers random but plausible, the risk
+/// worked out by the form itself. Three of the demo login's own households are left for them.
+async fn seed_surveys(
+    db: &Db,
+    county_id: i64,
+    rng: &mut Rng,
+    grid_worker: Option<i64>,
+    weeks: i64,
+) -> anyhow::Result<i64> {
     use frontline_core::surveys::{FormSpec, POVERTY_CHECK};
     let system = Actor::system("demo");
     let form_id =
@@ -348,8 +360,10 @@ async fn seed_surveys(db: &Db, county_id: i64, rng: &mut Rng, grid_worker: Optio
     let mut responses = Vec::new();
     let mut facts = Vec::new();
     let mut left_for_the_demo_login = 3;
-    for (household, _path, person) in households {
-        if Some(person) == grid_worker && left_for_the_demo_login > 0 {
+    let checks = households.iter().flat_map(|h| (0..weeks).map(move |week| (h, week)));
+    for ((household, _path, person), week) in checks {
+        let (household, person) = (*household, *person);
+        if Some(person) == grid_worker && week == 0 && left_for_the_demo_login > 0 {
             left_for_the_demo_login -= 1;
             continue;
         }
@@ -376,7 +390,7 @@ async fn seed_surveys(db: &Db, county_id: i64, rng: &mut Rng, grid_worker: Optio
         });
         let answers: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_value(answers)?;
         let checked = spec.check(&answers).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let day = today - Duration::days(rng.range(0, 6));
+        let day = today - Duration::days(week * 7 + rng.range(0, 6));
         let id = responses.len() as i64 + 1;
         responses.push(vec![
             id.into(),
@@ -421,6 +435,33 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
         .single()
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or_default()
+}
+
+/// This month's party lesson (党课) in every other township, each attended by all its members.
+async fn seed_lessons(db: &Db, county_id: i64, demo_township: Option<i64>, today: NaiveDate) -> anyhow::Result<()> {
+    use frontline_db::meetings::TrainingInput;
+    let system = Actor::system("demo");
+    let townships: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT id FROM units WHERE parent_id = $1 AND kind = 'township' AND NOT closed ORDER BY id",
+            vec![county_id.into()],
+        ))
+        .await?;
+    for (i, (township,)) in townships.into_iter().enumerate() {
+        if Some(township) == demo_township {
+            continue;
+        }
+        let lesson = TrainingInput {
+            kind: "party_lesson".into(),
+            title: "学习贯彻基层党建工作要求专题党课".into(),
+            held_on: today - Duration::days(8 + (i as i64 % 14)),
+            hours: 2,
+            attendees: Vec::new(),
+            members_of: Some(township),
+        };
+        frontline_db::meetings::create_training(db, &system, township, &lesson).await?;
+    }
+    Ok(())
 }
 
 /// The demo township's bi-monthly secretaries' meeting with topics set for three village
