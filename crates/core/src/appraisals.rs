@@ -31,6 +31,40 @@ impl Grade {
 }
 
 code_enum!(
+    /// Why a grade disagrees with the person's record over the period: their score is in the
+    /// bottom fifth of those ranked with them, task lists went overdue, or inspectors found problems.
+    GradeWarning {
+        BottomFifth = "bottom_fifth",
+        Overdue = "overdue",
+        Findings = "findings",
+    }
+);
+
+/// What the record says against a grade. 优秀 (excellent) is contradicted by a score in the bottom
+/// fifth, by overdue lists and by findings; 称职 (competent) by a score in the bottom fifth; the
+/// lower grades by nothing. `rank` is (rank, of how many) under the person scheme, if scored.
+pub fn grade_warnings(grade: Grade, rank: Option<(usize, usize)>, overdue: i64, findings: i64) -> Vec<GradeWarning> {
+    let bottom_fifth = rank.is_some_and(|(rank, of)| of >= 5 && rank * 5 > of * 4);
+    let mut out = Vec::new();
+    match grade {
+        Grade::Excellent => {
+            if bottom_fifth {
+                out.push(GradeWarning::BottomFifth);
+            }
+            if overdue > 0 {
+                out.push(GradeWarning::Overdue);
+            }
+            if findings > 0 {
+                out.push(GradeWarning::Findings);
+            }
+        }
+        Grade::Competent if bottom_fifth => out.push(GradeWarning::BottomFifth),
+        _ => {}
+    }
+    out
+}
+
+code_enum!(
     /// An appraisal is drafted (figures and conclusion can change) and then made final (鉴定书 issued).
     AppraisalStatus {
         Draft = "draft",
@@ -202,6 +236,22 @@ pub fn review_outcome(ratings: &[Rating]) -> Option<(f64, Rating)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_excellent_grade_against_a_poor_record_is_flagged() {
+        use GradeWarning::*;
+        // 林燕: 先锋指数 last of 126, one overdue list.
+        let last = Some((126, 126));
+        assert_eq!(grade_warnings(Grade::Excellent, last, 1, 0), vec![BottomFifth, Overdue]);
+        assert_eq!(grade_warnings(Grade::Competent, last, 1, 0), vec![BottomFifth]);
+        assert!(grade_warnings(Grade::Basic, last, 1, 3).is_empty());
+        // Rank 100 of 126 is within the top four fifths (100 × 5 = 500 ≤ 504); 102 is not.
+        assert!(grade_warnings(Grade::Excellent, Some((100, 126)), 0, 0).is_empty());
+        assert_eq!(grade_warnings(Grade::Excellent, Some((102, 126)), 0, 0), vec![BottomFifth]);
+        // Too few ranked to speak of a bottom fifth; findings still speak.
+        assert_eq!(grade_warnings(Grade::Excellent, Some((4, 4)), 0, 2), vec![Findings]);
+        assert!(grade_warnings(Grade::Excellent, None, 0, 0).is_empty());
+    }
+
     use super::*;
 
     #[test]

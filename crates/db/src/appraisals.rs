@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::appraisals::{
-    AppraisalStatus, CandidacyBar, FrontlineShare, Grade, Rating, ReviewTrack, TalentTier, barring_kinds,
-    candidacy_bars, review_outcome, tier_for,
+    AppraisalStatus, CandidacyBar, FrontlineShare, Grade, GradeWarning, Rating, ReviewTrack, TalentTier, barring_kinds,
+    candidacy_bars, grade_warnings, review_outcome, tier_for,
 };
 use frontline_core::error::{Problems, text};
 use frontline_core::records::{CORRECTED_SOURCE, RecordKind};
@@ -190,6 +190,18 @@ pub struct ConclusionInput {
     /// `excellent`, `competent`, `basic` or `incompetent`.
     pub grade: String,
     pub conclusion: String,
+    /// Why the grade stands when the record disagrees with it (a score in the bottom fifth,
+    /// overdue lists, findings): required then, and kept on the 鉴定书.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A grade given against the record, with what the record said and the assessor's reason.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct GradeOverride {
+    /// `bottom_fifth`, `overdue`, `findings`.
+    pub warnings: Vec<String>,
+    pub reason: String,
 }
 
 /// An appraisal as listed.
@@ -236,6 +248,23 @@ pub struct AppraisalFigures {
     pub notes: Vec<FigureNote>,
     /// Mean of the mass evaluations (1–5), if any.
     pub mass_mean: Option<f64>,
+    /// Set when the grade was given against the record (see [`GradeOverride`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade_override: Option<GradeOverride>,
+}
+
+impl AppraisalFigures {
+    /// What this record says against a grade (`frontline_core::appraisals::grade_warnings`).
+    pub fn warnings(&self, grade: Grade) -> Vec<GradeWarning> {
+        let records =
+            |kind: RecordKind| self.counts.iter().filter(|c| c.kind == kind.as_str()).map(|c| c.records).sum::<i64>();
+        grade_warnings(
+            grade,
+            self.score.as_ref().map(|s| (s.rank, s.of)),
+            records(RecordKind::TaskOverdue),
+            records(RecordKind::FindingRaised),
+        )
+    }
 }
 
 /// Records of one kind.
@@ -407,6 +436,7 @@ async fn figures(db: &Db, scope: &Scope, a: &AppraisalView) -> Result<AppraisalF
         score,
         notes,
         mass_mean,
+        grade_override: None,
     })
 }
 
@@ -474,13 +504,24 @@ pub async fn conclude(db: &Db, actor: &Actor, id: i64, input: &ConclusionInput) 
         p.add("grade", "error.appraisal.grade");
     }
     let conclusion = p.check(text("conclusion", &input.conclusion, 4000));
+    let reason = p.check(frontline_core::error::optional_text("reason", &input.reason, 1000));
     p.into_result()?;
     let (Some(grade), Some(conclusion)) = (grade, conclusion) else {
         return Err(DomainError::invalid("grade", "error.appraisal.grade").into());
     };
     let view = get_view(db, &actor.scope, id).await?;
     AppraisalStatus::parse(&view.status).unwrap_or(AppraisalStatus::Final).edit()?;
-    let figures = figures(db, &actor.scope, &view).await?;
+    let mut figures = figures(db, &actor.scope, &view).await?;
+    // A grade the record disagrees with stands only with the assessor's reason, kept on the 鉴定书.
+    let warnings = figures.warnings(grade);
+    if !warnings.is_empty() {
+        let Some(reason) = reason.flatten() else {
+            return Err(DomainError::invalid("reason", "error.appraisal.grade_disagrees").into());
+        };
+        figures.grade_override =
+            Some(GradeOverride { warnings: warnings.iter().map(|w| w.as_str().to_string()).collect(), reason });
+    }
+    let override_reason = figures.grade_override.as_ref().map(|o| o.reason.clone());
     // Plain structs always serialise; were it ever empty, the page would show live figures.
     let figures_json = serde_json::to_string(&figures).unwrap_or_default();
     let mut tx = db.begin().await?;
@@ -531,7 +572,7 @@ pub async fn conclude(db: &Db, actor: &Actor, id: i64, input: &ConclusionInput) 
             object_id: Some(id),
             unit_path: Some(&path),
             before: json!({"status": view.status}),
-            after: json!({"status": "final", "grade": grade.as_str(), "conclusion": conclusion}),
+            after: json!({"status": "final", "grade": grade.as_str(), "conclusion": conclusion, "reason": override_reason}),
         },
     )
     .await?;

@@ -151,10 +151,23 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     assert_eq!(s, 422, "{body}");
     assert_eq!(app.count(&format!("SELECT COUNT(*) FROM appraisals WHERE id = {id} AND status = 'draft'")).await, 1);
     let conclusion = "该同志在疫情防控一线坚守卡点，认真开展入户排查，群众评价较好，鉴定为优秀。";
+    // The record holds a finding against them: 优秀 is refused without a reason, and stands with one.
     let (s, body) = org
         .post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "excellent", "conclusion": conclusion}))
         .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["fields"][0]["field"], "reason", "{body}");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM appraisals WHERE id = {id} AND status = 'draft'")).await, 1);
+    let reason = "问题系前任遗留，本人已牵头整改销号。";
+    let (s, body) = org
+        .post(
+            &format!("/appraisals/{id}/conclusion"),
+            json!({"grade": "excellent", "conclusion": conclusion, "reason": reason}),
+        )
+        .await;
     assert_eq!(s, 204, "{body}");
+    let (_, d) = org.get(&format!("/appraisals/{id}")).await;
+    assert_eq!(d["figures"]["grade_override"], json!({"warnings": ["findings"], "reason": reason}));
     let (s, _) = org.post(&format!("/appraisals/{id}/conclusion"), json!({"grade": "basic", "conclusion": "改"})).await;
     assert_eq!(s, 409, "a final appraisal is not edited");
 
@@ -184,8 +197,16 @@ async fn an_appraisal_reads_its_ledger_and_prints_a_chinese_certificate() {
     let text = String::from_utf8_lossy(&text.stdout);
     let (name,): (String,) =
         app.db.one(&Sql::with("SELECT name FROM people WHERE id = $1", vec![person.into()])).await.unwrap();
-    for expected in ["一线考察鉴定书", name.as_str(), "优秀", "2020年春季疫情防控", "电话询问", "鉴定人"]
-    {
+    for expected in [
+        "一线考察鉴定书",
+        name.as_str(),
+        "优秀",
+        "2020年春季疫情防控",
+        "电话询问",
+        "鉴定人",
+        "考核单位（盖章）",
+        "问题系前任遗留",
+    ] {
         assert!(text.contains(expected), "the certificate reads {expected:?}: {text}");
     }
     let fonts = std::process::Command::new("pdffonts").arg(&file).output().expect("pdffonts");

@@ -694,6 +694,13 @@ async fn a_township_notes_appraises_and_prints_a_certificate_from_a_cadres_ledge
         .send_keys("该同志坚守一线，鉴定为优秀。")
         .await
         .unwrap();
+    // The reason is kept only where the record disagrees with the grade (the form says which).
+    c.find(Locator::Css("#conclude-form textarea[name=reason]"))
+        .await
+        .unwrap()
+        .send_keys("经党委会研究确定。")
+        .await
+        .unwrap();
     c.find(Locator::Css("#conclude-form button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for(&c, "#certificate-link").await;
     assert_eq!(c.find(Locator::Css("#appraisal-grade")).await.unwrap().text().await.unwrap(), "优秀");
@@ -702,7 +709,9 @@ async fn a_township_notes_appraises_and_prints_a_certificate_from_a_cadres_ledge
     c.find(Locator::Css("#certificate-link")).await.unwrap().click().await.unwrap();
     let certificate = wait_for(&c, "#certificate").await.text().await.unwrap();
     assert!(
-        certificate.contains("一线考察鉴定书") && certificate.contains("该同志坚守一线，鉴定为优秀。"),
+        certificate.contains("一线考察鉴定书")
+            && certificate.contains("该同志坚守一线，鉴定为优秀。")
+            && certificate.contains("考核单位（盖章）"),
         "{certificate}"
     );
     screenshot(&c, "43-certificate").await;

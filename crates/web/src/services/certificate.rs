@@ -33,7 +33,11 @@ pub struct Certificate {
     pub sections: Vec<Section>,
     pub grade: String,
     pub conclusion: String,
+    /// The reason the grade stands against the record, if it was given against it.
+    pub override_line: Option<String>,
     pub signature: String,
+    /// The issuing body's seal line (考核单位（盖章）).
+    pub seal: String,
 }
 
 /// How a leader's note reads: good, neutral or poor impression; mass evaluation out of 5.
@@ -108,7 +112,19 @@ pub fn certificate(d: &AppraisalDetail, lang: Lang) -> Result<Certificate, AppEr
         sections,
         grade: lang.code_label("appraisal.grade", grade).to_string(),
         conclusion: conclusion.to_string(),
+        override_line: f.grade_override.as_ref().map(|o| {
+            let said: Vec<&str> = o.warnings.iter().map(|w| lang.code_label("appraisal.warning", w)).collect();
+            let (colon, stop, comma) = if lang == Lang::En { (": ", ". ", ", ") } else { ("：", "。", "、") };
+            format!(
+                "{}{}{stop}{}{colon}{}",
+                lang.t("appraisal.override"),
+                said.join(comma),
+                lang.t("appraisal.reason"),
+                o.reason
+            )
+        }),
         signature: format!("{}{}    {}", lang.t("cert.assessor"), a.assessor.as_deref().unwrap_or(""), date),
+        seal: lang.t("cert.seal").to_string(),
     })
 }
 
@@ -126,8 +142,13 @@ pub fn pdf_response(d: &AppraisalDetail, lang: Lang) -> Result<Response, AppErro
     blocks.push(Block::Heading(lang.t("cert.conclusion").to_string()));
     blocks.push(Block::Fields(vec![(lang.t("appraisal.grade").to_string(), c.grade)]));
     blocks.push(Block::Paragraph(c.conclusion));
+    if let Some(line) = c.override_line {
+        blocks.push(Block::Paragraph(line));
+    }
     blocks.push(Block::Space(36.0));
     blocks.push(Block::Right(c.signature));
+    blocks.push(Block::Space(24.0));
+    blocks.push(Block::Right(c.seal));
     let bytes = render(&PdfDocument { title: c.title, blocks })?;
     let name = format!("attachment; filename=\"appraisal-{}.pdf\"", d.appraisal.id);
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)], bytes)

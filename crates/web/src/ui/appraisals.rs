@@ -191,16 +191,33 @@ struct AppraisalPage {
     d: AppraisalDetail,
     can_edit: bool,
     grades: Vec<(String, String)>,
+    /// For each grade the record disagrees with, what it says (shown before the assessor confirms).
+    grade_checks: Vec<(String, Vec<String>)>,
 }
 
 async fn appraisal_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
     require(&ctx, "judge:appraisal:list")?;
     let d = appraisals::get(&state.db, &ctx.actor.scope, id).await.map_err(db_fail(ctx.lang))?;
+    let lang = ctx.lang;
+    let grade_checks = Grade::ALL
+        .iter()
+        .map(|g| {
+            let said: Vec<String> = d
+                .figures
+                .warnings(*g)
+                .iter()
+                .map(|w| lang.code_label("appraisal.warning", w.as_str()).to_string())
+                .collect();
+            (lang.code_label("appraisal.grade", g.as_str()).to_string(), said)
+        })
+        .filter(|(_, said)| !said.is_empty())
+        .collect();
     let tpl = AppraisalPage {
         t: Tr(ctx.lang),
         c: Chrome::new(&ctx, "/appraisals"),
         can_edit: d.appraisal.status == "draft" && ctx.actor.can("judge:appraisal:edit"),
         grades: choices(Grade::ALL, Grade::as_str, ctx.lang, "appraisal.grade"),
+        grade_checks,
         d,
     };
     render(&tpl, ctx.lang)
@@ -208,7 +225,8 @@ async fn appraisal_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
 
 async fn conclude(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
-    let input = ConclusionInput { grade: form.get("grade"), conclusion: form.get("conclusion") };
+    let input =
+        ConclusionInput { grade: form.get("grade"), conclusion: form.get("conclusion"), reason: form.get("reason") };
     appraisals::conclude(&state.db, &ctx.actor, id, &input).await.map_err(db_fail(ctx.lang))?;
     Ok(redirect(&format!("/appraisals/{id}")))
 }
