@@ -119,8 +119,8 @@ impl FormSpec {
                     let n = v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()));
                     match n.filter(|n| n.is_finite()) {
                         Some(n) => {
-                            if f.risk_below.is_some_and(|limit| n < limit) {
-                                reasons.push(f.label.clone());
+                            if let Some(limit) = f.risk_below.filter(|limit| n < *limit) {
+                                reasons.push(format!("{}：{} < {}", f.label, plain(n), plain(limit)));
                             }
                             serde_json::json!(n)
                         }
@@ -139,7 +139,12 @@ impl FormSpec {
                         continue;
                     }
                     if f.risk_values.contains(&s) {
-                        reasons.push(f.label.clone());
+                        let shown = match s.as_str() {
+                            "yes" if kind == FieldType::YesNo => "是",
+                            "no" if kind == FieldType::YesNo => "否",
+                            other => other,
+                        };
+                        reasons.push(format!("{}：{shown}", f.label));
                     }
                     serde_json::Value::String(s)
                 }
@@ -155,8 +160,10 @@ impl FormSpec {
                         p.add(&f.key, "error.survey.not_an_option");
                         continue;
                     }
-                    if picked.iter().any(|x| f.risk_values.contains(x)) {
-                        reasons.push(f.label.clone());
+                    let risky: Vec<&str> =
+                        picked.iter().filter(|x| f.risk_values.contains(x)).map(String::as_str).collect();
+                    if !risky.is_empty() {
+                        reasons.push(format!("{}：{}", f.label, risky.join("、")));
                     }
                     serde_json::json!(picked)
                 }
@@ -177,7 +184,13 @@ fn is_blank(v: &serde_json::Value) -> bool {
     }
 }
 
-/// Answers as kept, with the labels of the fields that put the household at risk.
+/// A number as a person writes it: `6800`, `7.5`.
+fn plain(n: f64) -> String {
+    if n.fract() == 0.0 { format!("{n:.0}") } else { n.to_string() }
+}
+
+/// Answers as kept, with what put the household at risk: each field's label with the answer given
+/// (`住房安全有保障：否`, `人均年纯收入（元）：6800 < 7500`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
     pub answers: BTreeMap<String, serde_json::Value>,
@@ -246,7 +259,7 @@ mod tests {
                 "name_of_neighbour": "不该保存"})))
             .unwrap();
         assert!(ok.at_risk());
-        assert_eq!(ok.risk_reasons, ["人均年纯收入（元）", "基本医疗有保障", "返贫风险"]);
+        assert_eq!(ok.risk_reasons, ["人均年纯收入（元）：6800 < 7500", "基本医疗有保障：否", "返贫风险：因病"]);
         assert!(!ok.answers.contains_key("name_of_neighbour"), "only the form's own fields are kept");
         assert_eq!(ok.answers["members"], json!(4.0));
         let safe = spec

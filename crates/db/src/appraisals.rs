@@ -449,7 +449,7 @@ async fn person_score(db: &Db, scope: &Scope, a: &AppraisalView) -> Result<Optio
     let Ok(period) = crate::indicators::Period::checked(a.period_from, a.period_to) else {
         return Ok(None);
     };
-    let explained = crate::indicators::explain(db, scope, scheme.id, None, Some(a.person_id), period).await;
+    let explained = crate::indicators::explain(db, scope, scheme.id, None, Some(a.person_id), None, period).await;
     Ok(explained.ok().map(|e| AppraisalScore {
         scheme_id: scheme.id,
         scheme_name: scheme.name,

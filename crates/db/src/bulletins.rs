@@ -47,6 +47,13 @@ pub struct RankRow {
     pub measured: bool,
 }
 
+impl RankRow {
+    /// Where the unit stands: 无数据, 后进 or its stars (the one rule of every page).
+    pub fn standing(&self) -> frontline_core::indicators::Standing {
+        frontline_core::indicators::Standing::of(self.measured, self.laggard, self.stars)
+    }
+}
+
 /// Bulletins stored before units without data were told apart ranked every unit as measured.
 fn measured() -> bool {
     true
@@ -138,6 +145,8 @@ pub struct Ranked {
     pub groups: Vec<RankRow>,
     /// The scored units (villages), best first.
     pub subjects: Vec<RankRow>,
+    /// The unit itself over its whole subtree: the scheme's own roll-up (整体得分).
+    pub whole: Option<RankRow>,
 }
 
 /// Scores the unit's subtree under the 堡垒指数 that covers it over a span.
@@ -167,11 +176,22 @@ pub async fn ranking(db: &Db, unit: i64, span: Span) -> Result<Option<Ranked>, D
         .into_iter()
         .map(|(i, position)| RankRow { rank: position, parent_name: None, ..row(kept[i]) })
         .collect();
+    let whole = r.whole.as_ref().map(|score| RankRow {
+        rank: 1,
+        unit_id: r.unit_id,
+        unit_name: r.unit_name.clone(),
+        parent_name: None,
+        total: score.total,
+        stars: score.stars,
+        laggard: score.laggard,
+        measured: score.measured,
+    });
     Ok(Some(Ranked {
         scheme_id: scheme,
         scheme_name: meta.name,
         groups,
         subjects: r.subjects.iter().map(row).collect(),
+        whole,
     }))
 }
 

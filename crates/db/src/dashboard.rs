@@ -66,6 +66,23 @@ pub struct RankingSummary {
     /// Score of each unit that was scored or rolled up (the unit itself, the units below).
     #[schema(value_type = Vec<Object>)]
     pub by_unit: Vec<RankRow>,
+    /// The unit itself over its whole subtree, as the ranking page's 整体得分 shows it.
+    #[schema(value_type = Option<Object>)]
+    pub whole: Option<RankRow>,
+    /// For a scored unit (a village): its place among the units of the one above it, as that
+    /// unit's ranking page and the breakdown show it.
+    pub place: Option<Place>,
+}
+
+/// A scored unit's place in the ranking of the unit above it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Place {
+    #[schema(value_type = Object)]
+    pub row: RankRow,
+    /// How many units that ranking holds.
+    pub among: usize,
+    pub within_id: i64,
+    pub within_name: String,
 }
 
 /// What the dashboard of a unit shows. Lists that hold "the units below" start with the unit
@@ -113,7 +130,7 @@ pub async fn dashboard(
     let orders_by_day = orders_by_day(db, scope, &root.path, from, to).await?;
     // The ranking names the units below: only for a caller who reaches all of them.
     let ranking =
-        if scope.reaches_subtree(&root.path) { ranking_summary(db, unit, Span { from, to }).await? } else { None };
+        if scope.reaches_subtree(&root.path) { ranking_summary(db, &root, Span { from, to }).await? } else { None };
     let commendations = commendations(db, scope, &root.path, from, to).await?;
     let accountability = crate::accountability::counts(db, scope, unit, from, to).await?;
     let training = crate::meetings::coverage(db, scope, unit, from, to).await?;
@@ -218,8 +235,18 @@ async fn commendations(db: &Db, scope: &Scope, path: &str, from: NaiveDate, to: 
     db.count(&sql).await
 }
 
-async fn ranking_summary(db: &Db, unit: i64, span: Span) -> Result<Option<RankingSummary>, DbError> {
+async fn ranking_summary(db: &Db, root: &UnitView, span: Span) -> Result<Option<RankingSummary>, DbError> {
+    let unit = root.id;
     let Some(r) = ranking(db, unit, span).await? else { return Ok(None) };
+    // A scored unit ranked alone would always come first: its place is in the ranking above it.
+    let mut place = None;
+    if let (true, Some(parent)) = (r.subjects.iter().any(|s| s.unit_id == unit), root.parent_id)
+        && let Some(above) = ranking(db, parent, span).await?
+        && let Some(row) = above.subjects.iter().find(|s| s.unit_id == unit)
+    {
+        let within_name = crate::units::get(db, &Scope::everything(), parent).await?.name;
+        place = Some(Place { row: row.clone(), among: above.subjects.len(), within_id: parent, within_name });
+    }
     let mut stars = [0i64; 6];
     for s in r.subjects.iter().filter(|s| s.measured) {
         stars[usize::from(s.stars.min(5))] += 1;
@@ -228,7 +255,16 @@ async fn ranking_summary(db: &Db, unit: i64, span: Span) -> Result<Option<Rankin
     let top = r.subjects.iter().take(10).cloned().collect();
     let mut by_unit = r.groups;
     by_unit.extend(r.subjects);
-    Ok(Some(RankingSummary { scheme_id: r.scheme_id, scheme_name: r.scheme_name, stars, top, laggards, by_unit }))
+    Ok(Some(RankingSummary {
+        scheme_id: r.scheme_id,
+        scheme_name: r.scheme_name,
+        stars,
+        top,
+        laggards,
+        by_unit,
+        whole: r.whole,
+        place,
+    }))
 }
 
 /// A grid worker's own day.

@@ -342,6 +342,9 @@ pub struct RankingQuery {
     pub to: Option<NaiveDate>,
     /// Laggards only.
     pub laggards: Option<bool>,
+    /// For a breakdown: the unit whose ranking the village is placed in (the page it was opened
+    /// from); its township if left out.
+    pub within: Option<i64>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -686,6 +689,8 @@ async fn score_with_tallies(
 pub struct MeasureValue {
     /// As written in formulas: `count(finding_raised, value >= 2)`.
     pub text: String,
+    /// Which of the scheme's measures it is (its position in the compiled scheme).
+    pub index: usize,
     pub kind: String,
     pub value: f64,
     /// Query string for `/records` (and the 台账 page) listing exactly the records counted.
@@ -725,7 +730,12 @@ pub struct Explanation {
     pub subject: Scored,
     /// How many subjects were ranked with it (the person's unit, the village's township).
     pub ranked: usize,
+    /// The unit whose ranking the rank is in: the village's township unless asked otherwise.
+    pub ranked_within: String,
     pub lines: Vec<ExplainedLine>,
+    /// The subject's measures, to put each formula in words with its values.
+    #[serde(skip)]
+    pub tally: Tally,
 }
 
 fn measure_text(m: &Measure) -> String {
@@ -777,6 +787,7 @@ pub async fn explain(
     scheme_id: i64,
     unit_id: Option<i64>,
     person_id: Option<i64>,
+    within: Option<i64>,
     period: Period,
 ) -> Result<Explanation, DbError> {
     let meta = scheme(db, scope, scheme_id).await?;
@@ -791,10 +802,24 @@ pub async fn explain(
         (Subject::Person, _, None) => return Err(DomainError::invalid("person", "error.required").into()),
     };
     // A village is ranked among its township's villages, as on the township's ranking page that
-    // the breakdown links to (ranked alone it would always come first).
-    let ranked_under = match (compiled.def.subject, units::get(db, scope, root).await?.parent_id) {
-        (Subject::Unit, Some(parent)) if units::get(db, scope, parent).await.is_ok() => parent,
-        _ => root,
+    // the breakdown links to (ranked alone it would always come first) — or among those of the
+    // unit above whose ranking page it was opened from, which the rank then names.
+    let root_unit = units::get(db, scope, root).await?;
+    let mut under = None;
+    if compiled.def.subject == Subject::Unit {
+        if let Some(w) = within.filter(|w| *w != root) {
+            let w = units::get(db, scope, w).await?;
+            if !root_unit.path.starts_with(&w.path) {
+                return Err(DomainError::invalid("within", "error.judge.not_above").into());
+            }
+            under = Some(w);
+        } else if let Some(parent) = root_unit.parent_id {
+            under = units::get(db, scope, parent).await.ok();
+        }
+    }
+    let (ranked_under, ranked_within) = match under {
+        Some(u) => (u.id, u.name),
+        None => (root, root_unit.name.clone()),
     };
     let (ranking, tallies) = score_with_tallies(db, scope, &meta, &compiled, ranked_under, period).await?;
     let ranked = ranking.subjects.len();
@@ -813,6 +838,7 @@ pub async fn explain(
         used.into_iter()
             .map(|i| MeasureValue {
                 text: measure_text(&compiled.measures[i]),
+                index: i,
                 kind: compiled.measures[i].kind.as_str().to_string(),
                 value: tally.measures[i],
                 records_query: records_query(&compiled.measures[i], &subject, &period),
@@ -881,7 +907,7 @@ pub async fn explain(
             measures: measures_of(&c.expr),
         });
     }
-    Ok(Explanation { scheme_id, scheme_name: meta.name, period, subject, ranked, lines })
+    Ok(Explanation { scheme_id, scheme_name: meta.name, period, subject, ranked, ranked_within, lines, tally })
 }
 
 /// A published run (公示, then final).

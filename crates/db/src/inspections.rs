@@ -1235,6 +1235,29 @@ pub struct SupervisionCounts {
     pub people_notified_or_handled: i64,
 }
 
+/// The period the 督查统计 of a unit covers by default: from the first day of the earliest
+/// round that concerns the unit (held by it, above it or below it) and is running or ended in the
+/// last 30 days, to today — so a round's findings are counted whole, not from the first of the
+/// month; the last 30 days when no round is that recent.
+pub async fn figures_period(db: &Db, unit: i64, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), DbError> {
+    let root = units::get(db, &Scope::everything(), unit).await?;
+    let recent = today - Duration::days(29);
+    let rounds: Vec<(String, NaiveDate)> = db
+        .all(&Sql::with(
+            "SELECT u.path, r.starts_on FROM inspection_rounds r JOIN units u ON u.id = r.unit_id \
+             WHERE r.ends_on >= $1 AND r.starts_on <= $2",
+            vec![recent.into(), today.into()],
+        ))
+        .await?;
+    let from = rounds
+        .into_iter()
+        .filter(|(path, _)| path.starts_with(&root.path) || root.path.starts_with(path.as_str()))
+        .map(|(_, starts)| starts)
+        .min()
+        .map_or(recent, |starts| starts.min(recent));
+    Ok((from, today))
+}
+
 /// The counts for a unit and each of its children; the first row is the unit itself.
 pub async fn counts(
     db: &Db,

@@ -2,7 +2,8 @@
 //! [`run`] every few minutes; running it more often does no harm): the current period's task
 //! instances, overdue and missed-shift records, the weekly reminders and the monthly dispatch, and
 //! the yellow card on work orders past their time limit, and the escalation of findings not fixed
-//! by their deadline, and the periodic bulletins that have come due.
+//! by their deadline or topics (党委点题) not answered by theirs, and the periodic bulletins that
+//! have come due.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,6 +17,7 @@ pub struct JobsReport {
     pub missed_shifts: u64,
     pub orders_escalated: u64,
     pub findings_escalated: u64,
+    pub topics_escalated: u64,
     pub bulletins: u64,
 }
 
@@ -24,6 +26,7 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
     let missed_shifts = crate::roster::record_missed(db, now).await?;
     let orders_escalated = crate::orders::escalate_overdue(db, now).await?;
     let findings_escalated = crate::inspections::escalate_overdue(db, now).await?;
+    let topics_escalated = crate::meetings::escalate_overdue_topics(db, now).await?;
     let bulletins = crate::bulletins::generate_due(db, now).await?;
-    Ok(JobsReport { tasks, missed_shifts, orders_escalated, findings_escalated, bulletins })
+    Ok(JobsReport { tasks, missed_shifts, orders_escalated, findings_escalated, topics_escalated, bulletins })
 }

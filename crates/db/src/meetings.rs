@@ -114,10 +114,19 @@ pub struct TopicView {
     pub answer: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
     pub status: String,
+    /// Left unanswered past its date and escalated to the secretary of the unit that set it.
+    pub escalated: bool,
+}
+
+impl TopicView {
+    /// Unanswered past its due date (a topic answered late is answered, its record says late).
+    pub fn overdue(&self, today: &NaiveDate) -> bool {
+        self.status != "answered" && self.due_date < *today
+    }
 }
 
 const TOPIC_COLUMNS: &str = "t.id, t.meeting_id, m.title AS meeting_title, t.title, t.owner_id, p.name AS owner_name, \
-     u.name AS unit_name, t.due_date, t.answer, t.answered_at, t.status FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id \
+     u.name AS unit_name, t.due_date, t.answer, t.answered_at, t.status, t.escalated FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id \
      JOIN people p ON p.id = t.owner_id JOIN units u ON u.id = t.unit_id JOIN units mu ON mu.id = m.unit_id";
 
 /// A meeting with its topics.
@@ -224,6 +233,45 @@ pub async fn answer(db: &Db, actor: &Actor, topic: i64, answer: &str) -> Result<
     let view = tx.one(&Sql::with(&format!("SELECT {TOPIC_COLUMNS} WHERE t.id = $1"), vec![topic.into()])).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+/// Escalates the topics left unanswered past their date (once each): the owner and the secretary
+/// of the unit whose meeting set the topic are told. Run by the jobs loop.
+pub async fn escalate_overdue_topics(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let today = frontline_core::tasks::today_in_china(now);
+    let due: Vec<(i64, i64, i64, String, NaiveDate)> = db
+        .all(&Sql::with(
+            "SELECT t.id, t.owner_id, m.unit_id, t.title, t.due_date FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id \
+             WHERE t.escalated = FALSE AND t.status <> 'answered' AND t.due_date < $1 ORDER BY t.id LIMIT 5000",
+            vec![today.into()],
+        ))
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.begin().await?;
+    let mut n = 0;
+    for (id, owner, setter_unit, title, due_date) in due {
+        let changed = tx
+            .execute(&Sql::with(
+                "UPDATE meeting_topics SET escalated = TRUE WHERE id = $1 AND escalated = FALSE",
+                vec![id.into()],
+            ))
+            .await?;
+        if changed == 0 {
+            continue;
+        }
+        let params = json!({"title": title, "due": due_date.to_string()});
+        crate::succession::notify(&mut tx, owner, "topic_overdue", params.clone()).await?;
+        if let Some((secretary, _)) = crate::responsibility::responsible_holder(&mut tx, setter_unit, today).await?
+            && secretary != owner
+        {
+            crate::succession::notify(&mut tx, secretary, "topic_overdue", params).await?;
+        }
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
 }
 
 /// A training session as typed: who attended is given by person, or as "every party member of

@@ -74,6 +74,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_finding_hand_in.sql"),
         postgres: include_str!("../migrations/postgres/0010_finding_hand_in.sql"),
     },
+    Migration {
+        version: 11,
+        name: "topic_escalation",
+        sqlite: include_str!("../migrations/sqlite/0011_topic_escalation.sql"),
+        postgres: include_str!("../migrations/postgres/0011_topic_escalation.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -76,6 +76,11 @@ pub fn catalogue_keys(lang: Lang) -> Vec<String> {
 pub struct Tr(pub Lang);
 
 impl Tr {
+    /// A standing in words (无数据, 后进, ★★★), for templates.
+    pub fn standing(&self, standing: frontline_core::indicators::Standing) -> String {
+        crate::ui::indicators::standing_text(standing, self.0)
+    }
+
     pub fn get<'a>(&self, key: &'a str) -> &'a str {
         self.0.t(key)
     }
@@ -291,6 +296,7 @@ mod tests {
                 "inspection_assigned",
                 "finding_raised",
                 "finding_overdue",
+                "topic_overdue",
                 "finding_accepted",
                 "finding_returned",
                 "rectification_submitted",

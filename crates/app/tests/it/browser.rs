@@ -839,3 +839,66 @@ async fn detail_pages_print_without_the_menu_and_tree() {
     }
     c.close().await.unwrap();
 }
+
+/// The rank a village carries reads the same on its township's ranking page, its breakdown, its
+/// own dashboard and the township's monthly bulletin (issue 22: one rank, one truth).
+#[tokio::test]
+async fn a_villages_rank_reads_the_same_on_the_ranking_the_breakdown_its_dashboard_and_the_bulletin() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let to = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let from = to - chrono::Duration::days(29);
+    let span = frontline_core::bulletins::Span { from, to };
+    assert!(
+        frontline_db::bulletins::generate(&app.db, p.baishi, frontline_core::bulletins::Cadence::Monthly, span)
+            .await
+            .unwrap()
+    );
+    let (bulletin,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT id FROM bulletins WHERE unit_id = $1", vec![p.baishi.into()]))
+        .await
+        .unwrap();
+    let (bastion,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT MIN(id) FROM schemes WHERE code = 'bastion'", vec![]))
+        .await
+        .unwrap();
+    // The village at the true bottom of the black list, with the rank the bulletin gives it.
+    let (_, b) = app.api("county_org").await.get(&format!("/bulletins/{bulletin}")).await;
+    let black = b["content"]["black"].as_array().unwrap();
+    let bottom = black.iter().rev().find(|r| r["measured"] != false).expect("a village with data on the black list");
+    let (village, rank) = (bottom["unit_id"].as_i64().unwrap(), bottom["rank"].as_i64().unwrap().to_string());
+    assert!(rank != "1", "the bottom of a township's list is not its first");
+
+    let (_driver, c, _profile) = start_browser().await;
+    login(&c, &app, "county_org").await;
+    let q = format!("from={from}&to={to}");
+    // 1. The bulletin.
+    c.goto(&app.url(&format!("/bulletins/{bulletin}"))).await.unwrap();
+    let on_bulletin = wait_for(&c, &format!("#bulletin-black li[data-unit='{village}'] .rank")).await;
+    assert_eq!(on_bulletin.text().await.unwrap(), rank, "the bulletin");
+    screenshot(&c, "40-rank-bulletin").await;
+    // 2. The township's ranking page.
+    c.goto(&app.url(&format!("/schemes/{bastion}?unit={}&{q}&per_page=200", p.baishi))).await.unwrap();
+    let explain = wait_for(&c, &format!("#ranking a.explain[href*='unit={village}&']")).await;
+    let on_ranking = c
+        .execute("return arguments[0].closest('tr').cells[0].innerText;", vec![serde_json::to_value(&explain).unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(on_ranking.as_str().unwrap().trim(), rank, "the ranking page");
+    screenshot(&c, "41-rank-ranking").await;
+    // 3. The breakdown opened from it.
+    explain.click().await.unwrap();
+    let on_breakdown = wait_for(&c, "#rank").await.text().await.unwrap();
+    assert!(on_breakdown.starts_with(&format!("{rank} / ")), "the breakdown: {on_breakdown}");
+    assert!(on_breakdown.contains("白石街道"), "the breakdown names the ranking the rank is in: {on_breakdown}");
+    screenshot(&c, "42-rank-breakdown").await;
+    // 4. The village's own dashboard.
+    c.goto(&app.url(&format!("/dashboard?unit={village}&{q}"))).await.unwrap();
+    let tile = wait_for(&c, "#tile-bastion").await.text().await.unwrap();
+    assert!(tile.contains(&format!("名次 {rank} / ")), "the village's dashboard: {tile}");
+    assert!(tile.contains("白石街道"), "{tile}");
+    screenshot(&c, "43-rank-dashboard").await;
+    c.close().await.unwrap();
+}

@@ -574,6 +574,23 @@ async fn a_village_has_one_rank_on_every_page_and_groups_are_townships() {
     let county = app.unit_id("330382").await;
     let (_, whole) = org.get(&format!("/schemes/{bastion}/scores?unit={county}&from={from}&to={to}&per_page=1")).await;
     let groups: Vec<i64> = whole["groups"].as_array().unwrap().iter().map(|g| g["unit_id"].as_i64().unwrap()).collect();
+    // The county's dashboard shows the scheme's own roll-up of the county, as its ranking page does.
+    let (_, county_dash) = org.get(&format!("/dashboard?unit={county}&from={from}&to={to}")).await;
+    assert!(whole["whole"]["total"].is_number(), "{}", whole["whole"]);
+    assert_eq!(county_dash["ranking"]["whole"]["total"], whole["whole"]["total"]);
+    // A breakdown asked within the county ranks the village among the county's villages.
+    let (_, all) = org.get(&format!("/schemes/{bastion}/scores?unit={county}&from={from}&to={to}&per_page=1")).await;
+    let first = &all["subjects"][0];
+    let (_, e) = org
+        .get(&format!("/schemes/{bastion}/explain?unit={}&within={county}&from={from}&to={to}", first["unit_id"]))
+        .await;
+    assert_eq!(e["subject"]["rank"], first["rank"]);
+    assert_eq!(e["ranked"], all["total"]);
+    assert_eq!(e["ranked_within"], "乐清市");
+    let (s, _) = org
+        .get(&format!("/schemes/{bastion}/explain?unit={county}&within={}&from={from}&to={to}", first["unit_id"]))
+        .await;
+    assert_eq!(s, 422, "a ranking that does not hold the unit");
     let townships = app
         .count(&format!("SELECT COUNT(*) FROM units WHERE parent_id = {county} AND kind = 'township' AND NOT closed"))
         .await;

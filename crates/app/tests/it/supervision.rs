@@ -858,3 +858,33 @@ async fn the_supervision_pages_render_and_their_forms_work() {
     assert!(body.contains("问责方式无效"), "{body}");
     assert_eq!(app.count("SELECT COUNT(*) FROM accountability_actions").await, before);
 }
+
+/// The 督查统计 above the findings counts a round whole: its default period starts on the first
+/// day of the latest round that concerns the unit, not on the first of the month.
+#[tokio::test]
+async fn supervision_figures_cover_the_round() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let today = today();
+    let (from, to) = frontline_db::inspections::figures_period(&app.db, p.qiyuan, today).await.unwrap();
+    assert_eq!((from, to), (today - chrono::Duration::days(29), today), "no round: the last 30 days");
+    let round = round_over(&app, p.baishi, 1).await;
+    let began = today - chrono::Duration::days(45);
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&frontline_db::Sql::with(
+        "UPDATE inspection_rounds SET starts_on = $1, ends_on = $2 WHERE id = $3",
+        vec![began.into(), (today - chrono::Duration::days(3)).into(), round.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for unit in [p.qiyuan, p.baishi, app.unit_id("330382").await] {
+        let (from, _) = frontline_db::inspections::figures_period(&app.db, unit, today).await.unwrap();
+        assert_eq!(from, began, "a round over 白石街道 concerns {unit}");
+    }
+    let (from, _) = frontline_db::inspections::figures_period(&app.db, p.village_elsewhere, today).await.unwrap();
+    assert_eq!(from, today - chrono::Duration::days(29), "not a village of another township");
+    let (s, html) = app.ui("county_org").await.get(&format!("/findings?unit={}", p.baishi)).await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("{began} – {today}")), "the page says which days it counts");
+}

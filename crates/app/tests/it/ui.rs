@@ -237,4 +237,16 @@ async fn pages_show_words_not_codes() {
         }
     }
     assert!(!bulletins.contains("岗位名称"), "a bulletin's title is not a post title");
+    // The breakdown of a score says its formulas in words with the values counted, not in code.
+    let (bastion,): (i64,) =
+        app.db.one(&frontline_db::Sql::new("SELECT MIN(id) FROM schemes WHERE code = 'bastion'")).await.unwrap();
+    let (s, explain) = ui.get(&format!("/schemes/{bastion}/explain?unit={}", p.qiyuan)).await;
+    assert_eq!(s, 200);
+    for code in ["rate(", "count(", "sum("] {
+        assert!(!explain.contains(code), "the breakdown shows the code {code}");
+    }
+    for kind in ["shift_attended", "survey_filed"] {
+        assert!(!explain.contains(&format!(">{kind}")) && !explain.contains(&format!(" {kind}")), "{kind} shown");
+    }
+    assert!(explain.contains("class=\"formula-words\">卡点值守 "), "卡点值守 counted in words");
 }

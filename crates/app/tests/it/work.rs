@@ -535,7 +535,7 @@ async fn households_are_checked_by_those_responsible_and_compiled_for_the_villag
     assert_eq!(s, 201, "{filed}");
     assert_eq!(filed["risk"], true);
     assert!(!filed["answers"].as_str().unwrap().contains("330382199001011234"), "only the form's fields are kept");
-    assert_eq!(filed["risk_reasons"], "人均年纯收入（元）|基本医疗有保障|返贫风险");
+    assert_eq!(filed["risk_reasons"], "人均年纯收入（元）：6200 < 7500|基本医疗有保障：否|返贫风险：因病");
     let record = count(
         &app,
         "SELECT COUNT(*) FROM records WHERE kind = 'survey_filed' AND source_id = $1 AND value = 1",
@@ -609,7 +609,7 @@ async fn households_are_checked_by_those_responsible_and_compiled_for_the_villag
         )
         .await;
     assert_eq!(s, 201, "{filed}");
-    assert_eq!(filed["risk_reasons"], "住在低洼地带");
+    assert_eq!(filed["risk_reasons"], "住在低洼地带：是");
 }
 
 #[tokio::test]
@@ -704,4 +704,116 @@ async fn topics_are_answered_by_their_owner_and_training_coverage_is_a_query() {
         .await,
         members
     );
+}
+
+/// A topic (党委点题) left unanswered past its date is flagged on the pages and escalated once: its
+/// owner and the secretary of the township that set it are told; an answered topic is not.
+#[tokio::test]
+async fn topics_past_their_date_are_flagged_and_escalated_once() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let township = app.api("township_secretary").await;
+    let owner = count(&app, "SELECT person_id FROM users WHERE username = 'village_secretary'", vec![]).await;
+    let setter = count(&app, "SELECT person_id FROM users WHERE username = 'township_secretary'", vec![]).await;
+    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let (s, body) = township
+        .post(
+            &format!("/units/{}/meetings", p.baishi),
+            json!({"kind": "secretary_meeting", "title": "第八期村书记例会", "held_on": today,
+                   "topics": [{"title": "人居环境整治短板", "owner_id": owner, "due_date": today + Duration::days(1)},
+                              {"title": "已答的题", "owner_id": owner, "due_date": today + Duration::days(1)}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let id_of = |title: &'static str| {
+        let app = &app;
+        async move { count(app, "SELECT id FROM meeting_topics WHERE title = $1", vec![title.to_string().into()]).await }
+    };
+    let (late, answered) = (id_of("人居环境整治短板").await, id_of("已答的题").await);
+    let (s, _) = app
+        .api("village_secretary")
+        .await
+        .post(&format!("/topics/{answered}/answer"), json!({"answer": "已整改"}))
+        .await;
+    assert_eq!(s, 200);
+    // Not yet due: the jobs loop leaves it alone.
+    assert_eq!(frontline_db::jobs::run(&app.db, Utc::now()).await.unwrap().topics_escalated, 0);
+    // Three days on, unanswered: escalated once, to the owner and the township's secretary.
+    let later = Utc::now() + Duration::days(3);
+    let notices = |who: i64| {
+        let app = &app;
+        async move {
+            count(
+                app,
+                "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND kind = 'topic_overdue'",
+                vec![who.into()],
+            )
+            .await
+        }
+    };
+    assert_eq!(frontline_db::meetings::escalate_overdue_topics(&app.db, later).await.unwrap(), 1);
+    assert_eq!(frontline_db::meetings::escalate_overdue_topics(&app.db, later).await.unwrap(), 0, "once");
+    assert_eq!(notices(owner).await, 1);
+    assert_eq!(notices(setter).await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM meeting_topics WHERE id = $1 AND escalated = TRUE", vec![late.into()]).await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM meeting_topics WHERE id = $1 AND escalated = TRUE", vec![answered.into()])
+            .await,
+        0
+    );
+    // The page lists it as overdue and escalated once its date has passed (moved back to see it today).
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::with(
+        "UPDATE meeting_topics SET due_date = $1 WHERE id = $2",
+        vec![(today - Duration::days(2)).into(), late.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (s, html) = app.ui("township_secretary").await.get(&format!("/work/meetings?unit={}", p.baishi)).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("topic-overdue") && html.contains("已督办"), "{html}");
+}
+
+/// The doer's own shifts are on the roster page too, even where their checkpoint lies outside
+/// the units they may see (a grid worker on duty at a checkpoint of another village).
+#[tokio::test]
+async fn the_roster_page_shows_the_callers_own_shifts() {
+    let app = TestApp::new().await;
+    let worker = count(&app, "SELECT person_id FROM users WHERE username = 'grid_worker'", vec![]).await;
+    let now = Utc::now();
+    // A checkpoint the worker's scope does not reach, with a shift tomorrow they stand.
+    let (checkpoint, name): (i64, String) = app
+        .db
+        .one(&Sql::with(
+            "SELECT u.id, u.name FROM units u WHERE u.kind = 'checkpoint' AND NOT EXISTS \
+             (SELECT 1 FROM users a JOIN people p ON p.id = a.person_id JOIN units h ON h.id = p.home_unit_id \
+              WHERE a.username = 'grid_worker' AND u.path LIKE h.path || '%') ORDER BY u.id LIMIT 1",
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let starts = now + Duration::hours(20);
+    let mut tx = app.db.begin().await.unwrap();
+    let shift: (i64,) = tx
+        .one(&Sql::with(
+            "INSERT INTO shifts (checkpoint_id, starts_at, ends_at, night, headcount, min_party, min_cadre, created_at) \
+             VALUES ($1, $2, $3, FALSE, 1, 0, 0, $4) RETURNING id",
+            vec![checkpoint.into(), starts.into(), (starts + Duration::hours(8)).into(), now.into()],
+        ))
+        .await
+        .unwrap();
+    tx.execute(&Sql::with(
+        "INSERT INTO shift_assignments (shift_id, person_id, status) VALUES ($1, $2, 'planned')",
+        vec![shift.0.into(), worker.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (s, html) = app.ui("grid_worker").await.get("/work/rosters").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"my-shifts\"") && html.contains(&name), "the worker's own shift at {name}: {html}");
 }

@@ -90,6 +90,17 @@ impl Measure {
     }
 }
 
+/// What a formula's leaf stands for, to be named in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// One of the scheme's measures, by index.
+    Measure(usize),
+    /// The party members of the subject.
+    Members,
+    /// The days of the period.
+    Days,
+}
+
 /// A compiled formula.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -137,6 +148,40 @@ impl Expr {
             Expr::Max(a, b) => {
                 let (x, y) = (a.eval(t), b.eval(t));
                 if x.is_nan() || y.is_nan() { f64::NAN } else { x.max(y) }
+            }
+        }
+    }
+
+    /// The formula in words with each part's value, e.g. `卡点值守 168 / (卡点值守 168 + 卡点缺岗 6)`:
+    /// `leaf` names a measure, the members or the days (`Leaf`) with its value; `min`/`max` name
+    /// the functions in the reader's language.
+    pub fn in_words(&self, t: &Tally, leaf: &dyn Fn(Leaf) -> String, min_max: (&str, &str)) -> String {
+        let number = |x: f64| {
+            let x = super::score::round2(x);
+            if x.fract() == 0.0 { format!("{x:.0}") } else { x.to_string() }
+        };
+        // Sums and differences are put in parentheses inside a product, quotient or negation.
+        let inner = |e: &Expr| {
+            let w = e.in_words(t, leaf, min_max);
+            if matches!(e, Expr::Add(..) | Expr::Sub(..)) { format!("({w})") } else { w }
+        };
+        match self {
+            Expr::Number(n) => number(*n),
+            Expr::Measure(i) => {
+                format!("{} {}", leaf(Leaf::Measure(*i)), number(t.measures.get(*i).copied().unwrap_or(0.0)))
+            }
+            Expr::Members => format!("{} {}", leaf(Leaf::Members), number(t.members)),
+            Expr::Days => format!("{} {}", leaf(Leaf::Days), number(t.days)),
+            Expr::Add(a, b) => format!("{} + {}", a.in_words(t, leaf, min_max), b.in_words(t, leaf, min_max)),
+            Expr::Sub(a, b) => format!("{} − {}", a.in_words(t, leaf, min_max), inner(b)),
+            Expr::Mul(a, b) => format!("{} × {}", inner(a), inner(b)),
+            Expr::Div(a, b) | Expr::Rate(a, b) => format!("{} / {}", inner(a), inner(b)),
+            Expr::Neg(a) => format!("−{}", inner(a)),
+            Expr::Min(a, b) => {
+                format!("{}({}, {})", min_max.0, a.in_words(t, leaf, min_max), b.in_words(t, leaf, min_max))
+            }
+            Expr::Max(a, b) => {
+                format!("{}({}, {})", min_max.1, a.in_words(t, leaf, min_max), b.in_words(t, leaf, min_max))
             }
         }
     }
@@ -446,6 +491,21 @@ mod tests {
         assert_eq!(e.eval(&t(&[], 7.0)), 15.0);
         let (e, _) = compile("28 / days()");
         assert_eq!(e.eval(&t(&[], 7.0)), 2.0);
+    }
+
+    #[test]
+    fn a_formula_reads_in_words_with_its_values() {
+        let (e, m) =
+            compile("rate(count(shift_attended), count(shift_attended) + count(shift_missed)) * 2 - min(members, 3)");
+        let names = |l: Leaf| match l {
+            Leaf::Measure(i) => m[i].kind.as_str().to_string(),
+            Leaf::Members => "members".to_string(),
+            Leaf::Days => "days".to_string(),
+        };
+        assert_eq!(
+            e.in_words(&t(&[168.0, 6.0], 5.0), &names, ("min", "max")),
+            "shift_attended 168 / (shift_attended 168 + shift_missed 6) × 2 − min(members 5, 3)"
+        );
     }
 
     #[test]

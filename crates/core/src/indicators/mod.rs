@@ -9,7 +9,7 @@ pub mod scheme;
 pub mod score;
 
 pub use scheme::{NotApplicable, Scheme, SchemeDef, StarMode, Subject, compile, from_json};
-pub use score::{Line, Score, Tallier, Tally, rank, round2};
+pub use score::{Line, Score, Standing, Tallier, Tally, rank, round2};
 
 #[cfg(test)]
 mod tests {

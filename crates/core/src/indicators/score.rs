@@ -327,3 +327,53 @@ impl Scheme {
         }
     }
 }
+
+/// Where a subject stands, as every page, bulletin and export names it: one rule, decided here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// The period holds no record for it (无数据): not scored, ranked last.
+    NoData,
+    /// A laggard (后进), whatever its stars.
+    Laggard,
+    /// Scored, with this many stars.
+    Stars(u8),
+}
+
+impl Standing {
+    /// The standing of a subject from what its score came to.
+    pub fn of(measured: bool, laggard: bool, stars: u8) -> Standing {
+        if !measured {
+            Standing::NoData
+        } else if laggard {
+            Standing::Laggard
+        } else {
+            Standing::Stars(stars)
+        }
+    }
+
+    /// Whether the subject has a rank to show (subjects without data show "—").
+    pub fn ranked(self) -> bool {
+        self != Standing::NoData
+    }
+}
+
+impl Score {
+    /// Where this score leaves its subject.
+    pub fn standing(&self) -> Standing {
+        Standing::of(self.measured, self.laggard, self.stars)
+    }
+}
+
+#[cfg(test)]
+mod standing_tests {
+    use super::Standing;
+
+    #[test]
+    fn no_data_comes_before_laggard_and_laggard_before_stars() {
+        assert_eq!(Standing::of(false, true, 3), Standing::NoData);
+        assert_eq!(Standing::of(true, true, 3), Standing::Laggard);
+        assert_eq!(Standing::of(true, false, 3), Standing::Stars(3));
+        assert!(!Standing::NoData.ranked() && Standing::Laggard.ranked());
+    }
+}

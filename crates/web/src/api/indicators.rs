@@ -116,7 +116,7 @@ pub async fn explain(
 ) -> Result<Json<Explanation>, Response> {
     ctx.actor.require("judge:score:list").api(ctx.lang)?;
     let period = q.period().api(ctx.lang)?;
-    indicators::explain(&s.db, &ctx.actor.scope, id, q.unit, q.person, period).await.api(ctx.lang).map(Json)
+    indicators::explain(&s.db, &ctx.actor.scope, id, q.unit, q.person, q.within, period).await.api(ctx.lang).map(Json)
 }
 
 /// A changed definition to try.

@@ -4,12 +4,14 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
+use frontline_core::indicators::Standing;
 use frontline_db::bulletins::{Bulletin, BulletinView, Figure, NoticeRow, RankRow};
 use frontline_reports::Sheet;
 use frontline_reports::pdf::{Block, PdfDocument, render};
 
 use crate::AppError;
 use crate::i18n::Lang;
+use crate::ui::indicators::standing_text;
 
 /// `乐清市一线工作周通报（2026-11-16 至 2026-11-22）`.
 pub fn title(v: &BulletinView, lang: Lang) -> String {
@@ -77,14 +79,11 @@ fn trim(v: f64) -> String {
 
 fn rank_line(lang: Lang, r: &RankRow) -> (String, String) {
     let parent = r.parent_name.as_deref().map(|p| format!("（{p}）")).unwrap_or_default();
-    if !r.measured {
-        return (format!("{NOTHING} {}{parent}", r.unit_name), lang.t("judge.no_data").to_string());
+    let standing = r.standing();
+    if !standing.ranked() {
+        return (format!("{NOTHING} {}{parent}", r.unit_name), standing_text(standing, lang));
     }
-    let laggard = if r.laggard { format!(" · {}", lang.t("judge.laggard")) } else { String::new() };
-    (
-        format!("{}. {}{parent}", r.rank, r.unit_name),
-        format!("{:.2} {}{laggard}", r.total, "★".repeat(usize::from(r.stars))),
-    )
+    (format!("{}. {}{parent}", r.rank, r.unit_name), format!("{:.2} {}", r.total, standing_text(standing, lang)))
 }
 
 fn notice_lines(rows: &[NoticeRow]) -> Vec<Block> {
@@ -156,14 +155,15 @@ pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
     let rank_rows = |rows: &[RankRow]| -> Vec<Vec<String>> {
         rows.iter()
             .map(|r| {
-                if !r.measured {
+                let standing = r.standing();
+                if !standing.ranked() {
                     return vec![
                         NOTHING.to_string(),
                         r.unit_name.clone(),
                         r.parent_name.clone().unwrap_or_default(),
                         NOTHING.to_string(),
                         NOTHING.to_string(),
-                        lang.t("judge.no_data").to_string(),
+                        standing_text(standing, lang),
                     ];
                 }
                 vec![
@@ -172,7 +172,7 @@ pub fn xlsx_response(b: &Bulletin, lang: Lang) -> Result<Response, AppError> {
                     r.parent_name.clone().unwrap_or_default(),
                     format!("{:.2}", r.total),
                     r.stars.to_string(),
-                    if r.laggard { lang.t("judge.laggard").to_string() } else { String::new() },
+                    if standing == Standing::Laggard { standing_text(standing, lang) } else { String::new() },
                 ]
             })
             .collect()

@@ -6,6 +6,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use frontline_core::bulletins::Cadence;
+use frontline_core::indicators::Standing;
 use frontline_db::bulletins::{self, Bulletin, BulletinView};
 
 use super::{Chrome, UiResult, render};

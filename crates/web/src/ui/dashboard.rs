@@ -97,22 +97,9 @@ pub struct DashView {
     pub scheme_name: Option<String>,
 }
 
-/// The mean total of the scored units (those with a parent named: villages, not rolled-up groups).
-/// The mean score of the units with data, or `None` when none has any.
-fn mean_score(rows: &[frontline_db::bulletins::RankRow]) -> Option<f64> {
-    let scored: Vec<f64> = rows.iter().filter(|r| r.parent_name.is_some() && r.measured).map(|r| r.total).collect();
-    (!scored.is_empty()).then(|| scored.iter().sum::<f64>() / scored.len() as f64)
-}
-
 /// A unit's standing as every page shows it: 无数据, 后进, or its stars.
 fn standing(r: &frontline_db::bulletins::RankRow, lang: Lang) -> String {
-    if !r.measured {
-        lang.t("judge.no_data").to_string()
-    } else if r.laggard {
-        lang.t("judge.laggard").to_string()
-    } else {
-        format!("{}★", r.stars)
-    }
+    super::indicators::standing_text(r.standing(), lang)
 }
 
 fn ratio(part: i64, whole: i64) -> String {
@@ -227,20 +214,34 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
     ];
     if let Some(r) = &d.ranking {
         let scored: i64 = r.stars.iter().sum();
+        // The unit's own score when it is a subject or a group; otherwise the scheme's roll-up of
+        // its whole subtree, the 整体得分 its ranking page shows.
         let own = r.by_unit.iter().find(|u| u.unit_id == unit);
+        let shown = own.or(r.whole.as_ref());
         tiles.push(Tile {
             id: "bastion",
             label_key: "dash.bastion",
-            value: match own {
+            value: match shown {
                 Some(o) if o.measured => format!("{:.1}", o.total),
-                Some(_) => "—".to_string(),
-                None => mean_score(&r.by_unit).map_or_else(|| "—".to_string(), |m| format!("{m:.1}")),
+                _ => "—".to_string(),
             },
-            detail: match own {
-                Some(o) => standing(o, lang),
-                None => format!(
+            detail: match (own, shown) {
+                (Some(o), _) => match &r.place {
+                    Some(p) if p.row.measured => format!(
+                        "{} · {} {} / {} · {}{}",
+                        standing(&p.row, lang),
+                        lang.t("dash.rank_in"),
+                        p.row.rank,
+                        p.among,
+                        lang.t("judge.ranked_within"),
+                        p.within_name
+                    ),
+                    _ => standing(o, lang),
+                },
+                (None, Some(w)) if !w.measured => standing(w, lang),
+                _ => format!(
                     "{} · {scored} {} · {} {}",
-                    lang.t("dash.mean"),
+                    lang.t("judge.whole"),
                     lang.t("dash.scored"),
                     r.stars[5],
                     lang.t("dash.five_star")

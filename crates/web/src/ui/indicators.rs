@@ -11,8 +11,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
+use frontline_core::indicators::formula::{Expr, Leaf};
 use frontline_core::indicators::laggards::PlanStatus;
 use frontline_core::indicators::scheme::defaults;
+use frontline_core::indicators::{Scheme, Standing};
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
 use frontline_core::tasks::today_in_china;
@@ -52,6 +54,21 @@ pub fn stars(n: impl Borrow<u8>, of: impl Borrow<usize>) -> String {
     let of = *of.borrow();
     let n = usize::from(*n.borrow()).min(of);
     format!("{}{}", "★".repeat(n), "☆".repeat(of - n))
+}
+
+/// A standing in words, as every page, bulletin and workbook shows it: 无数据, 后进 or `★★★`.
+pub fn standing_text(standing: Standing, lang: Lang) -> String {
+    match standing {
+        Standing::NoData => lang.t("judge.no_data").to_string(),
+        Standing::Laggard => lang.t("judge.laggard").to_string(),
+        Standing::Stars(0) => "☆".to_string(),
+        Standing::Stars(n) => "★".repeat(usize::from(n)),
+    }
+}
+
+/// The `i`-th of a list of names, or nothing (templates pass numbers by reference).
+pub fn nth(list: &[String], i: impl Borrow<usize>) -> &str {
+    list.get(*i.borrow()).map_or("", String::as_str)
 }
 
 /// Stars as stored (a whole number column).
@@ -209,6 +226,10 @@ struct ExplainPage {
     /// Each published result with how the stars moved since the one before: 1 gained, −1 lost.
     history: Vec<(ScoreRow, i64)>,
     query: String,
+    /// Each line's formula in words with its values, in the order of `e.lines`.
+    words: Vec<String>,
+    /// Each of the scheme's measures named in words (`提交任务清单（分值=1）`), by index.
+    measure_names: Vec<String>,
 }
 
 async fn explain_page(
@@ -221,8 +242,9 @@ async fn explain_page(
     ctx.actor.require("judge:score:list").map_err(|e| fail(lang)(e.into()))?;
     let scope = &ctx.actor.scope;
     let period = q.period().map_err(|e| fail(lang)(e.into()))?;
-    let e =
-        indicators::explain(&state.db, scope, id, q.unit, q.person, period).await.map_err(|e| fail(lang)(e.into()))?;
+    let e = indicators::explain(&state.db, scope, id, q.unit, q.person, q.within, period)
+        .await
+        .map_err(|e| fail(lang)(e.into()))?;
     let compiled =
         indicators::scheme(&state.db, scope, id).await.and_then(|s| s.compiled()).map_err(|e| fail(lang)(e.into()))?;
     let top_stars = compiled.top_stars();
@@ -243,12 +265,49 @@ async fn explain_page(
         t: Tr(lang),
         c: Chrome::new(&ctx, "/schemes"),
         query: format!("from={}&to={}", period.from, period.to),
+        words: formula_words(&compiled, &e.tally, lang),
+        measure_names: (0..compiled.measures.len()).map(|i| measure_name(&compiled, Leaf::Measure(i), lang)).collect(),
         e,
         top_stars,
         not_applicable,
         history,
     };
     render(&tpl, lang)
+}
+
+/// Every line's formula in words with the subject's values (`卡点值守 168 / (卡点值守 168 + 卡点缺岗 6)`),
+/// in the order the breakdown lists the lines: indicators, bonuses, deductions, vetoes.
+fn formula_words(scheme: &Scheme, tally: &frontline_core::indicators::Tally, lang: Lang) -> Vec<String> {
+    let leaf = |l: Leaf| measure_name(scheme, l, lang);
+    let min_max = (lang.t("judge.min"), lang.t("judge.max"));
+    let exprs: Vec<&Expr> = scheme
+        .indicators
+        .iter()
+        .map(|c| &c.expr)
+        .chain(scheme.bonuses.iter().map(|c| &c.expr))
+        .chain(scheme.deductions.iter().map(|c| &c.expr))
+        .chain(scheme.vetoes.iter().map(|c| &c.expr))
+        .collect();
+    exprs.into_iter().map(|e| e.in_words(tally, &leaf, min_max)).collect()
+}
+
+/// A formula's leaf in words: a measure as its record kind with its conditions
+/// (`提交任务清单（分值=1）`), the members, the days.
+fn measure_name(scheme: &Scheme, leaf: Leaf, lang: Lang) -> String {
+    match leaf {
+        Leaf::Measure(i) => scheme.measures.get(i).map_or_else(String::new, |m| {
+            let mut name = lang.code_label("record.kind", m.kind.as_str()).to_string();
+            if let Some((op, n)) = m.value {
+                name.push_str(&format!("（{}{}{n}）", lang.t("judge.record_value"), op.as_str()));
+            }
+            if let Some(src) = &m.source {
+                name.push_str(&format!("（{}）", lang.code_label("record.source", src)));
+            }
+            name
+        }),
+        Leaf::Members => lang.t("judge.members").to_string(),
+        Leaf::Days => lang.t("judge.days").to_string(),
+    }
 }
 
 #[derive(Template)]

@@ -60,10 +60,6 @@ fn codes<T: Copy>(all: &[T], as_str: fn(T) -> &'static str, lang: Lang, prefix: 
     all.iter().map(|c| (as_str(*c).to_string(), lang.code_label(prefix, as_str(*c)).to_string())).collect()
 }
 
-fn month_start(today: NaiveDate) -> NaiveDate {
-    today.with_day(1).unwrap_or(today)
-}
-
 #[derive(serde::Deserialize, Default)]
 struct UnitQuery {
     unit: Option<i64>,
@@ -78,7 +74,8 @@ struct InspectionsPage {
     tree: TreePanel,
     unit: Option<UnitView>,
     counts: Vec<SupervisionCounts>,
-    month_from: NaiveDate,
+    /// First day of the 督查统计 (see `inspections::figures_period`).
+    figures_from: NaiveDate,
     today: NaiveDate,
     rounds: Vec<RoundView>,
     pager: Pager,
@@ -94,11 +91,12 @@ async fn inspections_page(State(state): State<AppState>, ctx: Ctx, Query(q): Que
     let scope = &ctx.actor.scope;
     let today = today_in_china(Utc::now());
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
-    let counts = match &unit {
+    let (figures_from, counts) = match &unit {
         Some(u) => {
-            inspections::counts(&state.db, scope, u.id, month_start(today), today).await.map_err(|e| fail(e.into()))?
+            let (from, to) = inspections::figures_period(&state.db, u.id, today).await.map_err(|e| fail(e.into()))?;
+            (from, inspections::counts(&state.db, scope, u.id, from, to).await.map_err(|e| fail(e.into()))?)
         }
-        None => Vec::new(),
+        None => (today, Vec::new()),
     };
     let rounds = inspections::rounds(&state.db, scope, q.page, Some(20)).await.map_err(|e| fail(e.into()))?;
     let pairs = [("unit", q.unit.map(|u| u.to_string()).unwrap_or_default())];
@@ -123,7 +121,7 @@ async fn inspections_page(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         tree: TreePanel::load(&state.db, scope, "inspections", unit.as_ref().map(|u| u.id)).await.map_err(fail)?,
         unit,
         counts,
-        month_from: month_start(today),
+        figures_from,
         today,
         pager: Pager::new("/inspections", &pairs, &rounds),
         rounds: rounds.items,
@@ -300,7 +298,8 @@ struct FindingsPage {
     tree: TreePanel,
     unit: Option<UnitView>,
     counts: Vec<SupervisionCounts>,
-    month_from: NaiveDate,
+    /// First day of the 督查统计 (see `inspections::figures_period`).
+    figures_from: NaiveDate,
     today: NaiveDate,
     findings: Vec<FindingRow>,
     pager: Pager,
@@ -320,11 +319,12 @@ async fn findings_page(State(state): State<AppState>, ctx: Ctx, Query(mut q): Qu
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
     q.unit = unit.as_ref().map(|u| u.id);
     let page = inspections::findings(&state.db, scope, &q).await.map_err(|e| fail(e.into()))?;
-    let counts = match &unit {
+    let (figures_from, counts) = match &unit {
         Some(u) => {
-            inspections::counts(&state.db, scope, u.id, month_start(today), today).await.map_err(|e| fail(e.into()))?
+            let (from, to) = inspections::figures_period(&state.db, u.id, today).await.map_err(|e| fail(e.into()))?;
+            (from, inspections::counts(&state.db, scope, u.id, from, to).await.map_err(|e| fail(e.into()))?)
         }
-        None => Vec::new(),
+        None => (today, Vec::new()),
     };
     let pairs = [
         ("unit", q.unit.map(|u| u.to_string()).unwrap_or_default()),
@@ -339,7 +339,7 @@ async fn findings_page(State(state): State<AppState>, ctx: Ctx, Query(mut q): Qu
         tree: TreePanel::load(&state.db, scope, "findings", unit.as_ref().map(|u| u.id)).await.map_err(fail)?,
         unit,
         counts,
-        month_from: month_start(today),
+        figures_from,
         today,
         pager: Pager::new("/findings", &pairs, &page),
         findings: page

@@ -68,6 +68,9 @@ pub struct RosterRow {
 struct RostersPage {
     t: Tr,
     c: Chrome,
+    /// The caller's own coming shifts, wherever their checkpoint lies (a grid worker's scope may
+    /// not reach it).
+    shifts: Vec<ShiftRow>,
     tree: TreePanel,
     unit: Option<UnitView>,
     checkpoints: Vec<CheckpointView>,
@@ -124,9 +127,14 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
     };
     let tree =
         TreePanel::load(&state.db, &ctx.actor.scope, "rosters", unit.as_ref().map(|u| u.id)).await.map_err(fail)?;
+    let shifts = match ctx.actor.scope.person_id {
+        Some(me) => my_shifts(&state, me, now).await.map_err(fail)?,
+        None => Vec::new(),
+    };
     let tpl = RostersPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/work/rosters"),
+        shifts,
         tree,
         unit,
         checkpoints,
