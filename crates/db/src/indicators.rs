@@ -976,8 +976,7 @@ pub async fn publish(db: &Db, actor: &Actor, scheme_id: i64, unit_id: i64, perio
     let rows = ranking
         .subjects
         .iter()
-        .enumerate()
-        .map(|(pos, s)| {
+        .map(|s| {
             vec![
                 run.into(),
                 s.unit_id.into(),
@@ -986,14 +985,27 @@ pub async fn publish(db: &Db, actor: &Actor, scheme_id: i64, unit_id: i64, perio
                 ((s.score.total * 100.0).round() as i64).into(),
                 i64::from(s.score.stars).into(),
                 s.score.laggard.into(),
-                (pos as i64 + 1).into(),
+                // The rank every page shows (ties share it), not the place in the list.
+                (s.rank as i64).into(),
                 serde_json::to_string(&s.score).unwrap_or_default().into(),
+                s.score.measured.into(),
             ]
         })
         .collect();
     tx.insert_rows(
         "scores",
-        &["run_id", "unit_id", "person_id", "parent_id", "total_centi", "stars", "laggard", "position", "detail"],
+        &[
+            "run_id",
+            "unit_id",
+            "person_id",
+            "parent_id",
+            "total_centi",
+            "stars",
+            "laggard",
+            "position",
+            "detail",
+            "measured",
+        ],
         rows,
     )
     .await?;
@@ -1039,13 +1051,22 @@ pub struct ScoreRow {
     pub stars: i64,
     pub laggard: bool,
     pub position: i64,
+    /// False when the subject had no record in the period (无数据).
+    pub measured: bool,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub final_on: NaiveDate,
 }
 
+impl ScoreRow {
+    /// Where the subject stood in the published run: 无数据, 后进 or its stars.
+    pub fn standing(&self) -> frontline_core::indicators::Standing {
+        frontline_core::indicators::Standing::of(self.measured, self.laggard, u8::try_from(self.stars).unwrap_or(0))
+    }
+}
+
 const SCORE_COLUMNS: &str = "sc.run_id, sc.unit_id, u.name AS unit_name, sc.person_id, p.name AS person_name, \
-     pu.name AS parent_name, sc.total_centi, sc.stars, sc.laggard, sc.position, r.period_from, r.period_to, r.final_on";
+     pu.name AS parent_name, sc.total_centi, sc.stars, sc.laggard, sc.position, sc.measured, r.period_from, r.period_to, r.final_on";
 const SCORE_FROM: &str = " FROM scores sc JOIN score_runs r ON r.id = sc.run_id JOIN units u ON u.id = sc.unit_id \
      LEFT JOIN people p ON p.id = sc.person_id LEFT JOIN units pu ON pu.id = sc.parent_id WHERE ";
 
@@ -1069,7 +1090,7 @@ pub async fn run(db: &Db, scope: &Scope, id: i64, laggards: bool, page: Option<i
         filter.push(" AND sc.laggard = ").bind(true);
     }
     let (page, per_page) = crate::sql::page_bounds(page, Some(50));
-    let rows = db.page_of(SCORE_COLUMNS, filter, "sc.position", page, per_page).await?;
+    let rows = db.page_of(SCORE_COLUMNS, filter, "sc.position, sc.id", page, per_page).await?;
     Ok(RunDetail { run, rows })
 }
 

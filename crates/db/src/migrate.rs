@@ -80,6 +80,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_topic_escalation.sql"),
         postgres: include_str!("../migrations/postgres/0011_topic_escalation.sql"),
     },
+    Migration {
+        version: 12,
+        name: "score_measured",
+        sqlite: include_str!("../migrations/sqlite/0012_score_measured.sql"),
+        postgres: include_str!("../migrations/postgres/0012_score_measured.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled
@@ -320,6 +326,52 @@ mod tests {
         // Handed in on the deadline's own day: waiting for acceptance, it is not overdue.
         let view = crate::inspections::finding(db, &frontline_core::access::Scope::everything(), 1).await.unwrap();
         assert!(!view.finding.overdue(day(30)));
+    }
+
+    /// Migration 12 reads which published scores had no data from the detail they were kept with.
+    #[tokio::test]
+    async fn published_scores_without_data_keep_saying_so() {
+        let t = at_release(11, &[include_str!("../fixtures/release1_data.sql")], &["units"]).await;
+        let db = &t.db;
+        let (unit,): (i64,) = db.one(&Sql::new("SELECT MIN(id) FROM units")).await.unwrap();
+        let now = Utc::now();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let mut tx = db.begin().await.unwrap();
+        tx.execute(&Sql::with(
+            "INSERT INTO schemes (id, unit_id, code, name, subject, definition, version, active, updated_by, updated_at) \
+             VALUES (1, $1, 'bastion', '堡垒指数', 'unit', '{}', 1, TRUE, 'test', $2)",
+            vec![unit.into(), now.into()],
+        ))
+        .await
+        .unwrap();
+        tx.execute(&Sql::with(
+            "INSERT INTO score_runs (id, scheme_id, scheme_version, definition, unit_id, period_from, period_to, published_on, \
+             final_on, subjects, laggards, created_by, created_at) VALUES (1, 1, 1, '{}', $1, $2, $2, $2, $2, 3, 0, 'test', $3)",
+            vec![unit.into(), day.into(), now.into()],
+        ))
+        .await
+        .unwrap();
+        for (id, detail) in [
+            (1_i64, r#"{"total":80.0,"measured":true}"#),
+            (2, r#"{"total":0.0,"measured":false}"#),
+            (3, r#"{"total":70.0}"#),
+        ] {
+            tx.execute(&Sql::with(
+                "INSERT INTO scores (id, run_id, unit_id, total_centi, stars, laggard, position, detail) \
+                 VALUES ($1, 1, $2, 0, 0, FALSE, $1, $3)",
+                vec![id.into(), unit.into(), detail.into()],
+            ))
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        migrate(db).await.unwrap();
+        let rows: Vec<(i64, bool)> = db.all(&Sql::new("SELECT id, measured FROM scores ORDER BY id")).await.unwrap();
+        assert_eq!(
+            rows,
+            vec![(1, true), (2, false), (3, true)],
+            "runs from before no data was told apart were all measured"
+        );
     }
 
     #[test]

@@ -251,6 +251,19 @@ async fn a_scheme_from_data_scores_every_village_as_worked_out_by_hand() {
     assert_eq!(s, 200, "{detail}");
     assert_eq!(detail["run"]["laggards"], 1);
     assert_eq!(detail["rows"]["items"][0]["unit_id"], vetoed);
+    // The published rows keep the live ranking's ranks (ties shared) and which subjects had no data.
+    let (_, rows) = org.get(&format!("/score-runs/{run}?per_page=200")).await;
+    let (_, live) = org.get(&format!("/schemes/{id}/scores?unit={}&from={FROM}&to={TO}&per_page=200", p.baishi)).await;
+    let live = live["subjects"].as_array().unwrap();
+    let rows = rows["rows"]["items"].as_array().unwrap();
+    assert_eq!(rows.len(), live.len());
+    assert!(rows.iter().any(|r| r["measured"] == false), "villages without records that week: {rows:?}");
+    for r in rows {
+        let l = live.iter().find(|l| l["unit_id"] == r["unit_id"]).unwrap();
+        assert_eq!((&r["position"], &r["measured"]), (&l["rank"], &l["score"]["measured"]), "{r}");
+    }
+    let (_, run_page) = app.ui("county_org").await.get(&format!("/score-runs/{run}?per_page=200")).await;
+    assert!(run_page.contains("无数据"), "the run page says which had no data");
     let (_, history) = org.get(&format!("/schemes/{id}/history?unit={good}")).await;
     let history = history.as_array().unwrap();
     assert_eq!(
