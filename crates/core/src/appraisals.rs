@@ -187,6 +187,13 @@ impl ReviewTrack {
         }
     }
 
+    /// Whether someone holding `held` posts in a unit of level `level` (and its party organisation)
+    /// reports on this track: only the holder of the level's secretary post (or a stationed first
+    /// secretary on that track) delivers the 述职 — not any member typed into the form.
+    pub fn reported_by(self, held: &[PostKind], level: UnitKind) -> bool {
+        held.iter().any(|post| ReviewTrack::for_post(*post, level) == Some(self))
+    }
+
     /// The track for a unit of a kind, when its secretary reports.
     pub fn for_unit(unit: UnitKind) -> Option<ReviewTrack> {
         match unit {
@@ -253,6 +260,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn only_the_levels_secretary_reports() {
+        use crate::people::PostKind::*;
+        assert!(ReviewTrack::Village.reported_by(&[Secretary], UnitKind::Village));
+        assert!(!ReviewTrack::Village.reported_by(&[DeputySecretary, CommitteeMember], UnitKind::Village));
+        assert!(!ReviewTrack::Village.reported_by(&[], UnitKind::Village), "an ordinary member holds no post");
+        assert!(ReviewTrack::Township.reported_by(&[TownshipSecretary], UnitKind::Township));
+        assert!(!ReviewTrack::Township.reported_by(&[TownshipHead], UnitKind::Township));
+        assert!(ReviewTrack::FirstSecretary.reported_by(&[FirstSecretary], UnitKind::Village));
+        assert!(!ReviewTrack::Village.reported_by(&[FirstSecretary], UnitKind::Village));
+    }
 
     #[test]
     fn grades_give_values_and_tiers() {

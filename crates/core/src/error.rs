@@ -43,6 +43,8 @@ impl DomainError {
         match self {
             Self::Invalid(_) => "error.invalid",
             Self::NotFound => "error.not_found",
+            // A rule that names its reason (`error.…`) says it; a missing permission stays generic.
+            Self::Forbidden(reason) if reason.starts_with("error.") => reason,
             Self::Forbidden(_) => "error.forbidden",
             Self::Conflict(code) => code,
         }

@@ -128,6 +128,38 @@ impl FindingStatus {
     }
 }
 
+/// Who may accept or return a finding's rectification (验收销号): whoever is judged must not write
+/// the verdict. A finding raised on a visit is decided by the team that raised it (its leader or a
+/// member) or by the round's organiser; never by the person the finding names, whatever their role.
+/// A finding from before teams were recorded (`team` is `None`) is decided by anyone allowed to
+/// decide findings there, except the person it names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FindingJudges {
+    /// The raising team's leader and members; `None` when the finding was not raised on a visit.
+    pub team: Option<Vec<i64>>,
+    /// The organiser of the round the visit belonged to.
+    pub organiser: Option<i64>,
+    /// The person the finding names (answerable for fixing it).
+    pub answerable: Option<i64>,
+}
+
+impl FindingJudges {
+    /// Whether `person` (the caller's person, if any) may accept or return the finding.
+    pub fn may_decide(&self, person: Option<i64>) -> Result<(), DomainError> {
+        let Some(person) = person else {
+            return Err(DomainError::Forbidden("error.inspect.not_the_team".into()));
+        };
+        if self.answerable == Some(person) {
+            return Err(DomainError::Forbidden("error.inspect.own_finding".into()));
+        }
+        match &self.team {
+            None => Ok(()),
+            Some(team) if team.contains(&person) || self.organiser == Some(person) => Ok(()),
+            Some(_) => Err(DomainError::Forbidden("error.inspect.not_the_team".into())),
+        }
+    }
+}
+
 /// Days after which a visited place weighs as much as one never visited.
 pub const FULL_WEIGHT_AFTER_DAYS: i64 = 90;
 /// The weight of a place never visited (or not for `FULL_WEIGHT_AFTER_DAYS`).
@@ -136,6 +168,11 @@ pub const FULL_WEIGHT: i64 = 1000;
 pub const MIN_WEIGHT: i64 = 50;
 /// The most visits one round may draw per township.
 pub const MAX_PER_TOWNSHIP: i64 = 20;
+/// A draw is random only where each township's pool holds at least this many candidates for every
+/// place drawn from it: a pool of one is a choice, not a draw. A random round draws at most
+/// `pool / MIN_POOL_PER_PLACE` places in a township (none where fewer than this many wait); a round
+/// over fewer places is a targeted round (定点督查), stated as such on every page.
+pub const MIN_POOL_PER_PLACE: i64 = 3;
 
 /// A place that may be drawn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +190,45 @@ pub struct DrawInput {
     pub seed: String,
     pub per_township: i64,
     pub candidates: Vec<Candidate>,
+    /// The least pool for each place drawn in a township ([`MIN_POOL_PER_PLACE`] for random rounds;
+    /// 0 for targeted rounds and for rounds stored before the rule, which drew without it).
+    #[serde(default)]
+    pub min_pool_per_place: i64,
+    /// The organiser named the places rather than drew them (定点督查): not a random draw.
+    #[serde(default)]
+    pub targeted: bool,
+}
+
+impl DrawInput {
+    /// Pool size of each township, in township order.
+    fn pools(&self) -> std::collections::BTreeMap<i64, i64> {
+        let mut sizes = std::collections::BTreeMap::new();
+        for c in &self.candidates {
+            *sizes.entry(c.township_id).or_default() += 1;
+        }
+        sizes
+    }
+
+    /// How many places the draw takes in a township whose pool holds `pool` candidates.
+    pub fn places_in(&self, pool: i64) -> i64 {
+        let cap = if self.min_pool_per_place > 0 { pool / self.min_pool_per_place } else { pool };
+        self.per_township.min(cap)
+    }
+
+    /// The townships whose pool was too small for the places drawn there: fewer than
+    /// [`MIN_POOL_PER_PLACE`] candidates for each. Empty for every random round drawn under the rule.
+    pub fn thin_pools(&self) -> Vec<i64> {
+        self.pools()
+            .into_iter()
+            .filter(|(_, pool)| *pool < MIN_POOL_PER_PLACE * self.places_in(*pool))
+            .map(|(township, _)| township)
+            .collect()
+    }
+
+    /// Whether this is a random draw: not targeted, and no place drawn from too small a pool.
+    pub fn is_random(&self) -> bool {
+        !self.targeted && self.thin_pools().is_empty()
+    }
 }
 
 /// One drawn place.
@@ -191,6 +267,7 @@ pub fn draw(input: &DrawInput) -> Result<Vec<Drawn>, DomainError> {
         })
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let pools = input.pools();
     let mut out = Vec::new();
     let mut taken = 0;
     let mut township = None;
@@ -199,7 +276,7 @@ pub fn draw(input: &DrawInput) -> Result<Vec<Drawn>, DomainError> {
             township = Some(t);
             taken = 0;
         }
-        if taken < input.per_township {
+        if taken < input.places_in(pools.get(&t).copied().unwrap_or(0)) {
             out.push(Drawn { unit_id, township_id: t, weight_milli: w });
             taken += 1;
         }
@@ -210,6 +287,63 @@ pub fn draw(input: &DrawInput) -> Result<Vec<Drawn>, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pool_of_one_is_not_a_random_draw() {
+        let pool = |n: i64, per_township: i64, min_pool_per_place: i64, targeted: bool| DrawInput {
+            seed: "7".into(),
+            per_township,
+            candidates: (0..n)
+                .map(|i| Candidate { unit_id: 100 + i, township_id: 1, days_since_visit: None })
+                .collect(),
+            min_pool_per_place,
+            targeted,
+        };
+        // Under the rule a township draws one place for every three candidates, none below three.
+        assert_eq!(draw(&pool(1, 1, MIN_POOL_PER_PLACE, false)).unwrap().len(), 0);
+        assert_eq!(draw(&pool(3, 1, MIN_POOL_PER_PLACE, false)).unwrap().len(), 1);
+        assert_eq!(draw(&pool(5, 2, MIN_POOL_PER_PLACE, false)).unwrap().len(), 1);
+        assert_eq!(draw(&pool(6, 2, MIN_POOL_PER_PLACE, false)).unwrap().len(), 2);
+        assert!(pool(5, 2, MIN_POOL_PER_PLACE, false).is_random());
+        // Targeted: takes what it is asked for, and is never called random.
+        let named = pool(1, 1, 0, true);
+        assert_eq!(draw(&named).unwrap().len(), 1);
+        assert!(!named.is_random());
+        // A round stored before the rule drew one of one: re-drawn the same, shown as not random.
+        let old: DrawInput = serde_json::from_str(
+            r#"{"seed":"7","per_township":1,"candidates":[
+            {"unit_id":5,"township_id":1,"days_since_visit":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!((old.min_pool_per_place, old.targeted), (0, false));
+        assert_eq!(draw(&old).unwrap().len(), 1);
+        assert_eq!(old.thin_pools(), vec![1]);
+        assert!(!old.is_random());
+        assert!(pool(6, 2, 0, false).is_random(), "an old round over a large enough pool was random");
+    }
+
+    #[test]
+    fn only_the_raising_team_or_the_organiser_decides_a_finding_never_its_subject() {
+        let judges = FindingJudges { team: Some(vec![10, 11]), organiser: Some(20), answerable: Some(30) };
+        assert_eq!(judges.may_decide(Some(10)), Ok(()));
+        assert_eq!(judges.may_decide(Some(11)), Ok(()));
+        assert_eq!(judges.may_decide(Some(20)), Ok(()), "the round's organiser");
+        let not_team = DomainError::Forbidden("error.inspect.not_the_team".into());
+        assert_eq!(judges.may_decide(Some(12)), Err(not_team.clone()), "another team's inspector");
+        assert_eq!(judges.may_decide(None), Err(not_team), "an account that is nobody");
+        assert_eq!(
+            judges.may_decide(Some(30)),
+            Err(DomainError::Forbidden("error.inspect.own_finding".into())),
+            "the person it names"
+        );
+        // The person named is refused even when they sit on the team.
+        let own = FindingJudges { team: Some(vec![30]), organiser: None, answerable: Some(30) };
+        assert!(own.may_decide(Some(30)).is_err());
+        // Before teams were recorded: anyone allowed, except the person named.
+        let old = FindingJudges { team: None, organiser: None, answerable: Some(30) };
+        assert_eq!(old.may_decide(Some(12)), Ok(()));
+        assert!(old.may_decide(Some(30)).is_err());
+    }
 
     #[test]
     fn a_rectification_handed_in_on_time_is_not_overdue_while_it_awaits_acceptance() {
@@ -232,7 +366,13 @@ mod tests {
 
     #[test]
     fn the_same_input_draws_the_same_places_and_another_seed_others() {
-        let input = DrawInput { seed: "42".into(), per_township: 3, candidates: candidates(60, 4) };
+        let input = DrawInput {
+            seed: "42".into(),
+            per_township: 3,
+            candidates: candidates(60, 4),
+            min_pool_per_place: 0,
+            targeted: false,
+        };
         let a = draw(&input).unwrap();
         assert_eq!(a, draw(&input).unwrap());
         assert_eq!(a.len(), 12);
@@ -247,7 +387,14 @@ mod tests {
     fn a_small_township_gives_what_it_has() {
         let mut c = candidates(10, 1);
         c.push(Candidate { unit_id: 999, township_id: 7, days_since_visit: Some(3) });
-        let d = draw(&DrawInput { seed: "1".into(), per_township: 4, candidates: c }).unwrap();
+        let d = draw(&DrawInput {
+            seed: "1".into(),
+            per_township: 4,
+            candidates: c,
+            min_pool_per_place: 0,
+            targeted: false,
+        })
+        .unwrap();
         assert_eq!(d.len(), 5);
         assert_eq!(d.last().map(|x| x.unit_id), Some(999));
     }
@@ -265,7 +412,14 @@ mod tests {
         let mut recent = 0;
         let mut total = 0;
         for seed in 0..200u64 {
-            let d = draw(&DrawInput { seed: seed.to_string(), per_township: 5, candidates: c.clone() }).unwrap();
+            let d = draw(&DrawInput {
+                seed: seed.to_string(),
+                per_township: 5,
+                candidates: c.clone(),
+                min_pool_per_place: 0,
+                targeted: false,
+            })
+            .unwrap();
             recent += d.iter().filter(|x| x.unit_id % 2 == 0).count();
             total += d.len();
         }
@@ -283,8 +437,26 @@ mod tests {
 
     #[test]
     fn bad_draw_input_is_refused() {
-        assert!(draw(&DrawInput { seed: "x".into(), per_township: 1, candidates: vec![] }).is_err());
-        assert!(draw(&DrawInput { seed: "1".into(), per_township: 0, candidates: vec![] }).is_err());
+        assert!(
+            draw(&DrawInput {
+                seed: "x".into(),
+                per_township: 1,
+                candidates: vec![],
+                min_pool_per_place: 0,
+                targeted: false
+            })
+            .is_err()
+        );
+        assert!(
+            draw(&DrawInput {
+                seed: "1".into(),
+                per_township: 0,
+                candidates: vec![],
+                min_pool_per_place: 0,
+                targeted: false
+            })
+            .is_err()
+        );
     }
 
     #[test]

@@ -340,8 +340,36 @@ pub struct OrderCounts {
     pub solved: i64,
     pub in_progress: i64,
     pub overdue: i64,
+    /// Call-backs made (回访), each one: a failed call-back before a successful one counts too, as
+    /// each is an `order_rated` record in the ledger.
     pub visited: i64,
+    /// Of those call-backs, the ones where the caller was satisfied.
     pub satisfied: i64,
+}
+
+/// Who may make the call-back (回访) that rates an order: the verdict feeds 满意率, so the handling
+/// side must not give it. Allowed: whoever took the request in, or someone who reaches a unit above
+/// the owner (the handling unit); never the handler, and never only the owner unit's own people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallBackRule<'a> {
+    /// The person who signed for the order and handles it.
+    pub handler: Option<i64>,
+    /// The person who took the request in, when that was a person on the system.
+    pub taken_in_by: Option<i64>,
+    /// The path of the owner unit (the handling unit).
+    pub owner_path: &'a str,
+}
+
+impl CallBackRule<'_> {
+    pub fn check(&self, caller: Option<i64>, scope: &crate::access::Scope) -> Result<(), DomainError> {
+        if caller.is_some() && caller == self.handler {
+            return Err(DomainError::Forbidden("error.order.own_call_back".into()));
+        }
+        let took_it_in = caller.is_some() && caller == self.taken_in_by;
+        // An order owned by a root unit has nothing above it: only the operator's reach counts.
+        let above = crate::units::parent_path(self.owner_path).map_or(scope.all, |parent| scope.reaches(parent));
+        if took_it_in || above { Ok(()) } else { Err(DomainError::Forbidden("error.order.call_back_above".into())) }
+    }
 }
 
 impl OrderCounts {
@@ -362,6 +390,23 @@ impl OrderCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_handling_side_never_makes_its_own_call_back() {
+        use crate::access::Scope;
+        let village = Scope { subtrees: vec!["/1/2/3/".into()], ..Default::default() };
+        let township = Scope { subtrees: vec!["/1/2/".into()], ..Default::default() };
+        let rule = CallBackRule { handler: Some(7), taken_in_by: Some(9), owner_path: "/1/2/3/" };
+        let above = DomainError::Forbidden("error.order.call_back_above".into());
+        assert_eq!(rule.check(Some(7), &township), Err(DomainError::Forbidden("error.order.own_call_back".into())));
+        assert_eq!(rule.check(Some(8), &village), Err(above.clone()), "the owner unit's own people");
+        assert_eq!(rule.check(Some(8), &township), Ok(()), "a unit above the handler");
+        assert_eq!(rule.check(Some(9), &village), Ok(()), "whoever took it in");
+        assert_eq!(rule.check(None, &Scope::everything()), Ok(()), "the operator, above all");
+        let root = CallBackRule { handler: None, taken_in_by: None, owner_path: "/1/" };
+        assert_eq!(root.check(Some(8), &Scope { subtrees: vec!["/1/".into()], ..Default::default() }), Err(above));
+        assert_eq!(root.check(None, &Scope::everything()), Ok(()));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -202,6 +202,13 @@ pub fn is_within(path: &str, root_path: &str) -> bool {
     path.starts_with(root_path)
 }
 
+/// The path of the unit above the one at `path` (`None` for a root).
+pub fn parent_path(path: &str) -> Option<&str> {
+    let trimmed = path.strip_suffix('/')?;
+    let cut = trimmed.rfind('/')?;
+    (cut > 0).then(|| &path[..=cut])
+}
+
 /// Ids on a path, root first.
 pub fn path_ids(path: &str) -> Vec<i64> {
     path.split('/').filter(|s| s.len() > 1).filter_map(|s| s[1..].parse().ok()).collect()
@@ -284,6 +291,15 @@ pub fn check_move(unit_path: &str, new_parent_path: &str) -> Result<(), crate::D
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_knows_its_parent() {
+        let county = child_path(None, 1);
+        let village = child_path(Some(&child_path(Some(&county), 22)), 333);
+        assert_eq!(parent_path(&county), None);
+        assert_eq!(parent_path(&village), Some(child_path(Some(&county), 22).as_str()));
+        assert_eq!(parent_path(&child_path(Some(&county), 22)), Some(county.as_str()));
+    }
 
     #[test]
     fn subtree_range_covers_descendants_only() {

@@ -11,6 +11,7 @@ use frontline_core::appraisals::{
     candidacy_bars, grade_warnings, review_outcome, tier_for,
 };
 use frontline_core::error::{Problems, text};
+use frontline_core::people::PostKind;
 use frontline_core::records::{CORRECTED_SOURCE, RecordKind};
 use frontline_core::tasks::{start_of_china_day, today_in_china};
 use frontline_core::units::UnitKind;
@@ -995,17 +996,17 @@ pub async fn open_review(db: &Db, actor: &Actor, input: &ReviewInput) -> Result<
     let path = unit_path_in_scope(&mut tx, &actor.scope, input.unit_id, "unit_id").await?;
     subject_in_tx(&mut tx, &actor.scope, input.person_id, "person_id").await?;
     // A party organisation reports at the level of the unit it belongs to (a village's branch).
-    let (kind, parent_kind): (String, Option<String>) = tx
+    let (kind, parent_id, parent_kind): (String, Option<i64>, Option<String>) = tx
         .one(&Sql::with(
-            "SELECT u.kind, pu.kind FROM units u LEFT JOIN units pu ON pu.id = u.parent_id WHERE u.id = $1",
+            "SELECT u.kind, u.parent_id, pu.kind FROM units u LEFT JOIN units pu ON pu.id = u.parent_id WHERE u.id = $1",
             vec![input.unit_id.into()],
         ))
         .await?;
-    let level = match UnitKind::parse(&kind) {
+    let (level, level_id) = match UnitKind::parse(&kind) {
         Some(UnitKind::PartyBranch | UnitKind::PartyGeneralBranch | UnitKind::PartyCommittee) => {
-            parent_kind.as_deref().and_then(UnitKind::parse)
+            (parent_kind.as_deref().and_then(UnitKind::parse), parent_id.unwrap_or(input.unit_id))
         }
-        other => other,
+        other => (other, input.unit_id),
     };
     let track = match input.track.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => {
@@ -1015,6 +1016,20 @@ pub async fn open_review(db: &Db, actor: &Actor, input: &ReviewInput) -> Result<
             .and_then(ReviewTrack::for_unit)
             .ok_or_else(|| DbError::from(DomainError::invalid("unit_id", "error.review.track")))?,
     };
+    // The reporter holds the level's secretary post today, in the unit or its party organisation.
+    let today = today_in_china(Utc::now());
+    let held: Vec<(String,)> = tx
+        .all(&Sql::with(
+            "SELECT po.kind FROM tenures t JOIN posts po ON po.id = t.post_id JOIN units pu ON pu.id = po.unit_id \
+             WHERE t.person_id = $1 AND t.start_date <= $2 AND (t.end_date IS NULL OR t.end_date > $3) \
+             AND (pu.id = $4 OR (pu.parent_id = $5 AND pu.kind IN ('party_branch', 'party_general_branch', 'party_committee')))",
+            vec![input.person_id.into(), today.into(), today.into(), level_id.into(), level_id.into()],
+        ))
+        .await?;
+    let held: Vec<PostKind> = held.iter().filter_map(|(k,)| PostKind::parse(k)).collect();
+    if !level.is_some_and(|level| track.reported_by(&held, level)) {
+        return Err(DomainError::invalid("person_id", "error.review.not_the_secretary").into());
+    }
     let exists = tx
         .count(&Sql::with(
             "SELECT COUNT(*) FROM reviews WHERE year = $1 AND unit_id = $2 AND person_id = $3",
@@ -1078,10 +1093,16 @@ pub async fn reviews(db: &Db, scope: &Scope, q: &ReviewQuery) -> Result<Page<Rev
     db.page_of(REVIEW_COLUMNS, filter, "v.year DESC, u.path, v.id", page, per_page).await
 }
 
-/// One review with its ratings.
+/// One review with its ratings: for those who may list reviews in their units, and for the person
+/// reviewed, who may always read their own.
 pub async fn review(db: &Db, actor: &Actor, id: i64) -> Result<ReviewDetail, DbError> {
     let mut sql = Sql::new(&format!("SELECT {REVIEW_COLUMNS}{REVIEW_FROM}"));
-    push_scope(&mut sql, "u.path", &actor.scope);
+    if actor.can("judge:review:list") {
+        push_scope(&mut sql, "u.path", &actor.scope);
+    } else {
+        let me = actor.scope.person_id.ok_or_else(|| DomainError::Forbidden("judge:review:list".into()))?;
+        sql.push("v.person_id = ").bind(me);
+    }
     sql.push(" AND v.id = ").bind(id);
     let review: ReviewView = db.opt(&sql).await?.ok_or(DomainError::NotFound)?;
     let ratings = db
@@ -1117,6 +1138,10 @@ pub async fn rate(db: &Db, actor: &Actor, id: i64, input: &RatingInput) -> Resul
         return Err(DomainError::Conflict("error.review.rated".into()).into());
     }
     let rater_id = actor.user_id.ok_or_else(|| DomainError::Forbidden("judge:review:rate".into()))?;
+    if actor.scope.person_id == Some(detail.review.person_id) {
+        // No one rates their own report.
+        return Err(DomainError::Forbidden("error.review.own".into()).into());
+    }
     let mut tx = db.begin().await?;
     let path = unit_path(&mut tx, detail.review.unit_id).await?;
     tx.execute(&Sql::with(

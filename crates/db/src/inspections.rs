@@ -9,7 +9,7 @@ use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::error::{Problems, optional_text, text};
 use frontline_core::inspections::{
-    self, Candidate, DrawInput, FindingCategory, FindingStatus, MAX_PER_TOWNSHIP, NoticeKind, Severity,
+    self, Candidate, DrawInput, FindingCategory, FindingJudges, FindingStatus, MAX_PER_TOWNSHIP, NoticeKind, Severity,
 };
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
@@ -133,6 +133,12 @@ pub struct RoundInput {
     pub per_township: i64,
     /// The teams that go; townships are shared among them in turn.
     pub team_ids: Vec<i64>,
+    /// A targeted round (定点督查): the organiser names the places (the round's unit) rather than
+    /// drawing them; allowed over any pool, and shown as not random. A random round over a pool
+    /// draws at most one place for every [`inspections::MIN_POOL_PER_PLACE`] candidates of a
+    /// township, and is refused where that is none at all.
+    #[serde(default)]
+    pub targeted: bool,
 }
 
 /// A round.
@@ -145,6 +151,8 @@ pub struct RoundView {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub per_township: i64,
+    /// A targeted round (定点督查), not a random draw.
+    pub targeted: bool,
     pub organiser: String,
     /// The organiser's person, who alone sees every target.
     #[serde(skip)]
@@ -154,7 +162,7 @@ pub struct RoundView {
     pub created_at: DateTime<Utc>,
 }
 
-const ROUND_COLUMNS: &str = "r.id, r.unit_id, u.name AS unit_name, r.title, r.starts_on, r.ends_on, r.per_township, \
+const ROUND_COLUMNS: &str = "r.id, r.unit_id, u.name AS unit_name, r.title, r.starts_on, r.ends_on, r.per_township, r.targeted, \
      r.organiser, r.organiser_id, (SELECT COUNT(*) FROM inspection_targets g WHERE g.round_id = r.id) AS targets, \
      (SELECT COUNT(*) FROM inspection_targets g WHERE g.round_id = r.id AND g.visited_at IS NOT NULL) AS visited, r.created_at";
 
@@ -228,13 +236,23 @@ pub async fn create_round(db: &Db, actor: &Actor, input: &RoundInput, seed: u64)
     if candidates.is_empty() {
         return Err(DomainError::invalid("unit_id", "error.inspect.no_villages").into());
     }
-    let draw_input = DrawInput { seed: seed.to_string(), per_township: input.per_township, candidates };
+    let draw_input = DrawInput {
+        seed: seed.to_string(),
+        per_township: input.per_township,
+        candidates,
+        min_pool_per_place: if input.targeted { 0 } else { inspections::MIN_POOL_PER_PLACE },
+        targeted: input.targeted,
+    };
     let drawn = inspections::draw(&draw_input)?;
+    if drawn.is_empty() {
+        // Fewer than the minimum pool in every township: nothing can be drawn at random.
+        return Err(DomainError::invalid("unit_id", "error.inspect.pool_too_small").into());
+    }
     let input_json = serde_json::to_string(&draw_input).map_err(|e| DbError::Config(e.to_string()))?;
     let id = tx
         .insert(&Sql::with(
-            "INSERT INTO inspection_rounds (unit_id, title, starts_on, ends_on, per_township, seed, draw_input, organiser_id, organiser, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO inspection_rounds (unit_id, title, starts_on, ends_on, per_township, seed, draw_input, organiser_id, organiser, \
+             created_at, targeted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             vec![
                 input.unit_id.into(),
                 title.clone().into(),
@@ -246,6 +264,7 @@ pub async fn create_round(db: &Db, actor: &Actor, input: &RoundInput, seed: u64)
                 actor.scope.person_id.into(),
                 actor.name.clone().into(),
                 now.into(),
+                input.targeted.into(),
             ],
         ))
         .await?;
@@ -277,7 +296,7 @@ pub async fn create_round(db: &Db, actor: &Actor, input: &RoundInput, seed: u64)
             before: serde_json::Value::Null,
             // The targets stay out of the audit trail: it is read by people the draw is hidden from.
             after: json!({"title": title, "starts_on": input.starts_on, "ends_on": input.ends_on,
-                "per_township": input.per_township, "teams": teams, "targets": drawn.len()}),
+                "per_township": input.per_township, "targeted": input.targeted, "teams": teams, "targets": drawn.len()}),
         },
     )
     .await?;
@@ -410,6 +429,10 @@ pub struct DrawCheck {
     /// The villages the draw gives when run again now.
     pub redrawn: Vec<i64>,
     pub matches: bool,
+    /// Whether it was a random draw: not targeted, and every township's pool held at least
+    /// `min_pool_per_place` candidates for each place drawn ([`DrawInput::is_random`]).
+    pub random: bool,
+    pub min_pool_per_place: i64,
 }
 
 /// Runs a round's draw again from its stored input and compares it with the targets the round
@@ -430,7 +453,14 @@ pub async fn recheck(db: &Db, actor: &Actor, id: i64) -> Result<DrawCheck, DbErr
         .await?;
     let stored: Vec<i64> = stored.into_iter().map(|r| r.0).collect();
     let redrawn: Vec<i64> = inspections::draw(&input)?.into_iter().map(|d| d.unit_id).collect();
-    Ok(DrawCheck { matches: stored == redrawn, input, stored, redrawn })
+    Ok(DrawCheck {
+        matches: stored == redrawn,
+        random: input.is_random(),
+        min_pool_per_place: inspections::MIN_POOL_PER_PLACE,
+        input,
+        stored,
+        redrawn,
+    })
 }
 
 /// A person holding a post in a unit on a day (who the team expects to find on post).
@@ -805,6 +835,36 @@ pub struct RectificationView {
 pub struct FindingDetail {
     pub finding: FindingView,
     pub rectifications: Vec<RectificationView>,
+    /// Whether the caller may accept or return it ([`FindingJudges`]): on the raising team or the
+    /// round's organiser, and not the person it names.
+    pub may_decide: bool,
+}
+
+/// The query behind [`FindingJudges`]: the raising team's leader and members (`team`) and the
+/// round's organiser (`organiser`) of one visit.
+fn judges_sql(visit: i64) -> Sql {
+    let mut sql = Sql::new(
+        "SELECT t.leader_id AS person_id, 'team' AS side FROM inspection_visits v \
+         JOIN inspection_teams t ON t.id = v.team_id WHERE v.id = ",
+    );
+    sql.bind(visit).push(
+        " UNION SELECT m.person_id, 'team' FROM inspection_visits v \
+         JOIN inspection_team_members m ON m.team_id = v.team_id WHERE v.id = ",
+    );
+    sql.bind(visit).push(
+        " UNION SELECT r.organiser_id, 'organiser' FROM inspection_visits v \
+         JOIN inspection_rounds r ON r.id = v.round_id WHERE r.organiser_id IS NOT NULL AND v.id = ",
+    );
+    sql.bind(visit);
+    sql
+}
+
+fn judges_of(view: &FindingView, rows: Vec<(i64, String)>) -> FindingJudges {
+    FindingJudges {
+        team: view.visit_id.map(|_| rows.iter().filter(|r| r.1 == "team").map(|r| r.0).collect()),
+        organiser: rows.iter().find(|r| r.1 == "organiser").map(|r| r.0),
+        answerable: view.person_id,
+    }
 }
 
 /// One finding in the caller's units.
@@ -813,6 +873,10 @@ pub async fn finding(db: &Db, scope: &Scope, id: i64) -> Result<FindingDetail, D
     f.bind(id).push(" AND ");
     push_scope(&mut f, "u.path", scope);
     let finding: FindingView = db.opt(&f).await?.ok_or(DomainError::NotFound)?;
+    let judges = match finding.visit_id {
+        Some(visit) => judges_of(&finding, db.all(&judges_sql(visit)).await?),
+        None => judges_of(&finding, Vec::new()),
+    };
     let rectifications = db
         .all(&Sql::with(
             "SELECT id, text, evidence, submitted_by, submitted_at, decision, decision_note, decided_by, decided_at \
@@ -820,7 +884,8 @@ pub async fn finding(db: &Db, scope: &Scope, id: i64) -> Result<FindingDetail, D
             vec![id.into()],
         ))
         .await?;
-    Ok(FindingDetail { finding, rectifications })
+    let may_decide = judges.may_decide(scope.person_id).is_ok();
+    Ok(FindingDetail { finding, rectifications, may_decide })
 }
 
 async fn finding_for_change(
@@ -918,6 +983,11 @@ pub async fn decide_rectification(
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let (status, path, view) = finding_for_change(&mut tx, &actor.scope, id).await?;
+    let rows = match view.visit_id {
+        Some(visit) => tx.all(&judges_sql(visit)).await?,
+        None => Vec::new(),
+    };
+    judges_of(&view, rows).may_decide(actor.scope.person_id)?;
     let next = status.decide(accept)?;
     let decision = if accept { "accepted" } else { "returned" };
     tx.execute(&Sql::with(

@@ -86,6 +86,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_score_measured.sql"),
         postgres: include_str!("../migrations/postgres/0012_score_measured.sql"),
     },
+    Migration {
+        version: 13,
+        name: "order_call_backs",
+        sqlite: include_str!("../migrations/sqlite/0013_order_call_backs.sql"),
+        postgres: include_str!("../migrations/postgres/0013_order_call_backs.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "targeted_rounds",
+        sqlite: include_str!("../migrations/sqlite/0014_targeted_rounds.sql"),
+        postgres: include_str!("../migrations/postgres/0014_targeted_rounds.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -9,7 +9,7 @@ use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::error::{Problems, optional_text, text};
 use frontline_core::orders::{
-    self, Channel, OrderCounts, OrderKind, OrderState, OrderStatus, Step, Supervision, WorkCalendar,
+    self, CallBackRule, Channel, OrderCounts, OrderKind, OrderState, OrderStatus, Step, Supervision, WorkCalendar,
 };
 use frontline_core::people::validate_phone;
 use frontline_core::records::RecordKind;
@@ -315,8 +315,9 @@ pub async fn intake(db: &Db, actor: &Actor, input: &OrderInput) -> Result<i64, D
     let id = tx
         .insert(&Sql::with(
             "INSERT INTO work_orders (category_id, kind, channel, place_unit_id, owner_unit_id, status, title, description, \
-             address, lat, lon, media_url, reporter_name, reporter_phone, enterprise_id, received_at, due_at, dispatched_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+             address, lat, lon, media_url, reporter_name, reporter_phone, enterprise_id, received_at, due_at, dispatched_at, updated_at, \
+             taken_in_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
             vec![
                 category.id.into(),
                 category.kind.clone().into(),
@@ -337,6 +338,7 @@ pub async fn intake(db: &Db, actor: &Actor, input: &OrderInput) -> Result<i64, D
                 due.into(),
                 owner.map(|_| received).into(),
                 now.into(),
+                actor.scope.person_id.into(),
             ],
         ))
         .await?;
@@ -496,6 +498,7 @@ struct OrderRow {
     owner_path: String,
     place_path: String,
     handler_id: Option<i64>,
+    taken_in_by: Option<i64>,
     title: String,
 }
 
@@ -507,7 +510,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
     let mut tx = db.begin().await?;
     let mut sql = Sql::new(
         "SELECT o.status, o.supervision, o.dispatched_at, o.extension_pending, o.extensions, c.sla_days, o.due_at, \
-         o.owner_unit_id, ou.path AS owner_path, pu.path AS place_path, o.handler_id, o.title \
+         o.owner_unit_id, ou.path AS owner_path, pu.path AS place_path, o.handler_id, o.taken_in_by, o.title \
          FROM work_orders o JOIN order_categories c ON c.id = o.category_id JOIN units ou ON ou.id = o.owner_unit_id \
          JOIN units pu ON pu.id = o.place_unit_id WHERE o.id = ",
     );
@@ -546,10 +549,15 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
             }
             (Step::Supervise(card.unwrap_or(Supervision::Red)), p.check(optional_text("note", note, 500)).flatten())
         }
-        StepInput::CallBack { satisfied, reopen, note, .. } => (
-            Step::CallBack { satisfied: *satisfied, reopen: *reopen },
-            p.check(optional_text("note", note, 500)).flatten(),
-        ),
+        StepInput::CallBack { satisfied, reopen, note, .. } => {
+            let rule =
+                CallBackRule { handler: row.handler_id, taken_in_by: row.taken_in_by, owner_path: &row.owner_path };
+            rule.check(actor.scope.person_id, &actor.scope)?;
+            (
+                Step::CallBack { satisfied: *satisfied, reopen: *reopen },
+                p.check(optional_text("note", note, 500)).flatten(),
+            )
+        }
         StepInput::LinkDuplicate { .. } => (Step::LinkDuplicate, None),
     };
     p.into_result()?;
@@ -600,7 +608,12 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
             sets.push(", chases = chases + 1");
         }
         StepInput::CallBack { satisfied, solved, reopen, .. } => {
-            sets.push(", satisfied = ").bind(i64::from(*satisfied)).push(", solved = ").bind(i64::from(*solved));
+            sets.push(", satisfied = ")
+                .bind(i64::from(*satisfied))
+                .push(", solved = ")
+                .bind(i64::from(*solved))
+                .push(", call_backs = call_backs + 1, call_backs_satisfied = call_backs_satisfied + ")
+                .bind(i64::from(*satisfied));
             if *reopen {
                 sets.push(", reopens = reopens + 1");
             } else {
@@ -693,7 +706,10 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
     )
     .await?;
     tx.commit().await?;
-    get(db, &Scope::everything(), id, true).await
+    // The order may have left the caller's units (a dispatch): shown whole, as the caller left it.
+    let mut detail = get(db, &Scope::everything(), id, true).await?;
+    detail.may_call_back = may_call_back(db, id, &actor.scope).await?;
+    Ok(detail)
 }
 
 /// An order as lists show it; the caller's phone is masked.
@@ -894,6 +910,22 @@ pub struct StepView {
 pub struct OrderDetail {
     pub order: OrderView,
     pub steps: Vec<StepView>,
+    /// Whether the caller may make the call-back (回访) that rates it ([`CallBackRule`]): never the
+    /// handler, nor only the handling unit's own people.
+    pub may_call_back: bool,
+}
+
+/// [`CallBackRule`] for one order and one caller.
+async fn may_call_back(db: &Db, id: i64, scope: &Scope) -> Result<bool, DbError> {
+    let (handler, taken_in_by, owner_path): (Option<i64>, Option<i64>, String) = db
+        .one(&Sql::with(
+            "SELECT o.handler_id, o.taken_in_by, ou.path FROM work_orders o JOIN units ou ON ou.id = o.owner_unit_id \
+             WHERE o.id = $1",
+            vec![id.into()],
+        ))
+        .await?;
+    let rule = CallBackRule { handler, taken_in_by, owner_path: &owner_path };
+    Ok(rule.check(scope.person_id, scope).is_ok())
 }
 
 /// One order in scope with its timeline; the caller's phone is shown only if `reveal_phone`
@@ -911,7 +943,8 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<
             vec![id.into()],
         ))
         .await?;
-    Ok(OrderDetail { order, steps })
+    let may_call_back = may_call_back(db, id, scope).await?;
+    Ok(OrderDetail { order, steps, may_call_back })
 }
 
 /// The figures of one unit's subtree over a period.
@@ -933,7 +966,8 @@ struct CountRow {
     status: String,
     late: i64,
     solved: Option<i64>,
-    satisfied: Option<i64>,
+    call_backs: i64,
+    call_backs_satisfied: i64,
     n: i64,
 }
 
@@ -955,14 +989,15 @@ pub async fn counts(
          CAST(CASE WHEN (o.closed_at IS NOT NULL AND o.closed_at > o.due_at) OR (o.closed_at IS NULL AND o.due_at < ",
     );
     sql.bind(now).push(
-        ") THEN 1 ELSE 0 END AS BIGINT) AS late, o.solved, o.satisfied, COUNT(*) AS n \
+        ") THEN 1 ELSE 0 END AS BIGINT) AS late, o.solved, CAST(SUM(o.call_backs) AS BIGINT) AS call_backs, \
+         CAST(SUM(o.call_backs_satisfied) AS BIGINT) AS call_backs_satisfied, COUNT(*) AS n \
          FROM work_orders o JOIN units ou ON ou.id = o.owner_unit_id WHERE ou.path >= ",
     );
     sql.bind(lo).push(" AND ou.path < ").bind(hi).push(" AND ");
     push_scope(&mut sql, "ou.path", scope);
     sql.push(" AND o.duplicate_of IS NULL AND o.received_at >= ").bind(start_of_china_day(from));
     sql.push(" AND o.received_at < ").bind(start_of_china_day(to + chrono::Duration::days(1)));
-    sql.push(" GROUP BY ou.path, o.status, late, o.solved, o.satisfied");
+    sql.push(" GROUP BY ou.path, o.status, late, o.solved");
     let rows: Vec<CountRow> = db.all(&sql).await?;
     let mut out = Vec::with_capacity(rows_of.len());
     for u in rows_of {
@@ -984,10 +1019,9 @@ pub async fn counts(
                     c.overdue += r.n;
                 }
             }
-            if let Some(s) = r.satisfied {
-                c.visited += r.n;
-                c.satisfied += s * r.n;
-            }
+            // 满意率 over every call-back, as the ledger's order_rated records count it.
+            c.visited += r.call_backs;
+            c.satisfied += r.call_backs_satisfied;
         }
         out.push(UnitOrderCounts {
             unit_id,

@@ -234,8 +234,9 @@ pub async fn seed(db: &Db, county_id: i64, count: i64, rng: &mut Rng) -> anyhow:
             .insert(&Sql::with(
                 "INSERT INTO work_orders (category_id, kind, channel, place_unit_id, owner_unit_id, status, title, description, \
                  reporter_name, reporter_phone, handler_id, received_at, due_at, dispatched_at, replied_at, closed_at, reply, \
-                 solved, satisfied, duplicate_of, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+                 solved, satisfied, duplicate_of, updated_at, call_backs, call_backs_satisfied) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+                 RETURNING id",
                 vec![
                     c.id.into(),
                     c.kind.clone().into(),
@@ -258,6 +259,8 @@ pub async fn seed(db: &Db, county_id: i64, count: i64, rng: &mut Rng) -> anyhow:
                     (status == OrderStatus::Closed && duplicate.is_none()).then(|| i64::from(satisfied)).into(),
                     duplicate.into(),
                     closed_at.unwrap_or(now.min(replied.max(signed))).into(),
+                    i64::from(status == OrderStatus::Closed && duplicate.is_none()).into(),
+                    i64::from(status == OrderStatus::Closed && duplicate.is_none() && satisfied).into(),
                 ],
             ))
             .await?;

@@ -136,6 +136,7 @@ pub async fn seed(
                 ends_on: ends,
                 per_township,
                 team_ids: teams.iter().map(|t| t.0).collect(),
+                targeted: false,
             },
             rng.next_u64(),
         )

@@ -315,6 +315,23 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
     let review = r["id"].as_i64().unwrap();
     let (_, d) = township.get(&format!("/reviews/{review}")).await;
     assert_eq!(d["review"]["track"], "village");
+    // Only the holder of the secretary post reports: an ordinary member typed in is refused.
+    let (s, e) = township
+        .post("/reviews", json!({"unit_id": p.qiyuan, "person_id": other, "year": 2025, "report": "代为述职"}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["fields"][0]["code"], "error.review.not_the_secretary", "{e}");
+    // The secretary reviewed reads their own review (without the right to list reviews), and
+    // cannot rate it.
+    let (me,): (i64,) =
+        app.db.one(&Sql::new("SELECT person_id FROM users WHERE username = 'village_secretary'")).await.unwrap();
+    assert_eq!(me, secretary, "the village_secretary login is the secretary reviewed");
+    let (s, d) = village.get(&format!("/reviews/{review}")).await;
+    assert_eq!((s, &d["review"]["person_id"]), (200, &json!(secretary)), "{d}");
+    let (s, _) = village.post(&format!("/reviews/{review}/ratings"), json!({"rating": "good"})).await;
+    assert_eq!(s, 403);
+    let (s, _) = app.api("member").await.get(&format!("/reviews/{review}")).await;
+    assert_eq!(s, 404, "nobody else without the right reads it");
     let (s, _) = township.post(&format!("/reviews/{review}/close"), json!({})).await;
     assert_eq!(s, 409, "not closed without ratings");
     assert_eq!(township.post(&format!("/reviews/{review}/ratings"), json!({"rating": "good"})).await.0, 204);

@@ -507,3 +507,78 @@ async fn a_third_party_open311_client_reads_what_it_filed() {
         app.db.one(&Sql::with("SELECT channel FROM work_orders WHERE id = $1", vec![id.into()])).await.unwrap();
     assert_eq!(channel.0, "online");
 }
+
+/// The handling side never rates its own order: the village secretary who signed and replied is
+/// refused the call-back (and is offered no call-back form); the township above makes it. After a
+/// failed call-back (重办) and a successful one, 满意率 counts both, as the ledger does: 50 %, not
+/// 100 %.
+#[tokio::test]
+async fn the_call_back_is_made_above_the_handler_and_every_verdict_counts() {
+    let app = TestApp::new().await;
+    let places = Places::load(&app).await;
+    let id = hotline_request(&app, places.qiyuan).await;
+    let handle = |text: &'static str| {
+        let app = &app;
+        async move {
+            assert_eq!(step(app, "village_secretary", id, json!({"step": "sign"})).await.0, 200);
+            assert_eq!(step(app, "village_secretary", id, json!({"step": "reply", "text": text})).await.0, 200);
+        }
+    };
+    handle("已更换灯具").await;
+    let steps_before = count(&app, "SELECT COUNT(*) FROM order_steps WHERE order_id = $1", vec![id.into()]).await;
+    let (s, e) =
+        step(&app, "village_secretary", id, json!({"step": "call_back", "satisfied": true, "solved": true})).await;
+    assert_eq!((s, e["code"].as_str()), (403, Some("error.order.own_call_back")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("回访"), "{e}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM order_steps WHERE order_id = $1", vec![id.into()]).await,
+        steps_before,
+        "nothing written"
+    );
+    let (s, d) = app.api("village_secretary").await.get(&format!("/orders/{id}")).await;
+    assert_eq!((s, &d["may_call_back"]), (200, &json!(false)), "{d}");
+    let (_, page) = app.ui("village_secretary").await.get(&format!("/orders/{id}")).await;
+    assert!(!page.contains("id=\"call-back\""), "no call-back form for the handler");
+
+    // The township above calls back: not satisfied, 重办; handled again; satisfied.
+    let township = app.api("township_secretary").await;
+    let (s, d) = township.get(&format!("/orders/{id}")).await;
+    assert_eq!((s, &d["may_call_back"]), (200, &json!(true)), "{d}");
+    let (s, d) = step(
+        &app,
+        "township_secretary",
+        id,
+        json!({"step": "call_back", "satisfied": false, "solved": false, "reopen": true}),
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    handle("重新更换灯具并检修线路").await;
+    let (s, d) =
+        step(&app, "township_secretary", id, json!({"step": "call_back", "satisfied": true, "solved": true})).await;
+    assert_eq!(s, 200, "{d}");
+    assert_eq!(d["order"]["status"], "closed");
+
+    // Only this order in its own period: 2 call-backs, 1 satisfied → 50 %, as the ledger says.
+    let (ratings, satisfied): (i64, i64) = app
+        .db
+        .one(&Sql::with(
+            "SELECT COUNT(*), CAST(SUM(value) AS BIGINT) FROM records WHERE kind = 'order_rated' AND source_id = $1",
+            vec![id.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!((ratings, satisfied), (2, 1));
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "UPDATE work_orders SET received_at = $1 WHERE id = $2",
+            vec![chrono::Utc::now().checked_sub_signed(chrono::Duration::days(400)).unwrap().into(), id.into()],
+        ))
+        .await
+        .unwrap();
+    let day = frontline_core::tasks::today_in_china(Utc::now()) - chrono::Duration::days(400);
+    let (s, rows) = township.get(&format!("/units/{}/order-counts?from={day}&to={day}", places.qiyuan)).await;
+    assert_eq!(s, 200, "{rows}");
+    assert_eq!(rows[0]["counts"]["visited"], 2, "{rows}");
+    assert_eq!(rows[0]["counts"]["satisfied"], 1, "{rows}");
+    assert_eq!(rows[0]["satisfaction_rate"], 50.0, "{rows}");
+}

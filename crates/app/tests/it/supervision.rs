@@ -21,7 +21,8 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// A team of the `inspector` login and a round over `unit` drawing `per_township` villages per
-/// township, organised by `county_org`. Returns the round's id.
+/// township, organised by `county_org`: drawn at random over the county, targeted (定点督查)
+/// over anything smaller. Returns the round's id.
 pub(crate) async fn round_over(app: &TestApp, unit: i64, per_township: i64) -> i64 {
     let org = app.api("county_org").await;
     let county = app.unit_id("330382").await;
@@ -37,7 +38,7 @@ pub(crate) async fn round_over(app: &TestApp, unit: i64, per_township: i64) -> i
         .post(
             "/inspection-rounds",
             json!({"unit_id": unit, "title": "测试督查", "starts_on": today(), "ends_on": today() + chrono::Duration::days(3),
-                   "per_township": per_township, "team_ids": [team["id"]]}),
+                   "per_township": per_township, "team_ids": [team["id"]], "targeted": unit != county}),
         )
         .await;
     assert_eq!(s, 201, "{round}");
@@ -90,7 +91,8 @@ async fn the_draw_is_stratified_sealed_until_visited_and_rechecked_from_its_inpu
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["sees_all"], true, "the organiser sees every target");
     let targets = d["targets"].as_array().unwrap().clone();
-    // Two villages in every township that has two, one where there is only one.
+    // Two villages in every township with six candidates or more; one for every three below that;
+    // none where fewer than three wait (a pool of one or two is not a draw).
     let per_town: Vec<(i64, i64)> = app
         .db
         .all(&Sql::with(
@@ -100,7 +102,7 @@ async fn the_draw_is_stratified_sealed_until_visited_and_rechecked_from_its_inpu
         ))
         .await
         .unwrap();
-    let expected: i64 = per_town.iter().map(|(_, n)| (*n).min(2)).sum();
+    let expected: i64 = per_town.iter().map(|(_, n)| (*n / 3).min(2)).sum();
     assert_eq!(targets.len() as i64, expected);
     let distinct: std::collections::HashSet<i64> = targets.iter().map(|t| t["unit_id"].as_i64().unwrap()).collect();
     assert_eq!(distinct.len(), targets.len(), "no village twice");
@@ -138,6 +140,7 @@ async fn the_draw_is_stratified_sealed_until_visited_and_rechecked_from_its_inpu
     let (s, check) = org.get(&format!("/inspection-rounds/{round}/draw")).await;
     assert_eq!(s, 200, "{check}");
     assert_eq!(check["matches"], true, "{check}");
+    assert_eq!(check["random"], true, "a county-wide draw under the pool rule: {check}");
     assert_eq!(check["stored"], check["redrawn"]);
     let villages = app
         .count(&format!(
@@ -752,6 +755,7 @@ async fn the_supervision_pages_render_and_their_forms_work() {
                 ("starts_on", &day),
                 ("ends_on", &day),
                 ("per_township", "1"),
+                ("targeted", "true"),
                 ("team_ids", &team),
             ],
         )
@@ -887,4 +891,129 @@ async fn supervision_figures_cover_the_round() {
     let (s, html) = app.ui("county_org").await.get(&format!("/findings?unit={}", p.baishi)).await;
     assert_eq!(s, 200);
     assert!(html.contains(&format!("{began} – {today}")), "the page says which days it counts");
+}
+
+/// No one closes their own case: only the team that raised a finding, or the round's organiser,
+/// accepts or returns it. The township's secretary (on no team) and an inspector of another team
+/// are refused with a message that says why; the finding stays handed in; the page offers them no
+/// buttons; the raising team and the organiser may.
+#[tokio::test]
+async fn only_the_raising_team_or_its_organiser_decides_a_finding() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let round = round_over(&app, p.qiyuan, 1).await;
+    let target = target_in(&app.api("inspector").await, round, p.qiyuan).await;
+    let (_, finding) = visit_with_finding(&app, target, "党群服务中心无人值守").await;
+    let hand_in = || async {
+        let (s, d) = app
+            .api("village_secretary")
+            .await
+            .post(&format!("/findings/{finding}/rectifications"), json!({"text": "已安排值守", "evidence": "值班表"}))
+            .await;
+        assert_eq!(s, 200, "{d}");
+    };
+    hand_in().await;
+
+    // Another team's inspector: a second team of the county, led by someone else, with an account.
+    let org = app.api("county_org").await;
+    let county = app.unit_id("330382").await;
+    let other = app
+        .count(&format!(
+            "SELECT MIN(p.id) FROM people p JOIN units u ON u.id = p.home_unit_id WHERE p.category = 'cadre' \
+             AND u.path LIKE (SELECT path FROM units WHERE id = {county}) || '%' \
+             AND p.id NOT IN (SELECT person_id FROM users WHERE person_id IS NOT NULL)"
+        ))
+        .await;
+    let (s, team) = org
+        .post(
+            "/inspection-teams",
+            json!({"unit_id": county, "name": "第二督导组", "leader_id": other, "member_ids": []}),
+        )
+        .await;
+    assert_eq!(s, 201, "{team}");
+    let role = frontline_db::access::role_id_by_key(&app.db, "inspection_team").await.unwrap().unwrap();
+    let (s, body) = app
+        .api("admin")
+        .await
+        .post(
+            "/users",
+            json!({"username": "second_team", "display_name": "第二督导组成员", "password": "Second-team-2026",
+                   "person_id": other, "role_ids": [role]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let second = app.api_with("second_team", "Second-team-2026").await;
+
+    for (who, api) in [("township_secretary", app.api("township_secretary").await), ("second team", second)] {
+        let (s, d) = api.get(&format!("/findings/{finding}")).await;
+        if s == 200 {
+            assert_eq!(d["may_decide"], false, "{who}: {d}");
+        }
+        let (s, body) = api.post(&format!("/findings/{finding}/decision"), json!({"accept": true})).await;
+        assert_eq!(s, 403, "{who}: {body}");
+        assert_eq!(body["code"], "error.inspect.not_the_team", "{who}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("督导组"), "{who}: the message says why: {body}");
+    }
+    let township_ui = app.ui("township_secretary").await;
+    let (s, page) = township_ui.get(&format!("/findings/{finding}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("待验收") && !page.contains("验收销号"), "no decision buttons for the township");
+    let status =
+        app.count(&format!("SELECT COUNT(*) FROM findings WHERE id = {finding} AND status = 'submitted'")).await;
+    assert_eq!(status, 1, "still waiting for the team");
+
+    // The raising team returns it; the organiser (the county's organisation department) accepts it.
+    let (s, d) = app.api("inspector").await.get(&format!("/findings/{finding}")).await;
+    assert_eq!((s, &d["may_decide"]), (200, &json!(true)), "{d}");
+    let (s, d) = app
+        .api("inspector")
+        .await
+        .post(&format!("/findings/{finding}/decision"), json!({"accept": false, "note": "值班表未公示"}))
+        .await;
+    assert_eq!(s, 200, "{d}");
+    hand_in().await;
+    let (s, d) = org.post(&format!("/findings/{finding}/decision"), json!({"accept": true})).await;
+    assert_eq!(s, 200, "the organiser: {d}");
+    assert_eq!(d["finding"]["status"], "fixed");
+}
+
+/// A "random draw" over one village would hand-pick its target: refused unless the organiser says
+/// it is a targeted round (定点督查), which every page then shows as not random.
+#[tokio::test]
+async fn a_round_over_too_few_places_is_no_draw_and_says_it_is_targeted() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let org = app.api("county_org").await;
+    let county = app.unit_id("330382").await;
+    let inspector = person_of(&app, "inspector").await;
+    let (_, team) = org
+        .post(
+            "/inspection-teams",
+            json!({"unit_id": county, "name": "定点督导组", "leader_id": inspector, "member_ids": []}),
+        )
+        .await;
+    let rounds_before = app.count("SELECT COUNT(*) FROM inspection_rounds").await;
+    let body = |targeted: bool| {
+        json!({"unit_id": p.qiyuan, "title": "岐元村督查", "starts_on": today(), "ends_on": today(),
+               "per_township": 1, "team_ids": [team["id"]], "targeted": targeted})
+    };
+    let (s, e) = org.post("/inspection-rounds", body(false)).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["fields"][0]["code"], "error.inspect.pool_too_small", "{e}");
+    assert!(e["fields"][0]["message"].as_str().unwrap().contains("定点督查"), "the message says what to do: {e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inspection_rounds").await, rounds_before, "nothing written");
+
+    let (s, round) = org.post("/inspection-rounds", body(true)).await;
+    assert_eq!(s, 201, "{round}");
+    let id = round["id"].as_i64().unwrap();
+    let (_, d) = org.get(&format!("/inspection-rounds/{id}")).await;
+    assert_eq!(d["round"]["targeted"], true, "{d}");
+    assert_eq!(d["targets"].as_array().unwrap().len(), 1);
+    let (_, check) = org.get(&format!("/inspection-rounds/{id}/draw")).await;
+    assert_eq!((&check["matches"], &check["random"]), (&json!(true), &json!(false)), "{check}");
+    let ui = app.ui("county_org").await;
+    let (_, page) = ui.get(&format!("/inspections/rounds/{id}")).await;
+    assert!(page.contains("定点督查：由组织者指定，非随机抽取"), "the round says how its places were chosen");
+    let (_, fragment) = ui.get(&format!("/inspections/rounds/{id}/draw")).await;
+    assert!(fragment.contains("非随机抽取"), "{fragment}");
 }

@@ -432,14 +432,17 @@ struct ReviewPage {
 }
 
 async fn review_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
-    require(&ctx, "judge:review:list")?;
+    // Those who list reviews, and the person reviewed (decided by the use case).
     let d = appraisals::review(&state.db, &ctx.actor, id).await.map_err(db_fail(ctx.lang))?;
     let open = d.review.status == "open";
     let percent = d.review.favourable_permille.map(|p| format!("{:.1}%", p as f64 / 10.0)).unwrap_or_default();
     let tpl = ReviewPage {
         t: Tr(ctx.lang),
         c: Chrome::new(&ctx, "/reviews"),
-        can_rate: open && !d.rated && ctx.actor.can("judge:review:rate"),
+        can_rate: open
+            && !d.rated
+            && ctx.actor.can("judge:review:rate")
+            && ctx.actor.scope.person_id != Some(d.review.person_id),
         can_close: open && ctx.actor.can("judge:review:edit"),
         ratings: choices(Rating::ALL, Rating::as_str, ctx.lang, "review.rating"),
         percent,

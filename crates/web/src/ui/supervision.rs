@@ -158,6 +158,7 @@ async fn create_round(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> U
             ends_on: form.date("ends_on")?,
             per_township: form.id("per_township")?,
             team_ids: form.all("team_ids").iter().filter_map(|m| m.parse().ok()).collect(),
+            targeted: form.get("targeted") == "true",
         };
         Ok::<i64, AppError>(inspections::create_round(&state.db, &ctx.actor, &input, rand::random()).await?)
     };
@@ -391,7 +392,7 @@ async fn finding_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
         raised: local(d.finding.raised_at),
         overdue: d.finding.overdue(today),
         can_rectify: ctx.actor.can("inspect:finding:rectify"),
-        can_decide: ctx.actor.can("inspect:finding:decide"),
+        can_decide: d.may_decide && ctx.actor.can("inspect:finding:decide"),
         can_notice: ctx.actor.can("inspect:notice:edit"),
         can_act: ctx.actor.can("account:action:edit"),
         d,
