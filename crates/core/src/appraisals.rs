@@ -180,7 +180,8 @@ impl ReviewTrack {
         match (post, unit) {
             (PostKind::FirstSecretary, _) => Some(ReviewTrack::FirstSecretary),
             (PostKind::CountyLeader | PostKind::Secretary, UnitKind::County) => Some(ReviewTrack::County),
-            (PostKind::Secretary, UnitKind::Department) => Some(ReviewTrack::Department),
+            // A department's party secretary, or its principal head (部门主要负责人, usually 党组书记).
+            (PostKind::Secretary | PostKind::DepartmentHead, UnitKind::Department) => Some(ReviewTrack::Department),
             (PostKind::TownshipSecretary | PostKind::Secretary, UnitKind::Township) => Some(ReviewTrack::Township),
             (PostKind::Secretary, UnitKind::Village) => Some(ReviewTrack::Village),
             _ => None,

@@ -518,8 +518,18 @@ async fn appraisals_cannot_reach(
             t["id"].as_i64().unwrap()
         }
     };
+    // The 述职 is delivered by the holder of the unit's secretary post.
+    let (reporter,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT MIN(t.person_id) FROM tenures t JOIN posts po ON po.id = t.post_id JOIN units pu ON pu.id = po.unit_id \
+             WHERE t.end_date IS NULL AND po.kind IN ('secretary', 'township_secretary', 'department_head') AND (pu.id = $1 OR pu.parent_id = $2)",
+            vec![f.unit.into(), f.unit.into()],
+        ))
+        .await
+        .unwrap();
     let (_, r) = admin
-        .post("/reviews", json!({"unit_id": f.unit, "person_id": subject, "year": 2024, "report": "外部述职"}))
+        .post("/reviews", json!({"unit_id": f.unit, "person_id": reporter, "year": 2024, "report": "外部述职"}))
         .await;
     let review = match r["id"].as_i64() {
         Some(id) => id,
@@ -528,7 +538,7 @@ async fn appraisals_cannot_reach(
             .unwrap()
             .iter()
             .find(|x| x["unit_id"] == f.unit)
-            .expect("the review made by an earlier call")["id"]
+            .unwrap_or_else(|| panic!("the review made by an earlier call: {r}"))["id"]
             .as_i64()
             .unwrap(),
     };
