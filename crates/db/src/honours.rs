@@ -479,7 +479,10 @@ pub async fn selection(db: &Db, actor: &Actor, id: i64) -> Result<SelectionDetai
          FROM nominations n JOIN people p ON p.id = n.person_id JOIN units hu ON hu.id = p.home_unit_id WHERE n.selection_id = ",
     );
     sql.bind(id);
-    if !actor.scope.reaches(&selection.unit_path) {
+    // While nominations come in, each nominating unit sees its own; from the vote on, every voter
+    // sees the one same ballot (the whole list is what is voted on and 公示).
+    let nominating = selection.status == SelectionStatus::Nominating.as_str();
+    if nominating && !actor.scope.reaches(&selection.unit_path) {
         sql.push(" AND ");
         push_person_scope(&mut sql, &actor.scope);
     }
@@ -559,6 +562,10 @@ pub async fn vote(db: &Db, actor: &Actor, id: i64, nominations: &[i64]) -> Resul
     let mut chosen = nominations.to_vec();
     chosen.sort_unstable();
     chosen.dedup();
+    if chosen.len() != nominations.len() {
+        // A ballot naming someone twice is spoilt, not quietly counted once.
+        return Err(DomainError::invalid("nominations", "error.honour.duplicate_vote").into());
+    }
     if chosen.is_empty() {
         return Err(DomainError::invalid("nominations", "error.required").into());
     }

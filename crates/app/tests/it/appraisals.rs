@@ -394,7 +394,25 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
         404,
         "only the organiser moves it on"
     );
+    // The county nominates someone of another township: the township does not see it while
+    // nominating, but from the vote on every voter sees the same ballot.
+    let elsewhere = subjects(&app, p.village_elsewhere).await[0];
+    let (s, c) = county_org
+        .post(&format!("/selections/{sel}/nominations"), json!({"person_id": elsewhere, "reason": "组织推荐"}))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let ids = |d: &Value| -> Vec<i64> {
+        d["nominations"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect()
+    };
+    let (_, d) = township.get(&format!("/selections/{sel}")).await;
+    assert_eq!(ids(&d), vec![a, b], "each nominating unit sees its own while nominating");
     assert_eq!(county_org.post(&format!("/selections/{sel}/advance"), json!({})).await.0, 200);
+    let (_, on_county) = county_org.get(&format!("/selections/{sel}")).await;
+    let (_, on_township) = township.get(&format!("/selections/{sel}")).await;
+    assert_eq!(ids(&on_county).len(), 3);
+    assert_eq!(ids(&on_township), ids(&on_county), "one ballot for every voter");
+    let (s, e) = township.post(&format!("/selections/{sel}/votes"), json!({"nominations": [a, a]})).await;
+    assert_eq!((s, e["fields"][0]["code"].as_str()), (422, Some("error.honour.duplicate_vote")), "{e}");
     assert_eq!(
         township
             .post(&format!("/selections/{sel}/nominations"), json!({"person_id": people[2], "reason": "x"}))
