@@ -288,8 +288,12 @@ enum BenchCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain of the whole audit log.
+    /// Check the hash chain of the whole audit log, and that it still reaches the latest signed
+    /// checkpoint of the data folder (the newest entries were not deleted).
     Verify,
+    /// Sign the chain's current head now and append it to the data folder's checkpoints (the
+    /// server does this every five minutes while it serves).
+    Checkpoint,
 }
 
 #[tokio::main]
@@ -305,6 +309,10 @@ async fn main() -> anyhow::Result<()> {
             let started = Instant::now();
             if fresh && cli.database.is_none() && cli.data.exists() {
                 std::fs::remove_dir_all(&cli.data).with_context(|| format!("removing {}", cli.data.display()))?;
+            }
+            if fresh {
+                // A fresh store starts a fresh chain: the old chain's checkpoints no longer apply.
+                let _ = std::fs::remove_file(frontline_app::anchor::checkpoints_file(&cli.data));
             }
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
             let db = setup::open(&url).await?;
@@ -380,7 +388,7 @@ async fn main() -> anyhow::Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(db, &addr, false, started).await
+            serve(db, &addr, false, started, cli.data.clone()).await
         }
         Command::Serve { addr, secure_cookies } => {
             let started = Instant::now();
@@ -391,7 +399,7 @@ async fn main() -> anyhow::Result<()> {
                     "No account exists yet. Create the first administrator with: frontline user add <username> --role admin"
                 );
             }
-            serve(db, &addr, secure_cookies, started).await
+            serve(db, &addr, secure_cookies, started, cli.data.clone()).await
         }
         Command::Migrate => {
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
@@ -590,15 +598,28 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit { command: AuditCommand::Verify } => {
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
             let db = frontline_db::Db::connect(&url).await?;
-            match frontline_db::audit::verify(&db).await? {
+            match frontline_app::anchor::verify(&db, &cli.data).await? {
                 ChainCheck::Intact { entries } => {
-                    println!("Audit log intact: {entries} entries, every hash and link checks out.");
+                    let anchored = match frontline_app::anchor::latest(&cli.data)? {
+                        Some(c) => format!("; it reaches the checkpoint signed at {} (entry {})", c.at, c.seq),
+                        None => "; no checkpoint yet".to_string(),
+                    };
+                    println!("Audit log intact: {entries} entries, every hash and link checks out{anchored}.");
                     Ok(())
                 }
                 ChainCheck::Broken { seq, reason } => {
                     anyhow::bail!("Audit log BROKEN at entry {seq}: {reason}")
                 }
             }
+        }
+        Command::Audit { command: AuditCommand::Checkpoint } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = frontline_db::Db::connect(&url).await?;
+            match frontline_app::anchor::write(&db, &cli.data).await? {
+                Some(c) => println!("Checkpoint signed: entry {} ({}…) at {}.", c.seq, &c.hash[..12], c.at),
+                None => println!("Nothing new to sign: the latest checkpoint names the chain's head."),
+            }
+            Ok(())
         }
         Command::Ledger { command } => {
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
@@ -677,7 +698,13 @@ fn print_logins() {
     }
 }
 
-async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: Instant) -> anyhow::Result<()> {
+async fn serve(
+    db: frontline_db::Db,
+    addr: &str,
+    secure_cookies: bool,
+    started: Instant,
+    data: PathBuf,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!(
@@ -694,6 +721,17 @@ async fn serve(db: frontline_db::Db, addr: &str, secure_cookies: bool, started: 
             match frontline_db::jobs::run(&jobs_db, chrono::Utc::now()).await {
                 Ok(report) => tracing::debug!(?report, "jobs ran"),
                 Err(e) => tracing::warn!(error = %e, "jobs failed"),
+            }
+        }
+    });
+    // The audit chain's head is signed into the data folder every five minutes (and at start).
+    let anchor_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = frontline_app::anchor::write(&anchor_db, &data).await {
+                tracing::warn!(error = %e, "audit checkpoint failed");
             }
         }
     });

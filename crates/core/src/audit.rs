@@ -1,9 +1,15 @@
-//! The audit log's hash chain. Each entry's hash covers its own fields and the previous entry's
-//! hash, so editing or deleting any entry breaks every hash after it, and `frontline audit verify`
-//! finds the first broken one.
+//! The audit log's hash chain. Each entry's hash covers every column of the entry and the previous
+//! entry's hash, so editing or deleting any entry breaks every hash after it, and `frontline audit
+//! verify` finds the first broken one. The chain's head is anchored outside the table: a signed
+//! [`Checkpoint`] (seq and hash of the newest entry, HMAC-SHA-256 under a key kept apart from the
+//! store) is written on a schedule, so deleting the newest entries is found too.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+/// The hash layout new entries are written with: 2 covers every column (the unit path too);
+/// entries written before it (1) keep the layout they were hashed with.
+pub const HASH_VERSION: i64 = 2;
 
 /// The hash that stands before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -24,6 +30,10 @@ pub struct AuditEntry {
     pub before: String,
     /// JSON text of the state after, `null` when removed.
     pub after: String,
+    /// The unit the change belongs to (what scoped browsing filters on).
+    pub unit_path: Option<String>,
+    /// The hash layout ([`HASH_VERSION`] for new entries).
+    pub version: i64,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -48,7 +58,72 @@ pub fn entry_hash(e: &AuditEntry) -> String {
         h.update((f.len() as u64).to_le_bytes());
         h.update(f.as_bytes());
     }
+    if e.version >= 2 {
+        let version = e.version.to_string();
+        let unit_path = e.unit_path.as_deref().map_or(String::from("\u{0}"), |p| format!("\u{1}{p}"));
+        for f in [version.as_str(), unit_path.as_str()] {
+            h.update((f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+    }
     hex::encode(h.finalize())
+}
+
+/// HMAC-SHA-256 (RFC 2104) of `message` under `key`, hex.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(message);
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    hex::encode(outer.finalize())
+}
+
+/// The chain's head as it stood at a moment, signed with a key the store does not hold: someone
+/// who can rewrite the table cannot make a checkpoint agree with a shortened chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    /// RFC 3339, UTC, when it was taken.
+    pub at: String,
+    pub mac: String,
+}
+
+impl Checkpoint {
+    fn message(seq: i64, hash: &str, at: &str) -> String {
+        format!("frontline-audit-checkpoint\u{1f}{seq}\u{1f}{hash}\u{1f}{at}")
+    }
+
+    pub fn sign(key: &[u8], seq: i64, hash: &str, at: &str) -> Checkpoint {
+        let mac = hmac_sha256(key, Self::message(seq, hash, at).as_bytes());
+        Checkpoint { seq, hash: hash.to_string(), at: at.to_string(), mac }
+    }
+
+    /// Whether the signature is right under `key`.
+    pub fn is_signed_by(&self, key: &[u8]) -> bool {
+        let expected = hmac_sha256(key, Self::message(self.seq, &self.hash, &self.at).as_bytes());
+        expected.len() == self.mac.len()
+            && expected.bytes().zip(self.mac.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
+    /// Checks a walked chain against this checkpoint: the chain must still hold entry `seq` with
+    /// the same hash. `hash_at_seq` is the hash the chain holds at `seq`, `None` if it ends before.
+    pub fn check(&self, hash_at_seq: Option<&str>) -> Result<(), ChainCheck> {
+        match hash_at_seq {
+            None => Err(ChainCheck::Broken { seq: self.seq, reason: "head_deleted" }),
+            Some(h) if h != self.hash => Err(ChainCheck::Broken { seq: self.seq, reason: "checkpoint_mismatch" }),
+            Some(_) => Ok(()),
+        }
+    }
 }
 
 /// What verification found.
@@ -66,11 +141,13 @@ pub struct ChainVerifier {
     prev_hash: String,
     expected_seq: i64,
     count: i64,
+    /// The newest hash layout seen so far: an older layout after a newer one is a downgrade.
+    version: i64,
 }
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { prev_hash: GENESIS_HASH.to_string(), expected_seq: 1, count: 0 }
+        Self { prev_hash: GENESIS_HASH.to_string(), expected_seq: 1, count: 0, version: 1 }
     }
 }
 
@@ -87,6 +164,10 @@ impl ChainVerifier {
         if e.prev_hash != self.prev_hash {
             return Err(ChainCheck::Broken { seq: e.seq, reason: "broken_link" });
         }
+        if e.version < self.version || !(1..=HASH_VERSION).contains(&e.version) {
+            return Err(ChainCheck::Broken { seq: e.seq, reason: "altered_entry" });
+        }
+        self.version = e.version;
         if entry_hash(e) != e.hash {
             return Err(ChainCheck::Broken { seq: e.seq, reason: "altered_entry" });
         }
@@ -105,6 +186,44 @@ impl ChainVerifier {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_column_is_in_the_hash_and_old_entries_keep_their_layout() {
+        let mut c = chain(3);
+        c[1].unit_path = Some("/99/".into());
+        assert_eq!(verify(&c), ChainCheck::Broken { seq: 2, reason: "altered_entry" }, "the unit path is covered");
+        // An entry written before the unit path was covered verifies with the old layout...
+        let mut old = chain(0);
+        let mut e = chain(1).remove(0);
+        e.version = 1;
+        e.hash = entry_hash(&e);
+        old.push(e.clone());
+        assert_eq!(verify(&old), ChainCheck::Intact { entries: 1 });
+        // ...but a new entry cannot be passed off as old to leave its unit path out.
+        let mut downgraded = chain(2);
+        downgraded[1].version = 1;
+        assert!(matches!(verify(&downgraded), ChainCheck::Broken { seq: 2, .. }));
+    }
+
+    #[test]
+    fn a_checkpoint_anchors_the_head() {
+        let c = chain(5);
+        let key = b"kept apart from the store";
+        let cp = Checkpoint::sign(key, 5, &c[4].hash, "2026-12-04T12:00:00.000Z");
+        assert!(cp.is_signed_by(key));
+        assert!(!cp.is_signed_by(b"another key"));
+        let forged = Checkpoint { seq: 3, ..cp.clone() };
+        assert!(!forged.is_signed_by(key), "the seq is signed");
+        assert_eq!(cp.check(Some(&c[4].hash)), Ok(()));
+        // The newest two entries deleted: the chain still links, but ends before the checkpoint.
+        assert_eq!(cp.check(None), Err(ChainCheck::Broken { seq: 5, reason: "head_deleted" }));
+        assert_eq!(cp.check(Some(&c[3].hash)), Err(ChainCheck::Broken { seq: 5, reason: "checkpoint_mismatch" }));
+        // RFC 4231 test case 2.
+        assert_eq!(
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut prev = GENESIS_HASH.to_string();
         (1..=n)
@@ -120,6 +239,8 @@ mod tests {
                     object_id: Some(seq),
                     before: "{\"name\":\"a\"}".into(),
                     after: "{\"name\":\"b\"}".into(),
+                    unit_path: Some("/11/".into()),
+                    version: HASH_VERSION,
                     prev_hash: prev.clone(),
                     hash: String::new(),
                 };

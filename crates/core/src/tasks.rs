@@ -250,9 +250,32 @@ pub fn is_monday(day: NaiveDate) -> bool {
     day.weekday() == Weekday::Mon
 }
 
+/// The image type of a photo from its first bytes (JPEG, PNG, GIF, WebP, HEIC), or `None` when
+/// the bytes are not an image, whatever `Content-Type` came with them.
+pub fn image_type(data: &[u8]) -> Option<&'static str> {
+    match data {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        [_, _, _, _, b'f', b't', b'y', b'p', b'h', b'e', b'i', b'c' | b'x', ..] => Some("image/heic"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_photo_is_known_by_its_bytes_not_its_label() {
+        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some("image/jpeg"));
+        assert_eq!(image_type(&[0x89, b'P', b'N', b'G', 13, 10, 26, 10]), Some("image/png"));
+        assert_eq!(image_type(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(image_type(b"\0\0\0\x18ftypheic"), Some("image/heic"));
+        assert_eq!(image_type(b"[2147483648]"), None);
+        assert_eq!(image_type(b""), None);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -220,6 +220,7 @@ async fn held_accountable(tx: &mut Tx, action: i64, person: i64, unit: i64, at: 
 
 /// Filters for the actions list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActionQuery {
     pub unit: Option<i64>,
     pub kind: Option<String>,

@@ -363,6 +363,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &AppraisalInput) -> Result<i6
 
 /// Filters for appraisals.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppraisalQuery {
     pub campaign: Option<String>,
     pub status: Option<String>,
@@ -739,6 +740,7 @@ pub async fn remove_tier(db: &Db, actor: &Actor, id: i64, reason: &str) -> Resul
 
 /// Filters for the talent pool.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TierQuery {
     pub tier: Option<String>,
     pub page: Option<i64>,
@@ -793,6 +795,7 @@ struct CandidateRow {
 
 /// Filters for the candidacy list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CandidateQuery {
     /// Only people whose candidacy is barred.
     pub barred: Option<bool>,
@@ -1073,6 +1076,7 @@ pub async fn open_review(db: &Db, actor: &Actor, input: &ReviewInput) -> Result<
 
 /// Filters for reviews.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReviewQuery {
     pub year: Option<i64>,
     pub track: Option<String>,

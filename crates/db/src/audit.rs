@@ -3,7 +3,9 @@
 
 use chrono::{SecondsFormat, Utc};
 use frontline_core::access::{Actor, Scope};
-use frontline_core::audit::{AuditEntry, ChainCheck, ChainVerifier, GENESIS_HASH, entry_hash};
+use frontline_core::audit::{
+    AuditEntry, ChainCheck, ChainVerifier, Checkpoint, GENESIS_HASH, HASH_VERSION, entry_hash,
+};
 use serde::Serialize;
 
 use crate::sql::page_bounds;
@@ -40,13 +42,15 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
         object_id: change.object_id,
         before: change.before.to_string(),
         after: change.after.to_string(),
+        unit_path: change.unit_path.map(str::to_string),
+        version: HASH_VERSION,
         prev_hash,
         hash: String::new(),
     };
     e.hash = entry_hash(&e);
     tx.execute(&Sql::with(
         "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, ip, action, object_kind, object_id, before_state, \
-         after_state, unit_path, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         after_state, unit_path, prev_hash, hash, hash_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         vec![
             e.seq.into(),
             e.at.clone().into(),
@@ -58,9 +62,10 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
             e.object_id.into(),
             e.before.clone().into(),
             e.after.clone().into(),
-            change.unit_path.map(str::to_string).into(),
+            e.unit_path.clone().into(),
             e.prev_hash.clone().into(),
             e.hash.clone().into(),
+            e.version.into(),
         ],
     ))
     .await?;
@@ -79,6 +84,8 @@ struct EntryRow {
     object_id: Option<i64>,
     before_state: String,
     after_state: String,
+    unit_path: Option<String>,
+    hash_version: i64,
     prev_hash: String,
     hash: String,
 }
@@ -96,16 +103,31 @@ impl From<EntryRow> for AuditEntry {
             object_id: r.object_id,
             before: r.before_state,
             after: r.after_state,
+            unit_path: r.unit_path,
+            version: r.hash_version,
             prev_hash: r.prev_hash,
             hash: r.hash,
         }
     }
 }
 
-const COLUMNS: &str = "seq, at, actor_user_id, actor_name, ip, action, object_kind, object_id, before_state, after_state, prev_hash, hash";
+const COLUMNS: &str = "seq, at, actor_user_id, actor_name, ip, action, object_kind, object_id, before_state, after_state, \
+     unit_path, hash_version, prev_hash, hash";
 
 /// Walks the whole chain in order and reports the first break, if any.
 pub async fn verify(db: &Db) -> Result<ChainCheck, DbError> {
+    verify_against(db, None).await
+}
+
+/// The newest entry's seq and hash (the head a [`Checkpoint`] signs), if the log holds any.
+pub async fn head(db: &Db) -> Result<Option<(i64, String)>, DbError> {
+    db.opt(&Sql::new("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).await
+}
+
+/// Walks the whole chain and, given the latest signed checkpoint, checks that the chain still
+/// reaches it with the same hash (the newest entries were not deleted or rewritten).
+pub async fn verify_against(db: &Db, checkpoint: Option<&Checkpoint>) -> Result<ChainCheck, DbError> {
+    let mut at_checkpoint: Option<String> = None;
     let mut v = ChainVerifier::new();
     let mut after = 0i64;
     loop {
@@ -118,10 +140,18 @@ pub async fn verify(db: &Db) -> Result<ChainCheck, DbError> {
         let Some(last) = rows.last() else { break };
         after = last.seq;
         for r in rows {
+            if checkpoint.is_some_and(|c| c.seq == r.seq) {
+                at_checkpoint = Some(r.hash.clone());
+            }
             if let Err(broken) = v.push(&r.into()) {
                 return Ok(broken);
             }
         }
+    }
+    if let Some(c) = checkpoint
+        && let Err(broken) = c.check(at_checkpoint.as_deref())
+    {
+        return Ok(broken);
     }
     Ok(v.finish())
 }

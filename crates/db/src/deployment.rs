@@ -56,6 +56,7 @@ fn push_deploy_scope(sql: &mut Sql, scope: &Scope) {
 
 /// Filters for the deployment list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeploymentQuery {
     /// Deployments sent from, or received in, the subtree of this unit.
     pub unit: Option<i64>,

@@ -142,6 +142,7 @@ async fn issuer_of(tx: &mut Tx, scope: &Scope, path: &str) -> Result<i64, DbErro
 
 /// Filters for commendations.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CommendationQuery {
     pub kind: Option<String>,
     pub page: Option<i64>,
@@ -256,6 +257,7 @@ pub async fn write_deed(db: &Db, actor: &Actor, input: &DeedInput) -> Result<i64
 
 /// Filters for deeds.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeedQuery {
     pub status: Option<String>,
     pub page: Option<i64>,

@@ -331,6 +331,7 @@ impl Ranking {
 
 /// What a ranking is asked for: the unit scored (or the person explained), the period, a page.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RankingQuery {
     /// The unit whose subtree is scored (or the village explained).
     pub unit: Option<i64>,

@@ -783,6 +783,7 @@ const FINDING_FROM: &str = " FROM findings f JOIN units u ON u.id = f.unit_id LE
 
 /// Filters for the findings list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FindingQuery {
     /// Findings in this unit's subtree.
     pub unit: Option<i64>,

@@ -157,6 +157,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &PlanInput) -> Result<i64, Db
 
 /// Filters for plans.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlanQuery {
     pub status: Option<String>,
     pub page: Option<i64>,

@@ -98,6 +98,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_targeted_rounds.sql"),
         postgres: include_str!("../migrations/postgres/0014_targeted_rounds.sql"),
     },
+    Migration {
+        version: 15,
+        name: "audit_hash_version",
+        sqlite: include_str!("../migrations/sqlite/0015_audit_hash_version.sql"),
+        postgres: include_str!("../migrations/postgres/0015_audit_hash_version.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

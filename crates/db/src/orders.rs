@@ -781,6 +781,7 @@ fn push_order_scope(sql: &mut Sql, scope: &Scope) {
 
 /// Filters for order lists (the UI, the API and Open311).
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     /// Orders placed in or owned by this unit's subtree.
     pub unit: Option<i64>,

@@ -91,6 +91,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<
 
 /// Filters for the people list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PersonQuery {
     /// Only people whose home unit lies in the subtree of this unit.
     pub unit: Option<i64>,
@@ -390,6 +391,7 @@ const POST_FROM: &str = " FROM posts po JOIN units u ON u.id = po.unit_id \
 
 /// Filters for the post list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PostQuery {
     /// Only posts in units in the subtree of this unit.
     pub unit: Option<i64>,

@@ -45,6 +45,7 @@ pub fn push_active_on(sql: &mut Sql, start: &str, end: &str, day: NaiveDate) {
 
 /// Filters for the link list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkQuery {
     /// Only links to units in the subtree of this unit.
     pub unit: Option<i64>,

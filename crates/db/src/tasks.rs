@@ -376,6 +376,7 @@ pub async fn mine(db: &Db, person_id: i64, day: NaiveDate) -> Result<Vec<Instanc
 
 /// Filters for instances.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InstanceQuery {
     /// Instances of units in this unit's subtree.
     pub unit: Option<i64>,
@@ -514,14 +515,16 @@ pub struct NewPhoto {
     pub data: Vec<u8>,
 }
 
-fn check_photo(field: &str, content_type: &str, data: &[u8]) -> Result<(), DomainError> {
+/// A photo's size and type checked; answers the type its bytes show (what it is stored and
+/// served as), not the label it came with.
+fn check_photo(field: &str, content_type: &str, data: &[u8]) -> Result<&'static str, DomainError> {
     if data.is_empty() || data.len() > 5 * 1024 * 1024 {
         return Err(DomainError::invalid(field, "error.task.photo_size"));
     }
-    if !content_type.starts_with("image/") {
-        return Err(DomainError::invalid(field, "error.task.photo_type"));
+    match frontline_core::tasks::image_type(data) {
+        Some(kind) if content_type.starts_with("image/") => Ok(kind),
+        _ => Err(DomainError::invalid(field, "error.task.photo_type")),
     }
-    Ok(())
 }
 
 async fn insert_photo(tx: &mut Tx, person: Option<i64>, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
@@ -536,7 +539,7 @@ async fn insert_photo(tx: &mut Tx, person: Option<i64>, content_type: &str, data
 /// A photo kept for a later sign-off (the API's two-step upload).
 pub async fn attach(db: &Db, actor: &Actor, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
     actor.require("work:task:sign")?;
-    check_photo("photo", content_type, &data)?;
+    let content_type = check_photo("photo", content_type, &data)?;
     let mut tx = db.begin().await?;
     let id = insert_photo(&mut tx, actor.scope.person_id, content_type, data).await?;
     tx.commit().await?;
@@ -638,7 +641,8 @@ pub async fn submit(
     let mut tx = db.begin().await?;
     let mut ticks = ticks.to_vec();
     for p in photos {
-        let attachment = insert_photo(&mut tx, Some(me), &p.content_type, p.data).await?;
+        let kind = check_photo(&format!("item_{}", p.item_id), &p.content_type, &p.data)?;
+        let attachment = insert_photo(&mut tx, Some(me), kind, p.data).await?;
         if let Some(t) = ticks.iter_mut().find(|t| t.item_id == p.item_id) {
             t.attachment_id = Some(attachment);
         }

@@ -140,6 +140,7 @@ pub async fn children(db: &Db, scope: &Scope, parent_id: i64) -> Result<Vec<Unit
 
 /// Filters for the unit list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
     /// Only units in the subtree of this unit (itself included).
     pub under: Option<i64>,

@@ -198,13 +198,11 @@ async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String)
 }
 
 /// The actor an API token stands for. Every request resolves one, so the answer is kept while
-/// the store is not written (a revoked token, a changed role or posting is a write). An address
-/// that has sent [`LOGIN_ATTEMPTS_PER_MINUTE`] unknown tokens this minute is refused (429) before
-/// any lookup, as a password guesser is.
+/// the store is not written (a revoked token, a changed role or posting is a write). The limiter
+/// holds back the guesser, not the office: an address that has sent
+/// [`LOGIN_ATTEMPTS_PER_MINUTE`] unknown tokens this minute gets 429 for further unknown tokens,
+/// while valid tokens from the same address (a county office behind one NAT) keep working.
 async fn token_actor(state: &AppState, token: &str, ip: String) -> Result<Actor, AppError> {
-    if state.token_throttle.exceeded(&ip) {
-        return Err(AppError::TooManyAttempts);
-    }
     let hash = secret_hash(token);
     let actor = state
         .actors
@@ -215,8 +213,8 @@ async fn token_actor(state: &AppState, token: &str, ip: String) -> Result<Actor,
             }
         })
         .await;
-    if matches!(actor, Err(AppError::Unauthorized)) {
-        state.token_throttle.allow(&ip);
+    if matches!(actor, Err(AppError::Unauthorized)) && !state.token_throttle.allow(&ip) {
+        return Err(AppError::TooManyAttempts);
     }
     Ok(Actor { ip, ..actor? })
 }

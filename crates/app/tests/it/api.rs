@@ -18,6 +18,31 @@ async fn health_and_openapi() {
     {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
+    // Every path parameter is in its path template and every template variable is a path
+    // parameter; list filters are query parameters a client can send.
+    let mut queries = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let in_template: std::collections::BTreeSet<&str> =
+            path.split('{').skip(1).filter_map(|s| s.split('}').next()).collect();
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let documented: std::collections::BTreeSet<&str> =
+                params.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+            for p in params.iter().filter(|p| p["in"] == "path") {
+                assert_eq!(p["required"], true, "{method} {path}: path parameter {} is required", p["name"]);
+            }
+            assert_eq!(documented, in_template, "{method} {path}: path parameters and template agree");
+            queries += params.iter().filter(|p| p["in"] == "query").count();
+        }
+    }
+    let people = doc["paths"]["/api/v1/people"]["get"]["parameters"].as_array().unwrap();
+    let filters: Vec<&str> =
+        people.iter().filter(|p| p["in"] == "query").map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(
+        filters.contains(&"page") && filters.len() > 3,
+        "the people list's filters are query parameters: {filters:?}"
+    );
+    assert!(queries > 150, "list filters across the API are query parameters: {queries}");
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ async fn the_chain_detects_edits_and_deletions() {
     );
     // The command-line check says so and fails.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--database", &test_url(&app), "audit", "verify"])
+        .args(["--database", &test_url(&app), "--data", &scratch_data().display().to_string(), "audit", "verify"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -81,11 +81,78 @@ async fn a_deleted_entry_is_found() {
 async fn an_intact_log_verifies_from_the_command_line() {
     let app = TestApp::new().await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--database", &test_url(&app), "audit", "verify"])
+        .args(["--database", &test_url(&app), "--data", &scratch_data().display().to_string(), "audit", "verify"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Audit log intact"));
+}
+
+/// An empty data folder of this test's own (where the audit checkpoints live).
+fn scratch_data() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ft-audit-data-{}-{}", std::process::id(), rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every column is in the hash: moving an entry to another unit (what scoped browsing reads) is
+/// found. The head is anchored outside the table: after a signed checkpoint, deleting the newest
+/// entries — which leaves a chain that links — is found, from the command line too; a forged
+/// checkpoint is refused.
+#[tokio::test]
+async fn the_unit_path_and_the_head_of_the_chain_are_covered() {
+    let app = TestApp::new().await;
+    let newest = app.count("SELECT MAX(seq) FROM audit_log").await;
+    let edit = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            tx.execute(&Sql::new(&sql)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let path_before: (Option<String>,) =
+        app.db.one(&Sql::with("SELECT unit_path FROM audit_log WHERE seq = $1", vec![newest.into()])).await.unwrap();
+    edit(format!("UPDATE audit_log SET unit_path = '/19/' WHERE seq = {newest}")).await;
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: newest, reason: "altered_entry" }
+    );
+    let restore = match path_before.0 {
+        Some(p) => format!("UPDATE audit_log SET unit_path = '{p}' WHERE seq = {newest}"),
+        None => format!("UPDATE audit_log SET unit_path = NULL WHERE seq = {newest}"),
+    };
+    edit(restore).await;
+    assert!(matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { .. }));
+
+    let data = scratch_data();
+    let checkpoint = frontline_app::anchor::write(&app.db, &data).await.unwrap().expect("a checkpoint");
+    assert_eq!(checkpoint.seq, newest);
+    assert!(frontline_app::anchor::write(&app.db, &data).await.unwrap().is_none(), "nothing new to sign");
+    assert!(matches!(frontline_app::anchor::verify(&app.db, &data).await.unwrap(), ChainCheck::Intact { .. }));
+    // The newest two entries deleted: the rest still links, but no longer reaches the checkpoint.
+    edit(format!("DELETE FROM audit_log WHERE seq > {}", newest - 2)).await;
+    assert!(matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { .. }));
+    assert_eq!(
+        frontline_app::anchor::verify(&app.db, &data).await.unwrap(),
+        ChainCheck::Broken { seq: newest, reason: "head_deleted" }
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--database", &test_url(&app), "--data", &data.display().to_string(), "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("BROKEN at entry {newest}: head_deleted")), "{said}");
+    // A checkpoint rewritten to match the shortened chain is not signed by the install's key.
+    let file = frontline_app::anchor::checkpoints_file(&data);
+    let forged = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(&format!("\"seq\":{newest}"), &format!("\"seq\":{}", newest - 2));
+    std::fs::write(&file, forged).unwrap();
+    let err = frontline_app::anchor::verify(&app.db, &data).await.unwrap_err();
+    assert!(err.to_string().contains("not signed"), "{err}");
+    let _ = std::fs::remove_dir_all(data);
 }
 
 /// The URL of the test's database, for the command-line tool.

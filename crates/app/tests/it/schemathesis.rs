@@ -39,6 +39,11 @@ async fn generated_requests_get_no_server_error_and_answers_match_the_schema() {
     let cli = schemathesis();
     let schema = app.url("/api/v1/openapi.json");
     let report = std::env::temp_dir().join(format!("ft-schemathesis-{}.json", std::process::id()));
+    let har = std::env::temp_dir().join(format!("ft-schemathesis-{}.har", std::process::id()));
+    // CI's checks; `FRONTLINE_SCHEMATHESIS_CHECKS=all` runs every check schemathesis has.
+    let checks = std::env::var("FRONTLINE_SCHEMATHESIS_CHECKS").unwrap_or_else(|_| {
+        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance".into()
+    });
     let args: Vec<String> = vec![
         "--no-color".into(),
         "run".into(),
@@ -46,7 +51,7 @@ async fn generated_requests_get_no_server_error_and_answers_match_the_schema() {
         "--header".into(),
         format!("Authorization: Bearer {token}"),
         "--checks".into(),
-        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance".into(),
+        checks,
         // The caller's own credentials: revoking its token or changing its password mid-run would
         // leave the rest of the run unauthenticated (both are covered in `auth`). The roster upload
         // is an Excel or CSV file, which schemathesis cannot generate; it is fuzzed with cargo-fuzz.
@@ -63,9 +68,11 @@ async fn generated_requests_get_no_server_error_and_answers_match_the_schema() {
         "--request-timeout".into(),
         "30".into(),
         "--report".into(),
-        "json".into(),
+        "json,har".into(),
         "--report-json-path".into(),
         report.display().to_string(),
+        "--report-har-path".into(),
+        har.display().to_string(),
     ];
     // Run where its caches (`.schemathesis`, `.hypothesis`) land in a scratch folder, not the tree.
     let scratch = std::env::temp_dir().join(format!("ft-schemathesis-{}", std::process::id()));
@@ -84,6 +91,20 @@ async fn generated_requests_get_no_server_error_and_answers_match_the_schema() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(out.status.success(), "schemathesis found problems:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    // The run really sent list filters as query strings (they were once documented as path
+    // parameters, and none was sent).
+    let sent: serde_json::Value = serde_json::from_slice(&std::fs::read(&har).expect("the HAR report")).unwrap();
+    let urls: Vec<&str> = sent["log"]["entries"]
+        .as_array()
+        .expect("HAR entries")
+        .iter()
+        .filter_map(|e| e["request"]["url"].as_str())
+        .collect();
+    let with_query = urls.iter().filter(|u| u.contains('?')).count();
+    println!("{} requests, {with_query} with a query string", urls.len());
+    assert!(with_query > 100, "filters were sent: {with_query} of {} requests", urls.len());
+    assert!(urls.iter().any(|u| u.contains("/api/v1/people?")), "the people list was filtered");
     let _ = std::fs::remove_file(report);
+    let _ = std::fs::remove_file(har);
     let _ = std::fs::remove_dir_all(scratch);
 }

@@ -191,6 +191,9 @@ async fn notes_and_photos_are_required_where_the_list_asks() {
     // Only images are kept as photos; an uploaded one completes the list.
     let (s, body) = worker.post_raw("/attachments", "text/plain", b"not a photo".to_vec()).await;
     assert_eq!(s, 422, "{body}");
+    // Bytes that are no image are refused whatever label they come with.
+    let (s, body) = worker.post_raw("/attachments", "image/jpeg", b"[2147483648]".to_vec()).await;
+    assert_eq!((s, body["fields"][0]["code"].as_str()), (422, Some("error.task.photo_type")), "{body}");
     let png = vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0, 0, 0];
     let (s, body) = worker.post_raw("/attachments", "image/png", png.clone()).await;
     assert_eq!(s, 201, "{body}");

@@ -98,6 +98,7 @@ pub const NOT_CORRECTED: &str =
 
 /// Filters for the ledger.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordQuery {
     /// Records of units in this unit's subtree.
     pub unit: Option<i64>,

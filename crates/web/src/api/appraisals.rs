@@ -192,6 +192,7 @@ pub async fn candidates(
 
 /// A period (both days included); the current year when left out.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -397,6 +398,7 @@ pub async fn advance_selection(
 
 /// Filters for care records.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CareQuery {
     pub person: Option<i64>,
     pub page: Option<i64>,
@@ -424,6 +426,7 @@ pub async fn record_care(
 
 /// The day reminded about; today when left out.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     pub day: Option<NaiveDate>,
 }

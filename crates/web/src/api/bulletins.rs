@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
 
 /// Filters for the archive.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BulletinQuery {
     /// `weekly`, `monthly` or `quarterly`.
     pub cadence: Option<String>,

@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
 
 /// A day to ask about (`YYYY-MM-DD`, today when absent).
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OnDay {
     pub on: Option<NaiveDate>,
 }
@@ -225,6 +226,7 @@ pub async fn holder_on(
 
 /// Which role posts to list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RolePostQuery {
     /// Role posts of units in the subtree of this unit.
     pub unit: Option<i64>,
@@ -309,6 +311,7 @@ pub async fn claim_role(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId
 
 /// Which claims to list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ClaimQuery {
     pub unit: Option<i64>,
     pub person: Option<i64>,
@@ -494,6 +497,7 @@ pub async fn end_deployment(
 
 /// The day to count arrivals by.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ByDay {
     pub by: Option<NaiveDate>,
 }
@@ -523,6 +527,7 @@ pub async fn plan_thirds(
 
 /// The share of staff to send.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PercentQuery {
     /// 1–100, default 30.
     pub percent: Option<u32>,

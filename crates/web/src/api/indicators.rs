@@ -145,6 +145,7 @@ pub async fn preview(
 
 /// Whose history.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     pub unit: Option<i64>,
     pub person: Option<i64>,
@@ -187,6 +188,7 @@ pub async fn publish(
 
 /// Which runs.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RunsQuery {
     pub scheme: Option<i64>,
 }
@@ -204,6 +206,7 @@ pub async fn list_runs(
 
 /// A run's page.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RunQuery {
     pub laggards: Option<bool>,
     pub page: Option<i64>,

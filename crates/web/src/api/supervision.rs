@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
 
 /// A page number and size.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     pub unit: Option<i64>,
     pub page: Option<i64>,
@@ -342,6 +343,7 @@ pub async fn accountability_counts(
 
 /// What to trace back from: `record`, `finding` or `order`, and its id.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TraceQuery {
     pub source_kind: String,
     pub source_id: i64,
@@ -360,6 +362,7 @@ pub async fn trace(
 
 /// The day the burden view ends on (today if absent).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BurdenQuery {
     pub to: Option<NaiveDate>,
 }

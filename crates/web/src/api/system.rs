@@ -82,6 +82,7 @@ pub async fn me(ctx: ApiCtx) -> Json<Me> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -133,6 +134,7 @@ pub async fn create_role(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     pub action: Option<String>,
     pub actor: Option<String>,

@@ -91,6 +91,7 @@ pub struct TaskItemBody {
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitFilter {
     pub unit: Option<i64>,
 }
@@ -251,6 +252,7 @@ pub async fn upload(
 
 /// A period of days (`YYYY-MM-DD`); the last seven days when absent.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayRange {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -478,6 +480,7 @@ pub async fn file_response(
 
 /// A day (`YYYY-MM-DD`, today in China when absent).
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OnDay {
     pub on: Option<NaiveDate>,
 }
@@ -501,6 +504,7 @@ pub async fn survey_compilation(
 
 /// A day (`YYYY-MM-DD`, today in China when absent) and a page of the risk list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RiskQuery {
     pub on: Option<NaiveDate>,
     /// Page number, from 1.
@@ -544,6 +548,7 @@ pub async fn create_meeting(
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TopicFilter {
     pub unit: Option<i64>,
     pub owner: Option<i64>,

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
 
 /// The unit and period a dashboard is asked for; dates as typed, checked before use.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// The unit whose subtree is shown; the top of the caller's units if left out.
     pub unit: Option<i64>,
