@@ -99,10 +99,15 @@ impl AppError {
         }
     }
 
-    pub fn fields(&self) -> &[FieldError] {
+    /// The fields the error is about: a domain validation's, or the one field a malformed body or
+    /// query names (a missing field, a wrong type, a body that is not an object).
+    pub fn fields(&self) -> Vec<FieldError> {
         match self {
-            AppError::Domain(DomainError::Invalid(f)) => f,
-            _ => &[],
+            AppError::Domain(DomainError::Invalid(f)) => f.clone(),
+            AppError::BadRequest("error.bad_json" | "error.bad_query", detail) => {
+                field_of_rejection(detail).into_iter().collect()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -116,11 +121,11 @@ impl AppError {
             message: lang.t(self.code()).to_string(),
             fields: self
                 .fields()
-                .iter()
+                .into_iter()
                 .map(|f| FieldMessage {
-                    field: f.field.clone(),
-                    code: f.code.clone(),
                     message: format!("{}: {}", field_label(lang, &f.field), lang.t(&f.code)),
+                    field: f.field,
+                    code: f.code,
                 })
                 .collect(),
         }
@@ -181,6 +186,29 @@ pub fn esc(s: &str) -> String {
 
 /// A field's label; a path into a document (`definition.indicators[2].formula`) keeps its path
 /// after the label of the document (`方案定义 indicators[2].formula`).
+/// The field a deserializer's complaint names, from its text (axum's JSON rejection carries the
+/// path serde_path_to_error found, e.g. `hours: invalid type: string "x", expected i64`).
+fn field_of_rejection(detail: &str) -> Option<FieldError> {
+    let rest = detail.split_once("target type: ").or_else(|| detail.split_once("query string: "))?.1;
+    if let Some(after) = rest.split("missing field `").nth(1) {
+        let field = after.split('`').next()?;
+        return Some(FieldError::new(field, "error.required"));
+    }
+    if rest.starts_with("invalid type: sequence")
+        || rest.starts_with("invalid type: ") && rest.contains("expected struct")
+    {
+        return Some(FieldError::new("request", "error.bad_body_shape"));
+    }
+    let (path, complaint) = rest.split_once(": ")?;
+    if path.starts_with('[') {
+        // An array where the object belongs (serde reads a struct's fields from a sequence too).
+        return Some(FieldError::new("request", "error.bad_body_shape"));
+    }
+    let is_path = !path.is_empty() && path.chars().all(|c| c.is_alphanumeric() || "_.[]".contains(c));
+    (is_path && (complaint.starts_with("invalid") || complaint.starts_with("unknown variant")))
+        .then(|| FieldError::new(path, "error.bad_type"))
+}
+
 fn field_label(lang: Lang, field: &str) -> String {
     let key = format!("field.{field}");
     let label = lang.t(&key);

@@ -18,12 +18,27 @@ async fn malformed_missing_wrong_type_too_long() {
     let (s, body) = api.post_raw("/people", "application/json", b"{name: oops".to_vec()).await;
     assert_eq!((s, body["code"].as_str()), (400, Some("error.bad_json")));
     assert!(body["message"].as_str().unwrap().contains("JSON"));
-    // A required field missing.
+    // A required field missing: the answer names it.
     let (s, body) = api.post("/people", json!({"name": "王芳"})).await;
     assert_eq!((s, body["code"].as_str()), (400, Some("error.bad_json")));
-    // A wrong type.
+    assert_eq!(
+        (body["fields"][0]["field"].as_str(), body["fields"][0]["code"].as_str()),
+        (Some("home_unit_id"), Some("error.required")),
+        "{body}"
+    );
+    // A wrong type: named too, with its label.
     let (s, body) = api.post("/people", json!({"home_unit_id": "岐元村", "name": "王芳", "category": "member"})).await;
     assert_eq!((s, body["code"].as_str()), (400, Some("error.bad_json")));
+    assert_eq!(body["fields"][0]["field"], "home_unit_id", "{body}");
+    assert_eq!(body["fields"][0]["code"], "error.bad_type", "{body}");
+    // An array where an object belongs.
+    let (s, body) = api.post("/people", json!([{"name": "王芳"}])).await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("error.bad_json")));
+    assert_eq!(body["fields"][0]["message"], "请求内容: 请求内容应为一个 JSON 对象", "{body}");
+    // A query without its required parameters names them.
+    let (s, body) = api.get("/trace").await;
+    assert_eq!((s, body["code"].as_str()), (400, Some("error.bad_query")));
+    assert_eq!(body["fields"][0]["code"], "error.required", "{body}");
     // Every bad field reported at once, translated.
     let long_name = "张".repeat(33);
     let (s, body) = api
