@@ -112,6 +112,16 @@ pub async fn push_subtree_of(db: &Db, scope: &Scope, sql: &mut Sql, column: &str
 
 /// The tops of the tree the scope reaches: the roots for an all-units scope, otherwise the
 /// scope's own subtree roots and single units.
+/// Whether `text` (a resident's address) names any village or community of the whole tree,
+/// whoever's it is: a place named outside a caller's units is refused, never filed at home.
+pub async fn names_a_village(db: &Db, text: &str) -> Result<bool, DbError> {
+    let sql = Sql::with(
+        "SELECT COUNT(*) FROM units u WHERE u.kind = 'village' AND $1 LIKE '%' || u.name || '%'",
+        vec![text.to_string().into()],
+    );
+    Ok(db.count(&sql).await? > 0)
+}
+
 pub async fn roots(db: &Db, scope: &Scope) -> Result<Vec<UnitView>, DbError> {
     let mut sql = Sql::new(&format!("SELECT {VIEW_COLUMNS} FROM units u WHERE "));
     if scope.all {

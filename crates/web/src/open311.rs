@@ -433,8 +433,11 @@ async fn file_request(state: &AppState, raw: &[u8], lang: Lang, ip: &str) -> Res
     orders::intake(&state.db, &actor, &input).await.map_err(|e| Open311Error::from_app(e.into(), lang))
 }
 
-/// Where a request happened: the unit with the division code `address_id`, else the most
-/// specific unit whose name the address mentions, else the account's own unit.
+/// Where a request happened: the unit with the division code `address_id` among the key's units;
+/// else the most specific of the key's villages the address names; else, when the address names
+/// nothing, the key's own unit if it is a single village or a unit below one. A place outside the
+/// key's units is refused (never filed in the key's own village), and a key reaching a county or
+/// more must say where (never filed at its root).
 async fn place_of(
     state: &AppState,
     scope: &Scope,
@@ -445,7 +448,7 @@ async fn place_of(
         let found = frontline_db::units::by_codes(&state.db, scope, &[code.to_string()]).await?;
         return match found.first() {
             Some(u) => Ok(Some(u.id)),
-            None => Err(DomainError::invalid("address_id", "error.open311.place").into()),
+            None => Err(DomainError::invalid("address_id", "error.open311.unknown_address_id").into()),
         };
     }
     if let Some(address) = address {
@@ -461,7 +464,16 @@ async fn place_of(
         {
             return Ok(Some(u.id));
         }
+        if frontline_db::units::names_a_village(&state.db, address).await? {
+            return Err(DomainError::invalid("address_string", "error.open311.place_outside").into());
+        }
     }
     let roots = frontline_db::units::roots(&state.db, scope).await?;
-    Ok(roots.first().map(|u| u.id))
+    let village_or_below = |kind: &str| {
+        frontline_core::units::UnitKind::parse(kind).and_then(|k| k.territorial_rank()).is_some_and(|rank| rank >= 4)
+    };
+    Ok(match roots.as_slice() {
+        [only] if village_or_below(&only.kind) => Some(only.id),
+        _ => None,
+    })
 }

@@ -582,3 +582,67 @@ async fn the_call_back_is_made_above_the_handler_and_every_verdict_counts() {
     assert_eq!(rows[0]["counts"]["satisfied"], 1, "{rows}");
     assert_eq!(rows[0]["satisfaction_rate"], 50.0, "{rows}");
 }
+
+/// Open311 files a request where it happened or not at all: an address naming a village outside
+/// the key's units is refused (not filed in the key's own village); a key that reaches a county
+/// must say where (a lat/long alone is not filed at its root); a village's key may leave the
+/// place out, and the request lands in its village.
+#[tokio::test]
+async fn open311_places_a_request_where_it_happened_or_refuses_it() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let url = app.url("/open311/v2/requests.json");
+    let http = reqwest::Client::new();
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            let r = http.post(url).form(&fields).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let village_key = app.api("village_secretary").await.token.unwrap();
+    let county_key = app.api("county_org").await.token.unwrap();
+    let (elsewhere,): (String,) =
+        app.db.one(&Sql::with("SELECT name FROM units WHERE id = $1", vec![p.village_elsewhere.into()])).await.unwrap();
+    let before = app.count("SELECT COUNT(*) FROM work_orders").await;
+    let (s, e) = post(vec![
+        ("api_key", village_key.clone()),
+        ("service_code", "sanitation".into()),
+        ("address_string", format!("{elsewhere}村口")),
+        ("description", "垃圾未清运".into()),
+    ])
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e[0]["description"].as_str().unwrap().contains("不在本接口受理范围内"), "{e}");
+    let (s, e) = post(vec![
+        ("api_key", county_key),
+        ("service_code", "sanitation".into()),
+        ("lat", "28.1".into()),
+        ("long", "120.9".into()),
+    ])
+    .await;
+    assert_eq!(s, 400, "{e}");
+    assert!(e[0]["description"].as_str().unwrap().contains("无法确定"), "{e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM work_orders").await, before, "nothing filed");
+    // The village's own key, with coordinates only: filed in its village.
+    let (s, e) = post(vec![
+        ("api_key", village_key),
+        ("service_code", "sanitation".into()),
+        ("lat", "28.1".into()),
+        ("long", "120.9".into()),
+    ])
+    .await;
+    assert_eq!(s, 201, "{e}");
+    let placed = app.count("SELECT place_unit_id FROM work_orders ORDER BY id DESC LIMIT 1").await;
+    let (mine,): (i64,) = app
+        .db
+        .one(&Sql::new(
+            "SELECT u.id FROM users us JOIN people pe ON pe.id = us.person_id JOIN units u ON u.id = pe.home_unit_id \
+             WHERE us.username = 'village_secretary'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(placed, mine, "the key's own village");
+    assert_eq!(mine, p.qiyuan);
+}
