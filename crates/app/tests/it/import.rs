@@ -250,6 +250,13 @@ async fn a_csv_roster_is_checked_like_a_workbook_and_imported_whole() {
         1
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM people WHERE name = '叶秀英' AND category = 'grid_worker'").await, 1);
+    // The audit entry says the roster came as CSV.
+    let sources = app
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'person.import' AND after_state LIKE '%\"source\":\"csv\"%'",
+        )
+        .await;
+    assert_eq!(sources, 1);
     // A file that is not UTF-8 text is refused as unreadable, in the user's words.
     let (s, body) = api.post_raw("/people/import", "text/csv", vec![0xB9, 0xFE, 0xFF, 0x00, 0xC1]).await;
     assert_eq!((s, body["code"].as_str()), (400, Some("error.import.unreadable")), "{body}");

@@ -187,15 +187,21 @@ pub async fn import_roster(
     progress.begin(Stage::Reading, 1);
     let rows = read_roster_file(bytes, format)?;
     progress.advance(1);
-    import_roster_rows(db, actor, lang, &rows, progress).await
+    let source = match format {
+        RosterFormat::Workbook => "xlsx",
+        RosterFormat::Csv => "csv",
+    };
+    import_roster_rows(db, actor, lang, &rows, source, progress).await
 }
 
-/// Checks the rows of a roster (the header first) and writes them only if every row is good.
+/// Checks the rows of a roster (the header first) and writes them only if every row is good;
+/// `source` (`xlsx`, `csv`) is what the audit entry says the roster came as.
 pub async fn import_roster_rows(
     db: &Db,
     actor: &Actor,
     lang: Lang,
     rows: &[Vec<String>],
+    source: &str,
     progress: &Progress,
 ) -> Result<ImportOutcome, AppError> {
     actor.require("people:person:import")?;
@@ -386,7 +392,7 @@ pub async fn import_roster_rows(
         return reject(problems);
     }
     let rows: Vec<(i64, frontline_core::people::ValidPerson)> = good.into_iter().map(|(_, u, p)| (u, p)).collect();
-    let n = people::import(db, actor, &rows, "xlsx", progress).await?;
+    let n = people::import(db, actor, &rows, source, progress).await?;
     Ok(ImportOutcome::Imported(n))
 }
 
