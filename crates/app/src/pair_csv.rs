@@ -26,7 +26,7 @@ pub fn run(
         None => Vec::new(),
     };
     let proposal = propose(&left_parties, &right_parties, &rules, &fixed)
-        .map_err(|e| anyhow::anyhow!("the pairing was refused: {e}"))?;
+        .map_err(|e| refused(&e, fixed_file_line(&left_parties, &right_parties, &fixed)))?;
     write_proposal(out, &left_parties, &right_parties, &proposal)?;
     Ok(format!(
         "{} pairs proposed ({} by the rules' kinds, {} fixed by hand), {} right parties unpaired, total cost {:.3}; written to {}.",
@@ -37,6 +37,42 @@ pub fn run(
         proposal.total_cost,
         out.display()
     ))
+}
+
+/// The refusal in words (the English catalogue), naming the fixed pairs' line when it is about them.
+fn refused(e: &frontline_core::DomainError, fixed_line: Option<usize>) -> anyhow::Error {
+    let lang = frontline_web::i18n::Lang::En;
+    let problems: Vec<String> = match e {
+        frontline_core::DomainError::Invalid(fields) => fields
+            .iter()
+            .map(|f| match (f.field.as_str(), fixed_line) {
+                ("fixed", Some(line)) => format!("fixed pairs, line {line}: {}", lang.t(&f.code)),
+                (field, _) => format!("{field}: {}", lang.t(&f.code)),
+            })
+            .collect(),
+        other => vec![lang.t(other.code()).to_string()],
+    };
+    anyhow::anyhow!("the pairing was refused, nothing was written:\n  {}", problems.join("\n  "))
+}
+
+/// The line of the fixed-pairs file (header = line 1) of the first pair the pairing refuses: an
+/// unknown party, a right party fixed twice, or a left party over its capacity — the checks
+/// [`propose`] makes, in its order.
+fn fixed_file_line(left: &[Party], right: &[Party], fixed: &[(i64, i64)]) -> Option<usize> {
+    let mut used: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    let mut taken = std::collections::HashSet::new();
+    for (k, (l, r)) in fixed.iter().enumerate() {
+        let Some(lp) = left.iter().find(|p| p.id == *l) else { return Some(k + 2) };
+        if !right.iter().any(|p| p.id == *r) || !taken.insert(*r) {
+            return Some(k + 2);
+        }
+        let n = used.entry(*l).or_default();
+        *n += 1;
+        if *n > lp.capacity.max(1) {
+            return Some(k + 2);
+        }
+    }
+    None
 }
 
 fn reader(path: &Path) -> anyhow::Result<csv::Reader<std::fs::File>> {
@@ -231,6 +267,33 @@ fn write_proposal(out: &Path, left: &[Party], right: &[Party], p: &Proposal) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_fixed_pair_is_named_by_its_line_in_words() {
+        let dir = std::env::temp_dir().join(format!("ft-pair-{}-{}", std::process::id(), rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let left = write(
+            "left.csv",
+            "id,name,kinds,lat,lon,capacity\n1,王强,industry,28.1,120.9,1\n2,李娜,industry,28.2,120.8,1\n",
+        );
+        let right =
+            write("right.csv", "id,name,kinds,lat,lon\n10,甲企业,industry,28.1,120.9\n11,乙企业,industry,28.2,120.8\n");
+        // Line 3 fixes enterprise 10 a second time.
+        let fixed = write("fixed.csv", "left_id,right_id\n1,10\n2,10\n");
+        let out = dir.join("out.csv");
+        let err = run(&left, &right, None, Some(&fixed), &out).unwrap_err().to_string();
+        assert!(err.contains("fixed pairs, line 3"), "{err}");
+        assert!(!err.contains("FieldError"), "{err}");
+        assert!(!out.exists(), "nothing written");
+        let fine = write("fixed_ok.csv", "left_id,right_id\n1,10\n");
+        assert!(run(&left, &right, None, Some(&fine), &out).is_ok());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     fn file(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
         let p = dir.join(name);
