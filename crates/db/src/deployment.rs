@@ -5,7 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
-use frontline_core::deployment::{Purpose, Staff};
+use frontline_core::deployment::{Mentee, Purpose, Staff, Third, check_triple};
+use frontline_core::people::Rank;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 use serde_json::json;
@@ -196,8 +197,21 @@ pub async fn create_many(db: &Db, actor: &Actor, items: &[NewDeployment]) -> Res
         return Err(DomainError::invalid("people", "error.deploy.nobody").into());
     }
     let mut tx = db.begin().await?;
+    // Everyone already out is named, all at once, and nobody is sent.
+    let mut out = Vec::new();
     for d in items {
-        insert(&mut tx, actor, d).await?;
+        match insert(&mut tx, actor, d).await {
+            Ok(_) => {}
+            Err(DbError::Domain(DomainError::Conflict(code))) if code == "error.deploy.already_deployed" => {
+                let (name,): (String,) =
+                    tx.one(&Sql::with("SELECT name FROM people WHERE id = $1", vec![d.person_id.into()])).await?;
+                out.push(frontline_core::error::FieldError::new(format!("person.{name}"), code));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !out.is_empty() {
+        return Err(DomainError::Invalid(out).into());
     }
     tx.commit().await?;
     Ok(items.len())
@@ -303,8 +317,8 @@ struct StaffRow {
     specialties: Option<String>,
     /// Leading posts held in the unit.
     leads: i64,
-    /// Deployments in force.
-    deployed: i64,
+    /// The purpose of the deployment in force, if any.
+    deployed_for: Option<String>,
 }
 
 /// The staff of a unit (people homed there) as the planners see them, on a day.
@@ -313,11 +327,13 @@ pub async fn staff(db: &Db, scope: &Scope, unit_id: i64, on: NaiveDate) -> Resul
     let rows: Vec<StaffRow> = db
         .all(&Sql::with(
             "SELECT p.id, p.name, p.birthday, p.party_status, p.specialties, \
-             (SELECT COUNT(*) FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
-              WHERE t.person_id = p.id AND po.unit_id = $1 AND po.kind IN ('department_head', 'township_secretary', \
-              'township_head', 'secretary', 'county_leader')) AS leads, \
-             (SELECT COUNT(*) FROM deployments d WHERE d.person_id = p.id AND d.start_date <= $2 \
-              AND (d.end_date IS NULL OR d.end_date > $2)) AS deployed \
+             (SELECT COUNT(*) FROM posts po JOIN tenures t ON t.post_id = po.id AND t.start_date <= $2 \
+              AND (t.end_date IS NULL OR t.end_date > $2) WHERE t.person_id = p.id \
+              AND (po.unit_id = $1 OR po.unit_id IN (SELECT c.id FROM units c WHERE c.parent_id = $1 AND c.kind IN \
+              ('party_committee', 'party_general_branch', 'party_branch', 'party_group'))) \
+              AND po.kind IN ('department_head', 'township_secretary', 'township_head', 'secretary', 'county_leader')) AS leads, \
+             (SELECT MIN(d.purpose) FROM deployments d WHERE d.person_id = p.id AND d.start_date <= $2 \
+              AND (d.end_date IS NULL OR d.end_date > $2)) AS deployed_for \
              FROM people p WHERE p.home_unit_id = $1 AND p.category IN ('cadre', 'village_cadre') ORDER BY p.id",
             vec![unit.id.into(), on.into()],
         ))
@@ -330,7 +346,7 @@ pub async fn staff(db: &Db, scope: &Scope, unit_id: i64, on: NaiveDate) -> Resul
             age: r.birthday.map(|b| on.years_since(b).map(i64::from).unwrap_or(0)),
             party_member: r.party_status != "none",
             must_stay: r.leads > 0,
-            deployed: r.deployed > 0,
+            deployed: r.deployed_for.map(|p| Purpose::parse(&p).map_or(Third::Front, Purpose::third)),
             specialties: r.specialties,
         })
         .collect())
@@ -385,10 +401,20 @@ pub async fn create_mentorship(
     }
     let mut tx = db.begin().await?;
     let path = open_unit_in_scope(&mut tx, &actor.scope, unit_id).await?;
+    let mut three = Vec::with_capacity(3);
     for (field, id) in ["leader_id", "middle_id", "young_id"].iter().zip(people) {
-        person_in_tx(&mut tx, &actor.scope, id)
+        let p = person_in_tx(&mut tx, &actor.scope, id)
             .await
             .map_err(|_| DomainError::invalid(field, "error.post.unknown_person"))?;
+        three.push(Mentee {
+            age: p.birthday.and_then(|b| start.years_since(b)).map(i64::from),
+            rank: Rank::parse(&p.rank).unwrap_or(Rank::None),
+            cadre: matches!(p.category.as_str(), "cadre" | "village_cadre"),
+        });
+    }
+    let broken = check_triple(&three[0], &three[1], &three[2]);
+    if !broken.is_empty() {
+        return Err(DomainError::Invalid(broken).into());
     }
     let id = tx
         .insert(&Sql::with(
@@ -420,4 +446,48 @@ pub async fn create_mentorship(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Ends a mentoring triple on a day (the young cadre has grown, someone left).
+pub async fn end_mentorship(db: &Db, actor: &Actor, id: i64, end: NaiveDate) -> Result<MentorshipView, DbError> {
+    actor.require("duty:deploy:edit")?;
+    let mut tx = db.begin().await?;
+    let mut sql = Sql::new(
+        "SELECT m.start_date, m.end_date, u.path FROM mentorships m JOIN units u ON u.id = m.unit_id WHERE m.id = ",
+    );
+    sql.bind(id).push(" AND ");
+    push_scope(&mut sql, "u.path", &actor.scope);
+    let (start, ended, path): (NaiveDate, Option<NaiveDate>, String) =
+        tx.opt(&sql).await?.ok_or(DomainError::NotFound)?;
+    if ended.is_some_and(|e| e <= end) {
+        return Err(DomainError::Conflict("error.mentor.already_ended".into()).into());
+    }
+    if end <= start {
+        return Err(DomainError::invalid("end_date", "error.post.end_before_start").into());
+    }
+    tx.execute(&Sql::with("UPDATE mentorships SET end_date = $1 WHERE id = $2", vec![end.into(), id.into()])).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "mentorship.end",
+            object_kind: "mentorship",
+            object_id: Some(id),
+            unit_path: Some(&path),
+            before: json!({"end_date": ended}),
+            after: json!({"end_date": end}),
+        },
+    )
+    .await?;
+    let view: MentorshipView = tx
+        .one(&Sql::with(
+            "SELECT m.id, m.unit_id, u.name AS unit_name, m.leader_id, a.name AS leader_name, m.middle_id, \
+             b.name AS middle_name, m.young_id, c.name AS young_name, m.start_date, m.end_date FROM mentorships m \
+             JOIN units u ON u.id = m.unit_id JOIN people a ON a.id = m.leader_id JOIN people b ON b.id = m.middle_id \
+             JOIN people c ON c.id = m.young_id WHERE m.id = $1",
+            vec![id.into()],
+        ))
+        .await?;
+    tx.commit().await?;
+    Ok(view)
 }

@@ -343,6 +343,17 @@ pub async fn add_posting(
     let mut tx = db.begin().await?;
     person_in_tx(&mut tx, &actor.scope, person_id).await?;
     let path = open_unit_in_scope(&mut tx, &actor.scope, unit_id).await?;
+    // The same person posted to the same unit in the same way twice at once is one posting.
+    let same = tx
+        .count(&Sql::with(
+            "SELECT COUNT(*) FROM postings WHERE person_id = $1 AND unit_id = $2 AND kind = $3 \
+             AND (end_date IS NULL OR end_date > $4)",
+            vec![person_id.into(), unit_id.into(), kind.as_str().into(), start.into()],
+        ))
+        .await?;
+    if same > 0 {
+        return Err(DomainError::Conflict("error.posting.duplicate".into()).into());
+    }
     let id = tx
         .insert(&Sql::with(
             "INSERT INTO postings (person_id, unit_id, kind, start_date) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -380,14 +391,52 @@ pub struct PostView {
     pub since: Option<NaiveDate>,
     /// The holder acts (主持工作) after the post's holder left, pending a new appointment.
     pub acting: bool,
+    /// A holder appointed from a later day (a dated change not yet in force), and that day.
+    pub next_holder_id: Option<i64>,
+    pub next_holder_name: Option<String>,
+    pub next_since: Option<NaiveDate>,
     #[serde(skip)]
     pub unit_path: String,
 }
 
 const POST_COLUMNS: &str = "po.id, po.unit_id, u.name AS unit_name, po.kind, po.title, po.seq, t.person_id AS holder_id, \
-     hp.name AS holder_name, t.start_date AS since, COALESCE(t.acting, FALSE) AS acting, u.path AS unit_path";
-const POST_FROM: &str = " FROM posts po JOIN units u ON u.id = po.unit_id \
-     LEFT JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL LEFT JOIN people hp ON hp.id = t.person_id";
+     hp.name AS holder_name, t.start_date AS since, COALESCE(t.acting, FALSE) AS acting, \
+     n.person_id AS next_holder_id, np.name AS next_holder_name, n.start_date AS next_since, u.path AS unit_path";
+
+/// The posts with their holder on `on` (the tenure in force that day) and the holder appointed
+/// from a later day, if any. A holder "since" tomorrow is not today's holder.
+fn posts_on(on: NaiveDate) -> Sql {
+    let mut sql = Sql::new(
+        " FROM posts po JOIN units u ON u.id = po.unit_id LEFT JOIN tenures t ON t.post_id = po.id AND t.start_date <= ",
+    );
+    sql.bind(on).push(" AND (t.end_date IS NULL OR t.end_date > ").bind(on).push(") ");
+    sql.push("LEFT JOIN people hp ON hp.id = t.person_id LEFT JOIN tenures n ON n.post_id = po.id AND n.end_date IS NULL AND n.start_date > ");
+    sql.bind(on).push(" LEFT JOIN people np ON np.id = n.person_id");
+    sql
+}
+
+/// Today in China, the day a post's "current" holder is read for.
+fn today() -> NaiveDate {
+    frontline_core::tasks::today_in_china(Utc::now())
+}
+
+/// `SELECT` of one post as of today, in scope.
+fn one_post(scope: &Scope, id: i64) -> Sql {
+    let mut sql = posts_on(today());
+    sql.text = format!("SELECT {POST_COLUMNS}{}", sql.text);
+    sql.push(" WHERE po.id = ").bind(id).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    sql
+}
+
+/// The open (latest) tenure of a post — the one a change of holder ends — as holder and start.
+pub(crate) async fn open_tenure(tx: &mut Tx, post_id: i64) -> Result<Option<(i64, NaiveDate)>, DbError> {
+    tx.opt(&Sql::with(
+        "SELECT person_id, start_date FROM tenures WHERE post_id = $1 AND end_date IS NULL ORDER BY start_date DESC, id DESC",
+        vec![post_id.into()],
+    ))
+    .await
+}
 
 /// Filters for the post list.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
@@ -404,7 +453,7 @@ pub struct PostQuery {
 
 pub async fn list_posts(db: &Db, scope: &Scope, q: &PostQuery) -> Result<Page<PostView>, DbError> {
     let (page, per) = page_bounds(q.page, q.per_page);
-    let mut filter = Sql::new(POST_FROM);
+    let mut filter = posts_on(today());
     filter.push(" WHERE ");
     push_scope(&mut filter, "u.path", scope);
     if let Some(unit) = q.unit {
@@ -421,18 +470,13 @@ pub async fn list_posts(db: &Db, scope: &Scope, q: &PostQuery) -> Result<Page<Po
     db.page_of(POST_COLUMNS, filter, "u.path, po.seq, po.id", page, per).await
 }
 
+/// A post with its holder today (and one appointed from a later day).
 pub async fn get_post(db: &Db, scope: &Scope, id: i64) -> Result<PostView, DbError> {
-    let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS}{POST_FROM} WHERE po.id = "));
-    sql.bind(id).push(" AND ");
-    push_scope(&mut sql, "u.path", scope);
-    db.one(&sql).await
+    db.one(&one_post(scope, id)).await
 }
 
-async fn post_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PostView, DbError> {
-    let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS}{POST_FROM} WHERE po.id = "));
-    sql.bind(id).push(" AND ");
-    push_scope(&mut sql, "u.path", scope);
-    tx.one(&sql).await
+pub(crate) async fn post_in_tx(tx: &mut Tx, scope: &Scope, id: i64) -> Result<PostView, DbError> {
+    tx.one(&one_post(scope, id)).await
 }
 
 /// Creates a post in a unit.
@@ -494,10 +538,11 @@ pub async fn assign_holder(
     person_in_tx(&mut tx, &actor.scope, person_id)
         .await
         .map_err(|_| DomainError::invalid("person_id", "error.post.unknown_person"))?;
-    if before.holder_id == Some(person_id) {
+    let open = open_tenure(&mut tx, post_id).await?;
+    if open.is_some_and(|(holder, _)| holder == person_id) {
         return Err(DomainError::Conflict("error.post.already_holder".into()).into());
     }
-    if before.since.is_some_and(|s| start < s) {
+    if open.is_some_and(|(_, since)| start < since) {
         return Err(DomainError::invalid("start_date", "error.post.start_before_current").into());
     }
     tx.execute(&Sql::with(
@@ -510,10 +555,10 @@ pub async fn assign_holder(
         vec![post_id.into(), person_id.into(), start.into()],
     ))
     .await?;
-    finish_post_change(tx, actor, "post.assign", &before, |after| {
+    finish_post_change(tx, actor, "post.assign", &before, |_| {
         (
-            json!({"holder_id": before.holder_id, "since": before.since}),
-            json!({"holder_id": after.holder_id, "since": after.since}),
+            json!({"holder_id": open.map(|(h, _)| h), "since": open.map(|(_, s)| s)}),
+            json!({"holder_id": person_id, "since": start}),
         )
     })
     .await
@@ -525,9 +570,10 @@ pub async fn vacate(db: &Db, actor: &Actor, post_id: i64, end: NaiveDate, reason
     let reason = frontline_core::error::text("reason", reason, 100).map_err(|e| DomainError::Invalid(vec![e]))?;
     let mut tx = db.begin().await?;
     let before = post_in_tx(&mut tx, &actor.scope, post_id).await?;
-    match before.since {
+    let open = open_tenure(&mut tx, post_id).await?;
+    match open {
         None => return Err(DomainError::Conflict("error.post.already_vacant".into()).into()),
-        Some(s) if end < s => return Err(DomainError::invalid("end_date", "error.post.end_before_start").into()),
+        Some((_, s)) if end < s => return Err(DomainError::invalid("end_date", "error.post.end_before_start").into()),
         Some(_) => {}
     }
     tx.execute(&Sql::with(
@@ -537,7 +583,7 @@ pub async fn vacate(db: &Db, actor: &Actor, post_id: i64, end: NaiveDate, reason
     .await?;
     finish_post_change(tx, actor, "post.vacate", &before, |_| {
         (
-            json!({"holder_id": before.holder_id, "since": before.since}),
+            json!({"holder_id": open.map(|(h, _)| h), "since": open.map(|(_, s)| s)}),
             json!({"holder_id": null, "reason": reason, "end_date": end}),
         )
     })
@@ -568,8 +614,9 @@ pub async fn tenures(db: &Db, scope: &Scope, post_id: i64) -> Result<Vec<TenureV
 
 /// Posts a person holds now.
 pub async fn posts_held(db: &Db, scope: &Scope, person_id: i64) -> Result<Vec<PostView>, DbError> {
-    let mut sql = Sql::new(&format!("SELECT {POST_COLUMNS}{POST_FROM} WHERE t.person_id = "));
-    sql.bind(person_id).push(" AND ");
+    let mut sql = posts_on(today());
+    sql.text = format!("SELECT {POST_COLUMNS}{}", sql.text);
+    sql.push(" WHERE t.person_id = ").bind(person_id).push(" AND ");
     push_scope(&mut sql, "u.path", scope);
     sql.push(" ORDER BY u.path, po.seq");
     db.all(&sql).await

@@ -427,17 +427,23 @@ pub async fn coverage(db: &Db, scope: &Scope, root_id: i64, on: NaiveDate, limit
     Ok(Coverage { counts, uncovered, uncovered_total })
 }
 
-/// Appends "unit `u` has a party member": homed there, posted there, holding a post in it, or
-/// linked to it on `on`.
+/// Appends "unit `u` has a party member": homed there, or posted there, holding a post in it, or
+/// linked to it on `on` (postings, tenures and links are dated; the home unit has no history, so a
+/// past day counts today's homes).
 fn push_covered(sql: &mut Sql, on: NaiveDate) {
     let member = "p.party_status <> 'none'";
     sql.push(&format!(
         "(EXISTS (SELECT 1 FROM people p WHERE p.home_unit_id = u.id AND {member}) \
-         OR EXISTS (SELECT 1 FROM postings ps JOIN people p ON p.id = ps.person_id WHERE ps.unit_id = u.id \
-                    AND ps.end_date IS NULL AND {member}) \
-         OR EXISTS (SELECT 1 FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
-                    JOIN people p ON p.id = t.person_id WHERE po.unit_id = u.id AND {member}) \
-         OR EXISTS (SELECT 1 FROM links l JOIN people p ON p.id = l.person_id WHERE l.unit_id = u.id AND {member} AND "
+         OR EXISTS (SELECT 1 FROM postings ps JOIN people p ON p.id = ps.person_id WHERE ps.unit_id = u.id AND {member} AND "
+    ));
+    push_active_on(sql, "ps.start_date", "ps.end_date", on);
+    sql.push(&format!(
+        ") OR EXISTS (SELECT 1 FROM posts po JOIN tenures t ON t.post_id = po.id \
+         JOIN people p ON p.id = t.person_id WHERE po.unit_id = u.id AND {member} AND "
+    ));
+    push_active_on(sql, "t.start_date", "t.end_date", on);
+    sql.push(&format!(
+        ") OR EXISTS (SELECT 1 FROM links l JOIN people p ON p.id = l.person_id WHERE l.unit_id = u.id AND {member} AND "
     ));
     push_active_on(sql, "l.start_date", "l.end_date", on);
     sql.push("))");

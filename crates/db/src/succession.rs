@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::people::{PostView, TenureView, get_post};
+use crate::people::{PostView, TenureView, get_post, open_tenure, post_in_tx};
 use crate::responsibility::push_active_on;
 use crate::{Db, DbError, Sql, Tx};
 
@@ -105,6 +105,8 @@ async fn area_path(tx: &mut Tx, post: &PostView) -> Result<String, DbError> {
     })
 }
 
+/// The leaving holder's duties in the post's area. An acting holder (主持工作) keeps the links of
+/// their own post: only those that began with or after the acting move on.
 async fn duties(tx: &mut Tx, post: &PostView, person_id: i64, on: NaiveDate) -> Result<Vec<Duty>, DbError> {
     let area = area_path(tx, post).await?;
     let (lo, hi) = subtree_range(&area);
@@ -113,6 +115,9 @@ async fn duties(tx: &mut Tx, post: &PostView, person_id: i64, on: NaiveDate) -> 
          WHERE l.person_id = ",
     );
     sql.bind(person_id).push(" AND u.path >= ").bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
+    if let (true, Some(since)) = (post.acting, post.since) {
+        sql.push("l.start_date >= ").bind(since).push(" AND ");
+    }
     push_active_on(&mut sql, "l.start_date", "l.end_date", on);
     sql.push(" ORDER BY u.path, l.id");
     tx.all(&sql).await
@@ -141,6 +146,9 @@ pub struct SuccessionOutcome {
     pub post: PostView,
     /// The acting holder, if anyone could act.
     pub acting: Option<CandidateView>,
+    /// Nobody could act: the post is vacant from the day of the removal and its duties did not
+    /// move (a grid with a single 网格员, a unit with no later post). Someone must be appointed.
+    pub left_vacant: bool,
     pub moved_duties: usize,
     pub notified: usize,
 }
@@ -158,14 +166,12 @@ pub async fn remove_holder(
 ) -> Result<SuccessionOutcome, DbError> {
     actor.require("people:post:edit")?;
     let mut tx = db.begin().await?;
-    let mut sql = Sql::new("SELECT po.id FROM posts po JOIN units u ON u.id = po.unit_id WHERE po.id = ");
-    sql.bind(post_id).push(" AND ");
-    crate::units::push_scope(&mut sql, "u.path", &actor.scope);
-    let found: Option<(i64,)> = tx.opt(&sql).await?;
-    found.ok_or(DomainError::NotFound)?;
-    let post = post_with(&mut tx, post_id).await?;
-    let leaving = post.holder_id.ok_or_else(|| DomainError::Conflict("error.post.already_vacant".into()))?;
-    if post.since.is_some_and(|s| on < s) {
+    let post = post_in_tx(&mut tx, &actor.scope, post_id).await?;
+    // The tenure a removal ends is the open one (a holder appointed from a later day included).
+    let (leaving, since) = open_tenure(&mut tx, post_id)
+        .await?
+        .ok_or_else(|| DomainError::Conflict("error.post.already_vacant".into()))?;
+    if on < since {
         return Err(DomainError::invalid("date", "error.post.end_before_start").into());
     }
     let cands = candidates(&mut tx, &post, on).await?;
@@ -238,20 +244,10 @@ pub async fn remove_holder(
         },
     )
     .await?;
-    let after = post_with(&mut tx, post_id).await?;
+    let after = post_in_tx(&mut tx, &Scope::everything(), post_id).await?;
     tx.commit().await?;
-    Ok(SuccessionOutcome { post: after, acting, moved_duties: moved, notified: concerned.len() })
-}
-
-async fn post_with(tx: &mut Tx, post_id: i64) -> Result<PostView, DbError> {
-    let sql = Sql::with(
-        "SELECT po.id, po.unit_id, u.name AS unit_name, po.kind, po.title, po.seq, t.person_id AS holder_id, \
-         hp.name AS holder_name, t.start_date AS since, COALESCE(t.acting, FALSE) AS acting, u.path AS unit_path \
-         FROM posts po JOIN units u ON u.id = po.unit_id LEFT JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
-         LEFT JOIN people hp ON hp.id = t.person_id WHERE po.id = $1",
-        vec![post_id.into()],
-    );
-    tx.one(&sql).await
+    let left_vacant = acting.is_none();
+    Ok(SuccessionOutcome { post: after, acting, left_vacant, moved_duties: moved, notified: concerned.len() })
 }
 
 /// Who held (or acted in) a post on a day.

@@ -120,7 +120,7 @@ async fn form_in(tx: &mut Tx, id: i64) -> Result<FormView, DbError> {
 /// Paths of the units the caller's person answers for in person: current posts and links.
 async fn responsible_paths(db: &Db, actor: &Actor) -> Result<Vec<String>, DbError> {
     let Some(me) = actor.scope.person_id else { return Ok(Vec::new()) };
-    let today = Utc::now().date_naive();
+    let today = frontline_core::tasks::today_in_china(Utc::now());
     let rows: Vec<(String,)> = db
         .all(&Sql::with(
             "SELECT u.path FROM posts po JOIN tenures t ON t.post_id = po.id JOIN units u ON u.id = po.unit_id \

@@ -78,6 +78,11 @@ impl AppState {
 
 /// The whole application: UI, API, static files, health check, with security headers on every
 /// response and a 20 MiB body limit (roster files).
+/// Today in China (UTC+8): the day every "today", "on" and default date of a page or API call means.
+pub fn today() -> chrono::NaiveDate {
+    frontline_core::tasks::today_in_china(chrono::Utc::now())
+}
+
 pub fn app(state: AppState) -> Router {
     let pages = state.pages.clone();
     let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \

@@ -194,6 +194,16 @@ async fn people_are_created_edited_and_posted() {
         )
         .await;
     assert_eq!(s, 201);
+    let postings_now = app.count("SELECT COUNT(*) FROM postings").await;
+    let (s, body) = county_api
+        .post(
+            &format!("/people/{cadre}/postings"),
+            json!({"unit_id": p.qiyuan, "kind": "stationed", "start_date": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(s, 409, "the same posting twice is refused: {body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("同一方式"), "{body}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM postings").await, postings_now);
     let (s, postings) = api.get(&format!("/people/{cadre}/postings")).await;
     assert_eq!(s, 200);
     let posting = postings

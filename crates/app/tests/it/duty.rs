@@ -2,6 +2,7 @@
 //! check, succession, role posts and claims, pairing and deployments, through the API and the UI,
 //! with bad input refused whole.
 
+use chrono::Datelike;
 use frontline_db::Sql;
 use serde_json::{Value, json};
 
@@ -9,6 +10,11 @@ use crate::helpers::{Places, TestApp};
 
 async fn one(app: &TestApp, sql: &str, params: Vec<frontline_db::Value>) -> i64 {
     let (v,): (i64,) = app.db.one(&Sql::with(sql, params)).await.unwrap();
+    v
+}
+
+async fn one_text(app: &TestApp, sql: &str, params: Vec<frontline_db::Value>) -> String {
+    let (v,): (String,) = app.db.one(&Sql::with(sql, params)).await.unwrap();
     v
 }
 
@@ -244,6 +250,21 @@ async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
         )
         .await;
     assert_eq!(s, 201, "{body}");
+    // The deputy answers for another grid of their own post.
+    let own_grid = one(
+        &app,
+        "SELECT id FROM units WHERE parent_id = $1 AND kind = 'grid' AND id <> $2 ORDER BY id LIMIT 1",
+        vec![p.qiyuan.into(), grid.into()],
+    )
+    .await;
+    let (s, body) = api
+        .post(
+            "/links",
+            json!({"kind": "group_contact", "person_id": deputy, "unit_id": own_grid, "start_date": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let own_link = body["id"].as_i64().unwrap();
     let (s, preview) = api.get(&format!("/posts/{post}/succession")).await;
     assert_eq!(s, 200, "{preview}");
     assert_eq!(preview["successor"]["person_id"], deputy, "the deputy is next");
@@ -300,8 +321,17 @@ async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
         .await,
         1
     );
-    let (s, _) = api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
-    assert_eq!(s, 200, "the acting holder can leave too: the next in order acts");
+    let (s, body) =
+        api.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
+    assert_eq!(s, 200, "the acting holder can leave too: the next in order acts: {body}");
+    assert_eq!(body["moved_duties"], 1, "only the duty that came with the acting moves on: {body}");
+    let still_open = count(
+        &app,
+        "SELECT COUNT(*) FROM links WHERE id = $1 AND person_id = $2 AND end_date IS NULL",
+        vec![own_link.into(), deputy.into()],
+    )
+    .await;
+    assert_eq!(still_open, 1, "the deputy keeps the duty of their own post");
     let vacant = secretary_post(&app, p.village_elsewhere_branch).await;
     let county = app.api("county_org").await;
     let (s, _) =
@@ -310,6 +340,75 @@ async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
     let (s, body) =
         county.post(&format!("/posts/{vacant}/remove"), json!({"reason": "ill", "date": "2026-11-02"})).await;
     assert_eq!(s, 409, "a vacant post has nobody to remove: {body}");
+}
+
+#[tokio::test]
+async fn a_post_names_todays_holder_and_the_one_appointed_from_a_later_day() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("village_secretary").await;
+    let post = secretary_post(&app, p.qiyuan_branch).await;
+    let (_, before) = api.get(&format!("/posts/{post}")).await;
+    let holder = before["holder_id"].as_i64().unwrap();
+    let deputy = one(
+        &app,
+        "SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
+         WHERE po.unit_id = $1 AND po.kind = 'deputy_secretary'",
+        vec![p.qiyuan_branch.into()],
+    )
+    .await;
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let tomorrow = today.succ_opt().unwrap();
+    let (s, body) = api
+        .post(&format!("/posts/{post}/assign"), json!({"person_id": deputy, "start_date": tomorrow.to_string()}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["holder_id"], holder, "today's holder is still in post today: {body}");
+    assert_eq!(body["next_holder_id"], deputy);
+    assert_eq!(body["next_since"], tomorrow.to_string());
+    // The post, the list, and "who holds it on a day" agree.
+    let (_, detail) = api.get(&format!("/posts/{post}")).await;
+    assert_eq!(detail["holder_id"], holder, "{detail}");
+    let (_, list) = api.get(&format!("/posts?unit={}&per_page=100", p.qiyuan_branch)).await;
+    let row = list["items"].as_array().unwrap().iter().find(|r| r["id"] == post).unwrap().clone();
+    assert_eq!(row["holder_id"], holder, "{row}");
+    let (_, on_today) = api.get(&format!("/posts/{post}/holder?on={today}")).await;
+    assert_eq!(on_today["person_id"], holder);
+    let (_, on_tomorrow) = api.get(&format!("/posts/{post}/holder?on={tomorrow}")).await;
+    assert_eq!(on_tomorrow["person_id"], deputy);
+    // The page says both.
+    let ui = app.ui("village_secretary").await;
+    let (_, page) = ui.get(&format!("/posts/{post}")).await;
+    assert!(page.contains("id=\"next-holder\""), "the page names the holder from tomorrow");
+}
+
+#[tokio::test]
+async fn removing_the_last_holder_of_a_grid_post_says_it_is_left_vacant() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let api = app.api("village_secretary").await;
+    let (lo, hi) = frontline_core::units::subtree_range(
+        &one_text(&app, "SELECT path FROM units WHERE id = $1", vec![p.qiyuan.into()]).await,
+    );
+    let post = one(
+        &app,
+        "SELECT po.id FROM posts po JOIN units u ON u.id = po.unit_id JOIN tenures t ON t.post_id = po.id \
+         AND t.end_date IS NULL WHERE po.kind = 'grid_worker' AND u.path >= $1 AND u.path < $2 ORDER BY po.id LIMIT 1",
+        vec![lo.into(), hi.into()],
+    )
+    .await;
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let (s, preview) = api.get(&format!("/posts/{post}/succession")).await;
+    assert_eq!(s, 200, "{preview}");
+    assert!(preview["successor"].is_null(), "a grid has one post: {preview}");
+    let (s, outcome) =
+        api.post(&format!("/posts/{post}/remove"), json!({"reason": "transferred", "date": today.to_string()})).await;
+    assert_eq!(s, 200, "{outcome}");
+    assert!(outcome["acting"].is_null());
+    assert_eq!(outcome["left_vacant"], true, "the answer says nobody acts: {outcome}");
+    let ui = app.ui("village_secretary").await;
+    let (_, page) = ui.get(&format!("/posts/{post}")).await;
+    assert!(page.contains("id=\"vacant-warning\""), "the post page warns that nobody acts");
 }
 
 #[tokio::test]
@@ -529,6 +628,18 @@ async fn deployments_arrive_and_planners_explain_their_choices() {
     let (_, after) = api.get(&format!("/units/{county}/arrivals")).await;
     assert_eq!(after["arrived"].as_i64().unwrap(), arrived + 1);
     assert_eq!(after["sent"].as_i64().unwrap(), sent + 1);
+    // The deployments page shows China's clock: 13:51 stored (UTC) is 21:51 at UTC+8.
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T13:51:00Z").unwrap().with_timezone(&chrono::Utc);
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::with(
+        "UPDATE deployments SET arrived_at = $1 WHERE id = $2",
+        vec![at.into(), d["id"].as_i64().unwrap().into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, page) = app.ui("county_org").await.get(&format!("/duty/deployments?unit={dept}")).await;
+    assert!(page.contains("2026-11-30 21:51") && !page.contains("2026-11-30 13:51"), "the page shows China time");
     // The planners list every cadre of the unit with the rule that placed them.
     let staff = count(
         &app,
@@ -558,7 +669,95 @@ async fn deployments_arrive_and_planners_explain_their_choices() {
         .iter()
         .filter(|r| r["reason"] != "plan.reason.leader_stays" && r["reason"] != "plan.reason.already_deployed")
         .count() as i64;
-    assert_eq!(chosen, ((staff * 30 + 99) / 100).min(eligible));
+    let in_villages = count(
+        &app,
+        "SELECT COUNT(*) FROM people p WHERE p.home_unit_id = $1 AND p.category IN ('cadre', 'village_cadre') \
+         AND EXISTS (SELECT 1 FROM deployments d WHERE d.person_id = p.id AND d.purpose = 'village' AND d.end_date IS NULL)",
+        vec![dept.into()],
+    )
+    .await;
+    assert!(in_villages >= 1, "the person sent above is in a village");
+    assert_eq!(chosen, ((staff * 30 + 99) / 100 - in_villages).max(0).min(eligible), "those out count in the 30 %");
+    // The three-thirds plan of a township keeps those already out where they are, and its unchanged
+    // default plan can be confirmed: nobody is sent twice.
+    let township_cadre = one(
+        &app,
+        "SELECT p.id FROM people p WHERE p.home_unit_id = $1 AND p.category = 'cadre' \
+         AND NOT EXISTS (SELECT 1 FROM posts po JOIN tenures t ON t.post_id = po.id WHERE t.person_id = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.person_id = p.id) ORDER BY p.id LIMIT 1",
+        vec![p.baishi.into()],
+    )
+    .await;
+    let (s, body) = api
+        .post(
+            "/deployments",
+            json!({"person_id": township_cadre, "target_unit_id": p.qiyuan, "purpose": "village", "start_date": today.to_string()}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let (_, plan) = api.get(&format!("/units/{}/plan/thirds", p.baishi)).await;
+    let plan = plan.as_array().unwrap().clone();
+    let out_row = plan.iter().find(|r| r["person_id"] == township_cadre).unwrap();
+    assert_eq!(
+        (out_row["choice"].as_str(), out_row["reason"].as_str()),
+        (Some("villages"), Some("plan.reason.already_deployed"))
+    );
+    let ui = app.ui("county_org").await;
+    let (_, page) = ui.get(&format!("/duty/plan?unit={}&mode=thirds", p.baishi)).await;
+    assert!(
+        !page.contains(&format!("name=\"person\" value=\"{township_cadre}\"")),
+        "the page offers no second posting"
+    );
+    let mut form: Vec<(String, String)> = vec![
+        ("unit_id".into(), p.baishi.to_string()),
+        ("start_date".into(), today.to_string()),
+        ("village_target".into(), p.qiyuan.to_string()),
+        ("front_target".into(), p.other_village_same_township.to_string()),
+    ];
+    for r in plan.iter().filter(|r| r["reason"] != "plan.reason.already_deployed") {
+        let id = r["person_id"].as_i64().unwrap();
+        form.push(("person".into(), id.to_string()));
+        form.push((format!("choice_{id}"), r["choice"].as_str().unwrap().to_string()));
+    }
+    let sent_before = count(&app, "SELECT COUNT(*) FROM deployments", vec![]).await;
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, body, headers) = ui.post("/duty/plan/confirm", &pairs).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(headers.contains_key("hx-redirect"), "the default plan is confirmed: {body}");
+    let going_out =
+        plan.iter().filter(|r| r["choice"] != "unit" && r["reason"] != "plan.reason.already_deployed").count();
+    assert!(going_out > 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM deployments", vec![]).await, sent_before + going_out as i64);
+    // Sending one of them again names them.
+    let (s, body, _) = ui
+        .post(
+            "/duty/plan/confirm",
+            &[
+                ("unit_id", &p.baishi.to_string()),
+                ("start_date", &today.to_string()),
+                ("village_target", &p.qiyuan.to_string()),
+                ("person", &township_cadre.to_string()),
+                (&format!("choice_{township_cadre}"), "villages"),
+            ],
+        )
+        .await;
+    let name = one_text(&app, "SELECT name FROM people WHERE id = $1", vec![township_cadre.into()]).await;
+    assert!(s >= 400 && body.contains(&name), "the refusal names who is already out: {s} {body}");
+    // A township's own party secretary (posted in its party committee) stays with the unit.
+    let secretary = one(
+        &app,
+        "SELECT t.person_id FROM posts po JOIN units u ON u.id = po.unit_id JOIN tenures t ON t.post_id = po.id \
+         AND t.end_date IS NULL WHERE u.parent_id = $1 AND po.kind = 'township_secretary'",
+        vec![p.baishi.into()],
+    )
+    .await;
+    for mode in ["thirds", "villages?percent=30"] {
+        let (s, plan) = api.get(&format!("/units/{}/plan/{mode}", p.baishi)).await;
+        assert_eq!(s, 200, "{plan}");
+        let row =
+            plan.as_array().unwrap().iter().find(|r| r["person_id"] == secretary).cloned().expect("on the roster");
+        assert_eq!(row["reason"], "plan.reason.leader_stays", "{mode}: {row}");
+    }
     let (s, _) = api.get(&format!("/units/{dept}/plan/villages?percent=0")).await;
     assert_eq!(s, 422);
     // Mentoring: three different people.
@@ -569,6 +768,53 @@ async fn deployments_arrive_and_planners_explain_their_choices() {
         )
         .await;
     assert_eq!(s, 422, "{body}");
+    // Mentoring: a leader, a middle and a young cadre (35 or under), by rank and age; it can end.
+    let young_born_after = today.with_year(today.year() - 35).unwrap();
+    let pick = |cond: String| {
+        let app = &app;
+        async move {
+            one(
+                app,
+                &format!("SELECT p.id FROM people p WHERE p.home_unit_id = $1 AND p.category = 'cadre' AND {cond} ORDER BY p.id LIMIT 1"),
+                vec![p.baishi.into(), young_born_after.into()],
+            )
+            .await
+        }
+    };
+    let leader = pick("p.rank = 'section_level' AND p.birthday < $2".into()).await;
+    let young = pick("p.rank = 'staff' AND p.birthday > $2".into()).await;
+    let older = pick(format!(
+        "p.rank = 'staff' AND p.birthday < $2 AND p.birthday >= (SELECT l.birthday FROM people l WHERE l.id = {leader})"
+    ))
+    .await;
+    let triple = |l: i64, m: i64, y: i64| json!({"leader_id": l, "middle_id": m, "young_id": y, "start_date": today.to_string()});
+    let before = count(&app, "SELECT COUNT(*) FROM mentorships", vec![]).await;
+    let (s, body) = api.post(&format!("/units/{}/mentorships", p.baishi), triple(young, older, leader)).await;
+    assert_eq!(s, 422, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(
+        fields.contains(&"leader_id") && fields.contains(&"young_id"),
+        "the rules are named on their fields: {body}"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM mentorships", vec![]).await, before);
+    let (s, body) = api.post(&format!("/units/{}/mentorships", p.baishi), triple(leader, older, young)).await;
+    assert_eq!(s, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let end = today.succ_opt().unwrap().to_string();
+    let (s, ended) = api.post(&format!("/mentorships/{id}/end"), json!({"end_date": end})).await;
+    assert_eq!(s, 200, "{ended}");
+    assert_eq!(ended["end_date"], end);
+    let (s, _) = api.post(&format!("/mentorships/{id}/end"), json!({"end_date": end})).await;
+    assert_eq!(s, 409, "ended once");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'mentorship.end' AND object_id = $1",
+            vec![id.into()]
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]

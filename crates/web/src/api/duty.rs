@@ -57,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/plan/thirds", get(plan_thirds))
         .route("/units/{id}/plan/villages", get(plan_villages))
         .route("/units/{id}/mentorships", get(mentorships).post(create_mentorship))
+        .route("/mentorships/{id}/end", post(end_mentorship))
         .route("/me/notifications", get(my_notifications))
 }
 
@@ -69,7 +70,7 @@ pub struct OnDay {
 
 impl OnDay {
     fn day(&self) -> NaiveDate {
-        self.on.unwrap_or_else(|| Utc::now().date_naive())
+        self.on.unwrap_or_else(crate::today)
     }
 }
 
@@ -397,7 +398,7 @@ pub async fn propose_pairing(
     ctx: ApiCtx,
     ApiJson(b): ApiJson<PairingRequest>,
 ) -> Result<Json<ProposalView>, Response> {
-    svc::propose_pairing(&s.db, &ctx.actor, &b, Utc::now().date_naive()).await.api(ctx.lang).map(Json)
+    svc::propose_pairing(&s.db, &ctx.actor, &b, crate::today()).await.api(ctx.lang).map(Json)
 }
 
 /// An accepted proposal: the sides it was made for and the pairs to write.
@@ -418,7 +419,7 @@ pub async fn accept_pairing(
     ctx: ApiCtx,
     ApiJson(b): ApiJson<AcceptBody>,
 ) -> Result<Response, Response> {
-    let start = parse_date("start_date", &b.start_date).api(ctx.lang)?.unwrap_or_else(|| Utc::now().date_naive());
+    let start = parse_date("start_date", &b.start_date).api(ctx.lang)?.unwrap_or_else(crate::today);
     frontline_db::pairing::accept(&s.db, &ctx.actor, &b.sides, &b.pairs, start)
         .await
         .api(ctx.lang)
@@ -511,7 +512,7 @@ pub async fn arrivals(
     ApiQuery(q): ApiQuery<ByDay>,
 ) -> Result<Json<ArrivalCount>, Response> {
     ctx.actor.require("duty:deploy:list").api(ctx.lang)?;
-    let by = q.by.unwrap_or_else(|| Utc::now().date_naive());
+    let by = q.by.unwrap_or_else(crate::today);
     deployment::arrivals(&s.db, &ctx.actor.scope, id, by).await.api(ctx.lang).map(Json)
 }
 
@@ -522,7 +523,7 @@ pub async fn plan_thirds(
     ctx: ApiCtx,
     ApiId(id): ApiId,
 ) -> Result<Json<Vec<PlanRow>>, Response> {
-    svc::plan_thirds(&s.db, &ctx.actor, id, Utc::now().date_naive()).await.api(ctx.lang).map(Json)
+    svc::plan_thirds(&s.db, &ctx.actor, id, crate::today()).await.api(ctx.lang).map(Json)
 }
 
 /// The share of staff to send.
@@ -541,10 +542,7 @@ pub async fn plan_villages(
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<PercentQuery>,
 ) -> Result<Json<Vec<PlanRow>>, Response> {
-    svc::plan_villages(&s.db, &ctx.actor, id, q.percent.unwrap_or(30), Utc::now().date_naive())
-        .await
-        .api(ctx.lang)
-        .map(Json)
+    svc::plan_villages(&s.db, &ctx.actor, id, q.percent.unwrap_or(30), crate::today()).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/mentorships", tag = "duty", params(("id" = i64, Path)),
@@ -583,6 +581,18 @@ pub async fn create_mentorship(
         .await
         .api(ctx.lang)
         .map(|id| created(Created { id }))
+}
+
+#[utoipa::path(post, path = "/api/v1/mentorships/{id}/end", tag = "duty", params(("id" = i64, Path)), request_body = EndBody,
+    responses((status = 200, body = MentorshipView), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn end_mentorship(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<EndBody>,
+) -> Result<Json<MentorshipView>, Response> {
+    let end = required_date("end_date", &b.end_date).api(ctx.lang)?;
+    deployment::end_mentorship(&s.db, &ctx.actor, id, end).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "duty",

@@ -190,7 +190,7 @@ impl utoipa::Modify for StandardErrors {
         duty::claim_role, duty::role_claims, duty::decide_claim, duty::errands, duty::log_errand,
         duty::propose_pairing, duty::accept_pairing,
         duty::list_deployments, duty::create_deployment, duty::arrive, duty::end_deployment, duty::arrivals,
-        duty::plan_thirds, duty::plan_villages, duty::mentorships, duty::create_mentorship, duty::my_notifications,
+        duty::plan_thirds, duty::plan_villages, duty::mentorships, duty::create_mentorship, duty::end_mentorship, duty::my_notifications,
         work::list_task_lists, work::create_task_list, work::set_list_active, work::sign_commitment, work::list_tasks,
         work::my_tasks, work::get_task, work::submit_task, work::decide_task, work::upload, work::task_rates, work::list_records,
         work::list_checkpoints, work::configure_checkpoint, work::add_duty_person, work::mark_away, work::plan_roster, work::list_shifts,

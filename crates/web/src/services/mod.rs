@@ -9,7 +9,6 @@ pub mod list_export;
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use frontline_core::access::Actor;
 use frontline_core::people::{PartyStatus, PersonCategory, PersonInput, Rank};
 use frontline_core::progress::{Progress, Stage};
@@ -30,7 +29,7 @@ pub async fn create_person(
     input: &PersonInput,
 ) -> Result<PersonView, AppError> {
     actor.require("people:person:add")?;
-    let valid = input.validate(Utc::now().date_naive()).map_err(DomainError::Invalid)?;
+    let valid = input.validate(crate::today()).map_err(DomainError::Invalid)?;
     Ok(people::create(db, actor, home_unit_id, &valid).await?)
 }
 
@@ -42,7 +41,7 @@ pub async fn update_person(
     input: &PersonInput,
 ) -> Result<PersonView, AppError> {
     actor.require("people:person:edit")?;
-    let valid = input.validate(Utc::now().date_naive()).map_err(DomainError::Invalid)?;
+    let valid = input.validate(crate::today()).map_err(DomainError::Invalid)?;
     Ok(people::update(db, actor, id, home_unit_id, &valid).await?)
 }
 
@@ -288,7 +287,7 @@ pub async fn import_roster_rows(
             unit_ids.insert(r.clone(), u.id);
         }
     }
-    let today = Utc::now().date_naive();
+    let today = crate::today();
     let mut problems = Vec::new();
     let mut good = Vec::new();
     let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/duty/plan", get(plan_page))
         .route("/duty/plan/confirm", post(confirm_plan))
         .route("/duty/mentorships", post(create_mentorship))
+        .route("/duty/mentorships/{id}/end", post(end_mentorship))
         .route("/posts/{id}/remove", get(remove_form).post(remove_holder))
         .route("/me", get(me_page))
         .route("/me/roles/{id}/claim", post(claim_role))
@@ -62,7 +63,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::today()
 }
 
 fn choices(lang: Lang, prefix: &str, codes: &[&str]) -> Vec<(String, String)> {
@@ -702,6 +703,15 @@ async fn create_mentorship(State(state): State<AppState>, ctx: Ctx, body: Bytes)
         let people = [form.id("leader_id")?, form.id("middle_id")?, form.id("young_id")?];
         let start = form.date("start_date")?;
         deployment::create_mentorship(&state.db, &ctx.actor, form.id("unit_id")?, people, start, None).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn end_mentorship(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        deployment::end_mentorship(&state.db, &ctx.actor, id, form.date("end_date")?).await?;
         Ok(())
     })
     .await

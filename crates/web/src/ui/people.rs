@@ -8,7 +8,6 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use chrono::Utc;
 use frontline_core::DomainError;
 use frontline_core::people::{PartyStatus, PersonCategory, PersonInput, PostKind, PostingKind, Rank, parse_date};
 use frontline_db::people::{self, PersonQuery, PersonView, PostQuery, PostView, PostingView, TenureView};
@@ -175,7 +174,7 @@ async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) ->
         postings,
         posts,
         posting_kinds: choices(lang, "posting.kind", &PostingKind::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
-        today: Utc::now().date_naive().to_string(),
+        today: crate::today().to_string(),
         can_edit,
     };
     render(&tpl, lang)
@@ -512,7 +511,7 @@ async fn post_detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
         post,
         tenures,
         candidates,
-        today: Utc::now().date_naive().to_string(),
+        today: crate::today().to_string(),
         can_edit: ctx.actor.can("people:post:edit"),
     };
     render(&tpl, lang)
