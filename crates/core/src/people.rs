@@ -107,6 +107,13 @@ impl PersonCategory {
             PersonCategory::Resident => false,
         }
     }
+
+    /// Whether a commendation or a typical deed may name this person: everyone who serves — a grid
+    /// worker or volunteer outside the party included — but not a resident (residents are served).
+    /// Praise is not accountability: the party rule of `may_be_assessed` does not apply.
+    pub fn may_be_honoured(self) -> bool {
+        self != PersonCategory::Resident
+    }
 }
 
 /// Masks a phone number for lists: `13812345678` → `138****5678`.

@@ -21,6 +21,7 @@ use crate::people::{person_in_tx, push_person_scope};
 use crate::records::{self, NewRecord};
 use crate::units::push_scope;
 use crate::{Db, DbError, Page, Sql, Tx};
+use frontline_core::units::subtree_range;
 
 // ---------------------------------------------------------------------------------------------
 // Commendations
@@ -79,7 +80,7 @@ pub async fn commend(db: &Db, actor: &Actor, input: &CommendationInput) -> Resul
         return Err(DomainError::invalid("kind", "error.honour.kind").into());
     };
     let mut tx = db.begin().await?;
-    let (unit_id, path) = subject_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
+    let (unit_id, path) = honoured_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
     let issuer = issuer_of(&mut tx, &actor.scope, &path).await?;
     let id = tx
         .insert(&Sql::with(
@@ -222,7 +223,7 @@ pub async fn write_deed(db: &Db, actor: &Actor, input: &DeedInput) -> Result<i64
         return Err(DomainError::invalid("title", "error.required").into());
     };
     let mut tx = db.begin().await?;
-    let (unit_id, path) = subject_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
+    let (unit_id, path) = honoured_or_unit(&mut tx, &actor.scope, input.person_id, input.unit_id).await?;
     let id = tx
         .insert(&Sql::with(
             "INSERT INTO deeds (unit_id, person_id, title, body, status, created_by, created_at) \
@@ -255,6 +256,28 @@ pub async fn write_deed(db: &Db, actor: &Actor, input: &DeedInput) -> Result<i64
     Ok(id)
 }
 
+/// The unit (and its path) of whom a commendation or a deed names: a person who serves (see
+/// `PersonCategory::may_be_honoured`) or a unit, either in the actor's scope.
+async fn honoured_or_unit(
+    tx: &mut Tx,
+    scope: &Scope,
+    person: Option<i64>,
+    unit: Option<i64>,
+) -> Result<(i64, String), DbError> {
+    let Some(person) = person else {
+        return subject_or_unit(tx, scope, None, unit).await;
+    };
+    let p = person_in_tx(tx, scope, person)
+        .await
+        .map_err(|_| DomainError::invalid("person_id", "error.inspect.unknown_person"))?;
+    let category = frontline_core::people::PersonCategory::parse(&p.category)
+        .unwrap_or(frontline_core::people::PersonCategory::Resident);
+    if !category.may_be_honoured() {
+        return Err(DomainError::invalid("person_id", "error.honour.not_honourable").into());
+    }
+    Ok((p.home_unit_id, unit_path(tx, p.home_unit_id).await?))
+}
+
 /// Filters for deeds.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -278,6 +301,53 @@ pub async fn deeds(db: &Db, scope: &Scope, q: &DeedQuery) -> Result<Page<DeedVie
 pub async fn deed(db: &Db, scope: &Scope, id: i64) -> Result<DeedView, DbError> {
     let mut sql = Sql::new(&format!("SELECT {DEED_COLUMNS}{DEED_FROM}"));
     push_scope(&mut sql, "u.path", scope);
+    sql.push(" AND d.id = ").bind(id);
+    Ok(db.opt(&sql).await?.ok_or(DomainError::NotFound)?)
+}
+
+/// The county a person's home unit lies in (or the root of its tree where there is no county):
+/// the organisation a published deed is shown inside.
+async fn county_of_person(db: &Db, person_id: i64) -> Result<String, DbError> {
+    let home: Option<(String,)> = db
+        .opt(&Sql::with(
+            "SELECT h.path FROM people p JOIN units h ON h.id = p.home_unit_id WHERE p.id = $1",
+            vec![person_id.into()],
+        ))
+        .await?;
+    let (home,) = home.ok_or(DomainError::NotFound)?;
+    let county: Option<(String,)> = db
+        .opt(&Sql::with(
+            "SELECT c.path FROM units c WHERE c.kind = 'county' AND $1 LIKE c.path || '%' ORDER BY LENGTH(c.path) LIMIT 1",
+            vec![home.clone().into()],
+        ))
+        .await?;
+    Ok(county.map(|(c,)| c).unwrap_or_else(|| {
+        let root = home.trim_start_matches('/').split('/').next().unwrap_or_default();
+        format!("/{root}/")
+    }))
+}
+
+fn published_in(county: &str) -> Sql {
+    let (lo, hi) = subtree_range(county);
+    let mut filter = Sql::new(DEED_FROM);
+    filter.push("u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
+    filter.push(" AND d.status = ").bind(DeedStatus::Published.as_str());
+    filter
+}
+
+/// The published deeds of a person's county, newest first: what the organisation publishes inside
+/// itself, readable by every member of it. Drafts stay with those who write and publish them.
+pub async fn published_deeds_for(db: &Db, person_id: i64, page: Option<i64>) -> Result<Page<DeedView>, DbError> {
+    let county = county_of_person(db, person_id).await?;
+    let (page, per_page) = crate::sql::page_bounds(page, Some(20));
+    db.page_of(DEED_COLUMNS, published_in(&county), "d.published_at DESC, d.id DESC", page, per_page).await
+}
+
+/// One published deed of a person's county.
+pub async fn published_deed_for(db: &Db, person_id: i64, id: i64) -> Result<DeedView, DbError> {
+    let county = county_of_person(db, person_id).await?;
+    let mut sql = published_in(&county);
+    sql.text = format!("SELECT {DEED_COLUMNS}{}", sql.text);
     sql.push(" AND d.id = ").bind(id);
     Ok(db.opt(&sql).await?.ok_or(DomainError::NotFound)?)
 }
@@ -843,8 +913,16 @@ pub async fn reminders(db: &Db, scope: &Scope, day: NaiveDate) -> Result<Vec<Rem
     );
     sql.bind(start).push(" AND s.starts_at < ").bind(end);
     sql.push(") OR EXISTS (SELECT 1 FROM deployments d WHERE d.person_id = p.id AND d.arrived_at IS NOT NULL AND d.start_date <= ");
-    sql.bind(day).push(" AND (d.end_date IS NULL OR d.end_date >= ").bind(day).push("))) AND ");
+    sql.bind(day).push(" AND (d.end_date IS NULL OR d.end_date >= ").bind(day).push("))) AND (");
+    // Theirs: people of the caller's units, and people deployed to serve in them that day.
     push_person_scope(&mut sql, scope);
+    sql.push(
+        " OR EXISTS (SELECT 1 FROM deployments d JOIN units tu ON tu.id = d.target_unit_id WHERE d.person_id = p.id \
+         AND d.start_date <= ",
+    );
+    sql.bind(day).push(" AND (d.end_date IS NULL OR d.end_date >= ").bind(day).push(") AND ");
+    push_scope(&mut sql, "tu.path", scope);
+    sql.push("))");
     let on_duty: Vec<(i64, String, String, Option<NaiveDate>)> = db.all(&sql).await?;
     for (id, name, unit, birthday) in on_duty {
         if birthday.is_some_and(|b| birthday_on(b, day)) {

@@ -471,6 +471,26 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
         .await,
         1
     );
+    // Praise is not accountability: a grid worker outside the party may be commended, a resident not.
+    let (helper, resident) = (people[people.len() - 1], people[people.len() - 2]);
+    for (id, category) in [(helper, "grid_worker"), (resident, "resident")] {
+        app.db
+            .execute_outside_transaction(&Sql::with(
+                "UPDATE people SET category = $1, party_status = 'none' WHERE id = $2",
+                vec![category.into(), id.into()],
+            ))
+            .await
+            .unwrap();
+    }
+    let (s, body) = township
+        .post("/commendations", json!({"kind": "notice", "title": "通报表扬", "reason": "网格巡查", "person_id": helper, "issued_on": "2020-03-21"}))
+        .await;
+    assert_eq!(s, 201, "a non-member grid worker is commended: {body}");
+    let (s, body) = township
+        .post("/commendations", json!({"kind": "notice", "title": "通报表扬", "reason": "x", "person_id": resident, "issued_on": "2020-03-21"}))
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["fields"][0]["field"], "person_id", "{body}");
     let (s, body) = township
         .post("/commendations", json!({"kind": "medal", "title": "", "reason": "x", "issued_on": "2099-01-01"}))
         .await;
@@ -484,8 +504,21 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
     assert_eq!(s, 201, "{deed}");
     let deed = deed["id"].as_i64().unwrap();
     assert_eq!(village.post(&format!("/deeds/{deed}/publish"), json!({})).await.0, 403);
+    let member = app.api("member").await;
+    assert_eq!(member.get(&format!("/deeds/{deed}")).await.0, 404, "a draft stays with its writers");
     assert_eq!(township.post(&format!("/deeds/{deed}/publish"), json!({})).await.0, 204);
     assert_eq!(township.post(&format!("/deeds/{deed}/publish"), json!({})).await.0, 409);
+    // Once published, members of the county read it; they see no drafts.
+    let (s, read) = member.get(&format!("/deeds/{deed}")).await;
+    assert_eq!(s, 200, "{read}");
+    assert_eq!(read["title"], "卡点上的守边人");
+    let (s, list) = member.get("/deeds").await;
+    assert_eq!(s, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().any(|d| d["id"] == deed) && items.iter().all(|d| d["status"] == "published"), "{list}");
+    let (s, page) = app.ui("member").await.get("/deeds").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("卡点上的守边人") && page.contains("href=\"/deeds\""), "the member's menu and list");
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) FROM records WHERE kind = 'deed_published' AND source_id = {deed}")).await,
         1
@@ -515,6 +548,31 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
         ))
         .await
         .unwrap();
+    // A county cadre stationed in the village: their birthday reminder reaches the village they serve.
+    let dept = app.unit_named("市农业农村局").await;
+    let stationed = app.person_in(dept).await;
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "UPDATE people SET birthday = $1 WHERE id = $2",
+            vec![NaiveDate::from_ymd_opt(1990, 3, 20).unwrap().into(), stationed.into()],
+        ))
+        .await
+        .unwrap();
+    app.db
+        .execute_outside_transaction(&Sql::with(
+            "INSERT INTO deployments (person_id, home_unit_id, target_unit_id, purpose, start_date, end_date, arrived_at, created_at) \
+             VALUES ($1, $2, $3, 'village', $4, $5, $6, $6)",
+            vec![
+                stationed.into(),
+                dept.into(),
+                p.qiyuan.into(),
+                NaiveDate::from_ymd_opt(2020, 3, 1).unwrap().into(),
+                NaiveDate::from_ymd_opt(2020, 3, 31).unwrap().into(),
+                march(1).into(),
+            ],
+        ))
+        .await
+        .unwrap();
     let streak: Vec<(RecordKind, i64, u32)> = (5..=19).map(|d| (RecordKind::ShiftAttended, 0, d)).collect();
     write(&app, p.qiyuan, other, &streak).await;
     let (s, body) = village
@@ -527,6 +585,7 @@ async fn a_review_a_selection_commendations_deeds_and_care_end_in_the_ledger() {
         r.as_array().unwrap().iter().any(|x| x["kind"] == kind && x["person_id"] == person)
     };
     assert!(has(&reminders, "birthday", deployed), "{reminders}");
+    assert!(has(&reminders, "birthday", stationed), "the village they serve is reminded: {reminders}");
     assert!(has(&reminders, "streak", other), "15 days in a row: {reminders}");
     assert!(has(&reminders, "counselling", secretary), "{reminders}");
     let streak_days = reminders

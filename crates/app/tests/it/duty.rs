@@ -194,6 +194,21 @@ async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
         vec![village.into()],
     )
     .await;
+    // Posted there from today: covered today, not on yesterday's coverage.
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let yesterday = today.pred_opt().unwrap();
+    let (s, body) = api
+        .post(
+            &format!("/people/{member}/postings"),
+            json!({"unit_id": grid_id, "kind": "sent", "start_date": today.to_string()}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let listed = |cov: &Value| cov["uncovered"].as_array().unwrap().iter().any(|u| u["id"] == grid_id);
+    let (_, now) = api.get(&format!("/units/{village}/coverage?on={today}")).await;
+    assert!(!listed(&now), "covered today by the posting: {now}");
+    let (_, then) = api.get(&format!("/units/{village}/coverage?on={yesterday}")).await;
+    assert!(listed(&then), "yesterday's coverage reads yesterday's postings: {then}");
     let (s, body) = api
         .post(
             "/links",

@@ -19,6 +19,8 @@ struct Foreign {
     role_post: Option<i64>,
     claim: Option<i64>,
     deployment: Option<i64>,
+    /// A mentoring triple of the place.
+    mentorship: Option<i64>,
     /// A task instance, a checkpoint and a shift assignment of the place.
     task: Option<i64>,
     checkpoint: Option<i64>,
@@ -48,6 +50,7 @@ async fn foreign(app: &TestApp, unit: i64, member_unit: i64) -> Foreign {
         posting: posting.map(|p| p.0),
         link: first_id(app, &format!("SELECT l.id FROM links l JOIN units u ON u.id = l.unit_id {within} AND l.end_date IS NULL ORDER BY l.id LIMIT 1"), unit).await,
         role_post: first_id(app, &format!("SELECT r.id FROM role_posts r JOIN units u ON u.id = r.unit_id {within} ORDER BY r.id LIMIT 1"), unit).await,
+        mentorship: first_id(app, &format!("SELECT m.id FROM mentorships m JOIN units u ON u.id = m.unit_id {within} AND m.end_date IS NULL ORDER BY m.id LIMIT 1"), unit).await,
         claim: first_id(app, &format!("SELECT c.id FROM role_claims c JOIN role_posts r ON r.id = c.role_post_id JOIN units u ON u.id = r.unit_id {within} AND c.status = 'pending' ORDER BY c.id LIMIT 1"), unit).await,
         deployment: first_id(app, &format!("SELECT d.id FROM deployments d JOIN units u ON u.id = d.home_unit_id {within} AND d.end_date IS NULL ORDER BY d.id LIMIT 1"), unit).await
             .or(first_id(app, &format!("SELECT d.id FROM deployments d JOIN units u ON u.id = d.target_unit_id {within} AND d.end_date IS NULL ORDER BY d.id LIMIT 1"), unit).await),
@@ -165,6 +168,7 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/units/{id}/plan/thirds",
     "/api/v1/units/{id}/plan/villages",
     "/api/v1/units/{id}/mentorships",
+    "/api/v1/mentorships/{id}/end",
     "/api/v1/units/{id}/task-lists",
     // Task lists of the demo belong to the county, outside both secretaries' scope.
     "/api/v1/task-lists/{id}/active",
@@ -749,6 +753,9 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
     ];
     if let Some(l) = f.link {
         duty_writes.push((format!("/links/{l}/end"), json!({"end_date": "2026-11-20"})));
+    }
+    if let Some(m) = f.mentorship {
+        duty_writes.push((format!("/mentorships/{m}/end"), json!({"end_date": "2099-11-20"})));
     }
     if let Some(r) = f.role_post {
         duty_writes.push((format!("/role-posts/{r}/claim"), json!({})));

@@ -296,8 +296,14 @@ pub async fn list_deeds(
     ctx: ApiCtx,
     ApiQuery(q): ApiQuery<DeedQuery>,
 ) -> Result<Json<Page<DeedView>>, Response> {
-    ctx.actor.require("honour:deed:list").api(ctx.lang)?;
-    honours::deeds(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
+    match ctx.actor.scope.person_id.filter(|_| !ctx.actor.can("honour:deed:list")) {
+        // Without the list permission, a person reads what their county has published.
+        Some(me) => honours::published_deeds_for(&s.db, me, q.page).await.api(ctx.lang).map(Json),
+        None => {
+            ctx.actor.require("honour:deed:list").api(ctx.lang)?;
+            honours::deeds(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/deeds", tag = "appraisals", request_body = DeedInput,
@@ -313,8 +319,13 @@ pub async fn write_deed(
 #[utoipa::path(get, path = "/api/v1/deeds/{id}", tag = "appraisals", params(("id" = i64, Path)),
     responses((status = 200, body = DeedView), (status = 404, body = ErrorBody)))]
 pub async fn get_deed(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<DeedView>, Response> {
-    ctx.actor.require("honour:deed:list").api(ctx.lang)?;
-    honours::deed(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+    match ctx.actor.scope.person_id.filter(|_| !ctx.actor.can("honour:deed:list")) {
+        Some(me) => honours::published_deed_for(&s.db, me, id).await.api(ctx.lang).map(Json),
+        None => {
+            ctx.actor.require("honour:deed:list").api(ctx.lang)?;
+            honours::deed(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/deeds/{id}/publish", tag = "appraisals", params(("id" = i64, Path)),

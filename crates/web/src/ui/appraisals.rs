@@ -515,8 +515,15 @@ struct DeedsPage {
 }
 
 async fn deeds_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DeedQuery>) -> UiResult {
-    require(&ctx, "honour:deed:list")?;
-    let page = honours::deeds(&state.db, &ctx.actor.scope, &q).await.map_err(db_fail(ctx.lang))?;
+    let page = match ctx.actor.scope.person_id.filter(|_| !ctx.actor.can("honour:deed:list")) {
+        // Without the list permission, a person reads what their county has published.
+        Some(me) => honours::published_deeds_for(&state.db, me, q.page).await,
+        None => {
+            require(&ctx, "honour:deed:list")?;
+            honours::deeds(&state.db, &ctx.actor.scope, &q).await
+        }
+    }
+    .map_err(db_fail(ctx.lang))?;
     let pairs = [("status", q.status.clone().unwrap_or_default())];
     let tpl = DeedsPage {
         t: Tr(ctx.lang),
@@ -552,8 +559,14 @@ struct DeedPage {
 }
 
 async fn deed_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
-    require(&ctx, "honour:deed:list")?;
-    let d = honours::deed(&state.db, &ctx.actor.scope, id).await.map_err(db_fail(ctx.lang))?;
+    let d = match ctx.actor.scope.person_id.filter(|_| !ctx.actor.can("honour:deed:list")) {
+        Some(me) => honours::published_deed_for(&state.db, me, id).await,
+        None => {
+            require(&ctx, "honour:deed:list")?;
+            honours::deed(&state.db, &ctx.actor.scope, id).await
+        }
+    }
+    .map_err(db_fail(ctx.lang))?;
     let can_publish = d.status == "draft" && ctx.actor.can("honour:deed:publish");
     render(&DeedPage { t: Tr(ctx.lang), c: Chrome::new(&ctx, "/deeds"), d, can_publish }, ctx.lang)
 }

@@ -171,7 +171,10 @@ impl Chrome {
             unread: ctx.unread,
             menu: items
                 .iter()
-                .filter(|(_, _, perm)| ctx.actor.can(perm))
+                // Published deeds are read by everyone with a person record (see `honours::published_deeds_for`).
+                .filter(|(href, _, perm)| {
+                    ctx.actor.can(perm) || (*href == "/deeds" && ctx.actor.scope.person_id.is_some())
+                })
                 .map(|(href, key, _)| MenuItem { href, label_key: key, active: *href == active })
                 .collect(),
         }
