@@ -168,8 +168,11 @@ pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> Result<Actor, DbErro
         .await?;
     let roles: Vec<RoleRow> = db
         .all(&Sql::with(
-            "SELECT r.id, r.data_scope, r.permissions FROM roles r JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = $1",
-            vec![user_id.into()],
+            "SELECT r.id, r.data_scope, r.permissions FROM roles r JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = $1 \
+             AND (ur.post_id IS NULL OR EXISTS (SELECT 1 FROM tenures t WHERE t.post_id = ur.post_id AND t.person_id = $2 \
+             AND t.start_date <= $3 AND (t.end_date IS NULL OR t.end_date > $3)))",
+            // A role that comes with a post counts only on the days its person holds the post.
+            vec![user_id.into(), person_id.into(), frontline_core::tasks::today_in_china(Utc::now()).into()],
         ))
         .await?;
     let mut permissions: Vec<String> = Vec::new();
@@ -225,11 +228,13 @@ pub struct RoleView {
     pub data_scope: String,
     /// Comma-separated permission patterns.
     pub permissions: String,
+    /// Kinds of post (comma-separated) whose holder the role comes with, for as long as they hold it.
+    pub post_kinds: String,
 }
 
 /// Roles, with their listed units.
 pub async fn list_roles(db: &Db) -> Result<Vec<RoleView>, DbError> {
-    db.all(&Sql::new("SELECT id, role_key, name, data_scope, permissions FROM roles ORDER BY id")).await
+    db.all(&Sql::new("SELECT id, role_key, name, data_scope, permissions, post_kinds FROM roles ORDER BY id")).await
 }
 
 pub async fn role_units(db: &Db, role_id: i64) -> Result<Vec<i64>, DbError> {
@@ -415,9 +420,23 @@ pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbE
         .await
         .map_err(|e| e.on_unique("error.user.duplicate_username"))?;
     for rid in &u.role_ids {
+        // A role that comes with a post the person holds today is tied to that post.
+        let through: Option<i64> = match u.person_id {
+            Some(person) => {
+                let row: Option<(Option<i64>,)> = tx.opt(&Sql::with(
+                    "SELECT MIN(t.post_id) FROM tenures t JOIN posts po ON po.id = t.post_id JOIN roles r ON r.id = $1 \
+                     WHERE t.person_id = $2 AND t.start_date <= $3 AND (t.end_date IS NULL OR t.end_date > $3) \
+                     AND r.post_kinds <> '' AND (',' || r.post_kinds || ',') LIKE ('%,' || po.kind || ',%')",
+                    vec![(*rid).into(), person.into(), frontline_core::tasks::today_in_china(Utc::now()).into()],
+                ))
+                .await?;
+                row.and_then(|(p,)| p)
+            }
+            None => None,
+        };
         tx.execute(&Sql::with(
-            "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)",
-            vec![id.into(), (*rid).into()],
+            "INSERT INTO user_roles (user_id, role_id, post_id) VALUES ($1, $2, $3)",
+            vec![id.into(), (*rid).into(), through.into()],
         ))
         .await?;
     }
@@ -528,6 +547,109 @@ pub async fn role_id_by_key(db: &Db, key: &str) -> Result<Option<i64>, DbError> 
     Ok(r.map(|r| r.0))
 }
 
+/// The kinds of post a built-in role comes with (its holder's access): a village secretary's with
+/// the 书记 post, a township secretary's with the 党委书记 post, a grid worker's with the 网格员 post.
+fn builtin_post_kinds(role_key: &str) -> &'static str {
+    match role_key {
+        "village_secretary" => "secretary",
+        "township_secretary" => "township_secretary",
+        "grid_worker" => "grid_worker",
+        _ => "",
+    }
+}
+
+/// Whether a role's comma-separated `post_kinds` names a kind of post.
+fn comes_with(post_kinds: &str, kind: &str) -> bool {
+    post_kinds.split(',').any(|k| !k.is_empty() && k == kind)
+}
+
+/// Access that follows a post (issue 23 B.8): the roles that come with the post's kind are given to
+/// the accounts of `arriving` (the new or acting holder), tied to the post, so they count from the
+/// tenure's first day. Those `leaving` held through the post end with their tenure (the tie makes
+/// `load_actor` stop counting them). Both are written to the audit log in the change's transaction.
+pub(crate) async fn follow_post(
+    tx: &mut Tx,
+    actor: &Actor,
+    post: &crate::people::PostView,
+    leaving: Option<i64>,
+    arriving: Option<i64>,
+    on: chrono::NaiveDate,
+) -> Result<(), DbError> {
+    let roles: Vec<(i64, String, String)> =
+        tx.all(&Sql::new("SELECT id, role_key, post_kinds FROM roles WHERE post_kinds <> ''")).await?;
+    let roles: Vec<(i64, String)> =
+        roles.into_iter().filter(|(_, _, kinds)| comes_with(kinds, &post.kind)).map(|(id, key, _)| (id, key)).collect();
+    if roles.is_empty() {
+        return Ok(());
+    }
+    let mut ends = Vec::new();
+    if let Some(person) = leaving {
+        let held: Vec<(i64, String)> = tx
+            .all(&Sql::with(
+                "SELECT ur.user_id, r.role_key FROM user_roles ur JOIN users us ON us.id = ur.user_id \
+                 JOIN roles r ON r.id = ur.role_id WHERE us.person_id = $1 AND ur.post_id = $2 ORDER BY ur.user_id",
+                vec![person.into(), post.id.into()],
+            ))
+            .await?;
+        ends.extend(held.into_iter().map(|(user, role)| json!({"user_id": user, "role": role})));
+    }
+    let mut begins = Vec::new();
+    if let Some(person) = arriving {
+        let users: Vec<(i64,)> = tx
+            .all(&Sql::with(
+                "SELECT id FROM users WHERE person_id = $1 AND disabled = FALSE ORDER BY id",
+                vec![person.into()],
+            ))
+            .await?;
+        for (user,) in users {
+            for (role, key) in &roles {
+                let held: Option<(Option<i64>,)> = tx
+                    .opt(&Sql::with(
+                        "SELECT post_id FROM user_roles WHERE user_id = $1 AND role_id = $2",
+                        vec![user.into(), (*role).into()],
+                    ))
+                    .await?;
+                match held {
+                    // Given outright by an administrator: it stays so.
+                    Some((None,)) => continue,
+                    Some((Some(_),)) => {
+                        tx.execute(&Sql::with(
+                            "UPDATE user_roles SET post_id = $1 WHERE user_id = $2 AND role_id = $3",
+                            vec![post.id.into(), user.into(), (*role).into()],
+                        ))
+                        .await?;
+                    }
+                    None => {
+                        tx.execute(&Sql::with(
+                            "INSERT INTO user_roles (user_id, role_id, post_id) VALUES ($1, $2, $3)",
+                            vec![user.into(), (*role).into(), post.id.into()],
+                        ))
+                        .await?;
+                    }
+                }
+                begins.push(json!({"user_id": user, "role": key}));
+            }
+        }
+    }
+    if ends.is_empty() && begins.is_empty() {
+        return Ok(());
+    }
+    audit::append(
+        tx,
+        actor,
+        Change {
+            action: "post.access",
+            object_kind: "post",
+            object_id: Some(post.id),
+            unit_path: Some(&post.unit_path),
+            before: json!({"ends": ends, "on": on}),
+            after: json!({"begins": begins, "on": on}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The built-in roles every install starts with, after RuoYi's: an administrator, the county
 /// organisation department, a township secretary, a village secretary, a grid worker, an inspection
 /// team member (督导组成员) and a party member. Created
@@ -582,10 +704,19 @@ order:request:intake";
     for (key, name, scope, perms) in builtin {
         let exists = tx.count(&Sql::with("SELECT COUNT(*) FROM roles WHERE role_key = $1", vec![key.into()])).await?;
         if exists == 0 {
+            let post_kinds = builtin_post_kinds(key);
             let id = tx
                 .insert(&Sql::with(
-                    "INSERT INTO roles (role_key, name, data_scope, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                    vec![key.into(), name.into(), scope.into(), perms.clone().into(), Utc::now().into()],
+                    "INSERT INTO roles (role_key, name, data_scope, permissions, post_kinds, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    vec![
+                        key.into(),
+                        name.into(),
+                        scope.into(),
+                        perms.clone().into(),
+                        post_kinds.into(),
+                        Utc::now().into(),
+                    ],
                 ))
                 .await?;
             audit::append(
@@ -645,7 +776,7 @@ pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput
     let mut tx = db.begin().await?;
     let before: Option<RoleView> = tx
         .opt(&Sql::with(
-            "SELECT id, role_key, name, data_scope, permissions FROM roles WHERE id = $1",
+            "SELECT id, role_key, name, data_scope, permissions, post_kinds FROM roles WHERE id = $1",
             vec![role_id.into()],
         ))
         .await?;

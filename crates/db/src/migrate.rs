@@ -104,6 +104,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_audit_hash_version.sql"),
         postgres: include_str!("../migrations/postgres/0015_audit_hash_version.sql"),
     },
+    Migration {
+        version: 16,
+        name: "access_with_posts",
+        sqlite: include_str!("../migrations/sqlite/0016_access_with_posts.sql"),
+        postgres: include_str!("../migrations/postgres/0016_access_with_posts.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled
@@ -217,6 +223,11 @@ mod tests {
         assert!(!post.acting);
         let (suspended,): (bool,) = db.one(&Sql::new("SELECT suspended FROM people WHERE id = 2")).await.unwrap();
         assert!(!suspended);
+        // The secretary's role now comes with the 书记 post they hold (migration 16).
+        let (through,): (Option<i64>,) =
+            db.one(&Sql::new("SELECT post_id FROM user_roles WHERE user_id = 1")).await.unwrap();
+        assert_eq!(through, Some(1));
+        assert!(crate::access::load_actor(db, 1, "test").await.unwrap().can("people:person:list"));
         // And the new tables work with the old data: a link, the chain, a succession.
         let actor = Actor::system("upgrade test");
         let link = frontline_core::responsibility::LinkInput {
@@ -251,6 +262,8 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(out.acting.map(|a| a.person_id), Some(2), "the deputy from release 1 acts");
+        let after = crate::access::load_actor(db, 1, "test").await.unwrap();
+        assert!(!after.can("people:person:list"), "the former secretary's access ended with the tenure");
         assert_eq!(migrate(db).await.unwrap(), 0, "a second run changes nothing");
     }
 

@@ -555,6 +555,7 @@ pub async fn assign_holder(
         vec![post_id.into(), person_id.into(), start.into()],
     ))
     .await?;
+    crate::access::follow_post(&mut tx, actor, &before, open.map(|(h, _)| h), Some(person_id), start).await?;
     finish_post_change(tx, actor, "post.assign", &before, |_| {
         (
             json!({"holder_id": open.map(|(h, _)| h), "since": open.map(|(_, s)| s)}),
@@ -581,6 +582,7 @@ pub async fn vacate(db: &Db, actor: &Actor, post_id: i64, end: NaiveDate, reason
         vec![end.into(), reason.clone().into(), post_id.into()],
     ))
     .await?;
+    crate::access::follow_post(&mut tx, actor, &before, open.map(|(h, _)| h), None, end).await?;
     finish_post_change(tx, actor, "post.vacate", &before, |_| {
         (
             json!({"holder_id": open.map(|(h, _)| h), "since": open.map(|(_, s)| s)}),

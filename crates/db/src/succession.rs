@@ -212,6 +212,7 @@ pub async fn remove_holder(
         }
         acting = Some(view(c, leaving, Some(&warnings)));
     }
+    crate::access::follow_post(&mut tx, actor, &post, Some(leaving), acting.as_ref().map(|a| a.person_id), on).await?;
     // The people concerned: the leaving holder, the one who acts, and the other post holders of the unit.
     let mut concerned: Vec<i64> = vec![leaving];
     let others: Vec<(i64,)> = tx

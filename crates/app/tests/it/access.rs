@@ -6,8 +6,8 @@
 //! - no answer is a server error;
 //! - no answer names a unit outside the caller's units and the units above them (by id, by path,
 //!   or by the name of a village or township found nowhere the caller may look) — besides the
-//!   caller's own units (their own tasks name them) and the home units of people sent into the
-//!   scope (shown beside those people);
+//!   caller's own units (their own tasks name them), the home units of people sent into the
+//!   scope (shown beside those people) and the units of the county's published deeds;
 //! - a unit outside scope gets the same answer as a unit that does not exist (no existence oracle);
 //! - every change the callers made (each is audited) lies inside their scope;
 //! - every state-changing page route refuses a session without its CSRF token and changes nothing.
@@ -173,8 +173,15 @@ async fn also_visible(app: &TestApp, units: &BTreeMap<i64, Unit>, scope: &Scope)
         ))
         .await
         .unwrap();
+    // Published typical deeds are read across the caller's county (`honours::published_deeds_for`);
+    // the demo holds one county.
+    let published: Vec<(i64,)> = if scope.person_id.is_some() {
+        app.db.all(&Sql::new("SELECT unit_id FROM deeds WHERE status = 'published'")).await.unwrap()
+    } else {
+        Vec::new()
+    };
     let path = |id: i64| units.get(&id).map(|u| u.path.clone());
-    let mut out: Vec<String> = own.into_iter().filter_map(|(u,)| path(u)).collect();
+    let mut out: Vec<String> = own.into_iter().chain(published).filter_map(|(u,)| path(u)).collect();
     for (home, into) in sent_in {
         if path(into).is_some_and(|p| scope.reaches(&p)) {
             out.extend(path(home));

@@ -240,7 +240,9 @@ async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
 async fn removing_a_secretary_makes_the_deputy_act_and_keeps_the_history() {
     let app = TestApp::new().await;
     let p = Places::load(&app).await;
-    let api = app.api("village_secretary").await;
+    // The township removes the village secretary (who loses the post's access with it, see
+    // `access_that_comes_with_a_post_ends_with_the_tenure`).
+    let api = app.api("township_secretary").await;
     let post = secretary_post(&app, p.qiyuan_branch).await;
     let (_, before) = api.get(&format!("/posts/{post}")).await;
     let leaving = before["holder_id"].as_i64().unwrap();
@@ -424,6 +426,74 @@ async fn removing_the_last_holder_of_a_grid_post_says_it_is_left_vacant() {
     let ui = app.ui("village_secretary").await;
     let (_, page) = ui.get(&format!("/posts/{post}")).await;
     assert!(page.contains("id=\"vacant-warning\""), "the post page warns that nobody acts");
+}
+
+#[tokio::test]
+async fn access_that_comes_with_a_post_ends_with_the_tenure() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let post = secretary_post(&app, p.qiyuan_branch).await;
+    let secretary = app.api("village_secretary").await;
+    let (s, before) = secretary.get(&format!("/posts/{post}")).await;
+    assert_eq!(s, 200, "{before}");
+    let (me,): (Option<i64>,) = app
+        .db
+        .one(&Sql::with("SELECT person_id FROM users WHERE username = 'village_secretary'", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(before["holder_id"].as_i64(), me, "the demo's village secretary holds the 书记 post");
+    // The deputy has an account of their own, as an ordinary member.
+    let deputy = one(
+        &app,
+        "SELECT t.person_id FROM posts po JOIN tenures t ON t.post_id = po.id AND t.end_date IS NULL \
+         WHERE po.unit_id = $1 AND po.kind = 'deputy_secretary'",
+        vec![p.qiyuan_branch.into()],
+    )
+    .await;
+    let admin = app.api("admin").await;
+    let member_role = one(&app, "SELECT id FROM roles WHERE role_key = 'member'", vec![]).await;
+    let (s, body) = admin
+        .post(
+            "/users",
+            json!({"username": "deputy_qiyuan", "display_name": "副书记", "password": "Deputy-pass-2026", "person_id": deputy, "role_ids": [member_role]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let deputy_api = app.api_with("deputy_qiyuan", "Deputy-pass-2026").await;
+    assert_eq!(deputy_api.get(&format!("/posts/{post}/succession")).await.0, 403, "no secretary's access yet");
+    // The township removes the secretary: the deputy acts and the secretary's access goes to them.
+    let township = app.api("township_secretary").await;
+    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let (s, outcome) = township
+        .post(&format!("/posts/{post}/remove"), json!({"reason": "transferred", "date": today.to_string()}))
+        .await;
+    assert_eq!(s, 200, "{outcome}");
+    assert_eq!(outcome["acting"]["person_id"], deputy);
+    let (s, body) = secretary.get(&format!("/posts/{post}")).await;
+    assert_eq!(s, 403, "the former secretary's access ended with the tenure: {body}");
+    let (s, body) =
+        secretary.post(&format!("/posts/{post}/remove"), json!({"reason": "ill", "date": today.to_string()})).await;
+    assert_eq!(s, 403, "and cannot remove the next holder: {body}");
+    let (s, preview) = deputy_api.get(&format!("/posts/{post}/succession")).await;
+    assert_eq!(s, 200, "the acting holder has the post's access from today: {preview}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'post.access' AND object_id = $1",
+            vec![post.into()]
+        )
+        .await,
+        1,
+        "whose access ended and whose began is audited"
+    );
+    // Appointed back from tomorrow, the former secretary has no access today, and the deputy keeps theirs.
+    let tomorrow = today.succ_opt().unwrap();
+    let (s, body) = township
+        .post(&format!("/posts/{post}/assign"), json!({"person_id": me, "start_date": tomorrow.to_string()}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(secretary.get(&format!("/posts/{post}")).await.0, 403, "access begins with the tenure, tomorrow");
+    assert_eq!(deputy_api.get(&format!("/posts/{post}/succession")).await.0, 200);
 }
 
 #[tokio::test]
