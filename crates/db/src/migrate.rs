@@ -110,6 +110,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_access_with_posts.sql"),
         postgres: include_str!("../migrations/postgres/0016_access_with_posts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "secondment_partner",
+        sqlite: include_str!("../migrations/sqlite/0017_secondment_partner.sql"),
+        postgres: include_str!("../migrations/postgres/0017_secondment_partner.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

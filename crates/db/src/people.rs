@@ -174,6 +174,16 @@ pub async fn create(db: &Db, actor: &Actor, home_unit_id: i64, p: &ValidPerson) 
     actor.require("people:person:add")?;
     let mut tx = db.begin().await?;
     let path = open_unit_in_scope(&mut tx, &actor.scope, home_unit_id).await?;
+    // The roster import's rule: the same name and phone in the same home unit is the same person.
+    let mut same = Sql::new("SELECT COUNT(*) FROM people WHERE home_unit_id = ");
+    same.bind(home_unit_id).push(" AND name = ").bind(p.name.clone());
+    match &p.phone {
+        Some(phone) => same.push(" AND phone = ").bind(phone.clone()),
+        None => same.push(" AND phone IS NULL"),
+    };
+    if tx.count(&same).await? > 0 {
+        return Err(DomainError::Conflict("error.person.duplicate".into()).into());
+    }
     let now = Utc::now();
     let mut values = person_values(p);
     values.extend([home_unit_id.into(), now.into()]);
@@ -298,7 +308,11 @@ pub async fn import(
             object_id: None,
             unit_path: if unit_paths.len() == 1 { common_root.as_deref() } else { None },
             before: serde_json::Value::Null,
-            after: json!({"rows": rows.len(), "source": source, "units": unit_paths.len()}),
+            // Who came in, as written: name, home unit, category, 政治面貌, rank and the masked phone.
+            after: json!({"rows": rows.len(), "source": source, "units": unit_paths.len(),
+                          "columns": ["name", "home_unit_id", "category", "party_status", "rank", "phone"],
+                          "people": rows.iter().map(|(unit_id, p)| json!([p.name, unit_id, p.category.as_str(),
+                              p.party_status.as_str(), p.rank.as_str(), p.phone.as_deref().map(mask_phone)])).collect::<Vec<_>>()}),
         },
     )
     .await?;
@@ -317,12 +331,15 @@ pub struct PostingView {
     pub kind: String,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
+    /// The other side of a 互派互挂 outside this install, in words (the unit is the one here).
+    pub partner_place: Option<String>,
 }
 
 pub async fn postings_of(db: &Db, scope: &Scope, person_id: i64) -> Result<Vec<PostingView>, DbError> {
     get(db, scope, person_id, false).await?;
     db.all(&Sql::with(
-        "SELECT ps.id, ps.person_id, p.name AS person_name, ps.unit_id, u.name AS unit_name, ps.kind, ps.start_date, ps.end_date \
+        "SELECT ps.id, ps.person_id, p.name AS person_name, ps.unit_id, u.name AS unit_name, ps.kind, ps.start_date, ps.end_date, \
+         ps.partner_place \
          FROM postings ps JOIN people p ON p.id = ps.person_id JOIN units u ON u.id = ps.unit_id \
          WHERE ps.person_id = $1 ORDER BY ps.end_date IS NOT NULL, ps.start_date DESC",
         vec![person_id.into()],
@@ -338,8 +355,19 @@ pub async fn add_posting(
     unit_id: i64,
     kind: PostingKind,
     start: NaiveDate,
+    partner_place: Option<&str>,
 ) -> Result<i64, DbError> {
     actor.require("people:person:edit")?;
+    // The other side of a 互派互挂 outside this install, named in words; only a secondment has one.
+    let partner_place = match partner_place.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(_) if kind != PostingKind::Secondment => {
+            return Err(DomainError::invalid("partner_place", "error.posting.partner_only_secondment").into());
+        }
+        Some(place) => {
+            Some(frontline_core::error::text("partner_place", place, 60).map_err(|e| DomainError::Invalid(vec![e]))?)
+        }
+    };
     let mut tx = db.begin().await?;
     person_in_tx(&mut tx, &actor.scope, person_id).await?;
     let path = open_unit_in_scope(&mut tx, &actor.scope, unit_id).await?;
@@ -347,8 +375,14 @@ pub async fn add_posting(
     let same = tx
         .count(&Sql::with(
             "SELECT COUNT(*) FROM postings WHERE person_id = $1 AND unit_id = $2 AND kind = $3 \
-             AND (end_date IS NULL OR end_date > $4)",
-            vec![person_id.into(), unit_id.into(), kind.as_str().into(), start.into()],
+             AND (end_date IS NULL OR end_date > $4) AND COALESCE(partner_place, '') = $5",
+            vec![
+                person_id.into(),
+                unit_id.into(),
+                kind.as_str().into(),
+                start.into(),
+                partner_place.clone().unwrap_or_default().into(),
+            ],
         ))
         .await?;
     if same > 0 {
@@ -356,8 +390,8 @@ pub async fn add_posting(
     }
     let id = tx
         .insert(&Sql::with(
-            "INSERT INTO postings (person_id, unit_id, kind, start_date) VALUES ($1, $2, $3, $4) RETURNING id",
-            vec![person_id.into(), unit_id.into(), kind.as_str().into(), start.into()],
+            "INSERT INTO postings (person_id, unit_id, kind, start_date, partner_place) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vec![person_id.into(), unit_id.into(), kind.as_str().into(), start.into(), partner_place.clone().into()],
         ))
         .await?;
     audit::append(
@@ -369,7 +403,8 @@ pub async fn add_posting(
             object_id: Some(id),
             unit_path: Some(&path),
             before: serde_json::Value::Null,
-            after: json!({"person_id": person_id, "unit_id": unit_id, "kind": kind.as_str(), "start_date": start}),
+            after: json!({"person_id": person_id, "unit_id": unit_id, "kind": kind.as_str(), "start_date": start,
+                          "partner_place": partner_place}),
         },
     )
     .await?;

@@ -10,7 +10,9 @@ use anyhow::Context;
 use chrono::{Duration, NaiveDate, Utc};
 use frontline_core::access::Actor;
 use frontline_core::demo::Rng;
+use frontline_core::deployment::{Mentee, YOUNG_CADRE_MAX_AGE, check_triple};
 use frontline_core::pairing::{PairingRules, Party, propose};
+use frontline_core::people::Rank;
 use frontline_core::roles::{RED_EIGHT, matches_specialty};
 use frontline_core::succession::RemovalReason;
 use frontline_core::units::child_path;
@@ -415,27 +417,48 @@ pub async fn seed(
         })
         .collect();
     stats.pairs = pairs.len();
-    // Mentoring triples: the head of each department with two of its staff.
-    let staff: Vec<(i64, i64)> = db
+    // Mentoring triples (青蓝结对) by the rule `check_triple` states: a leading cadre of each
+    // department, a young cadre (35 or under) and a middle cadre between them in age.
+    let staff: Vec<(i64, i64, Option<NaiveDate>, String, String)> = db
         .all(&Sql::with(
-            "SELECT p.home_unit_id, p.id FROM people p JOIN units u ON u.id = p.home_unit_id \
+            "SELECT p.home_unit_id, p.id, p.birthday, p.rank, p.category FROM people p JOIN units u ON u.id = p.home_unit_id \
              WHERE u.parent_id = $1 AND u.kind = 'department' ORDER BY p.id",
             vec![county_id.into()],
         ))
         .await?;
-    let mut staff_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (d, p) in staff {
-        staff_of.entry(d).or_default().push(p);
+    let start = today - Duration::days(120);
+    let mut staff_of: HashMap<i64, Vec<(i64, Mentee)>> = HashMap::new();
+    for (dept, id, birthday, rank, category) in staff {
+        let mentee = Mentee {
+            age: birthday.and_then(|b| start.years_since(b)).map(i64::from),
+            rank: Rank::parse(&rank).unwrap_or(Rank::None),
+            cadre: matches!(category.as_str(), "cadre" | "village_cadre"),
+        };
+        staff_of.entry(dept).or_default().push((id, mentee));
     }
     let mut mentorships: Vec<Vec<Value>> = Vec::new();
-    for (dept, people) in &staff_of {
-        if people.len() >= 3 {
+    let mut depts: Vec<&i64> = staff_of.keys().collect();
+    depts.sort();
+    for dept in depts {
+        let people = &staff_of[dept];
+        let leader = people.iter().find(|(_, m)| matches!(m.rank, Rank::CountyLevel | Rank::SectionLevel));
+        let young = people
+            .iter()
+            .filter(|(_, m)| m.cadre && m.age.is_some_and(|a| a <= YOUNG_CADRE_MAX_AGE))
+            .min_by_key(|(_, m)| m.age);
+        let (Some(leader), Some(young)) = (leader, young) else { continue };
+        let middle = people
+            .iter()
+            .filter(|(id, _)| *id != leader.0 && *id != young.0)
+            .filter(|(_, m)| check_triple(&leader.1, m, &young.1).is_empty())
+            .max_by_key(|(_, m)| m.age);
+        if let Some(middle) = middle {
             mentorships.push(vec![
                 (*dept).into(),
-                people[0].into(),
-                people[1].into(),
-                people[people.len() - 1].into(),
-                day(today - Duration::days(120)),
+                leader.0.into(),
+                middle.0.into(),
+                young.0.into(),
+                day(start),
                 now.into(),
             ]);
         }

@@ -32,6 +32,7 @@ async fn health_and_openapi() {
                 assert_eq!(p["required"], true, "{method} {path}: path parameter {} is required", p["name"]);
             }
             assert_eq!(documented, in_template, "{method} {path}: path parameters and template agree");
+            assert!(op["responses"].get("429").is_some(), "{method} {path}: the limiter's 429 is documented");
             queries += params.iter().filter(|p| p["in"] == "query").count();
         }
     }
@@ -165,6 +166,36 @@ async fn people_are_created_edited_and_posted() {
     let (s, person) = api.post("/people", body.clone()).await;
     assert_eq!(s, 201, "{person}");
     let id = person["id"].as_i64().unwrap();
+    // The same person twice is refused, as the roster import refuses it.
+    let people_now = app.count("SELECT COUNT(*) FROM people").await;
+    let (s, again) = api.post("/people", body.clone()).await;
+    assert_eq!(s, 409, "{again}");
+    assert!(again["message"].as_str().unwrap().contains("同姓名"), "{again}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, people_now);
+    // 互派互挂 with a county in another province, outside this install: the other side in words.
+    let (s, resp) = api
+        .post(
+            &format!("/people/{id}/postings"),
+            json!({"unit_id": p.qiyuan, "kind": "secondment", "start_date": "2026-03-01", "partner_place": "四川省阿坝州汶川县"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{resp}");
+    let (s, resp) = api
+        .post(
+            &format!("/people/{id}/postings"),
+            json!({"unit_id": p.qiyuan, "kind": "stationed", "start_date": "2026-03-01", "partner_place": "四川省"}),
+        )
+        .await;
+    assert_eq!(s, 422, "only a secondment names a partner outside: {resp}");
+    let (_, postings) = api.get(&format!("/people/{id}/postings")).await;
+    assert!(
+        postings
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "secondment" && x["partner_place"] == "四川省阿坝州汶川县"),
+        "{postings}"
+    );
     // Lists mask the phone; the detail shows it to those who may edit.
     let (_, list) = api.get(&format!("/people?unit={}&name=陈建国", p.qiyuan)).await;
     assert_eq!(list["total"], 1);

@@ -243,7 +243,8 @@ async fn removing_a_secretary_lets_the_deputy_act() {
         .await
         .unwrap();
     let (_driver, c, _profile) = start_browser().await;
-    login(&c, &app, "village_secretary").await;
+    // The township removes the village secretary (whose access goes with the post).
+    login(&c, &app, "township_secretary").await;
     c.goto(&app.url(&format!("/posts/{post}"))).await.unwrap();
     wait_for(&c, "#remove-holder").await.click().await.unwrap();
     wait_for(&c, "#remove-form").await;

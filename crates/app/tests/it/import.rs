@@ -257,6 +257,21 @@ async fn a_csv_roster_is_checked_like_a_workbook_and_imported_whole() {
         )
         .await;
     assert_eq!(sources, 1);
+    // ... and holds each person as written, the phone masked.
+    let (after,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::new(
+            "SELECT after_state FROM audit_log WHERE action = 'person.import' AND after_state LIKE '%\"source\":\"csv\"%'",
+        ))
+        .await
+        .unwrap();
+    let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+    let people = after["people"].as_array().unwrap();
+    assert_eq!(people.len(), 2, "{after}");
+    assert_eq!(people[0][0], "林志强");
+    assert_eq!(people[0][2], "member");
+    assert_eq!(people[0][5], "139****5678");
+    assert_eq!(people[1][0], "叶秀英");
     // A file that is not UTF-8 text is refused as unreadable, in the user's words.
     let (s, body) = api.post_raw("/people/import", "text/csv", vec![0xB9, 0xFE, 0xFF, 0x00, 0xC1]).await;
     assert_eq!((s, body["code"].as_str()), (400, Some("error.import.unreadable")), "{body}");

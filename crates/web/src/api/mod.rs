@@ -131,7 +131,8 @@ impl utoipa::Modify for BearerAuth {
 /// Every operation lists the error answers any request may get, each an `ErrorBody`: 400 for a
 /// malformed body, id or query, 401 without a valid token, 403 without the permission, 404 for an
 /// id that does not exist or lies outside the caller's units, 409 when the object's state (or a
-/// unique value) conflicts, 422 for input that fails its checks.
+/// unique value) conflicts, 422 for input that fails its checks, 429 when the address has guessed
+/// too many tokens or passwords this minute.
 /// An import's 422 is its row-by-row report, or an `ErrorBody` when there is no file to read.
 struct StandardErrors;
 
@@ -147,6 +148,7 @@ impl utoipa::Modify for StandardErrors {
             ("404", "Not found, or outside the caller's units"),
             ("409", "The object's state, or a value that must be unique, conflicts with the request"),
             ("422", "The input fails its checks; each field's problem is named"),
+            ("429", "Too many unknown tokens or failed sign-ins from this address this minute; wait and retry"),
         ];
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];

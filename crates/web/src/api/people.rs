@@ -134,6 +134,10 @@ pub struct PostingBody {
     pub kind: String,
     /// `YYYY-MM-DD`.
     pub start_date: String,
+    /// For a secondment (互派互挂) with a place outside this system: that place in words (at most
+    /// 60 characters); `unit_id` is then the unit here that takes part.
+    #[serde(default)]
+    pub partner_place: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -153,7 +157,7 @@ pub async fn add_posting(
         .ok_or(AppError::Domain(DomainError::invalid("kind", "error.invalid")))
         .api(ctx.lang)?;
     let start = required_date("start_date", &b.start_date).api(ctx.lang)?;
-    people::add_posting(&s.db, &ctx.actor, id, b.unit_id, kind, start)
+    people::add_posting(&s.db, &ctx.actor, id, b.unit_id, kind, start, b.partner_place.as_deref())
         .await
         .api(ctx.lang)
         .map(|id| created(Created { id }))

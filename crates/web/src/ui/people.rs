@@ -305,7 +305,8 @@ async fn add_posting(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
         let start = parse_date("start_date", &form.get("start_date"))
             .map_err(|e| DomainError::Invalid(vec![e]))?
             .ok_or(DomainError::invalid("start_date", "error.required"))?;
-        people::add_posting(&state.db, &ctx.actor, id, unit.id, kind, start).await?;
+        let partner = form.get("partner_place");
+        people::add_posting(&state.db, &ctx.actor, id, unit.id, kind, start, Some(partner.as_str())).await?;
         Ok(())
     }
     .await;
