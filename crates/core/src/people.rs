@@ -32,10 +32,32 @@ macro_rules! code_enum {
                 self as usize
             }
         }
+
+        /// In the API document: a string, one of the codes.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::people::codes_schema([$($s),+]).into()
+            }
+        }
+
+        /// Named `…Code` in the document, apart from any type of the same name.
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(concat!(stringify!($name), "Code"))
+            }
+        }
     };
 }
 
 pub(crate) use code_enum;
+
+/// A string that is one of `codes`, as the API document describes a coded field.
+pub fn codes_schema(codes: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(codes))
+        .build()
+}
 
 code_enum!(
     /// What role a person plays in frontline work. Only cadres and party members can be subjects

@@ -247,8 +247,11 @@ pub async fn role_units(db: &Db, role_id: i64) -> Result<Vec<i64>, DbError> {
 /// A role as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct RoleInput {
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{3,32}$")]
     pub role_key: String,
+    #[schema(min_length = 1, max_length = 32)]
     pub name: String,
+    #[schema(schema_with = data_scopes)]
     pub data_scope: String,
     #[serde(default)]
     pub permissions: Vec<String>,
@@ -881,4 +884,9 @@ pub async fn revoke_my_token(db: &Db, actor: &Actor, token_id: i64) -> Result<()
     )
     .await?;
     tx.commit().await
+}
+
+/// The data scopes a role may have, in the API document.
+pub fn data_scopes() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_schema(frontline_core::access::DataScope::ALL.map(|d| d.as_str()))
 }

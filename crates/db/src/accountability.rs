@@ -28,7 +28,9 @@ pub struct ActionInput {
     pub person_id: i64,
     /// `interview` 约谈, `admonition` 诫勉, `criticism` 通报批评, `suspension` 歇职, `exit` 退出,
     /// `discipline` 党纪政务处分, `candidacy` 取消换届人选资格, `adjustment` 组织调整.
+    #[schema(value_type = frontline_core::accountability::ActionKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
     /// The decision's text (文号 and wording); required unless the action goes to a review first.
     #[serde(default)]
@@ -36,6 +38,7 @@ pub struct ActionInput {
     pub decided_on: NaiveDate,
     /// What the action rests on: `finding`, `record` or `order`, with its id.
     #[serde(default)]
+    #[schema(value_type = Option<frontline_core::accountability::SourceKind>)]
     pub source_kind: Option<String>,
     #[serde(default)]
     pub source_id: Option<i64>,
@@ -117,12 +120,12 @@ pub async fn create_action(db: &Db, actor: &Actor, input: &ActionInput) -> Resul
         (Some(k), Some(id)) => match SourceKind::parse(k) {
             Some(k) => Some((k, id)),
             None => {
-                p.add("source_kind", "error.account.unknown_source");
+                p.add("source_kind", "error.account.source_kind");
                 None
             }
         },
         _ => {
-            p.add("source_id", "error.account.unknown_source");
+            p.add("source_id", "error.account.source_pair");
             None
         }
     };
@@ -529,7 +532,7 @@ pub struct Trace {
 /// that moment.
 pub async fn trace(db: &Db, scope: &Scope, kind: &str, id: i64) -> Result<Trace, DbError> {
     let kind =
-        SourceKind::parse(kind).ok_or_else(|| DomainError::invalid("source_kind", "error.account.unknown_source"))?;
+        SourceKind::parse(kind).ok_or_else(|| DomainError::invalid("source_kind", "error.account.source_kind"))?;
     let mut tx = db.begin().await?;
     let (unit, day) = source_unit(&mut tx, scope, kind, id).await.map_err(|_| DomainError::NotFound)?;
     let (what, person): (String, Option<i64>) = match kind {

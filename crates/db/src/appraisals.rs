@@ -180,6 +180,7 @@ pub async fn correct(db: &Db, actor: &Actor, record_id: i64, reason: &str) -> Re
 pub struct AppraisalInput {
     pub person_id: i64,
     /// The campaign appraised (`2026年冬春疫情防控`); one appraisal per person and campaign.
+    #[schema(min_length = 1, max_length = 60)]
     pub campaign: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
@@ -189,11 +190,14 @@ pub struct AppraisalInput {
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct ConclusionInput {
     /// `excellent`, `competent`, `basic` or `incompetent`.
+    #[schema(value_type = frontline_core::appraisals::Grade)]
     pub grade: String,
+    #[schema(min_length = 1, max_length = 4000)]
     pub conclusion: String,
     /// Why the grade stands when the record disagrees with it (a score in the bottom fifth,
     /// overdue lists, findings): required then, and kept on the 鉴定书.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub reason: String,
 }
 
@@ -589,7 +593,9 @@ pub async fn conclude(db: &Db, actor: &Actor, id: i64, input: &ConclusionInput) 
 pub struct TierInput {
     pub person_id: i64,
     /// `reserve`, `key_training` or `promoted`.
+    #[schema(value_type = frontline_core::appraisals::TalentTier)]
     pub tier: String,
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -924,8 +930,10 @@ pub async fn frontline_share(
 pub struct ReviewInput {
     pub unit_id: i64,
     pub person_id: i64,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// The report (述职报告) as delivered.
+    #[schema(min_length = 1, max_length = 8000)]
     pub report: String,
     /// `first_secretary` for a stationed first secretary; otherwise the unit's level decides.
     #[serde(default)]
@@ -936,8 +944,10 @@ pub struct ReviewInput {
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct RatingInput {
     /// `good`, `fair`, `average` or `poor`.
+    #[schema(value_type = frontline_core::appraisals::Rating)]
     pub rating: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub comment: Option<String>,
 }
 

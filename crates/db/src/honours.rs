@@ -30,8 +30,11 @@ use frontline_core::units::subtree_range;
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct CommendationInput {
     /// `notice` (通报表扬) or `honour` (表彰).
+    #[schema(value_type = frontline_core::honours::CommendationKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
     #[serde(default)]
     pub person_id: Option<i64>,
@@ -182,7 +185,9 @@ pub struct DeedInput {
     /// The unit whose deed it is (or the person's unit).
     #[serde(default)]
     pub unit_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 8000)]
     pub body: String,
 }
 
@@ -414,9 +419,12 @@ pub async fn publish_deed(db: &Db, actor: &Actor, id: i64) -> Result<(), DbError
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct SelectionInput {
     pub unit_id: i64,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
     /// How many are selected; each voter casts at most this many votes.
+    #[schema(minimum = 1, maximum = 500)]
     pub seats: i64,
 }
 
@@ -577,6 +585,7 @@ pub async fn selection(db: &Db, actor: &Actor, id: i64) -> Result<SelectionDetai
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NominationInput {
     pub person_id: i64,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -768,6 +777,7 @@ pub async fn advance(db: &Db, actor: &Actor, id: i64) -> Result<String, DbError>
 pub struct CareInput {
     pub person_id: i64,
     /// `visit`, `health_check`, `leave`, `counselling_referral`, `counselling` or `birthday`.
+    #[schema(value_type = frontline_core::honours::CareKind)]
     pub kind: String,
     pub given_on: NaiveDate,
     #[serde(default)]

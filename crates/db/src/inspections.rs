@@ -42,6 +42,7 @@ pub struct TeamView {
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct TeamInput {
     pub unit_id: i64,
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
     pub leader_id: i64,
     #[serde(default)]
@@ -126,12 +127,15 @@ pub async fn teams(db: &Db, scope: &Scope) -> Result<Vec<TeamView>, DbError> {
 pub struct RoundInput {
     /// The organising unit: villages are drawn from its subtree.
     pub unit_id: i64,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     /// Visits to draw in each township.
+    #[schema(minimum = 1, maximum = 20)]
     pub per_township: i64,
     /// The teams that go; townships are shared among them in turn.
+    #[schema(min_items = 1)]
     pub team_ids: Vec<i64>,
     /// A targeted round (定点督查): the organiser names the places (the round's unit) rather than
     /// drawing them; allowed over any pool, and shown as not random. A random round over a pool
@@ -1096,8 +1100,11 @@ pub async fn escalate_overdue(db: &Db, now: DateTime<Utc>) -> Result<u64, DbErro
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NoticeInput {
     pub unit_id: i64,
+    #[schema(value_type = frontline_core::inspections::NoticeKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 4000)]
     pub body: String,
     #[serde(default)]
     pub finding_id: Option<i64>,

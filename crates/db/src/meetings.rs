@@ -27,7 +27,9 @@ pub struct TopicInput {
 /// A meeting as typed.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct MeetingInput {
+    #[schema(value_type = frontline_core::meetings::MeetingKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
     pub held_on: NaiveDate,
     #[serde(default)]
@@ -278,9 +280,12 @@ pub async fn escalate_overdue_topics(db: &Db, now: DateTime<Utc>) -> Result<u64,
 /// this unit" (a branch's whole membership at a party lesson).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct TrainingInput {
+    #[schema(value_type = frontline_core::meetings::TrainingKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
     pub held_on: NaiveDate,
+    #[schema(minimum = 1, maximum = 200)]
     pub hours: i64,
     #[serde(default)]
     pub attendees: Vec<i64>,

@@ -45,10 +45,15 @@ const CATEGORY_COLUMNS: &str = "id, code, name, kind, handled_at, sla_days, desc
 /// A category as typed.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct CategoryInput {
+    #[schema(pattern = r"^[A-Za-z0-9_-]{1,40}$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
+    #[schema(value_type = frontline_core::orders::OrderKind)]
     pub kind: String,
+    #[schema(schema_with = handling_levels)]
     pub handled_at: String,
+    #[schema(minimum = 1, maximum = 60)]
     pub sla_days: i64,
     #[serde(default)]
     pub description: String,
@@ -58,6 +63,16 @@ pub struct CategoryInput {
 
 /// The levels an order may be owned at.
 pub const HANDLING_LEVELS: [&str; 4] = ["grid", "village", "township", "county"];
+
+/// The cards a supervisor gives (黄牌, 红牌) in the API document.
+fn supervision_cards() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_schema([Supervision::Yellow, Supervision::Red].map(Supervision::as_str))
+}
+
+/// [`HANDLING_LEVELS`] in the API document.
+fn handling_levels() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_schema(HANDLING_LEVELS)
+}
 
 /// All categories, active first.
 pub async fn categories(db: &Db) -> Result<Vec<CategoryView>, DbError> {
@@ -227,10 +242,13 @@ pub struct OrderInput {
     /// The category code (Open311 `service_code`).
     pub category: String,
     /// How it came in (`collection_point`, `hotline`, `letter`, `visit`, `online`, `patrol`, `enterprise_link`).
+    #[schema(value_type = frontline_core::orders::Channel)]
     pub channel: String,
     /// Where it happened: a unit the caller reaches (a village, a grid…).
     pub place_unit_id: i64,
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 4000)]
     pub description: String,
     #[serde(default)]
     pub address: String,
@@ -455,6 +473,7 @@ pub enum StepInput {
     },
     /// 黄牌/红牌督办.
     Supervise {
+        #[schema(schema_with = supervision_cards)]
         card: String,
         #[serde(default)]
         note: String,

@@ -98,6 +98,7 @@ pub struct PairingSides {
     /// Unit kind of the right side (`village`, `enterprise` …).
     pub right_kind: String,
     /// How many right parties one left party may take.
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: u32,
 }
 

@@ -150,12 +150,16 @@ pub async fn create_defaults(db: &Db, actor: &Actor, unit_id: i64) -> Result<usi
 /// A role post as typed.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct RolePostInput {
+    #[schema(min_length = 1, max_length = 20)]
     pub name: String,
     #[serde(default)]
     pub specialties: String,
+    #[schema(minimum = 0, maximum = 99)]
     pub min_holders: i64,
+    #[schema(minimum = 1, maximum = 99)]
     pub max_holders: i64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 999)]
     pub seq: i64,
 }
 

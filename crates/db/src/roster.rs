@@ -72,9 +72,13 @@ async fn checkpoint_path(tx: &mut Tx, scope: &Scope, unit_id: i64) -> Result<Str
 pub struct CheckpointInput {
     /// `3x8`, `2x12` or `day`.
     pub pattern: String,
+    #[schema(minimum = 1, maximum = 50)]
     pub headcount: i64,
+    #[schema(minimum = 1, maximum = 50)]
     pub night_headcount: i64,
+    #[schema(minimum = 0, maximum = 50)]
     pub min_party: i64,
+    #[schema(minimum = 0, maximum = 50)]
     pub min_cadre: i64,
 }
 
@@ -144,6 +148,7 @@ pub async fn configure(db: &Db, actor: &Actor, unit_id: i64, input: &CheckpointI
 pub struct DutyPersonInput {
     pub person_id: i64,
     /// `cadre_in_charge`, `township_cadre`, `member` or `resident`.
+    #[schema(schema_with = duty_categories)]
     pub category: String,
     #[serde(default = "yes")]
     pub home: bool,
@@ -156,6 +161,11 @@ fn yes() -> bool {
 }
 
 pub const DUTY_CATEGORIES: [&str; 4] = ["cadre_in_charge", "township_cadre", "member", "resident"];
+
+/// [`DUTY_CATEGORIES`] in the API document.
+fn duty_categories() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_schema(DUTY_CATEGORIES)
+}
 
 /// Adds (or changes) a person on a checkpoint's duty list.
 pub async fn add_person(db: &Db, actor: &Actor, unit_id: i64, input: &DutyPersonInput) -> Result<(), DbError> {
@@ -207,6 +217,7 @@ pub struct AwayInput {
     pub from: NaiveDate,
     pub to: NaiveDate,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub note: String,
 }
 
@@ -256,10 +267,13 @@ pub async fn mark_away(db: &Db, actor: &Actor, input: &AwayInput) -> Result<u64,
 pub struct PlanInput {
     pub start: NaiveDate,
     #[serde(default = "seven")]
+    #[schema(minimum = 1, maximum = 31)]
     pub days: i64,
     #[serde(default = "twelve")]
+    #[schema(minimum = 0, maximum = 48)]
     pub min_rest_hours: i64,
     #[serde(default = "five")]
+    #[schema(minimum = 1, maximum = 93)]
     pub max_shifts: i64,
 }
 

@@ -90,12 +90,25 @@ pub async fn check_login(state: &AppState, username: &str, password: &str, ip: &
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 30;
 
 /// Counts login attempts per client address in one-minute windows.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LoginThrottle {
     windows: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+    /// Attempts allowed per address and minute.
+    limit: u32,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle::with_limit(LOGIN_ATTEMPTS_PER_MINUTE)
+    }
 }
 
 impl LoginThrottle {
+    /// A throttle that allows `limit` attempts per address and minute.
+    pub fn with_limit(limit: u32) -> LoginThrottle {
+        LoginThrottle { windows: Default::default(), limit }
+    }
+
     /// Records an attempt from `ip`; false once the address is past the limit in this window.
     pub fn allow(&self, ip: &str) -> bool {
         let now = std::time::Instant::now();
@@ -109,15 +122,15 @@ impl LoginThrottle {
             *window = (now, 0);
         }
         window.1 += 1;
-        window.1 <= LOGIN_ATTEMPTS_PER_MINUTE
+        window.1 <= self.limit
     }
 
     /// Whether `ip` is past the limit in its current window, without counting an attempt.
     pub fn exceeded(&self, ip: &str) -> bool {
         let windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        windows.get(ip).is_some_and(|(start, n)| {
-            start.elapsed() < std::time::Duration::from_secs(60) && *n >= LOGIN_ATTEMPTS_PER_MINUTE
-        })
+        windows
+            .get(ip)
+            .is_some_and(|(start, n)| start.elapsed() < std::time::Duration::from_secs(60) && *n >= self.limit)
     }
 }
 
@@ -200,7 +213,7 @@ async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String)
 /// The actor an API token stands for. Every request resolves one, so the answer is kept while
 /// the store is not written (a revoked token, a changed role or posting is a write). The limiter
 /// holds back the guesser, not the office: an address that has sent
-/// [`LOGIN_ATTEMPTS_PER_MINUTE`] unknown tokens this minute gets 429 for further unknown tokens,
+/// [`Config::token_guesses_per_minute`](crate::Config) unknown tokens this minute gets 429 for further unknown tokens,
 /// while valid tokens from the same address (a county office behind one NAT) keep working.
 async fn token_actor(state: &AppState, token: &str, ip: String) -> Result<Actor, AppError> {
     let hash = secret_hash(token);

@@ -73,6 +73,33 @@ pub struct FieldMessage {
     pub message: String,
 }
 
+/// Field problems that say the input names an object that does not exist or lies outside the
+/// caller's units (a person, a unit, a post, a category…), as opposed to a value that is wrong in
+/// itself.
+const MISSING_OBJECT_CODES: &[&str] = &[
+    "error.not_found",
+    "error.account.unknown_source",
+    "error.honour.unknown_nomination",
+    "error.inspect.unknown_finding",
+    "error.inspect.unknown_person",
+    "error.inspect.unknown_team",
+    "error.inspect.unknown_unit",
+    "error.inspect.unknown_visit",
+    "error.link.unknown_unit",
+    "error.meeting.unknown_owner",
+    "error.order.unknown_category",
+    "error.order.unknown_enterprise",
+    "error.order.unknown_original",
+    "error.order.unknown_place",
+    "error.pairing.unknown_fixed",
+    "error.person.unknown_unit",
+    "error.post.unknown_person",
+    "error.role.unit_not_yours",
+    "error.survey.unknown_form",
+    "error.task.unknown_item",
+    "error.user.unknown_role",
+];
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -131,9 +158,14 @@ impl AppError {
         }
     }
 
-    /// The error as JSON, for API routes.
+    /// The error as JSON, for API routes. Input whose only problem is that it names objects that
+    /// do not exist, or lie outside the caller's units, answers 404 as a missing id in the path
+    /// does (JSON:API's rule for a request that references a related resource that does not
+    /// exist); `fields` still says which.
     pub fn into_json(self, lang: Lang) -> Response {
-        let status = self.status();
+        let names_only_missing_objects = matches!(&self, AppError::Domain(DomainError::Invalid(fields))
+            if !fields.is_empty() && fields.iter().all(|f| MISSING_OBJECT_CODES.contains(&f.code.as_str())));
+        let status = if names_only_missing_objects { StatusCode::NOT_FOUND } else { self.status() };
         (status, Json(self.body(lang))).into_response()
     }
 

@@ -33,11 +33,14 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Session lifetime in hours.
     pub session_hours: i64,
+    /// Unknown API tokens one address may send in a minute before it gets 429 for more of them
+    /// (valid tokens from that address keep working).
+    pub token_guesses_per_minute: u32,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { secure_cookies: false, session_hours: 12 }
+        Config { secure_cookies: false, session_hours: 12, token_guesses_per_minute: auth::LOGIN_ATTEMPTS_PER_MINUTE }
     }
 }
 
@@ -63,11 +66,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
+        let token_guesses = config.token_guesses_per_minute;
         AppState {
             db,
             config,
             login_throttle: Default::default(),
-            token_throttle: Default::default(),
+            token_throttle: std::sync::Arc::new(auth::LoginThrottle::with_limit(token_guesses)),
             jobs: Default::default(),
             pages: Default::default(),
             dashboards: Default::default(),

@@ -96,7 +96,7 @@ async fn the_chain_answers_for_today_and_for_a_past_day() {
         (json!({"kind": "boss", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-05-01"}), 422),
         (
             json!({"kind": "village_contact", "person_id": newcomer, "unit_id": 999_999_999, "start_date": "2026-05-01"}),
-            422,
+            404,
         ),
         (
             json!({"kind": "village_contact", "person_id": newcomer, "unit_id": p.qiyuan, "start_date": "2026-02-31"}),

@@ -19,13 +19,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_config(Config::default()).await
+    }
+
+    /// A server with these settings.
+    pub async fn with_config(config: Config) -> TestApp {
         let guard = TestDb::new().await.expect("test database");
         let db = guard.db.clone();
         frontline_db::access::ensure_builtin_roles(&db).await.expect("roles");
         let summary = demo::seed(&db, Scale::SMALL, 7).await.expect("demo seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(db.clone(), Config::default());
+        let state = AppState::new(db.clone(), config);
         let app = frontline_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestApp { base: format!("http://{addr}"), db, summary, db_url: guard.url.clone(), _guard: guard }

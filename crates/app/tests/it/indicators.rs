@@ -387,7 +387,7 @@ async fn bad_schemes_and_plans_are_refused_whole_and_plans_run_their_course() {
     let (s, body) = org
         .post("/schemes", json!({"unit_id": p.other_township, "code": "mine", "name": "越界方案", "definition": scheme_definition(50.0, 30.0)}))
         .await;
-    assert_eq!(s, 422, "a unit out of reach is refused like an unknown one: {body}");
+    assert_eq!(s, 404, "a unit out of reach is refused like an unknown one: {body}");
 
     // A plan for the village: the township opens it, the village notes progress, the township closes it.
     let (secretary,): (i64,) = app

@@ -6,6 +6,8 @@
 //! CI runs a few cases per operation; `scripts/reliability.sh api` runs many
 //! (`FRONTLINE_SCHEMATHESIS_EXAMPLES`).
 
+use frontline_web::Config;
+
 use crate::helpers::TestApp;
 
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
@@ -34,16 +36,24 @@ fn schemathesis() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn generated_requests_get_no_server_error_and_answers_match_the_schema() {
     let examples = std::env::var("FRONTLINE_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "4".into());
-    let app = TestApp::new().await;
+    // The whole run comes from one address, and the check that sends invalid credentials sends
+    // more than the per-minute limit of unknown tokens: the guesser limit (tested in `auth`)
+    // would answer 429 where the check expects 401, so this server's limit is out of reach.
+    let app = TestApp::with_config(Config { token_guesses_per_minute: u32::MAX, ..Config::default() }).await;
     let token = app.api("admin").await.token.unwrap();
     let cli = schemathesis();
     let schema = app.url("/api/v1/openapi.json");
     let report = std::env::temp_dir().join(format!("ft-schemathesis-{}.json", std::process::id()));
     let har = std::env::temp_dir().join(format!("ft-schemathesis-{}.har", std::process::id()));
-    // CI's checks; `FRONTLINE_SCHEMATHESIS_CHECKS=all` runs every check schemathesis has.
-    let checks = std::env::var("FRONTLINE_SCHEMATHESIS_CHECKS").unwrap_or_else(|_| {
-        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance".into()
-    });
+    // Every check schemathesis has (`FRONTLINE_SCHEMATHESIS_CHECKS` names fewer) but one: a
+    // schema-valid request can still be refused for what no schema states (an id that names
+    // nothing, an end before the stored start, a period that ends before it begins, a weak
+    // password…), so `positive_data_acceptance` runs only when
+    // `FRONTLINE_SCHEMATHESIS_EXCLUDE=none`; docs/reliability.md lists what it finds.
+    let checks = std::env::var("FRONTLINE_SCHEMATHESIS_CHECKS").unwrap_or_else(|_| "all".into());
+    let excluded =
+        std::env::var("FRONTLINE_SCHEMATHESIS_EXCLUDE").unwrap_or_else(|_| "positive_data_acceptance".into());
+    let exclusion = if excluded == "none" { Vec::new() } else { vec!["--exclude-checks".to_string(), excluded] };
     let args: Vec<String> = vec![
         "--no-color".into(),
         "run".into(),
@@ -73,7 +83,10 @@ async fn generated_requests_get_no_server_error_and_answers_match_the_schema() {
         report.display().to_string(),
         "--report-har-path".into(),
         har.display().to_string(),
-    ];
+    ]
+    .into_iter()
+    .chain(exclusion)
+    .collect();
     // Run where its caches (`.schemathesis`, `.hypothesis`) land in a scratch folder, not the tree.
     let scratch = std::env::temp_dir().join(format!("ft-schemathesis-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();

@@ -704,7 +704,9 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
             json!({"category": "sanitation", "channel": "hotline", "place_unit_id": f.unit, "title": "越权", "description": "越权"}),
         )
         .await;
-    assert_eq!(status, 422, "{who}: an order placed in a foreign unit: {resp}");
+    // A place outside the caller's units is as unknown as one that does not exist: 404, naming it.
+    assert_eq!(status, 404, "{who}: an order placed in a foreign unit: {resp}");
+    assert_eq!(resp["fields"][0]["field"], "place_unit_id", "{who}: {resp}");
     let (status, resp) = api
         .put(&format!("/units/{}/calendar", f.unit), json!({"day": "2027-01-04", "working": false, "name": "越权"}))
         .await;

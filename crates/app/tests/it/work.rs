@@ -60,7 +60,7 @@ async fn a_grid_worker_signs_off_and_the_secretary_verifies_or_returns() {
     let mut extra = all.clone();
     extra.push(json!({"item_id": 999_999}));
     let (s, _) = worker.post(&format!("/tasks/{id}/submit"), json!({"items": extra})).await;
-    assert_eq!(s, 422);
+    assert_eq!(s, 404, "an item not on the list names nothing");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM task_checks WHERE instance_id = $1", vec![id.into()]).await, 0);
 
     // Handed in: every item ticked, a record in the ledger saying on time.
@@ -638,7 +638,7 @@ async fn topics_are_answered_by_their_owner_and_training_coverage_is_a_query() {
             json!({"kind": "secretary_meeting", "title": "例会", "held_on": today, "topics": [{"title": "x", "owner_id": 1, "due_date": today}]}),
         )
         .await;
-    assert_eq!(s, 422, "the county's first person is not the township's to set topics for");
+    assert_eq!(s, 404, "the county's first person is not the township's to set topics for");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meeting_topics", vec![]).await, before);
     let (s, body) = township
         .post(

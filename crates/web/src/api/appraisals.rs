@@ -74,6 +74,7 @@ pub async fn add_note(
 /// Why a record is corrected.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CorrectionInput {
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -164,6 +165,7 @@ pub async fn add_talent(
 /// Why a person leaves a tier.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RemovalInput {
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

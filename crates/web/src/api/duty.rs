@@ -91,12 +91,15 @@ pub async fn list_links(
 /// `checkpoint_lead` (包卡点).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LinkBody {
+    #[schema(value_type = frontline_core::responsibility::LinkKind)]
     pub kind: String,
     pub person_id: i64,
     pub unit_id: i64,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::optional_date)]
     pub end_date: String,
     #[serde(default)]
     pub note: String,
@@ -124,6 +127,7 @@ pub async fn create_link(
 /// The day something ends (`YYYY-MM-DD`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EndBody {
+    #[schema(format = Date)]
     pub end_date: String,
 }
 
@@ -191,8 +195,10 @@ pub async fn succession_preview(
 /// `retired`, `suspended` or `deceased`; `successor_id` overrides the engine's choice.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RemoveBody {
+    #[schema(value_type = frontline_core::succession::RemovalReason)]
     pub reason: String,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub date: String,
     #[serde(default)]
     pub successor_id: Option<i64>,
@@ -317,6 +323,7 @@ pub struct ClaimQuery {
     pub unit: Option<i64>,
     pub person: Option<i64>,
     /// `pending`, `approved`, `rejected` or `withdrawn`.
+    #[param(value_type = Option<frontline_core::roles::ClaimStatus>)]
     pub status: Option<String>,
     /// Page number, from 1.
     pub page: Option<i64>,
@@ -340,8 +347,10 @@ pub async fn role_claims(
 /// A decision on a claim: `approved`, `rejected` (with a reason) or `withdrawn` (one's own).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecideBody {
+    #[schema(schema_with = crate::api::claim_decisions)]
     pub status: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub reason: String,
 }
 
@@ -374,8 +383,10 @@ pub async fn errands(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ErrandBody {
     pub person_id: i64,
+    #[schema(min_length = 1, max_length = 200)]
     pub what: String,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub done_on: String,
 }
 
@@ -443,9 +454,12 @@ pub async fn list_deployments(
 pub struct DeploymentBody {
     pub person_id: i64,
     pub target_unit_id: i64,
+    #[schema(value_type = frontline_core::deployment::Purpose)]
     pub purpose: String,
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::optional_date)]
     pub end_date: String,
 }
 
@@ -531,6 +545,7 @@ pub async fn plan_thirds(
 #[into_params(parameter_in = Query)]
 pub struct PercentQuery {
     /// 1–100, default 30.
+    #[param(minimum = 1, maximum = 100)]
     pub percent: Option<u32>,
 }
 
@@ -562,8 +577,10 @@ pub struct MentorshipBody {
     pub leader_id: i64,
     pub middle_id: i64,
     pub young_id: i64,
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::optional_date)]
     pub end_date: String,
 }
 

@@ -256,6 +256,7 @@ pub async fn get_plan(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = LaggardStepInput)]
 pub struct StepInput {
+    #[schema(min_length = 1, max_length = 2000)]
     pub note: String,
 }
 
@@ -274,6 +275,7 @@ pub async fn add_step(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlanDecision {
     pub converted: bool,
+    #[schema(min_length = 1, max_length = 2000)]
     pub outcome: String,
 }
 

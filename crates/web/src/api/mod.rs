@@ -24,6 +24,8 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
+use frontline_core::people::codes_schema;
+
 use crate::auth::api_lang;
 use crate::i18n::Lang;
 use crate::{AppError, AppState};
@@ -145,7 +147,10 @@ impl utoipa::Modify for StandardErrors {
             ("400", "The body, an id or a query parameter is malformed"),
             ("401", "No valid token"),
             ("403", "The caller lacks the permission"),
-            ("404", "Not found, or outside the caller's units"),
+            (
+                "404",
+                "Not found, or outside the caller's units: the id in the path, or an object the body or query names (`fields` says which)",
+            ),
             ("409", "The object's state, or a value that must be unique, conflicts with the request"),
             ("422", "The input fails its checks; each field's problem is named"),
             ("429", "Too many unknown tokens or failed sign-ins from this address this minute; wait and retry"),
@@ -175,6 +180,93 @@ impl utoipa::Modify for StandardErrors {
             }
         }
     }
+}
+
+/// States in the document the limits every input's checks apply, so that a request the document
+/// allows is one the checks accept:
+/// - an integer is bounded by its format (`int64`, `int32`): ids and counts are stored in 64 bits,
+///   and a larger number is refused as the wrong type;
+/// - a text with `minLength` (a name, a title, a reason) is trimmed before it is checked, and holds
+///   no control characters ([`frontline_core::error::text`]): the document says so with a pattern,
+///   one non-blank character among printable ones; an optional text with only `maxLength` holds no
+///   control characters either.
+struct InputLimits;
+
+/// What [`frontline_core::error::optional_text`] accepts: no control character.
+pub const OPTIONAL_TEXT_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+
+/// What [`frontline_core::error::text`] accepts: something besides blanks, and no control character.
+pub const TEXT_PATTERN: &str = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+
+impl utoipa::Modify for InputLimits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Ok(mut doc) = serde_json::to_value(&*openapi) else { return };
+        state_limits(&mut doc);
+        if let Ok(limited) = serde_json::from_value(doc) {
+            *openapi = limited;
+        }
+    }
+}
+
+/// Walks a JSON schema document and writes [`InputLimits`] into every schema it finds.
+fn state_limits(value: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    match value {
+        Value::Object(map) => {
+            let has_type = |wanted: &str| match map.get("type") {
+                Some(Value::String(t)) => t == wanted,
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == wanted),
+                _ => false,
+            };
+            let (integer, string) = (has_type("integer"), has_type("string"));
+            let bounds = match map.get("format").and_then(Value::as_str) {
+                Some("int64") => Some((json!(i64::MIN), json!(i64::MAX))),
+                Some("int32") => Some((json!(i32::MIN), json!(i32::MAX))),
+                _ => None,
+            };
+            if integer && let Some((min, max)) = bounds {
+                map.entry("minimum").or_insert(min);
+                map.entry("maximum").or_insert(max);
+            }
+            let free_text = !map.contains_key("format") && !map.contains_key("enum") && !map.contains_key("pattern");
+            if string && free_text {
+                if map.get("minLength").and_then(Value::as_u64).unwrap_or(0) > 0 {
+                    map.insert("pattern".into(), json!(TEXT_PATTERN));
+                } else if map.contains_key("maxLength") {
+                    map.insert("pattern".into(), json!(OPTIONAL_TEXT_PATTERN));
+                }
+            }
+            map.values_mut().for_each(state_limits);
+        }
+        Value::Array(items) => items.iter_mut().for_each(state_limits),
+        _ => {}
+    }
+}
+
+/// A date (`YYYY-MM-DD`) that may be left empty for none.
+pub fn optional_date() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .build()
+        .into()
+}
+
+/// A unit's kind.
+pub fn unit_kinds() -> utoipa::openapi::schema::Object {
+    codes_schema(frontline_core::units::UnitKind::ALL.map(|k| k.as_str()))
+}
+
+/// What an approver decides on a role claim (the claimant may also withdraw their own).
+pub fn claim_decisions() -> utoipa::openapi::schema::Object {
+    use frontline_core::roles::ClaimStatus;
+    codes_schema([ClaimStatus::Approved, ClaimStatus::Rejected].map(|s| s.as_str()))
+}
+
+/// What a checker decides on a submitted task: verify it (核验) or send it back (退回).
+pub fn task_decisions() -> utoipa::openapi::schema::Object {
+    codes_schema(["verify", "return"])
 }
 
 #[derive(OpenApi)]
@@ -226,7 +318,7 @@ impl utoipa::Modify for StandardErrors {
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
-    modifiers(&BearerAuth, &StandardErrors),
+    modifiers(&BearerAuth, &StandardErrors, &InputLimits),
     security(("bearer" = [])),
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
          (name = "system", description = "Accounts, roles, tokens and the audit log"),

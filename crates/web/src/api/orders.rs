@@ -65,6 +65,7 @@ pub async fn calendar(
 pub struct CalendarDayBody {
     pub day: NaiveDate,
     pub working: bool,
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
 }
 

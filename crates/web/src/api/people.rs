@@ -40,8 +40,10 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PersonBody {
     pub home_unit_id: i64,
+    #[schema(min_length = 1, max_length = 32)]
     pub name: String,
     /// `cadre`, `village_cadre`, `member`, `grid_worker`, `volunteer` or `resident`.
+    #[schema(value_type = frontline_core::people::PersonCategory)]
     pub category: String,
     /// `member`, `probationary` or `none` (default).
     #[serde(default)]
@@ -53,6 +55,7 @@ pub struct PersonBody {
     pub specialties: String,
     /// `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(schema_with = crate::api::optional_date)]
     pub birthday: String,
     #[serde(default)]
     pub phone: String,
@@ -131,8 +134,10 @@ pub async fn postings(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PostingBody {
     pub unit_id: i64,
+    #[schema(value_type = frontline_core::people::PostingKind)]
     pub kind: String,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start_date: String,
     /// For a secondment (互派互挂) with a place outside this system: that place in words (at most
     /// 60 characters); `unit_id` is then the unit here that takes part.
@@ -230,10 +235,13 @@ pub struct PostBody {
     /// `secretary`, `deputy_secretary`, `committee_member`, `director`, `grid_worker`,
     /// `first_secretary`, `township_secretary`, `township_head`, `county_leader`,
     /// `department_head`, `staff`.
+    #[schema(value_type = frontline_core::people::PostKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 32)]
     pub title: String,
     /// Order in the unit (and for succession).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 999)]
     pub seq: i64,
 }
 
@@ -272,6 +280,7 @@ pub async fn tenures(
 pub struct AssignBody {
     pub person_id: i64,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start_date: String,
 }
 
@@ -290,7 +299,9 @@ pub async fn assign(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VacateBody {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub end_date: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub reason: String,
 }
 
@@ -309,8 +320,10 @@ pub async fn vacate(
 /// A post's new title and place in the succession order.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PostUpdate {
+    #[schema(min_length = 1, max_length = 32)]
     pub title: String,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 999)]
     pub seq: i64,
 }
 
@@ -329,6 +342,7 @@ pub async fn update_post(
 #[schema(as = PostingEnd)]
 pub struct EndBody {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub end_date: String,
 }
 

@@ -189,7 +189,9 @@ pub async fn get_finding(
 /// What the unit did about a finding, and its evidence.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RectificationBody {
+    #[schema(min_length = 1, max_length = 2000)]
     pub text: String,
+    #[schema(min_length = 1, max_length = 1000)]
     pub evidence: String,
 }
 
@@ -292,7 +294,9 @@ pub async fn get_action(
 /// A decided item to open on an action: `review` (问责会审) or `tolerance` (容错纠错).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewBody {
+    #[schema(value_type = frontline_core::accountability::ReviewKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub request: String,
 }
 
@@ -314,6 +318,7 @@ pub async fn open_review(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReviewDecisionBody {
     pub approve: bool,
+    #[schema(min_length = 1, max_length = 1000)]
     pub decision: String,
 }
 

@@ -155,14 +155,34 @@ pub async fn audit(
     audit::list(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
 }
 
-#[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "system", params(("id" = i64, Path)), request_body = RoleInput,
+/// A role as changed: everything but its key, which is fixed once the role exists.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleChange {
+    #[schema(min_length = 1, max_length = 32)]
+    pub name: String,
+    #[schema(schema_with = frontline_db::access::data_scopes)]
+    pub data_scope: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub unit_ids: Vec<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "system", params(("id" = i64, Path)), request_body = RoleChange,
     responses((status = 204), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_role(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiId(id): ApiId,
-    ApiJson(b): ApiJson<RoleInput>,
+    ApiJson(b): ApiJson<RoleChange>,
 ) -> Result<Response, Response> {
+    let b = RoleInput {
+        role_key: String::new(),
+        name: b.name,
+        data_scope: b.data_scope,
+        permissions: b.permissions,
+        unit_ids: b.unit_ids,
+    };
     access::update_role(&s.db, &ctx.actor, id, &b).await.map_err(AppError::from).api(ctx.lang)?;
     Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
 }

@@ -28,12 +28,15 @@ pub fn router() -> axum::Router<AppState> {
 pub struct UnitBody {
     /// The parent; omitted for a root (administrators only).
     pub parent_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// One of `county`, `township`, `village`, `village_group`, `grid`, `household`, `department`,
     /// `party_committee`, `party_general_branch`, `party_branch`, `party_group`,
     /// `temporary_party_branch`, `enterprise`, `checkpoint` (and `province`, `prefecture`).
+    #[schema(schema_with = crate::api::unit_kinds)]
     pub kind: String,
     #[serde(default)]
+    #[schema(pattern = r"^\s*([A-Za-z0-9-]{1,20})?\s*$")]
     pub code: String,
     /// Any of `weak`, `disorderly`, `poor`, `industry`, `border`, `key`.
     #[serde(default)]

@@ -70,14 +70,19 @@ pub fn router() -> Router<AppState> {
 /// when (`HH:MM`, China time), an optional campaign with its commitment letter, and the items.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TaskListBody {
+    #[schema(min_length = 1, max_length = 60)]
     pub title: String,
+    #[schema(min_items = 1)]
     pub post_kinds: Vec<String>,
+    #[schema(value_type = frontline_core::tasks::Period)]
     pub period: String,
+    #[schema(pattern = r"^\s*([01][0-9]|2[0-3]):[0-5][0-9]\s*$")]
     pub due_time: String,
     #[serde(default)]
     pub campaign: String,
     #[serde(default)]
     pub commitment: String,
+    #[schema(min_items = 1)]
     pub items: Vec<TaskItemBody>,
 }
 
@@ -213,6 +218,7 @@ pub async fn submit_task(
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = TaskDecision)]
 pub struct DecideBody {
+    #[schema(schema_with = crate::api::task_decisions)]
     pub decision: String,
     #[serde(default)]
     pub reason: String,
@@ -416,8 +422,9 @@ pub async fn list_forms(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<V
 /// risk_values, risk_below}` with `type` one of `text`, `number`, `choice`, `multi`, `yes_no`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FormBody {
+    #[schema(min_length = 1, max_length = 60)]
     pub title: String,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 60)]
     pub fields: serde_json::Value,
 }
 
@@ -461,6 +468,7 @@ pub async fn household_responses(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResponseBody {
     pub form_id: i64,
+    #[schema(format = Date)]
     pub filled_on: String,
     #[schema(value_type = Object)]
     pub answers: std::collections::BTreeMap<String, serde_json::Value>,

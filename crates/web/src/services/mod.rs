@@ -425,8 +425,11 @@ pub async fn export_people(db: &Db, actor: &Actor, lang: Lang, q: &PersonQuery) 
 /// A new account as typed in a form or an API call.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
+    #[schema(min_length = 1, max_length = 32)]
     pub display_name: String,
+    #[schema(min_length = 10)]
     pub password: String,
     pub person_id: Option<i64>,
     #[serde(default)]
