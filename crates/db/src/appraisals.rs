@@ -41,6 +41,7 @@ pub struct NoteInput {
     pub occurred_on: NaiveDate,
     /// Leaders' notes: 1 good, 0 neutral, -1 poor impression; mass evaluation: satisfaction 1–5.
     pub value: i64,
+    #[schema(min_length = 1, max_length = 1000)]
     pub note: String,
 }
 

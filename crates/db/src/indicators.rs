@@ -98,6 +98,7 @@ pub struct SchemeInput {
     /// Letters, digits and `_`; ignored when updating.
     #[serde(default)]
     pub code: String,
+    #[schema(min_length = 1, max_length = 40)]
     pub name: String,
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,

@@ -25,7 +25,9 @@ pub struct PlanInput {
     /// The published run that found the unit a laggard, if any.
     #[serde(default)]
     pub run_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
+    #[schema(min_length = 1, max_length = 4000)]
     pub plan: String,
     pub deadline: NaiveDate,
     /// The cadre or member who answers for the plan (usually the secretary, or a 第一书记).

@@ -19,6 +19,7 @@ use crate::{Db, DbError, Sql};
 /// A topic as typed: what the committee asks, who answers, by when.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct TopicInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     pub owner_id: i64,
     pub due_date: NaiveDate,
@@ -35,6 +36,7 @@ pub struct MeetingInput {
     #[serde(default)]
     pub note: String,
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub topics: Vec<TopicInput>,
 }
 

@@ -378,6 +378,7 @@ pub async fn nominate(
 /// A ballot: the nominations voted for.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Ballot {
+    #[schema(min_items = 1)]
     pub nominations: Vec<i64>,
 }
 

@@ -417,6 +417,7 @@ pub async fn propose_pairing(
 pub struct AcceptBody {
     #[serde(flatten)]
     pub sides: frontline_db::pairing::PairingSides,
+    #[schema(schema_with = crate::api::id_pairs)]
     pub pairs: Vec<(i64, i64)>,
     /// `YYYY-MM-DD`; today when empty.
     #[serde(default)]

@@ -69,13 +69,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let lang = Lang::parse(req.headers().get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or(""))
             .unwrap_or_default();
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => {
-                let rej: JsonRejection = rej;
-                Err(AppError::BadRequest("error.bad_json", rej.body_text()).into_json(lang))
+        let refuse = |rej: JsonRejection| AppError::BadRequest("error.bad_json", rej.body_text()).into_json(lang);
+        // Read as JSON first (the content type and the syntax), then as `T`: a whole number written
+        // with a fraction (`2051.0`) is an integer in JSON Schema, and is one here too.
+        let Json(mut body) = Json::<serde_json::Value>::from_request(req, state).await.map_err(refuse)?;
+        whole_numbers_as_integers(&mut body);
+        let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()).into_json(lang))?;
+        Json::<T>::from_bytes(&bytes).map(|Json(v)| ApiJson(v)).map_err(refuse)
+    }
+}
+
+/// Writes every number with a zero fraction that fits a 64-bit integer exactly as that integer.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            // Below 2^53 a float holds every whole number exactly.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < EXACT) {
+                *n = serde_json::Number::from(f as i64);
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -253,6 +270,22 @@ pub fn optional_date() -> utoipa::openapi::schema::Schema {
         .into()
 }
 
+/// Pairs of ids, `[left_id, right_id]`.
+pub fn id_pairs() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let id =
+        ObjectBuilder::new().schema_type(Type::Integer).format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
+    ArrayBuilder::new().items(ArrayBuilder::new().items(id).min_items(Some(2)).max_items(Some(2))).build()
+}
+
+/// The post kinds a task list is for: at least one, each a lower-case code (blank entries are
+/// skipped).
+pub fn post_kind_names() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let code = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\s*([a-z_]{1,40})?\s*$"));
+    ArrayBuilder::new().items(code).min_items(Some(1)).build()
+}
+
 /// A unit's kind.
 pub fn unit_kinds() -> utoipa::openapi::schema::Object {
     codes_schema(frontline_core::units::UnitKind::ALL.map(|k| k.as_str()))
@@ -332,3 +365,47 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
          (name = "dashboards", description = "Dashboards: the figures of a unit's subtree over a period (deployments, coverage, sign-off, shifts, inspections, work orders and their rates, 堡垒指数 stars and laggards, commendations, accountability, training) and a grid worker's day"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The schema of one property of a component, as served.
+    fn property(doc: &serde_json::Value, component: &str, field: &str) -> serde_json::Value {
+        doc["components"]["schemas"][component]["properties"][field].clone()
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let mut body = serde_json::json!({"year": 2051.0, "seats": [3.0, 2.5], "lat": 30.25, "big": 1e300, "id": 7});
+        whole_numbers_as_integers(&mut body);
+        assert_eq!(body, serde_json::json!({"year": 2051, "seats": [3, 2.5], "lat": 30.25, "big": 1e300, "id": 7}));
+        assert!(body["year"].is_i64(), "{body}");
+    }
+
+    #[test]
+    fn the_document_states_the_limits_the_checks_apply() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+        // A required text: trimmed, printable, within its length.
+        let title = property(&doc, "PostBody", "title");
+        assert_eq!(title["minLength"], 1, "{title}");
+        assert_eq!(title["maxLength"], 32, "{title}");
+        assert_eq!(title["pattern"], TEXT_PATTERN, "{title}");
+        // A coded value lists its codes, under a name of its own.
+        let kind = property(&doc, "PostBody", "kind");
+        assert_eq!(kind["$ref"], "#/components/schemas/PostKindCode", "{kind}");
+        let codes = &doc["components"]["schemas"]["PostKindCode"]["enum"];
+        assert!(codes.as_array().is_some_and(|c| c.iter().any(|v| v == "secretary")), "{codes}");
+        // Dates, given or optional.
+        assert_eq!(property(&doc, "AssignBody", "start_date")["format"], "date");
+        let end = property(&doc, "LinkBody", "end_date");
+        assert_eq!(end["oneOf"][1]["maxLength"], 0, "{end}");
+        // Integers are bounded by their format; ranges the checks apply are stated.
+        let id = property(&doc, "AssignBody", "person_id");
+        assert_eq!(id["maximum"], i64::MAX, "{id}");
+        assert_eq!(id["minimum"], i64::MIN, "{id}");
+        assert_eq!(property(&doc, "SelectionInput", "seats")["maximum"], 500);
+        // An optional text only refuses control characters.
+        assert_eq!(property(&doc, "RatingInput", "comment")["pattern"], OPTIONAL_TEXT_PATTERN);
+    }
+}

@@ -350,6 +350,7 @@ pub async fn accountability_counts(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TraceQuery {
+    #[param(value_type = frontline_core::accountability::SourceKind)]
     pub source_kind: String,
     pub source_id: i64,
 }

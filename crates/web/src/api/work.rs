@@ -72,7 +72,7 @@ pub fn router() -> Router<AppState> {
 pub struct TaskListBody {
     #[schema(min_length = 1, max_length = 60)]
     pub title: String,
-    #[schema(min_items = 1)]
+    #[schema(schema_with = crate::api::post_kind_names)]
     pub post_kinds: Vec<String>,
     #[schema(value_type = frontline_core::tasks::Period)]
     pub period: String,
@@ -88,6 +88,7 @@ pub struct TaskListBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TaskItemBody {
+    #[schema(min_length = 1, max_length = 200)]
     pub text: String,
     #[serde(default)]
     pub needs_note: bool,

@@ -29,6 +29,7 @@ pub struct PairingRequest {
     pub per_load: f64,
     /// `[left_id, right_id]` pairs fixed by hand.
     #[serde(default)]
+    #[schema(schema_with = crate::api::id_pairs)]
     pub fixed: Vec<(i64, i64)>,
 }
 

@@ -39,8 +39,10 @@ pub struct DashboardQuery {
     /// The unit whose subtree is shown; the top of the caller's units if left out.
     pub unit: Option<i64>,
     /// First day (`YYYY-MM-DD`); 29 days before `to` if left out.
+    #[param(schema_with = crate::api::optional_date)]
     pub from: Option<String>,
     /// Last day; today if left out. At most a year after `from`.
+    #[param(schema_with = crate::api::optional_date)]
     pub to: Option<String>,
 }
 
