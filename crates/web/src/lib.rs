@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod background;
 pub mod error;
+pub mod http_cache;
 pub mod i18n;
 pub mod open311;
 pub mod services;
@@ -101,10 +102,12 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
+        .layer(axum::middleware::from_fn(http_cache::page_etag))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("cache-control"),
             HeaderValue::from_static("no-store"),
         ))
+        .layer(http_cache::compression())
         .with_state(state);
     let _ = pages.set(router.clone());
     router

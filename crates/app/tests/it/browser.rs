@@ -782,7 +782,16 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     wait_for(&c, "body.screen #tile-bastion").await;
     assert_eq!(charts_drawn(&c).await, 4);
     screenshot(&c, "43-dashboard-screen").await;
+    // On a phone the dashboard shows its tiles and table at once and fetches the charts only
+    // when asked.
+    c.set_window_size(375, 812).await.unwrap();
     c.goto(&app.url("/dashboard")).await.unwrap();
+    wait_for(&c, "#tile-orders").await;
+    let loaded = c.execute("return typeof echarts !== 'undefined';", vec![]).await.unwrap();
+    assert_eq!(loaded.as_bool(), Some(false), "no chart library before the charts are asked for");
+    wait_for(&c, "#show-charts").await.click().await.unwrap();
+    assert_eq!(charts_drawn(&c).await, 4);
+    c.set_window_size(1280, 900).await.unwrap();
     wait_for(&c, "#logout").await.click().await.unwrap();
     wait_for(&c, "#username").await;
     // A grid worker's day on a phone.
@@ -790,7 +799,10 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     login(&c, &app, "grid_worker").await;
     c.goto(&app.url("/today")).await.unwrap();
     wait_for(&c, "#tile-tasks").await;
-    assert_eq!(charts_drawn(&c).await, 1);
+    // Today's progress is a bar in its tile: no chart library on the grid worker's page.
+    wait_for(&c, "#tile-tasks progress#today-progress").await;
+    let scripts = c.execute("return Array.from(document.scripts).map(s => s.src).join(' ');", vec![]).await.unwrap();
+    assert!(!scripts.as_str().unwrap().contains("echarts"), "{scripts}");
     no_sideways_scroll(&c, "today").await;
     screenshot(&c, "44-today-phone").await;
     wait_for(&c, "#tile-tasks").await.click().await.unwrap();
@@ -901,5 +913,75 @@ async fn a_villages_rank_reads_the_same_on_the_ranking_the_breakdown_its_dashboa
     assert!(tile.contains(&format!("名次 {rank} / ")), "the village's dashboard: {tile}");
     assert!(tile.contains("白石街道"), "{tile}");
     screenshot(&c, "43-rank-dashboard").await;
+    c.close().await.unwrap();
+}
+
+/// What a page costs on a phone, in bytes. Cold: the page and every file it loads as they cross
+/// the network (compressed bodies, `encodedBodySize`, plus 500 bytes of headers per request), as
+/// if the browser held none of them. Warm: the bytes that really cross the network when the page
+/// is opened again (`transferSize`; files the browser holds cost nothing, a page it holds answers
+/// 304). Also the cold weight were nothing compressed (`decodedBodySize`), for comparison.
+async fn page_weight(c: &Client, url: &str) -> (f64, f64, f64) {
+    const SUM: &str = "var n = performance.getEntriesByType('navigation')[0]; \
+        var r = performance.getEntriesByType('resource'); \
+        return { cold: [n].concat(r).reduce(function (a, e) { return a + e.encodedBodySize + 500; }, 0), \
+                 plain: [n].concat(r).reduce(function (a, e) { return a + e.decodedBodySize + 500; }, 0), \
+                 warm: [n].concat(r).reduce(function (a, e) { return a + e.transferSize; }, 0) };";
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        c.goto(url).await.unwrap();
+        for _ in 0..100 {
+            let done = c.execute("return document.readyState === 'complete';", vec![]).await.unwrap();
+            if done.as_bool() == Some(true) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Let htmx finish what it loads with the page (the unit tree).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        seen.push(c.execute(SUM, vec![]).await.unwrap());
+    }
+    (seen[0]["cold"].as_f64().unwrap(), seen[1]["warm"].as_f64().unwrap(), seen[0]["plain"].as_f64().unwrap())
+}
+
+#[tokio::test]
+async fn phone_pages_are_light_cold_and_warm() {
+    let app = TestApp::new().await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(375, 812).await.unwrap();
+    let task: (i64,) = app
+        .db
+        .one(&frontline_db::Sql::new(
+            "SELECT i.id FROM task_instances i JOIN users u ON u.person_id = i.person_id \
+             WHERE u.username = 'grid_worker' ORDER BY i.period_start DESC, i.id LIMIT 1",
+        ))
+        .await
+        .unwrap();
+    let task_page = format!("/work/tasks/{}", task.0);
+    let pages: [(&str, &[&str]); 4] = [
+        ("grid_worker", &["/today", "/work", &task_page, "/me", "/orders", "/work/households"]),
+        ("village_secretary", &["/dashboard", "/work/verify", "/orders", "/findings", "/today"]),
+        ("inspector", &["/inspections/mine", "/findings"]),
+        ("member", &["/today", "/me"]),
+    ];
+    let mut table = String::from("user\tpage\tcold KB\twarm KB\tcold KB uncompressed\n");
+    let mut heavy = Vec::new();
+    for (user, paths) in pages {
+        c.delete_all_cookies().await.unwrap();
+        login(&c, &app, user).await;
+        for path in paths {
+            let (cold, warm, plain) = page_weight(&c, &app.url(path)).await;
+            let (cold, warm, plain) = (cold / 1024.0, warm / 1024.0, plain / 1024.0);
+            table.push_str(&format!("{user}\t{path}\t{cold:.1}\t{warm:.1}\t{plain:.1}\n"));
+            if cold > 150.0 || warm > 20.0 {
+                heavy.push(format!("{user} {path}: {cold:.1} KB cold, {warm:.1} KB warm"));
+            }
+        }
+    }
+    println!("{table}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("page-weight.tsv"), &table).unwrap();
+    assert!(heavy.is_empty(), "phone pages over 150 KB cold or 20 KB warm:\n{}\n{table}", heavy.join("\n"));
     c.close().await.unwrap();
 }

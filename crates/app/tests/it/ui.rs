@@ -250,3 +250,67 @@ async fn pages_show_words_not_codes() {
     }
     assert!(explain.contains("class=\"formula-words\">卡点值守 "), "卡点值守 counted in words");
 }
+
+/// Pages and files travel compressed; a file is named by its fingerprint and kept for good; a page
+/// the browser holds answers 304; logging out clears what the browser kept.
+#[tokio::test]
+async fn pages_and_files_are_compressed_fingerprinted_and_revalidated() {
+    let app = TestApp::new().await;
+    let ui = app.ui("grid_worker").await;
+    let (_, page) = ui.get("/today").await;
+    // Files are named with their fingerprint, and that address is kept for a year.
+    let css =
+        crate::helpers::between(&page, "<link rel=\"stylesheet\" href=\"", "\"").expect("the style sheet").to_string();
+    assert!(css.starts_with("/static/app.css?v="), "{css}");
+    let r = ui.http.get(app.url(&css)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let zipped = r.bytes().await.unwrap();
+    assert_eq!(&zipped[..2], b"\x1f\x8b", "a gzip stream");
+    let plain = ui.http.get(app.url(&css)).send().await.unwrap().bytes().await.unwrap();
+    assert!(zipped.len() * 2 < plain.len(), "compressed {} of {} bytes", zipped.len(), plain.len());
+    // Without the current fingerprint a file is checked again each time, and its ETag answers 304.
+    let r = ui.http.get(app.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let r = ui.http.get(app.url("/static/app.css")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(r.status(), 304);
+    assert!(r.bytes().await.unwrap().is_empty());
+    // The icon browsers ask for on their own is there.
+    let r = ui.http.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(r.status(), 308);
+    let icon = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(icon.starts_with("/static/icon.svg?v="), "{icon}");
+    let r = ui.http.get(app.url(&icon)).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
+    // A page: compressed, kept privately and checked each time; unchanged, it answers 304.
+    let r = ui.http.get(app.url("/today")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["cache-control"], "private, no-cache");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let r = ui.http.get(app.url("/today")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(r.status(), 304);
+    // The page changes with what happens (an unread notice, a signed list): then it is sent again.
+    let r = ui.http.get(app.url("/today")).header("if-none-match", "W/\"0000\"").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // The API is not kept at all, but it is compressed too.
+    let api = app.api("county_org").await;
+    let token = api.token.clone().unwrap();
+    let r = api
+        .http
+        .get(app.url("/api/v1/units"))
+        .bearer_auth(token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    // Logging out tells the browser to drop the pages it kept.
+    let (status, _, headers) = ui.post("/logout", &[]).await;
+    assert!(status < 400, "{status}");
+    assert_eq!(headers["clear-site-data"], "\"cache\"");
+}

@@ -453,7 +453,6 @@ struct TodayPage {
     has_person: bool,
     /// `75%`, or `—` with nothing due today.
     tasks_percent: String,
-    charts: String,
 }
 
 async fn today_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
@@ -465,21 +464,12 @@ async fn today_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
         Some(me) => dashboard::today(&state.db, me, now).await.map_err(|e| fail(e.into()))?,
         None => Today { day: today_in_china(now), ..Default::default() },
     };
-    let charts = script_json(&json!([{
-        "id": "chart-today",
-        "title": lang.t("today.tasks"),
-        "kind": "pie",
-        "categories": [lang.t("today.done"), lang.t("today.to_do")],
-        "series": [{"name": lang.t("today.tasks"), "values": [d.tasks_done, d.tasks - d.tasks_done]}],
-        "links": ["/work", "/work"],
-    }]));
     let tpl = TodayPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/today"),
         has_person: ctx.actor.scope.person_id.is_some(),
         tasks_percent: percent_text(percent(d.tasks_done, d.tasks)),
         d,
-        charts,
     };
     render(&tpl, lang)
 }

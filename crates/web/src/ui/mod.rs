@@ -5,6 +5,7 @@
 //! string comes from the catalogue through `t`.
 
 pub mod appraisals;
+pub mod assets;
 pub mod bulletins;
 pub mod dashboard;
 pub mod duty;
@@ -24,7 +25,7 @@ use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use frontline_db::Page;
@@ -39,7 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
-        .route("/static/{file}", get(static_file))
+        .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .merge(units::router())
         .merge(people::router())
         .merge(system::router())
@@ -319,6 +321,8 @@ async fn logout(State(state): State<AppState>, ctx: Ctx, req: axum::extract::Req
     if let Ok(v) = auth::cookie_header(&state, auth::SESSION_COOKIE, "", 0).parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
+    // Pages are kept by the browser to be checked again (`http_cache`); none stays after logout.
+    r.headers_mut().insert(HeaderName::from_static("clear-site-data"), HeaderValue::from_static("\"cache\""));
     Ok(r)
 }
 
@@ -336,17 +340,4 @@ async fn set_lang(State(state): State<AppState>, Path(code): Path<String>, heade
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
-}
-
-/// The few static files, embedded in the binary.
-async fn static_file(Path(file): Path<String>) -> Response {
-    let (body, ctype): (&'static [u8], &str) = match file.as_str() {
-        "htmx.min.js" => (include_bytes!("../../static/htmx.min.js"), "text/javascript"),
-        "app.js" => (include_bytes!("../../static/app.js"), "text/javascript"),
-        "app.css" => (include_bytes!("../../static/app.css"), "text/css"),
-        "echarts.min.js" => (include_bytes!("../../static/echarts.min.js"), "text/javascript"),
-        "dashboard.js" => (include_bytes!("../../static/dashboard.js"), "text/javascript"),
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    ([(header::CONTENT_TYPE, ctype), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }

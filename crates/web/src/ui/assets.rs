@@ -1,0 +1,99 @@
+//! Static files (styles, scripts, the icon), embedded in the binary.
+//!
+//! A page names each file with a fingerprint of its bytes (`/static/app.css?v=3f2a…`), so the
+//! browser keeps it for a year without asking again and a new release is fetched at once because
+//! its address changes. Asked for without the current fingerprint, a file is served to be checked
+//! again next time; either way its ETag (the fingerprint) lets a revalidation answer 304 with no
+//! body. Compression is the application's (`tower_http` gzip or brotli, whichever the browser takes).
+
+use std::sync::LazyLock;
+
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sha2::{Digest, Sha256};
+
+/// One embedded file.
+struct Asset {
+    name: &'static str,
+    body: &'static [u8],
+    content_type: &'static str,
+}
+
+const FILES: &[Asset] = &[
+    Asset { name: "htmx.min.js", body: include_bytes!("../../static/htmx.min.js"), content_type: "text/javascript" },
+    Asset { name: "app.js", body: include_bytes!("../../static/app.js"), content_type: "text/javascript" },
+    Asset { name: "app.css", body: include_bytes!("../../static/app.css"), content_type: "text/css" },
+    // A build of ECharts with only the charts and parts the dashboards draw
+    // (`scripts/build-echarts.sh`), loaded only by the pages that draw charts.
+    Asset {
+        name: "echarts.min.js",
+        body: include_bytes!("../../static/echarts.min.js"),
+        content_type: "text/javascript",
+    },
+    Asset { name: "dashboard.js", body: include_bytes!("../../static/dashboard.js"), content_type: "text/javascript" },
+    Asset { name: "icon.svg", body: include_bytes!("../../static/icon.svg"), content_type: "image/svg+xml" },
+];
+
+/// The fingerprint of each file, in the order of [`FILES`]: the first 12 hex digits of its SHA-256.
+static FINGERPRINTS: LazyLock<Vec<String>> =
+    LazyLock::new(|| FILES.iter().map(|f| hex::encode(&Sha256::digest(f.body)[..6])).collect());
+
+fn find(name: &str) -> Option<(&'static Asset, &'static str)> {
+    let i = FILES.iter().position(|f| f.name == name)?;
+    Some((&FILES[i], FINGERPRINTS[i].as_str()))
+}
+
+/// The address a page uses for a static file: with its fingerprint, so it can be kept for good.
+pub fn url(name: &str) -> String {
+    match find(name) {
+        Some((_, print)) => format!("/static/{name}?v={print}"),
+        None => format!("/static/{name}"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Version {
+    v: Option<String>,
+}
+
+/// `GET /static/{file}`.
+pub async fn serve(Path(file): Path<String>, Query(version): Query<Version>, headers: HeaderMap) -> Response {
+    let Some((asset, print)) = find(&file) else { return StatusCode::NOT_FOUND.into_response() };
+    let etag = format!("\"{print}\"");
+    // The fingerprinted address never changes its bytes; any other is checked again each time.
+    let cache = if version.v.as_deref() == Some(print) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    let mut response = if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { asset.body.into_response() };
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(tag) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, tag);
+    }
+    if !unchanged {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    }
+    response
+}
+
+/// `GET /favicon.ico`: browsers ask for it on their own; the icon is an SVG.
+pub async fn favicon() -> Redirect {
+    Redirect::permanent(&url("icon.svg"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_carry_the_fingerprint_of_the_bytes() {
+        let css = url("app.css");
+        let print = hex::encode(&Sha256::digest(include_bytes!("../../static/app.css"))[..6]);
+        assert_eq!(css, format!("/static/app.css?v={print}"));
+        assert_ne!(url("app.js"), url("app.css").replace("app.css", "app.js"), "each file has its own print");
+        assert_eq!(url("nothing.js"), "/static/nothing.js");
+    }
+}
