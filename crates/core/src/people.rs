@@ -59,6 +59,11 @@ pub fn codes_schema(codes: impl IntoIterator<Item = &'static str>) -> utoipa::op
         .build()
 }
 
+/// [`codes_schema`] where `""` also stands for "none" (or "not given").
+pub fn codes_or_blank(codes: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::schema::Object {
+    codes_schema(codes.into_iter().chain([""]))
+}
+
 code_enum!(
     /// What role a person plays in frontline work. Only cadres and party members can be subjects
     /// of assessment or accountability; residents are contacts, never subjects.
@@ -148,6 +153,10 @@ pub fn mask_phone(phone: &str) -> String {
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}****{tail}")
 }
+
+/// What [`validate_phone`] accepts, for the API document: blank, or 11 digits starting with 1 with
+/// spaces or hyphens anywhere, in blanks.
+pub const PHONE_PATTERN: &str = r"^[ \t\n\r]*[ -]*(1([ -]*[0-9]){10})?[ -]*[ \t\n\r]*$";
 
 /// A mainland mobile number: 11 digits starting with 1.
 pub fn validate_phone(field: &str, s: &str) -> Result<Option<String>, FieldError> {

@@ -253,10 +253,19 @@ pub struct RoleInput {
     pub name: String,
     #[schema(schema_with = data_scopes)]
     pub data_scope: String,
+    /// Permissions by name (`people:person:list` …, `*:*:*` for all); a pattern with `*` parts
+    /// that covers known permissions is also taken.
     #[serde(default)]
+    #[schema(schema_with = permission_names)]
     pub permissions: Vec<String>,
     #[serde(default)]
     pub unit_ids: Vec<i64>,
+}
+
+/// The permissions a role can be given, by name.
+pub fn permission_names() -> utoipa::openapi::schema::Array {
+    let names = frontline_core::access::PERMISSIONS.iter().copied().chain(["*:*:*"]);
+    utoipa::openapi::schema::ArrayBuilder::new().items(frontline_core::people::codes_schema(names)).build()
 }
 
 /// Checks a role against what the actor may grant: no permission the actor lacks, no scope wider

@@ -32,6 +32,7 @@ use crate::{Db, DbError, Page, Sql, Tx};
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NoteInput {
     /// `leader_inquiry`, `leader_observation`, `leader_listening` or `mass_evaluation`.
+    #[schema(schema_with = note_kinds)]
     pub kind: String,
     /// The cadre or member noted; without one the note is about `unit_id`.
     #[serde(default)]
@@ -43,6 +44,12 @@ pub struct NoteInput {
     pub value: i64,
     #[schema(min_length = 1, max_length = 1000)]
     pub note: String,
+}
+
+/// The kinds of record written by hand.
+fn note_kinds() -> utoipa::openapi::schema::Object {
+    let kinds = RecordKind::ALL.iter().filter(|k| k.entered_by_hand().is_some()).map(|k| k.as_str());
+    frontline_core::people::codes_schema(kinds)
 }
 
 /// Writes a note into the ledger (a `ledger_notes` row and the record that counts it).

@@ -251,24 +251,56 @@ pub struct OrderInput {
     #[schema(min_length = 1, max_length = 4000)]
     pub description: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: String,
     #[serde(default)]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: Option<f64>,
     #[serde(default)]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lon: Option<f64>,
+    /// A photo or document on the web (`http://` or `https://`), or blank.
     #[serde(default)]
+    #[schema(max_length = 500, pattern = r"^ *(https?://[^\x00-\x1f\x7f-\x9f]*)?$")]
     pub media_url: String,
     /// The caller's name and phone, only for the call-back; optional, masked in lists.
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub reporter_name: String,
     #[serde(default)]
+    #[schema(pattern = r"^[ \t\n\r]*[ -]*(1([ -]*[0-9]){10})?[ -]*[ \t\n\r]*$")]
     pub reporter_phone: String,
     /// For an enterprise problem: the enterprise (a unit of kind `enterprise`).
     #[serde(default)]
     pub enterprise_id: Option<i64>,
-    /// When it was received, for orders entered after the fact; now if absent.
-    #[serde(default)]
+    /// When it was received, for orders entered after the fact; now if absent or `""`.
+    #[serde(default, deserialize_with = "blank_as_none")]
+    #[schema(schema_with = optional_instant)]
     pub received_at: Option<DateTime<Utc>>,
+}
+
+/// An optional instant where `""` (as a form sends it) means "not given".
+fn blank_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match <Option<String> as serde::Deserialize>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => s.trim().parse::<DateTime<Utc>>().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// A date and time (RFC 3339), `""` or null.
+fn optional_instant() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build()
+        .into()
 }
 
 /// Takes an order in (受理), routes it to the owning unit by category and place (派单) and starts

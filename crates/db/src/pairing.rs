@@ -91,15 +91,25 @@ async fn cadre_parties(db: &Db, scope: &Scope, root: i64, capacity: u32, on: Nai
 pub struct PairingSides {
     pub left: LeftSide,
     pub left_root: i64,
-    /// Unit kind of the left side when it is units (`department`, `party_branch` …).
+    /// Unit kind of the left side when it is units (`department`, `party_branch` …); `""` for cadres.
     #[serde(default)]
+    #[schema(schema_with = left_kinds)]
     pub left_kind: String,
     pub right_root: i64,
     /// Unit kind of the right side (`village`, `enterprise` …).
+    #[schema(schema_with = right_kinds)]
     pub right_kind: String,
     /// How many right parties one left party may take.
     #[schema(minimum = 1, maximum = 1000)]
     pub capacity: u32,
+}
+
+fn left_kinds() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_or_blank(UnitKind::ALL.map(|k| k.as_str()))
+}
+
+fn right_kinds() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_schema(UnitKind::ALL.map(|k| k.as_str()))
 }
 
 fn unit_kind(field: &str, s: &str) -> Result<UnitKind, DomainError> {

@@ -71,6 +71,7 @@ async fn checkpoint_path(tx: &mut Tx, scope: &Scope, unit_id: i64) -> Result<Str
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct CheckpointInput {
     /// `3x8`, `2x12` or `day`.
+    #[schema(schema_with = shift_patterns)]
     pub pattern: String,
     #[schema(minimum = 1, maximum = 50)]
     pub headcount: i64,
@@ -80,6 +81,11 @@ pub struct CheckpointInput {
     pub min_party: i64,
     #[schema(minimum = 0, maximum = 50)]
     pub min_cadre: i64,
+}
+
+/// The shift patterns a checkpoint can run, by name.
+fn shift_patterns() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_schema(frontline_core::roster::PATTERNS.iter().map(|(name, _)| *name))
 }
 
 impl CheckpointInput {

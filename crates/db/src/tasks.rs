@@ -374,6 +374,11 @@ pub async fn mine(db: &Db, person_id: i64, day: NaiveDate) -> Result<Vec<Instanc
     .await
 }
 
+/// What `status` filters by: a task's status or `overdue` (`""` for any).
+fn status_filter() -> utoipa::openapi::schema::Object {
+    frontline_core::people::codes_or_blank(TaskStatus::ALL.iter().map(|s| s.as_str()).chain(["overdue"]))
+}
+
 /// Filters for instances.
 #[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -381,6 +386,7 @@ pub struct InstanceQuery {
     /// Instances of units in this unit's subtree.
     pub unit: Option<i64>,
     /// `open`, `submitted`, `verified`, `returned`, or `overdue`.
+    #[param(schema_with = status_filter)]
     pub status: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

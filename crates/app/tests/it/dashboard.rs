@@ -146,6 +146,10 @@ async fn a_grid_workers_day_counts_their_own_lists() {
     assert_eq!(day["day"], today.to_string());
     let (s, _) = app.api("county_org").await.get("/today").await;
     assert_ne!(s, 500);
+    // An account that is no person (the administrator) has an empty day, as on its page.
+    let (s, day) = app.api("admin").await.get("/today").await;
+    assert_eq!(s, 200, "{day}");
+    assert_eq!((day["tasks"].as_i64(), day["day"].as_str()), (Some(0), Some(today.to_string().as_str())));
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use frontline_core::people::codes_schema;
+use frontline_core::people::{codes_or_blank, codes_schema};
 
 use crate::auth::api_lang;
 use crate::i18n::Lang;
@@ -286,6 +286,21 @@ pub fn post_kind_names() -> utoipa::openapi::schema::Array {
     ArrayBuilder::new().items(code).min_items(Some(1)).build()
 }
 
+/// A unit's tags: any of the known ones (blank entries are skipped).
+pub fn unit_tags() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new().items(codes_or_blank(frontline_core::units::UNIT_TAGS)).build()
+}
+
+/// A person's party status, `""` for none.
+pub fn party_statuses() -> utoipa::openapi::schema::Object {
+    codes_or_blank(frontline_core::people::PartyStatus::ALL.iter().map(|k| k.as_str()))
+}
+
+/// A person's rank (职级), `""` for none.
+pub fn ranks() -> utoipa::openapi::schema::Object {
+    codes_or_blank(frontline_core::people::Rank::ALL.iter().map(|k| k.as_str()))
+}
+
 /// A unit's kind.
 pub fn unit_kinds() -> utoipa::openapi::schema::Object {
     codes_schema(frontline_core::units::UnitKind::ALL.map(|k| k.as_str()))
@@ -350,7 +365,8 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         dashboard::get_dashboard, dashboard::get_today,
         system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem)),
+    components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem,
+        frontline_core::roles::ClaimStatus)),
     modifiers(&BearerAuth, &StandardErrors, &InputLimits),
     security(("bearer" = [])),
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
@@ -373,6 +389,36 @@ mod tests {
     /// The schema of one property of a component, as served.
     fn property(doc: &serde_json::Value, component: &str, field: &str) -> serde_json::Value {
         doc["components"]["schemas"][component]["properties"][field].clone()
+    }
+
+    /// Every `$ref` of the document names a schema it carries (a code named only in a parameter
+    /// must still be listed among the components).
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                        out.push(r.to_string());
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 100, "{} references", found.len());
+        let missing: Vec<&String> = found
+            .iter()
+            .filter(|r| {
+                let name = r.trim_start_matches("#/components/schemas/");
+                doc["components"]["schemas"].get(name).is_none()
+            })
+            .collect();
+        assert!(missing.is_empty(), "references to nothing: {missing:?}");
     }
 
     #[test]
@@ -405,6 +451,22 @@ mod tests {
         assert_eq!(id["maximum"], i64::MAX, "{id}");
         assert_eq!(id["minimum"], i64::MIN, "{id}");
         assert_eq!(property(&doc, "SelectionInput", "seats")["maximum"], 500);
+        // Phone numbers as `validate_phone` reads them.
+        assert_eq!(property(&doc, "PersonBody", "phone")["pattern"], frontline_core::people::PHONE_PATTERN);
+        assert_eq!(property(&doc, "OrderInput", "reporter_phone")["pattern"], frontline_core::people::PHONE_PATTERN);
+        // Codes where blank means none, and codes of a list's items.
+        let rank = property(&doc, "PersonBody", "rank");
+        assert!(
+            rank["enum"].as_array().is_some_and(|c| c.iter().any(|v| v == "") && c.iter().any(|v| v == "staff")),
+            "{rank}"
+        );
+        let tags = property(&doc, "UnitBody", "tags");
+        assert!(tags["items"]["enum"].as_array().is_some_and(|c| c.iter().any(|v| v == "border")), "{tags}");
+        let permissions = property(&doc, "RoleChange", "permissions");
+        assert!(
+            permissions["items"]["enum"].as_array().is_some_and(|c| c.iter().any(|v| v == "*:*:*")),
+            "{permissions}"
+        );
         // An optional text only refuses control characters.
         assert_eq!(property(&doc, "RatingInput", "comment")["pattern"], OPTIONAL_TEXT_PATTERN);
     }

@@ -47,9 +47,11 @@ pub struct PersonBody {
     pub category: String,
     /// `member`, `probationary` or `none` (default).
     #[serde(default)]
+    #[schema(schema_with = crate::api::party_statuses)]
     pub party_status: String,
     /// `county_level`, `section_level`, `staff`, `village` or `none` (default).
     #[serde(default)]
+    #[schema(schema_with = crate::api::ranks)]
     pub rank: String,
     #[serde(default)]
     pub specialties: String,
@@ -57,7 +59,9 @@ pub struct PersonBody {
     #[serde(default)]
     #[schema(schema_with = crate::api::optional_date)]
     pub birthday: String,
+    /// A mainland mobile number (11 digits starting with 1), or blank.
     #[serde(default)]
+    #[schema(pattern = r"^[ \t\n\r]*[ -]*(1([ -]*[0-9]){10})?[ -]*[ \t\n\r]*$")]
     pub phone: String,
 }
 

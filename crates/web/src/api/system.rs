@@ -163,6 +163,7 @@ pub struct RoleChange {
     #[schema(schema_with = frontline_db::access::data_scopes)]
     pub data_scope: String,
     #[serde(default)]
+    #[schema(schema_with = frontline_db::access::permission_names)]
     pub permissions: Vec<String>,
     #[serde(default)]
     pub unit_ids: Vec<i64>,

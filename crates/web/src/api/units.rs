@@ -38,8 +38,9 @@ pub struct UnitBody {
     #[serde(default)]
     #[schema(pattern = r"^\s*([A-Za-z0-9-]{1,20})?\s*$")]
     pub code: String,
-    /// Any of `weak`, `disorderly`, `poor`, `industry`, `border`, `key`.
+    /// Any of the known tags (`weak`, `disorderly`, `poor`, `industry`, `border`, `key` …).
     #[serde(default)]
+    #[schema(schema_with = crate::api::unit_tags)]
     pub tags: Vec<String>,
 }
 

@@ -4,7 +4,8 @@
 //! browser keeps it for a year without asking again and a new release is fetched at once because
 //! its address changes. Asked for without the current fingerprint, a file is served to be checked
 //! again next time; either way its ETag (the fingerprint) lets a revalidation answer 304 with no
-//! body. Compression is the application's (`tower_http` gzip or brotli, whichever the browser takes).
+//! body. Each file is gzipped once, at the best level, and sent so to every browser that takes gzip
+//! (the application's compression leaves an answer that is already encoded alone).
 
 use std::sync::LazyLock;
 
@@ -39,15 +40,25 @@ const FILES: &[Asset] = &[
 static FINGERPRINTS: LazyLock<Vec<String>> =
     LazyLock::new(|| FILES.iter().map(|f| hex::encode(&Sha256::digest(f.body)[..6])).collect());
 
-fn find(name: &str) -> Option<(&'static Asset, &'static str)> {
+/// Each file gzipped at the best level, in the order of [`FILES`] (`None` if that failed).
+static GZIPPED: LazyLock<Vec<Option<Vec<u8>>>> = LazyLock::new(|| FILES.iter().map(|f| gzip(f.body)).collect());
+
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
+}
+
+fn find(name: &str) -> Option<(usize, &'static Asset, &'static str)> {
     let i = FILES.iter().position(|f| f.name == name)?;
-    Some((&FILES[i], FINGERPRINTS[i].as_str()))
+    Some((i, &FILES[i], FINGERPRINTS[i].as_str()))
 }
 
 /// The address a page uses for a static file: with its fingerprint, so it can be kept for good.
 pub fn url(name: &str) -> String {
     match find(name) {
-        Some((_, print)) => format!("/static/{name}?v={print}"),
+        Some((_, _, print)) => format!("/static/{name}?v={print}"),
         None => format!("/static/{name}"),
     }
 }
@@ -59,7 +70,7 @@ pub struct Version {
 
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>, Query(version): Query<Version>, headers: HeaderMap) -> Response {
-    let Some((asset, print)) = find(&file) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some((i, asset, print)) = find(&file) else { return StatusCode::NOT_FOUND.into_response() };
     let etag = format!("\"{print}\"");
     // The fingerprinted address never changes its bytes; any other is checked again each time.
     let cache = if version.v.as_deref() == Some(print) { "public, max-age=31536000, immutable" } else { "no-cache" };
@@ -67,9 +78,21 @@ pub async fn serve(Path(file): Path<String>, Query(version): Query<Version>, hea
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
-    let mut response = if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { asset.body.into_response() };
+    let takes_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|codings| codings.split(',').any(|c| c.trim().starts_with("gzip") && !c.contains("q=0")));
+    let gzipped = GZIPPED[i].as_deref().filter(|_| takes_gzip);
+    let mut response = match (unchanged, gzipped) {
+        (true, _) => StatusCode::NOT_MODIFIED.into_response(),
+        (false, Some(zipped)) => {
+            ([(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))], zipped.to_vec()).into_response()
+        }
+        (false, None) => asset.body.into_response(),
+    };
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(tag) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, tag);
     }
