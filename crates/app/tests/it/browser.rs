@@ -92,6 +92,15 @@ async fn wait_for(c: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
+/// A tap as a person makes it on a phone: the control scrolled to the middle of the screen first
+/// (the tab bar at the bottom may cover it where it stands), then tapped.
+async fn tap(c: &Client, element: fantoccini::elements::Element) {
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&element).unwrap()])
+        .await
+        .unwrap();
+    element.click().await.unwrap();
+}
+
 async fn wait_text(c: &Client, text: &str) {
     for _ in 0..50 {
         if c.source().await.unwrap().contains(text) {
@@ -116,8 +125,12 @@ async fn a_village_secretary_works_in_the_browser() {
     c.find(Locator::Css("#password")).await.unwrap().send_keys(DEMO_PASSWORD).await.unwrap();
     screenshot(&c, "01-login").await;
     c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+    // A village secretary lands on the lists waiting for their check.
+    wait_for(&c, "#task-queue").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/work/verify");
+    screenshot(&c, "01-secretary-landing").await;
+    c.goto(&app.url("/units")).await.unwrap();
     wait_for(&c, "#unit-tree").await;
-    assert!(c.current_url().await.unwrap().path().starts_with("/units"));
     wait_text(&c, "组织架构").await;
 
     // Chinese is drawn with real CJK glyphs: full-width characters are one em wide in the page's
@@ -300,7 +313,11 @@ async fn a_member_claims_a_role_on_a_phone() {
     let (_driver, c, _profile) = start_browser().await;
     c.set_window_size(375, 812).await.unwrap();
     login(&c, &app, "member").await;
-    // A member lands on their own page: the roles of their village, one tap to claim.
+    // A member lands on today's work; their own page, with the roles of their village to claim,
+    // is one tap away on the tab bar.
+    wait_for(&c, "#my-tasks").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/today");
+    wait_for(&c, "#tabbar a[href='/me']").await.click().await.unwrap();
     wait_for(&c, "#open-roles").await;
     assert!(c.current_url().await.unwrap().path().starts_with("/me"));
     no_sideways_scroll(&c, "the member's page").await;
@@ -314,7 +331,7 @@ async fn a_member_claims_a_role_on_a_phone() {
         .await
         .unwrap();
     assert!(rect.as_f64().unwrap() >= 36.0, "a thumb-sized button, got {rect}");
-    button.click().await.unwrap();
+    tap(&c, button).await;
     wait_text(&c, "待审批").await;
     let claims = c.find(Locator::Css("#my-claims")).await.unwrap().text().await.unwrap();
     assert!(claims.contains("民生服务代办员") && claims.contains("待审批"), "{claims}");
@@ -338,9 +355,11 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
     let (_driver, c, _profile) = start_browser().await;
     c.set_window_size(375, 812).await.unwrap();
     login(&c, &app, "grid_worker").await;
-    c.goto(&app.url("/work")).await.unwrap();
+    // The grid worker lands on today's work: from there, three taps to a finished sign-off.
     let today = frontline_core::tasks::today_in_china(chrono::Utc::now()).to_string();
     wait_for(&c, "#my-tasks").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/today");
+    let mut taps = 0;
     no_sideways_scroll(&c, "the grid worker's task list").await;
     screenshot(&c, "14-grid-worker-tasks-phone").await;
     // Today's eight rigid tasks: open the list, sign the commitment letter once, then one tap.
@@ -354,9 +373,11 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
         .await
         .unwrap();
     c.find(Locator::Css(&format!("a[href='/work/tasks/{}']", id.0))).await.unwrap().click().await.unwrap();
+    taps += 1;
     wait_for(&c, "#task-items").await;
     no_sideways_scroll(&c, "the sign-off page").await;
     wait_for(&c, "#sign-commitment").await.click().await.unwrap();
+    taps += 1;
     // The page reloads once the letter is signed; give it the time a phone would.
     let mut gone = false;
     for _ in 0..50 {
@@ -374,8 +395,14 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
         .unwrap();
     assert!(height.as_f64().unwrap() >= 36.0, "a thumb-sized button, got {height}");
     screenshot(&c, "15-grid-worker-sign-off-phone").await;
-    c.find(Locator::Css("#submit-all")).await.unwrap().click().await.unwrap();
+    tap(&c, c.find(Locator::Css("#submit-all")).await.unwrap()).await;
+    taps += 1;
     wait_text(&c, "待核验").await;
+    assert!(taps <= 3, "from landing to a finished sign-off in {taps} taps");
+    // The answer says what happened and when, and leads back to the day's work.
+    let said = wait_for(&c, "#handed-in").await.text().await.unwrap();
+    assert!(said.starts_with("已提交"), "{said}");
+    wait_for(&c, "#back-today").await;
     let ticked = c
         .execute("return document.querySelectorAll('#task-items input[type=checkbox]:checked').length;", vec![])
         .await
@@ -526,7 +553,7 @@ async fn an_inspector_logs_a_finding_on_a_phone_and_the_village_answers_it() {
         .await
         .unwrap();
     screenshot(&c, "22-inspector-visit-phone").await;
-    c.find(Locator::Css("#visit-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    tap(&c, c.find(Locator::Css("#visit-form button[type=submit]")).await.unwrap()).await;
     let mut logged = false;
     for _ in 0..50 {
         if c.current_url().await.unwrap().path() == "/inspections/mine" {
@@ -559,7 +586,7 @@ async fn an_inspector_logs_a_finding_on_a_phone_and_the_village_answers_it() {
     wait_for(&c, "#rectify textarea[name=text]").await.send_keys("已排定值班表并公示").await.unwrap();
     c.find(Locator::Css("#rectify input[name=evidence]")).await.unwrap().send_keys("值班表照片").await.unwrap();
     no_sideways_scroll(&c, "the finding page").await;
-    c.find(Locator::Css("#rectify button")).await.unwrap().click().await.unwrap();
+    tap(&c, c.find(Locator::Css("#rectify button")).await.unwrap()).await;
     wait_text(&c, "待验收").await;
     screenshot(&c, "23-finding-handed-in-phone").await;
     c.close().await.unwrap();
@@ -789,7 +816,7 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     wait_for(&c, "#tile-orders").await;
     let loaded = c.execute("return typeof echarts !== 'undefined';", vec![]).await.unwrap();
     assert_eq!(loaded.as_bool(), Some(false), "no chart library before the charts are asked for");
-    wait_for(&c, "#show-charts").await.click().await.unwrap();
+    tap(&c, wait_for(&c, "#show-charts").await).await;
     assert_eq!(charts_drawn(&c).await, 4);
     c.set_window_size(1280, 900).await.unwrap();
     wait_for(&c, "#logout").await.click().await.unwrap();
@@ -805,9 +832,20 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     assert!(!scripts.as_str().unwrap().contains("echarts"), "{scripts}");
     no_sideways_scroll(&c, "today").await;
     screenshot(&c, "44-today-phone").await;
+    // The tab bar holds the grid worker's own work, one tap away.
+    let tabs = c.execute("return Array.from(document.querySelectorAll('#tabbar a')).map(a => a.getAttribute('href') + (a.classList.contains('active') ? '*' : ''));", vec![]).await.unwrap();
+    assert_eq!(tabs, json!(["/today*", "/orders", "/me"]));
+    let gap = c
+        .execute(
+            "return window.innerHeight - document.querySelector('#tabbar').getBoundingClientRect().bottom;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(gap.as_f64(), Some(0.0), "the tab bar sits at the bottom of the screen");
     wait_for(&c, "#tile-tasks").await.click().await.unwrap();
     wait_for(&c, "body").await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/work");
+    assert_eq!(c.current_url().await.unwrap().path(), "/today");
     c.close().await.unwrap();
 }
 
@@ -959,7 +997,7 @@ async fn phone_pages_are_light_cold_and_warm() {
         .unwrap();
     let task_page = format!("/work/tasks/{}", task.0);
     let pages: [(&str, &[&str]); 4] = [
-        ("grid_worker", &["/today", "/work", &task_page, "/me", "/orders", "/work/households"]),
+        ("grid_worker", &["/today", &task_page, "/me", "/orders", "/work/households"]),
         ("village_secretary", &["/dashboard", "/work/verify", "/orders", "/findings", "/today"]),
         ("inspector", &["/inspections/mine", "/findings"]),
         ("member", &["/today", "/me"]),

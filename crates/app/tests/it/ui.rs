@@ -314,3 +314,33 @@ async fn pages_and_files_are_compressed_fingerprinted_and_revalidated() {
     assert!(status < 400, "{status}");
     assert_eq!(headers["clear-site-data"], "\"cache\"");
 }
+
+/// Each role lands on its own work after logging in, and `/work`, the old address of today's
+/// work, leads there.
+#[tokio::test]
+async fn each_role_lands_on_its_work() {
+    let app = TestApp::new().await;
+    let landings = [
+        ("admin", "/units"),
+        ("county_org", "/dashboard"),
+        ("township_secretary", "/dashboard"),
+        ("village_secretary", "/work/verify"),
+        ("inspector", "/inspections/mine"),
+        ("grid_worker", "/today"),
+        ("member", "/today"),
+    ];
+    for (user, landing) in landings {
+        let ui = app.ui(user).await;
+        let r = ui.http.get(app.url("/")).send().await.unwrap();
+        assert_eq!(r.headers()["location"], landing, "{user}");
+        let (status, _) = ui.get(landing).await;
+        assert_eq!(status, 200, "{user} opens {landing}");
+    }
+    let grid = app.ui("grid_worker").await;
+    let r = grid.http.get(app.url("/work")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (308, "/today"));
+    // One entry for today's work in the menu.
+    let (_, page) = grid.get("/today").await;
+    assert_eq!(page.matches("href=\"/today\"").count(), 2, "the menu and the tab bar");
+    assert!(!page.contains("href=\"/work\""));
+}

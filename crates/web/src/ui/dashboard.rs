@@ -14,7 +14,7 @@ use frontline_core::DomainError;
 use frontline_core::bulletins::Span;
 use frontline_core::people::parse_date;
 use frontline_core::tasks::{percent, percent_text, today_in_china};
-use frontline_db::dashboard::{self, Dashboard, MAX_DAYS, Today};
+use frontline_db::dashboard::{Dashboard, MAX_DAYS};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -26,10 +26,7 @@ use crate::services::figures;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard", get(dashboard_page))
-        .route("/dashboard/screen", get(screen_page))
-        .route("/today", get(today_page))
+    Router::new().route("/dashboard", get(dashboard_page)).route("/dashboard/screen", get(screen_page))
 }
 
 /// The unit and period a dashboard is asked for; dates as typed, checked before use.
@@ -442,34 +439,4 @@ async fn screen_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Da
     let v = load(&state, &ctx, &q).await.map_err(|e| e.into_html(lang))?;
     let now = super::work::local(Utc::now());
     render(&ScreenPage { t: Tr(lang), v, now }, lang)
-}
-
-#[derive(Template)]
-#[template(path = "today.html")]
-struct TodayPage {
-    t: Tr,
-    c: Chrome,
-    d: Today,
-    has_person: bool,
-    /// `75%`, or `—` with nothing due today.
-    tasks_percent: String,
-}
-
-async fn today_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
-    let lang = ctx.lang;
-    let fail = |e: AppError| e.into_html(lang);
-    ctx.actor.require("work:task:sign").map_err(|e| fail(e.into()))?;
-    let now = Utc::now();
-    let d = match ctx.actor.scope.person_id {
-        Some(me) => dashboard::today(&state.db, me, now).await.map_err(|e| fail(e.into()))?,
-        None => Today { day: today_in_china(now), ..Default::default() },
-    };
-    let tpl = TodayPage {
-        t: Tr(lang),
-        c: Chrome::new(&ctx, "/today"),
-        has_person: ctx.actor.scope.person_id.is_some(),
-        tasks_percent: percent_text(percent(d.tasks_done, d.tasks)),
-        d,
-    };
-    render(&tpl, lang)
 }

@@ -948,5 +948,5 @@ async fn withdraw_claim(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
 
 /// `/` goes to the first page the caller may open.
 pub async fn home(ctx: Ctx) -> Redirect {
-    if ctx.actor.can("units:unit:list") { Redirect::to("/units") } else { Redirect::to("/me") }
+    Redirect::to(super::landing(&ctx.actor))
 }

@@ -118,16 +118,60 @@ pub struct Chrome {
     pub user_name: String,
     pub csrf: String,
     pub menu: Vec<MenuItem>,
+    /// The tab bar at the bottom of a phone's screen (今日 / 待办 / 工单 / 我的), after the
+    /// workbench of 浙政钉/钉钉: the user's own work, one tap away.
+    pub tabs: Vec<MenuItem>,
     pub unread: i64,
+}
+
+/// Where a user lands after logging in: their own work, read from what they may do (roles are
+/// editable, so not from the role's name). The administrator: the unit tree; those who run
+/// supervision (township and county): their dashboard; a secretary who checks lists: the lists
+/// to check; an inspector: their visits; whoever signs lists (grid worker, member): today's work.
+pub fn landing(actor: &frontline_core::access::Actor) -> &'static str {
+    if actor.can("*:*:*") {
+        "/units"
+    } else if actor.can("inspect:round:add") && actor.can("report:dashboard:view") {
+        "/dashboard"
+    } else if actor.can("work:task:verify") {
+        "/work/verify"
+    } else if actor.can("inspect:visit:log") {
+        "/inspections/mine"
+    } else if actor.can("work:task:list") {
+        "/today"
+    } else {
+        "/me"
+    }
+}
+
+/// The phone's tab bar: today, what waits on the user (lists to check, or visits to make), work
+/// orders, and their own page.
+fn tabs(actor: &frontline_core::access::Actor, active: &str) -> Vec<MenuItem> {
+    let waiting = if actor.can("work:task:verify") {
+        Some(("/work/verify", "tab.to_check"))
+    } else if actor.can("inspect:visit:log") {
+        Some(("/inspections/mine", "tab.visits"))
+    } else {
+        None
+    };
+    [
+        actor.can("work:task:list").then_some(("/today", "tab.today")),
+        waiting,
+        actor.can("order:request:list").then_some(("/orders", "tab.orders")),
+        Some(("/me", "tab.me")),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(href, label_key)| MenuItem { href, label_key, active: href == active })
+    .collect()
 }
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 42] = [
+        let items: [(&str, &str, &str); 41] = [
             ("/dashboard", "nav.dashboard", "report:dashboard:view"),
-            ("/today", "nav.today", "work:task:sign"),
+            ("/today", "nav.today", "work:task:list"),
             ("/me", "nav.me", "duty:role:claim"),
-            ("/work", "nav.work", "work:task:sign"),
             ("/work/verify", "nav.work_verify", "work:task:verify"),
             ("/work/lists", "nav.task_lists", "work:task:edit"),
             ("/work/rosters", "nav.rosters", "work:roster:list"),
@@ -171,6 +215,7 @@ impl Chrome {
             user_name: ctx.actor.name.clone(),
             csrf: ctx.csrf.clone(),
             unread: ctx.unread,
+            tabs: tabs(&ctx.actor, active),
             menu: items
                 .iter()
                 // Published deeds are read by everyone with a person record (see `honours::published_deeds_for`).

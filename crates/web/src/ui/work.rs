@@ -27,7 +27,9 @@ use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/work", get(my_tasks))
+        .route("/today", get(my_day))
+        // The page's earlier address; today's work has one page.
+        .route("/work", get(|| async { axum::response::Redirect::permanent("/today") }))
         .route("/work/tasks/{id}", get(task_page))
         .route("/work/tasks/{id}/submit", post(submit_task).layer(DefaultBodyLimit::max(6 * 1024 * 1024)))
         .route("/work/tasks/{id}/decide", post(decide_task))
@@ -64,11 +66,16 @@ fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
         .collect()
 }
 
+/// 今日工作: one page for a day's work — the day's figures, the task lists to sign, the shifts
+/// to stand and the meeting topics to answer.
 #[derive(Template)]
-#[template(path = "work_my.html")]
-struct MyTasksPage {
+#[template(path = "today.html")]
+struct TodayPage {
     t: Tr,
     c: Chrome,
+    d: frontline_db::dashboard::Today,
+    /// `75%`, or `—` with nothing due today.
+    tasks_percent: String,
     today: NaiveDate,
     tasks: Vec<TaskRow>,
     has_person: bool,
@@ -77,14 +84,15 @@ struct MyTasksPage {
     can_answer: bool,
 }
 
-async fn my_tasks(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+async fn my_day(State(state): State<AppState>, ctx: Ctx) -> UiResult {
     let lang = ctx.lang;
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("work:task:list").map_err(|e| fail(e.into()))?;
     let now = Utc::now();
     let today = today_in_china(now);
-    let (tasks, shifts, topics) = match ctx.actor.scope.person_id {
+    let (d, tasks, shifts, topics) = match ctx.actor.scope.person_id {
         Some(me) => {
+            let d = frontline_db::dashboard::today(&state.db, me, now).await.map_err(|e| fail(e.into()))?;
             let tasks = tasks::mine(&state.db, me, today).await.map_err(|e| fail(e.into()))?;
             let shifts = super::work_roster::my_shifts(&state, me, now).await.map_err(fail)?;
             let own = frontline_core::access::Scope { person_id: Some(me), ..Default::default() };
@@ -94,13 +102,17 @@ async fn my_tasks(State(state): State<AppState>, ctx: Ctx) -> UiResult {
                 .into_iter()
                 .filter(|t| t.status == "open")
                 .collect();
-            (rows(tasks, now), shifts, topics)
+            (d, rows(tasks, now), shifts, topics)
         }
-        None => (Vec::new(), Vec::new(), Vec::new()),
+        None => {
+            (frontline_db::dashboard::Today { day: today, ..Default::default() }, Vec::new(), Vec::new(), Vec::new())
+        }
     };
-    let tpl = MyTasksPage {
+    let tpl = TodayPage {
         t: Tr(lang),
-        c: Chrome::new(&ctx, "/work"),
+        c: Chrome::new(&ctx, "/today"),
+        tasks_percent: frontline_core::tasks::percent_text(frontline_core::tasks::percent(d.tasks_done, d.tasks)),
+        d,
         today,
         tasks,
         has_person: ctx.actor.scope.person_id.is_some(),
@@ -121,6 +133,20 @@ struct TaskPage {
     mine: bool,
     editable: bool,
     can_decide: bool,
+    /// When the list was handed in, and by how much after its due time (in words), for the
+    /// message that answers 一键提交.
+    handed_in: Option<(String, Option<String>)>,
+}
+
+/// How long after `due` a list came in, in hours and minutes of the reader's language
+/// (`None` when on time).
+fn lateness(lang: crate::i18n::Lang, due: DateTime<Utc>, at: DateTime<Utc>) -> Option<String> {
+    let minutes = (at - due).num_minutes();
+    (minutes > 0).then(|| {
+        let (h, m) = (minutes / 60, minutes % 60);
+        let (hours, mins) = (lang.t("time.hours"), lang.t("time.minutes"));
+        if h > 0 { format!("{h} {hours} {m} {mins}") } else { format!("{m} {mins}") }
+    })
 }
 
 async fn task_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
@@ -132,7 +158,7 @@ async fn task_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
     let status = d.instance.status();
     let tpl = TaskPage {
         t: Tr(lang),
-        c: Chrome::new(&ctx, "/work"),
+        c: Chrome::new(&ctx, "/today"),
         due: local(d.instance.due_at),
         mine,
         editable: mine && status.editable() && ctx.actor.can("work:task:sign"),
@@ -140,6 +166,11 @@ async fn task_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
             && status == frontline_core::tasks::TaskStatus::Submitted
             && ctx.actor.can("work:task:verify")
             && ctx.actor.scope.reaches(&d.instance.unit_path),
+        handed_in: d
+            .instance
+            .submitted_at
+            .filter(|_| status != frontline_core::tasks::TaskStatus::Open)
+            .map(|at| (local(at), lateness(lang, d.instance.due_at, at))),
         d,
     };
     render(&tpl, lang)
@@ -436,4 +467,20 @@ async fn toggle_list(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
         Ok(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn lateness_reads_in_hours_and_minutes() {
+        let due = chrono::DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z").unwrap().with_timezone(&Utc);
+        let at = |m: i64| due + chrono::Duration::minutes(m);
+        assert_eq!(lateness(Lang::Zh, due, at(89)).as_deref(), Some("1 小时 29 分"));
+        assert_eq!(lateness(Lang::En, due, at(29)).as_deref(), Some("29 min"));
+        assert_eq!(lateness(Lang::Zh, due, at(0)), None);
+        assert_eq!(lateness(Lang::Zh, due, at(-5)), None);
+    }
 }
