@@ -712,6 +712,35 @@ pub async fn submit(
 pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, reason: &str) -> Result<InstanceView, DbError> {
     actor.require("work:task:verify")?;
     let mut tx = db.begin().await?;
+    let view = decide_in(&mut tx, actor, id, approve, reason).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Verifies several handed-in lists at once (批量核验), all or none: if one cannot be verified
+/// (not handed in, the checker's own, out of reach), nothing is and the error says why. Returns
+/// how many were verified.
+pub async fn verify_many(db: &Db, actor: &Actor, ids: &[i64]) -> Result<usize, DbError> {
+    actor.require("work:task:verify")?;
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(DomainError::invalid("ids", "error.task.none_chosen").into());
+    }
+    if ids.len() > 200 {
+        return Err(DomainError::invalid("ids", "error.too_many").into());
+    }
+    let mut tx = db.begin().await?;
+    for id in &ids {
+        decide_in(&mut tx, actor, *id, true, "").await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+/// The decision on one list, inside the caller's transaction.
+async fn decide_in(tx: &mut Tx, actor: &Actor, id: i64, approve: bool, reason: &str) -> Result<InstanceView, DbError> {
     let mut sql = Sql::new(&format!("SELECT {INSTANCE_COLUMNS}{INSTANCE_FROM} WHERE i.id = "));
     sql.bind(id).push(" AND ");
     push_scope(&mut sql, "u.path", &actor.scope);
@@ -738,7 +767,7 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, reason: &str
     ))
     .await?;
     records::append(
-        &mut tx,
+        tx,
         NewRecord {
             kind: if approve { RecordKind::TaskVerified } else { RecordKind::TaskReturned },
             unit_id: inst.unit_id,
@@ -753,7 +782,7 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, reason: &str
     .await?;
     if !approve {
         notify(
-            &mut tx,
+            tx,
             inst.person_id,
             "task_returned",
             json!({"title": inst.title, "reason": reason, "date": inst.period_start}),
@@ -761,7 +790,7 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, reason: &str
         .await?;
     }
     audit::append(
-        &mut tx,
+        tx,
         actor,
         Change {
             action: if approve { "task.verify" } else { "task.return" },
@@ -773,9 +802,7 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, approve: bool, reason: &str
         },
     )
     .await?;
-    let view = instance_in(&mut tx, &Scope::everything(), id).await?;
-    tx.commit().await?;
-    Ok(view)
+    instance_in(tx, &Scope::everything(), id).await
 }
 
 /// The caller signs the commitment letter of a list's campaign (once per campaign).

@@ -13,6 +13,10 @@
       var dlg = document.getElementById("dlg");
       if (dlg) { dlg.close(); }
     }
+    // A "choose all" box ticks or clears the boxes it names (batch actions on a list).
+    if (t.matches && t.matches("input[data-choose-all]")) {
+      document.querySelectorAll(t.getAttribute("data-choose-all")).forEach(function (box) { box.checked = t.checked; });
+    }
     if (t.classList && t.classList.contains("menu-toggle")) {
       document.body.classList.toggle("menu-open");
     }

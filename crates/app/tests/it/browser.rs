@@ -409,16 +409,29 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
         .unwrap();
     assert_eq!(ticked.as_i64(), Some(8), "all eight items ticked by one tap");
     screenshot(&c, "16-grid-worker-handed-in-phone").await;
-    // The village secretary finds it waiting and verifies it.
+    // The village secretary, on a phone too, finds it waiting as a card (who, when, late or
+    // not) with 核验通过 in reach, and verifies it.
     c.delete_all_cookies().await.unwrap();
-    c.set_window_size(1280, 900).await.unwrap();
     login(&c, &app, "village_secretary").await;
-    c.goto(&app.url("/work/verify")).await.unwrap();
     wait_for(&c, "#task-queue").await;
+    no_sideways_scroll(&c, "the verify queue").await;
     let row = format!("#task-queue form[hx-post='/work/tasks/{}/decide'] button", id.0);
     let verify = wait_for(&c, &row).await;
-    screenshot(&c, "17-secretary-verify-queue").await;
-    verify.click().await.unwrap();
+    let card = c
+        .execute(
+            "var b = arguments[0].getBoundingClientRect(); var tr = arguments[0].closest('tr'); \
+             var who = tr.querySelector('.card-title').getBoundingClientRect(); \
+             var labels = Array.from(tr.querySelectorAll('td[data-label]')).map(function (td) { return getComputedStyle(td, '::before').content; }).join(' '); \
+             return [b.width, b.right <= window.innerWidth, who.left >= 0 && who.right <= window.innerWidth, labels];",
+            vec![serde_json::to_value(&verify).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert!(card[0].as_f64().unwrap() >= 80.0, "a whole button: {card}");
+    assert_eq!((card[1].as_bool(), card[2].as_bool()), (Some(true), Some(true)), "button and name in view: {card}");
+    assert!(card[3].as_str().unwrap().contains("提交时间"), "the card says when it came in: {card}");
+    screenshot(&c, "17-secretary-verify-phone").await;
+    tap(&c, verify).await;
     for _ in 0..50 {
         if c.find(Locator::Css(&row)).await.is_err() {
             break;

@@ -820,3 +820,78 @@ async fn the_roster_page_shows_the_callers_own_shifts() {
     assert_eq!(s, 200);
     assert!(html.contains("id=\"my-shifts\"") && html.contains(&name), "the worker's own shift at {name}: {html}");
 }
+
+/// 批量核验: the secretary ticks several handed-in lists and verifies them at once; one that
+/// cannot be verified stops the whole batch, and nothing is half done.
+#[tokio::test]
+async fn a_batch_of_lists_is_verified_together_or_not_at_all() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let ids = |status: &'static str| {
+        let app = &app;
+        let village = p.qiyuan;
+        async move {
+            let rows: Vec<(i64,)> = app
+                .db
+                .all(&Sql::with(
+                    "SELECT i.id FROM task_instances i JOIN units u ON u.id = i.unit_id JOIN units v ON v.id = $1 \
+                     WHERE u.path LIKE v.path || '%' AND i.status = $2 ORDER BY i.id LIMIT 3",
+                    vec![village.into(), status.into()],
+                ))
+                .await
+                .unwrap();
+            rows.into_iter().map(|r| r.0).collect::<Vec<i64>>()
+        }
+    };
+    let handed_in = ids("submitted").await;
+    assert!(handed_in.len() >= 2, "the demo has lists waiting in 岐元村: {handed_in:?}");
+    let open = ids("open").await;
+    assert!(!open.is_empty());
+    let status_of = |id: i64| {
+        let app = &app;
+        async move {
+            let s: (String,) = app
+                .db
+                .one(&Sql::with("SELECT status FROM task_instances WHERE id = $1", vec![id.into()]))
+                .await
+                .unwrap();
+            s.0
+        }
+    };
+    let ui = app.ui("village_secretary").await;
+    // The queue offers the batch: a box per list and one button.
+    let (_, page) = ui.get(&format!("/work/verify?unit={}", p.qiyuan)).await;
+    assert!(page.contains("id=\"verify-chosen\""), "the batch button");
+    assert!(page.contains(&format!("name=\"ids\" value=\"{}\"", handed_in[0])), "a box for each list");
+    // One list not handed in: nothing is verified, and the answer says why.
+    let (a, b) = (handed_in[0].to_string(), handed_in[1].to_string());
+    let o = open[0].to_string();
+    let (status, body, _) = ui.post("/work/verify/batch", &[("ids", &a), ("ids", &o), ("ids", &b)]).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(status_of(handed_in[0]).await, "submitted");
+    assert_eq!(status_of(handed_in[1]).await, "submitted");
+    // Nothing ticked: a clear message.
+    let (status, body, _) = ui.post("/work/verify/batch", &[]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("请先勾选要核验的清单"), "{body}");
+    // The two handed-in lists: both verified, each audited and in the ledger.
+    let (status, body, _) = ui.post("/work/verify/batch", &[("ids", &a), ("ids", &b)]).await;
+    assert!(status < 400, "{status} {body}");
+    for id in &handed_in[..2] {
+        assert_eq!(status_of(*id).await, "verified");
+        let audited = app
+            .count(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'task.verify' AND object_id = {id}"))
+            .await;
+        assert_eq!(audited, 1);
+        let recorded = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM records WHERE kind = 'task_verified' AND source_kind = 'task_instance' AND source_id = {id}"
+            ))
+            .await;
+        assert_eq!(recorded, 1);
+    }
+    // A grid worker cannot verify.
+    let grid = app.ui("grid_worker").await;
+    let (status, _, _) = grid.post("/work/verify/batch", &[("ids", &a)]).await;
+    assert_eq!(status, 403);
+}

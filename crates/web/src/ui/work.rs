@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/work/tasks/{id}", get(task_page))
         .route("/work/tasks/{id}/submit", post(submit_task).layer(DefaultBodyLimit::max(6 * 1024 * 1024)))
         .route("/work/tasks/{id}/decide", post(decide_task))
+        .route("/work/verify/batch", post(verify_chosen))
         .route("/work/lists/{id}/commit", post(sign_commitment))
         .route("/work/lists/{id}/active", post(toggle_list))
         .route("/work/lists", get(lists_page).post(create_list))
@@ -50,6 +51,8 @@ pub fn local(t: DateTime<Utc>) -> String {
 pub struct TaskRow {
     pub i: InstanceView,
     pub overdue: bool,
+    /// Handed in after its due time.
+    pub late: bool,
     pub due: String,
     /// When it was handed in, China time; empty while not handed in.
     pub submitted: String,
@@ -61,7 +64,8 @@ fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
             let overdue = i.overdue(now);
             let due = local(i.due_at);
             let submitted = i.submitted_at.map(local).unwrap_or_default();
-            TaskRow { i, overdue, due, submitted }
+            let late = i.submitted_at.is_some_and(|at| at > i.due_at);
+            TaskRow { i, overdue, late, due, submitted }
         })
         .collect()
 }
@@ -226,6 +230,24 @@ async fn decide_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     change(ctx.lang, async {
         let approve = form.get("decision") == "verify";
         tasks::decide(&state.db, &ctx.actor, id, approve, &form.get("reason")).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// 批量核验: the lists ticked in the queue (`ids`), verified together or not at all.
+async fn verify_chosen(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let mut ids = Vec::new();
+        for id in form.all("ids") {
+            ids.push(
+                id.trim()
+                    .parse::<i64>()
+                    .map_err(|_| AppError::from(DomainError::invalid("ids", "error.bad_request")))?,
+            );
+        }
+        tasks::verify_many(&state.db, &ctx.actor, &ids).await?;
         Ok(())
     })
     .await
