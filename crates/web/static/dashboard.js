@@ -32,21 +32,41 @@
     var charts = JSON.parse(data.textContent || "[]");
     var theme = holder.getAttribute("data-theme") || null;
     var drawn = [];
+    var empty = holder.getAttribute("data-empty-label") || "—";
+    var blank = 0;
     charts.forEach(function (c) {
       var box = document.createElement("div");
       box.className = "chart";
       box.id = c.id;
       box.setAttribute("data-links", JSON.stringify(c.links || []));
       holder.appendChild(box);
+      // Nothing to draw: say so in the chart's place, under its title, rather than draw an empty frame.
+      var values = [];
+      (c.series || []).forEach(function (s) { values = values.concat(s.values || []); });
+      if (!c.categories.length || values.every(function (v) { return !v; })) {
+        box.className = "chart chart-empty";
+        var title = document.createElement("strong");
+        title.textContent = c.title;
+        var note = document.createElement("p");
+        note.className = "muted";
+        note.textContent = empty;
+        box.appendChild(title);
+        box.appendChild(note);
+        blank += 1;
+        return;
+      }
       var chart = echarts.init(box, theme, { renderer: "canvas" });
       var option;
       if (c.kind === "pie") {
         option = {
           title: { text: c.title, left: "center", textStyle: { fontSize: 14 } },
-          tooltip: { trigger: "item" },
-          legend: { bottom: 0 },
+          tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+          legend: { bottom: 0, type: "scroll" },
           series: [{
-            type: "pie", radius: ["35%", "65%"], name: c.series[0].name,
+            type: "pie", radius: ["32%", "58%"], center: ["50%", "50%"], name: c.series[0].name,
+            // Labels sit beside their slice with room to be read whole; a slice of 0 shows none.
+            label: { formatter: "{b} {c}", overflow: "none" }, labelLine: { length: 8, length2: 6 },
+            avoidLabelOverlap: true, minShowLabelAngle: 1,
             data: c.categories.map(function (name, i) { return { name: name, value: c.series[0].values[i] }; })
           }]
         };
@@ -54,10 +74,13 @@
         option = {
           title: { text: c.title, textStyle: { fontSize: 14 } },
           tooltip: { trigger: "axis" },
-          legend: { top: 0, right: 0 },
-          grid: { left: 40, right: 16, top: 40, bottom: 60 },
-          xAxis: { type: "category", data: c.categories, axisLabel: { rotate: c.categories.length > 8 ? 45 : 0 } },
-          yAxis: { type: "value" },
+          // The legend below the chart, never over the title.
+          legend: { bottom: 0, type: "scroll" },
+          grid: { left: 8, right: 16, top: 40, bottom: 36, containLabel: true },
+          xAxis: { type: "category", data: c.categories,
+                   axisLabel: { rotate: c.categories.length > 8 ? 45 : 0, interval: 0, hideOverlap: true } },
+          // Counts are whole numbers: no 0.2, 0.4 … on their axis.
+          yAxis: { type: "value", minInterval: c.whole ? 1 : 0 },
           series: c.series.map(function (s) { return { type: c.kind, name: s.name, data: s.values, smooth: false }; })
         };
       }
@@ -70,7 +93,11 @@
       });
       drawn.push(chart);
     });
-    holder.setAttribute("data-drawn", String(drawn.length));
+    // Each chart took its box's size when it was drawn; the boxes settle once all are placed.
+    drawn.forEach(function (ch) { ch.resize(); });
+    // Charts placed (drawn, or saying there is nothing to draw), and of those the empty ones.
+    holder.setAttribute("data-empty", String(blank));
+    holder.setAttribute("data-drawn", String(drawn.length + blank));
     window.addEventListener("resize", function () { drawn.forEach(function (ch) { ch.resize(); }); });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", load); } else { load(); }

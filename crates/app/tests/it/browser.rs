@@ -759,12 +759,15 @@ async fn a_township_notes_appraises_and_prints_a_certificate_from_a_cadres_ledge
     c.close().await.unwrap();
 }
 
-/// How many charts the dashboard drew, once it has drawn them.
+/// How many charts the dashboard placed (drawn, or saying there is nothing to draw), once it has.
 async fn charts_drawn(c: &Client) -> i64 {
     let holder = wait_for(c, "#dash-charts[data-drawn]").await;
     let n: i64 = holder.attr("data-drawn").await.unwrap().unwrap().parse().unwrap();
+    let empty: i64 = holder.attr("data-empty").await.unwrap().unwrap().parse().unwrap();
     let canvases = c.find_all(Locator::Css("#dash-charts canvas")).await.unwrap().len() as i64;
-    assert!(canvases >= n, "every chart is drawn on a canvas: {canvases} of {n}");
+    assert!(canvases >= n - empty, "every chart with something to draw is drawn on a canvas: {canvases} of {n}");
+    let notes = c.find_all(Locator::Css("#dash-charts .chart-empty")).await.unwrap().len() as i64;
+    assert_eq!(notes, empty, "an empty chart says so");
     n
 }
 
@@ -821,6 +824,17 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     c.goto(&app.url("/dashboard/screen")).await.unwrap();
     wait_for(&c, "body.screen #tile-bastion").await;
     assert_eq!(charts_drawn(&c).await, 4);
+    // It fits the wall: nothing below the fold, every chart whole.
+    let fit = c
+        .execute(
+            "var h = window.innerHeight; var below = Array.from(document.querySelectorAll('#dash-charts .chart')) \
+             .filter(function (e) { return e.getBoundingClientRect().bottom > h + 1; }).length; \
+             return [document.documentElement.scrollHeight - h, below];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fit, json!([0, 0]), "the large screen fits the window");
     screenshot(&c, "43-dashboard-screen").await;
     // On a phone the dashboard shows its tiles and table at once and fetches the charts only
     // when asked.
@@ -833,6 +847,13 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     assert_eq!(charts_drawn(&c).await, 4);
     c.set_window_size(1280, 900).await.unwrap();
     wait_for(&c, "#logout").await.click().await.unwrap();
+    // The logout navigates to the login page; wait for it to arrive before looking inside.
+    for _ in 0..50 {
+        if c.current_url().await.is_ok_and(|u| u.path() == "/login") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     wait_for(&c, "#username").await;
     // A grid worker's day on a phone.
     c.set_window_size(375, 812).await.unwrap();

@@ -337,6 +337,7 @@ fn charts(d: &Dashboard, children: &[ChildRow], lang: Lang) -> String {
             "id": "chart-orders-day",
             "title": lang.t("dash.chart.orders_by_day"),
             "kind": "line",
+            "whole": true,
             "categories": days,
             "series": [
                 {"name": lang.t("dash.received"), "values": d.orders_by_day.iter().map(|c| c.received).collect::<Vec<_>>()},
@@ -365,30 +366,35 @@ fn charts(d: &Dashboard, children: &[ChildRow], lang: Lang) -> String {
             "id": "chart-stars",
             "title": format!("{} · {}", r.scheme_name, lang.t("dash.chart.stars")),
             "kind": "bar",
+            "whole": true,
             "categories": stars,
             "series": [{"name": lang.t("dash.units"), "values": r.stars}],
             "links": vec![link; 6],
         }));
     }
     if !children.is_empty() {
+        // The units below, highest first. By 堡垒指数 where a scheme scores them: a unit with
+        // nothing to score is left out of the bars (it is not a zero), and the table says so.
         let scored = children.iter().any(|c| c.score.is_some());
-        let (title, values): (String, Vec<f64>) = if scored {
+        let (title, mut bars): (String, Vec<(&ChildRow, f64)>) = if scored {
             (
                 lang.t("dash.chart.children_score").to_string(),
-                children.iter().map(|c| (c.score.unwrap_or(0.0) * 10.0).round() / 10.0).collect(),
+                children.iter().filter_map(|c| c.score.map(|s| (c, (s * 10.0).round() / 10.0))).collect(),
             )
         } else {
-            (lang.t("dash.chart.children_orders").to_string(), children.iter().map(|c| c.orders as f64).collect())
+            (lang.t("dash.chart.children_orders").to_string(), children.iter().map(|c| (c, c.orders as f64)).collect())
         };
+        bars.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
         list.push(json!({
             "id": "chart-children",
             "title": title,
             "kind": "bar",
-            "categories": children.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            "whole": !scored,
+            "categories": bars.iter().map(|(c, _)| c.name.clone()).collect::<Vec<_>>(),
             "series": [
-                {"name": title, "values": values},
+                {"name": title, "values": bars.iter().map(|(_, v)| *v).collect::<Vec<_>>()},
             ],
-            "links": children.iter().map(|c| format!("/dashboard?unit={}&{q}", c.unit_id)).collect::<Vec<_>>(),
+            "links": bars.iter().map(|(c, _)| format!("/dashboard?unit={}&{q}", c.unit_id)).collect::<Vec<_>>(),
         }));
     }
     script_json(&serde_json::Value::Array(list))
