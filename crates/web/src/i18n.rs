@@ -93,6 +93,44 @@ impl Tr {
         self.0.code()
     }
 
+    /// Role names joined by commas (an account's roles), each read as [`Tr::role_name`] reads a
+    /// built-in role still under its original name.
+    pub fn role_names(&self, joined: &str) -> String {
+        const BUILTIN: [&str; 7] = [
+            "admin",
+            "county_org",
+            "township_secretary",
+            "village_secretary",
+            "grid_worker",
+            "inspection_team",
+            "member",
+        ];
+        joined
+            .split(',')
+            .map(|name| {
+                BUILTIN
+                    .iter()
+                    .map(|key| self.role_name(key, name))
+                    .find(|n| n != name)
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|| name.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A role's name: a built-in role still under the name it was created with reads in the
+    /// user's language (`role.builtin.<key>`); a role an install named or renamed keeps its name.
+    pub fn role_name<'a>(&self, role_key: &str, name: &'a str) -> std::borrow::Cow<'a, str> {
+        let key = format!("role.builtin.{role_key}");
+        let original = Lang::Zh.t(&key);
+        if original != key && original == name {
+            std::borrow::Cow::Owned(self.0.t(&key).to_string())
+        } else {
+            std::borrow::Cow::Borrowed(name)
+        }
+    }
+
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
     }
