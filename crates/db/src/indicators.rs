@@ -314,6 +314,17 @@ pub struct Ranking {
 }
 
 impl Ranking {
+    /// Keeps the subjects whose name, or their unit's, contains `words` (blank keeps all). Ranks
+    /// are those of the whole list: the 487th village found by name is still 487th.
+    pub fn named(mut self, words: Option<&str>) -> Ranking {
+        let words = words.map(str::trim).unwrap_or("");
+        if !words.is_empty() {
+            self.subjects
+                .retain(|s| s.unit_name.contains(words) || s.person_name.as_deref().is_some_and(|n| n.contains(words)));
+        }
+        self
+    }
+
     /// Keeps one page of subjects (laggards only, if asked).
     pub fn paged(mut self, laggards_only: bool, page: Option<i64>, per_page: Option<i64>) -> Ranking {
         if laggards_only {
@@ -344,6 +355,10 @@ pub struct RankingQuery {
     pub to: Option<NaiveDate>,
     /// Laggards only.
     pub laggards: Option<bool>,
+    /// Only subjects whose name (or their unit's) contains these words; each keeps its rank in
+    /// the whole list.
+    #[param(max_length = 40)]
+    pub name: Option<String>,
     /// For a breakdown: the unit whose ranking the village is placed in (the page it was opened
     /// from); its township if left out.
     pub within: Option<i64>,

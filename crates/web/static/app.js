@@ -56,5 +56,32 @@
       wrap.parentNode.insertBefore(bar, wrap);
     });
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", addExportButtons); } else { addExportButtons(); }
+  // A long choice (people, units, villages) gets a search box: typing keeps the options that
+  // contain the words and picks the first of them; the choice stays the select's.
+  function addPickerSearch(root) {
+    var label = document.body.getAttribute("data-search-label") || "";
+    (root || document).querySelectorAll("select").forEach(function (select) {
+      if (select.options.length < 15 || select.multiple || select.getAttribute("data-searchable")) { return; }
+      select.setAttribute("data-searchable", "1");
+      var box = document.createElement("input");
+      box.type = "search";
+      box.className = "picker-search";
+      box.placeholder = label;
+      box.setAttribute("aria-label", label);
+      box.addEventListener("input", function () {
+        var words = box.value.trim().toLowerCase();
+        var first = null;
+        Array.prototype.forEach.call(select.options, function (o) {
+          var hit = !words || !o.value || o.text.toLowerCase().indexOf(words) >= 0;
+          o.hidden = !hit;
+          if (hit && o.value && first === null) { first = o; }
+        });
+        if (words && first) { select.value = first.value; }
+      });
+      select.parentNode.insertBefore(box, select);
+    });
+  }
+  function enhance() { addExportButtons(); addPickerSearch(document); }
+  document.addEventListener("htmx:afterSwap", function (e) { addPickerSearch(e.detail.target); });
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", enhance); } else { enhance(); }
 })();

@@ -463,6 +463,29 @@ async fn a_request_lives_from_intake_to_call_back_in_the_browser() {
         .await
         .unwrap();
     c.find(Locator::Css("#new-order select[name=channel] option[value=hotline]")).await.unwrap().click().await.unwrap();
+    // The place is one of hundreds: typing part of its name in the search box above picks it.
+    let options = c.find_all(Locator::Css("#new-order select[name=place_unit_id] option")).await.unwrap().len();
+    assert!(options > 15, "a long list: {options}");
+    c.find(Locator::Css("#new-order .picker-search + select[name=place_unit_id]")).await.unwrap();
+    c.execute(
+        "var box = document.querySelector('#new-order select[name=place_unit_id]').previousElementSibling; \
+         box.value = '岐元'; box.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let kept = c
+        .execute(
+            "var s = document.querySelector('#new-order select[name=place_unit_id]'); \
+             var shown = Array.from(s.options).filter(function (o) { return o.value && !o.hidden; }); \
+             return [shown.length, shown.every(function (o) { return o.text.indexOf('岐元') >= 0; }), s.options[s.selectedIndex].text];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(kept[0].as_u64().unwrap() >= 1 && kept[0].as_u64().unwrap() < 15, "the search keeps the matches: {kept}");
+    assert_eq!(kept[1].as_bool(), Some(true), "only matches are shown: {kept}");
+    assert!(kept[2].as_str().unwrap().contains("岐元"), "the first match is picked: {kept}");
     c.find(Locator::Css(&format!("#new-order select[name=place_unit_id] option[value='{}']", places.qiyuan)))
         .await
         .unwrap()

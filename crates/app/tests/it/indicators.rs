@@ -255,6 +255,17 @@ async fn a_scheme_from_data_scores_every_village_as_worked_out_by_hand() {
     let (_, rows) = org.get(&format!("/score-runs/{run}?per_page=200")).await;
     let (_, live) = org.get(&format!("/schemes/{id}/scores?unit={}&from={FROM}&to={TO}&per_page=200", p.baishi)).await;
     let live = live["subjects"].as_array().unwrap();
+    // A search by name keeps each village's rank in the whole list, on the API and the page.
+    let last = live.last().unwrap();
+    let name = last["unit_name"].as_str().unwrap();
+    let (_, found) = org.get(&format!("/schemes/{id}/scores?unit={}&from={FROM}&to={TO}&name={name}", p.baishi)).await;
+    let found = found["subjects"].as_array().unwrap();
+    assert!(!found.is_empty() && found.iter().all(|f| f["unit_name"].as_str().unwrap().contains(name)), "{found:?}");
+    let hit = found.iter().find(|f| f["unit_id"] == last["unit_id"]).unwrap();
+    assert_eq!(hit["rank"], last["rank"], "the rank of the whole list");
+    let ui = app.ui("county_org").await;
+    let (_, page) = ui.get(&format!("/schemes/{id}?unit={}&from={FROM}&to={TO}&name={name}", p.baishi)).await;
+    assert!(page.contains(&format!("value=\"{name}\"")) && page.contains(name), "the page keeps the search");
     let rows = rows["rows"]["items"].as_array().unwrap();
     assert_eq!(rows.len(), live.len());
     assert!(rows.iter().any(|r| r["measured"] == false), "villages without records that week: {rows:?}");

@@ -101,7 +101,7 @@ pub async fn scores(
     ApiQuery(q): ApiQuery<RankingQuery>,
 ) -> Result<Json<Ranking>, Response> {
     let r = ranking(&s, &ctx, id, &q).await?;
-    Ok(Json(r.paged(q.laggards.unwrap_or(false), q.page, q.per_page)))
+    Ok(Json(r.named(q.name.as_deref()).paged(q.laggards.unwrap_or(false), q.page, q.per_page)))
 }
 
 /// One village's (`unit`) or one person's (`person`) score line by line, each line with the

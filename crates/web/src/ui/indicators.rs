@@ -158,6 +158,8 @@ struct RankingPage {
     top_stars: usize,
     query: String,
     laggards_only: bool,
+    /// The name searched for, as typed.
+    name: String,
     pager: Pager,
     can_publish: bool,
     can_plan: bool,
@@ -182,7 +184,8 @@ async fn ranking_page(
         .await
         .map_err(|e| fail(lang)(e.into()))?;
     let laggards_only = q.laggards.unwrap_or(false);
-    let r = r.paged(laggards_only, q.page, Some(50));
+    let name = q.name.clone().unwrap_or_default();
+    let r = r.named(Some(&name)).paged(laggards_only, q.page, Some(50));
     let page =
         frontline_db::Page { items: Vec::<()>::new(), total: r.total as i64, page: r.page, per_page: r.per_page };
     let pairs = [
@@ -190,6 +193,7 @@ async fn ranking_page(
         ("from", s.period.from.to_string()),
         ("to", s.period.to.to_string()),
         ("laggards", if laggards_only { "true".into() } else { String::new() }),
+        ("name", name.clone()),
     ];
     let unit = frontline_db::units::get(&state.db, scope, s.unit).await.map_err(|e| fail(lang)(e.into()))?;
     let parent = match unit.parent_id {
@@ -206,6 +210,7 @@ async fn ranking_page(
         top_stars,
         query: s.query,
         laggards_only,
+        name,
         can_publish: ctx.actor.can("judge:score:publish"),
         can_plan: ctx.actor.can("judge:laggard:edit"),
         yesterday: today_in_china(Utc::now()).pred_opt().unwrap_or_default(),
