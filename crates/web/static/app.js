@@ -7,6 +7,19 @@
       if (dlg && !dlg.open) { dlg.showModal(); }
     }
   });
+  // A change is sent once: while its request is on the way, the form's buttons (or the button
+  // itself) are disabled, so a second tap cannot send it again.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var el = e.detail.elt;
+    if (!el || (e.detail.requestConfig && e.detail.requestConfig.verb === "get")) { return; }
+    var buttons = el.tagName === "FORM" ? el.querySelectorAll("button, input[type=submit]") : [el];
+    Array.prototype.forEach.call(buttons, function (b) {
+      if (!b.disabled) { b.disabled = true; b.setAttribute("data-busy", "1"); }
+    });
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    document.querySelectorAll("[data-busy]").forEach(function (b) { b.disabled = false; b.removeAttribute("data-busy"); });
+  });
   document.addEventListener("click", function (e) {
     var t = e.target;
     if (t.closest && t.closest("[data-close]")) {
