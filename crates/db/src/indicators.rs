@@ -356,8 +356,7 @@ pub struct RankingQuery {
     /// Laggards only.
     pub laggards: Option<bool>,
     /// Only subjects whose name (or their unit's) contains these words; each keeps its rank in
-    /// the whole list.
-    #[param(max_length = 40)]
+    /// the whole list. Any text: words that match nothing find nothing.
     pub name: Option<String>,
     /// For a breakdown: the unit whose ranking the village is placed in (the page it was opened
     /// from); its township if left out.
