@@ -96,23 +96,13 @@ impl Tr {
     /// Role names joined by commas (an account's roles), each read as [`Tr::role_name`] reads a
     /// built-in role still under its original name.
     pub fn role_names(&self, joined: &str) -> String {
-        const BUILTIN: [&str; 7] = [
-            "admin",
-            "county_org",
-            "township_secretary",
-            "village_secretary",
-            "grid_worker",
-            "inspection_team",
-            "member",
-        ];
         joined
             .split(',')
             .map(|name| {
-                BUILTIN
-                    .iter()
-                    .map(|key| self.role_name(key, name))
-                    .find(|n| n != name)
-                    .map(|n| n.into_owned())
+                // The built-in role (if any) whose original name this is, from the catalogue.
+                ZH.iter()
+                    .find(|(key, value)| key.starts_with("role.builtin.") && value.as_str() == name)
+                    .map(|(key, _)| self.0.t(key).to_string())
                     .unwrap_or_else(|| name.to_string())
             })
             .collect::<Vec<_>>()
