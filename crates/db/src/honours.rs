@@ -289,6 +289,8 @@ async fn honoured_or_unit(
 pub struct DeedQuery {
     pub status: Option<String>,
     pub page: Option<i64>,
+    /// Rows per page (1–200, default 20).
+    pub per_page: Option<i64>,
 }
 
 /// Deeds of units the caller reaches: drafts and published.
@@ -298,7 +300,7 @@ pub async fn deeds(db: &Db, scope: &Scope, q: &DeedQuery) -> Result<Page<DeedVie
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
         filter.push(" AND d.status = ").bind(s);
     }
-    let (page, per_page) = crate::sql::page_bounds(q.page, Some(20));
+    let (page, per_page) = crate::sql::page_bounds(q.page, q.per_page);
     db.page_of(DEED_COLUMNS, filter, "COALESCE(d.published_at, d.created_at) DESC, d.id DESC", page, per_page).await
 }
 
@@ -342,9 +344,14 @@ fn published_in(county: &str) -> Sql {
 
 /// The published deeds of a person's county, newest first: what the organisation publishes inside
 /// itself, readable by every member of it. Drafts stay with those who write and publish them.
-pub async fn published_deeds_for(db: &Db, person_id: i64, page: Option<i64>) -> Result<Page<DeedView>, DbError> {
+pub async fn published_deeds_for(
+    db: &Db,
+    person_id: i64,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Page<DeedView>, DbError> {
     let county = county_of_person(db, person_id).await?;
-    let (page, per_page) = crate::sql::page_bounds(page, Some(20));
+    let (page, per_page) = crate::sql::page_bounds(page, per_page);
     db.page_of(DEED_COLUMNS, published_in(&county), "d.published_at DESC, d.id DESC", page, per_page).await
 }
 
@@ -878,6 +885,7 @@ pub async fn care_records(
     scope: &Scope,
     person: Option<i64>,
     page: Option<i64>,
+    per_page: Option<i64>,
 ) -> Result<Page<CareView>, DbError> {
     let mut filter = Sql::new(
         " FROM care_records c JOIN people p ON p.id = c.person_id JOIN units hu ON hu.id = p.home_unit_id WHERE ",
@@ -886,7 +894,7 @@ pub async fn care_records(
     if let Some(person) = person {
         filter.push(" AND c.person_id = ").bind(person);
     }
-    let (page, per_page) = crate::sql::page_bounds(page, Some(50));
+    let (page, per_page) = crate::sql::page_bounds(page, per_page.or(Some(50)));
     db.page_of(
         "c.id, c.person_id, p.name AS person_name, c.unit_id, hu.name AS unit_name, c.kind, c.given_on, c.note, c.created_by",
         filter,

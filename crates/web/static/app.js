@@ -20,6 +20,60 @@
   document.addEventListener("htmx:afterRequest", function () {
     document.querySelectorAll("[data-busy]").forEach(function (b) { b.disabled = false; b.removeAttribute("data-busy"); });
   });
+  // A form whose address holds an id chosen in one of its fields (`data-id-from="checkpoint"`):
+  // the `/0/` of its address becomes the chosen id when it is sent (no inline script: CSP).
+  document.addEventListener("htmx:configRequest", function (e) {
+    var form = e.detail.elt;
+    var name = form && form.getAttribute && form.getAttribute("data-id-from");
+    if (!name || !form.elements[name]) { return; }
+    e.detail.path = e.detail.path.replace("/0/", "/" + encodeURIComponent(form.elements[name].value) + "/");
+  });
+  // The form a request came from (the element itself, its form, or the form around it).
+  function formOf(el) {
+    if (!el) { return null; }
+    if (el.tagName === "FORM") { return el; }
+    return el.form || (el.closest && el.closest("form")) || null;
+  }
+  // Errors next to their fields: a change that fails answers with an error fragment naming its
+  // fields (li[data-field]); each named field of the form that sent it is marked, gets its
+  // message right beside it, and the first is scrolled into view and focused. With no field
+  // found, the message itself is scrolled into view.
+  function clearFieldErrors(root) {
+    if (!root) { return; }
+    root.querySelectorAll(".field-msg").forEach(function (m) { m.remove(); });
+    root.querySelectorAll("[aria-invalid]").forEach(function (f) { f.removeAttribute("aria-invalid"); });
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    clearFieldErrors(formOf(e.detail.elt));
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var target = e.detail.target;
+    if (!target || !target.querySelector) { return; }
+    var alert = target.classList.contains("alert-error") ? target : target.querySelector(".alert-error");
+    if (!alert) { return; }
+    var form = formOf(e.detail.requestConfig && e.detail.requestConfig.elt) || formOf(e.detail.elt);
+    var first = null;
+    alert.querySelectorAll("li[data-field]").forEach(function (li) {
+      var name = li.getAttribute("data-field");
+      var field = null;
+      [form, document.querySelector("main")].forEach(function (root) {
+        if (!field && root) {
+          field = Array.prototype.filter.call(root.querySelectorAll("[name]"), function (f) { return f.name === name && f.type !== "hidden"; })[0] || null;
+        }
+      });
+      if (!field) { return; }
+      field.setAttribute("aria-invalid", "true");
+      var msg = document.createElement("span");
+      msg.className = "field-msg";
+      msg.setAttribute("data-for", name);
+      msg.textContent = li.textContent;
+      field.insertAdjacentElement("afterend", msg);
+      if (!first) { first = field; }
+    });
+    var shown = first || alert;
+    if (shown.scrollIntoView) { shown.scrollIntoView({ block: "center" }); }
+    if (first && first.focus) { first.focus({ preventScroll: true }); }
+  });
   document.addEventListener("click", function (e) {
     var t = e.target;
     if (t.closest && t.closest("[data-close]")) {
@@ -30,6 +84,7 @@
     if (t.matches && t.matches("input[data-choose-all]")) {
       document.querySelectorAll(t.getAttribute("data-choose-all")).forEach(function (box) { box.checked = t.checked; });
     }
+    if (t.closest && t.closest("[data-print]")) { window.print(); }
     if (t.classList && t.classList.contains("menu-toggle")) {
       document.body.classList.toggle("menu-open");
     }

@@ -125,10 +125,34 @@ async fn a_village_secretary_works_in_the_browser() {
     c.find(Locator::Css("#password")).await.unwrap().send_keys(DEMO_PASSWORD).await.unwrap();
     screenshot(&c, "01-login").await;
     c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
-    // A village secretary lands on the lists waiting for their check.
+    // A village secretary lands on their 待办: what waits on them, counted, each a tap from
+    // its list; the desktop menu is in folders, the open one holding the page shown.
+    wait_for(&c, "#todo").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/todo");
+    let kinds = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#todo a[data-kind]')).map(a => a.getAttribute('data-kind'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for kind in ["to_verify", "lists_overdue", "findings_to_rectify", "orders_to_sign", "unread"] {
+        assert!(kinds.as_array().unwrap().iter().any(|k| k == kind), "{kind} in {kinds}");
+    }
+    let open = c
+        .execute("return Array.from(document.querySelectorAll('.sidemenu details[open] a')).map(a => a.getAttribute('href'));", vec![])
+        .await
+        .unwrap();
+    assert!(open.as_array().unwrap().iter().any(|h| h == "/todo"), "the open folder holds the page: {open}");
+    let folders = c.execute("return document.querySelectorAll('.sidemenu details').length;", vec![]).await.unwrap();
+    assert!(folders.as_i64().unwrap() >= 4, "the menu is in folders: {folders}");
+    screenshot(&c, "01-secretary-landing").await;
+    wait_for(&c, "#todo a[data-kind='to_verify']").await.click().await.unwrap();
     wait_for(&c, "#task-queue").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/work/verify");
-    screenshot(&c, "01-secretary-landing").await;
+    // The breadcrumb says where the page sits and leads home.
+    let crumbs = wait_for(&c, "#crumbs").await.text().await.unwrap();
+    assert_eq!(crumbs, "首页 / 日常工作 / 任务核验");
     c.goto(&app.url("/units")).await.unwrap();
     wait_for(&c, "#unit-tree").await;
     wait_text(&c, "组织架构").await;
@@ -165,7 +189,9 @@ async fn a_village_secretary_works_in_the_browser() {
     unit_field.send_keys(&format!("#{}", p.qiyuan_branch)).await.unwrap();
     c.find(Locator::Css("#person-phone")).await.unwrap().send_keys("13866668888").await.unwrap();
     screenshot(&c, "03-add-person").await;
-    c.find(Locator::Css("#person-save")).await.unwrap().click().await.unwrap();
+    // Two taps in a row on 保存 (an impatient thumb) add the person once: the button is
+    // disabled while the first request is on the way.
+    c.execute("var b = document.querySelector('#person-save'); b.click(); b.click();", vec![]).await.unwrap();
     for _ in 0..50 {
         if c.current_url().await.unwrap().path().starts_with("/people/") {
             break;
@@ -173,6 +199,8 @@ async fn a_village_secretary_works_in_the_browser() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     wait_text(&c, "卢春燕").await;
+    let added = app.count("SELECT COUNT(*) FROM people WHERE name = '卢春燕'").await;
+    assert_eq!(added, 1, "a double tap adds the person once");
     screenshot(&c, "04-person").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM people WHERE name = '卢春燕'").await, 1);
 
@@ -413,6 +441,12 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
     // not) with 核验通过 in reach, and verifies it.
     c.delete_all_cookies().await.unwrap();
     login(&c, &app, "village_secretary").await;
+    // Their 待办 counts the list among those to verify; one tap opens the queue.
+    let waiting = wait_for(&c, "#todo a[data-kind='to_verify'] .todo-count").await.text().await.unwrap();
+    assert!(waiting.parse::<i64>().unwrap() >= 1, "{waiting}");
+    no_sideways_scroll(&c, "the secretary's to-do").await;
+    screenshot(&c, "17a-secretary-todo-phone").await;
+    tap(&c, c.find(Locator::Css("#todo a[data-kind='to_verify']")).await.unwrap()).await;
     wait_for(&c, "#task-queue").await;
     no_sideways_scroll(&c, "the verify queue").await;
     let row = format!("#task-queue form[hx-post='/work/tasks/{}/decide'] button", id.0);
@@ -431,6 +465,24 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
     assert_eq!((card[1].as_bool(), card[2].as_bool()), (Some(true), Some(true)), "button and name in view: {card}");
     assert!(card[3].as_str().unwrap().contains("提交时间"), "the card says when it came in: {card}");
     screenshot(&c, "17-secretary-verify-phone").await;
+    // Returning it without a reason: the reason box is marked, its message beside it, in view.
+    let back = format!("#task-queue form[hx-post='/work/tasks/{}/decide'] input[name=reason] ~ button", id.0);
+    tap(&c, wait_for(&c, &back).await).await;
+    wait_for(&c, ".field-msg[data-for='reason']").await;
+    let marked = c
+        .execute(
+            "var f = document.querySelector('[aria-invalid=true][name=reason]'); if (!f) { return ['none']; } \
+             var r = f.getBoundingClientRect(); var m = f.nextElementSibling; \
+             return [r.top >= 0 && r.bottom <= window.innerHeight, m.className, m.textContent];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked[0].as_bool(), Some(true), "the marked reason is in view: {marked}");
+    assert_eq!(marked[1], "field-msg", "{marked}");
+    assert!(marked[2].as_str().unwrap().contains("必填"), "the message says what is wrong: {marked}");
+    screenshot(&c, "17b-return-without-reason-phone").await;
+    let verify = wait_for(&c, &row).await;
     tap(&c, verify).await;
     for _ in 0..50 {
         if c.find(Locator::Css(&row)).await.is_err() {
@@ -891,7 +943,7 @@ async fn dashboards_at_every_level_drill_down_to_the_lists_behind_them() {
     screenshot(&c, "44-today-phone").await;
     // The tab bar holds the grid worker's own work, one tap away.
     let tabs = c.execute("return Array.from(document.querySelectorAll('#tabbar a')).map(a => a.getAttribute('href') + (a.classList.contains('active') ? '*' : ''));", vec![]).await.unwrap();
-    assert_eq!(tabs, json!(["/today*", "/orders", "/me"]));
+    assert_eq!(tabs, json!(["/today*", "/todo", "/orders", "/me"]));
     let gap = c
         .execute(
             "return window.innerHeight - document.querySelector('#tabbar').getBoundingClientRect().bottom;",
@@ -1054,8 +1106,8 @@ async fn phone_pages_are_light_cold_and_warm() {
         .unwrap();
     let task_page = format!("/work/tasks/{}", task.0);
     let pages: [(&str, &[&str]); 4] = [
-        ("grid_worker", &["/today", &task_page, "/me", "/orders", "/work/households"]),
-        ("village_secretary", &["/dashboard", "/work/verify", "/orders", "/findings", "/today"]),
+        ("grid_worker", &["/today", &task_page, "/todo", "/me", "/orders", "/work/households"]),
+        ("village_secretary", &["/todo", "/dashboard", "/work/verify", "/orders", "/findings", "/today"]),
         ("inspector", &["/inspections/mine", "/findings"]),
         ("member", &["/today", "/me"]),
     ];

@@ -815,6 +815,7 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         assert_eq!(status, 404, "{who}: a foreign task: {resp}");
         duty_writes.push((format!("/tasks/{t}/submit"), json!({"items": []})));
         duty_writes.push((format!("/tasks/{t}/decide"), json!({"decision": "verify"})));
+        duty_writes.push(("/tasks/verify".to_string(), json!({"ids": [t]})));
     }
     if let Some(c) = f.checkpoint {
         duty_writes.push((format!("/checkpoints/{c}/people"), json!({"person_id": own_person, "category": "member"})));

@@ -324,7 +324,7 @@ async fn each_role_lands_on_its_work() {
         ("admin", "/units"),
         ("county_org", "/dashboard"),
         ("township_secretary", "/dashboard"),
-        ("village_secretary", "/work/verify"),
+        ("village_secretary", "/todo"),
         ("inspector", "/inspections/mine"),
         ("grid_worker", "/today"),
         ("member", "/today"),
@@ -341,7 +341,9 @@ async fn each_role_lands_on_its_work() {
     assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (308, "/today"));
     // One entry for today's work in the menu.
     let (_, page) = grid.get("/today").await;
-    assert_eq!(page.matches("href=\"/today\"").count(), 2, "the menu and the tab bar");
+    let part = |start: &str| page.split(start).nth(1).and_then(|m| m.split("</nav>").next()).unwrap_or("").to_string();
+    assert_eq!(part("<nav class=\"sidemenu\"").matches("href=\"/today\"").count(), 1, "once in the menu");
+    assert_eq!(part("<nav class=\"tabbar\"").matches("href=\"/today\"").count(), 1, "once on the tab bar");
     assert!(!page.contains("href=\"/work\""));
 }
 
@@ -430,4 +432,127 @@ async fn every_menu_page_of_every_role_is_english_on_request() {
     found.sort();
     found.dedup();
     assert!(found.is_empty(), "{} untranslated on English pages:\n{}", found.len(), found.join("\n"));
+}
+
+/// The number between `attr="` and the next quote in a page's pager.
+fn pager_number(page: &str, attr: &str) -> Option<i64> {
+    let pager = page.split("class=\"pager\"").nth(1)?;
+    pager.split(&format!("{attr}=\"")).nth(1)?.split('"').next()?.parse().ok()
+}
+
+/// 待办: each count is the total of the list its link opens, counts move as the work does, and
+/// each role sees only what it may act on.
+#[tokio::test]
+async fn the_todo_centre_counts_what_its_lists_show() {
+    let app = TestApp::new().await;
+    let secretary = app.ui("village_secretary").await;
+    let api = app.api("village_secretary").await;
+    let (status, items) = api.get("/me/todo").await;
+    assert_eq!(status, 200, "{items}");
+    let items = items.as_array().unwrap().clone();
+    let count_of = |items: &[serde_json::Value], kind: &str| {
+        items.iter().find(|i| i["kind"] == kind).map(|i| i["count"].as_i64().unwrap())
+    };
+    let mut compared = 0;
+    for item in &items {
+        let href = item["href"].as_str().unwrap();
+        let (path, anchor) = href.split_once('#').unwrap_or((href, ""));
+        let (status, page) = secretary.get(path).await;
+        assert_eq!(status, 200, "{href}");
+        // The list a link with an anchor means is the first after that anchor.
+        let list = if anchor.is_empty() {
+            page.as_str()
+        } else {
+            page.split(&format!("id=\"{anchor}\"")).nth(1).unwrap_or_else(|| panic!("{href}: no {anchor}"))
+        };
+        if let Some(total) = pager_number(list, "data-total") {
+            assert_eq!(item["count"].as_i64(), Some(total), "{} against {href}", item["kind"]);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 4, "counts compared with their lists: {compared} of {items:?}");
+    // The page shows the same counts, each linked to its list.
+    let (_, page) = secretary.get("/todo").await;
+    for item in &items {
+        let link =
+            format!("href=\"{}\" data-kind=\"{}\"", item["href"].as_str().unwrap(), item["kind"].as_str().unwrap());
+        assert!(page.contains(&link), "{link}");
+    }
+    // A grid worker hands in a list: their own count falls, the secretary's to-verify rises.
+    let grid = app.api("grid_worker").await;
+    let (_, before) = grid.get("/me/todo").await;
+    let before = before.as_array().unwrap().clone();
+    assert_eq!(count_of(&before, "to_verify"), None, "a grid worker verifies nothing");
+    let mine = count_of(&before, "my_lists").unwrap();
+    assert!(mine >= 1, "{before:?}");
+    let (_, tasks) = grid.get("/me/tasks").await;
+    let open = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == "疫情防控八项硬性任务" && t["status"] == "open")
+        .expect("an open list")
+        .clone();
+    let (status, body) = grid.post(&format!("/task-lists/{}/commitment", open["list_id"]), serde_json::json!({})).await;
+    assert!(status < 300, "{body}");
+    let (_, detail) = grid.get(&format!("/tasks/{}", open["id"])).await;
+    let ticks: Vec<serde_json::Value> =
+        detail["items"].as_array().unwrap().iter().map(|i| serde_json::json!({"item_id": i["item_id"]})).collect();
+    let (status, body) = grid.post(&format!("/tasks/{}/submit", open["id"]), serde_json::json!({"items": ticks})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = grid.get("/me/todo").await;
+    assert_eq!(count_of(after.as_array().unwrap(), "my_lists"), Some(mine - 1));
+    let (_, now) = api.get("/me/todo").await;
+    assert_eq!(
+        count_of(now.as_array().unwrap(), "to_verify"),
+        count_of(&items, "to_verify").map(|n| n + 1),
+        "the list handed in waits for the secretary"
+    );
+}
+
+/// Every paged list offers 20, 50 or 100 rows a page, shows the size chosen and keeps it on its
+/// links to the next page.
+#[tokio::test]
+async fn every_paged_list_takes_a_page_size() {
+    let app = TestApp::new().await;
+    let ui = app.ui("admin").await;
+    let bastion: (i64,) =
+        app.db.one(&frontline_db::Sql::new("SELECT MIN(id) FROM schemes WHERE code = 'bastion'")).await.unwrap();
+    let lists = [
+        "/units".to_string(),
+        "/people".into(),
+        "/posts".into(),
+        "/users".into(),
+        "/audit".into(),
+        "/orders".into(),
+        "/findings".into(),
+        "/inspections".into(),
+        "/accountability".into(),
+        "/work/verify".into(),
+        "/work/dispatch".into(),
+        "/work/surveys".into(),
+        "/ledger".into(),
+        "/laggard-plans".into(),
+        "/appraisals".into(),
+        "/talent".into(),
+        "/candidates".into(),
+        "/reviews".into(),
+        "/commendations".into(),
+        "/deeds".into(),
+        "/care".into(),
+        format!("/schemes/{}", bastion.0),
+    ];
+    for list in &lists {
+        let sep = if list.contains('?') { '&' } else { '?' };
+        let (status, page) = ui.get(&format!("{list}{sep}per_page=50")).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(pager_number(&page, "data-per-page"), Some(50), "{list} shows 50 a page");
+        assert!(page.contains("class=\"page-sizes\""), "{list} offers the sizes");
+        assert!(page.contains("<strong aria-current=\"true\">50</strong>"), "{list} marks 50");
+        if let Some(next) = page.split("rel=\"next\"").next().and_then(|p| p.rsplit("href=\"").next())
+            && page.contains("rel=\"next\"")
+        {
+            assert!(next.contains("per_page=50"), "{list}: the next page keeps the size: {next}");
+        }
+    }
 }

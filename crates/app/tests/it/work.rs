@@ -844,7 +844,7 @@ async fn a_batch_of_lists_is_verified_together_or_not_at_all() {
         }
     };
     let handed_in = ids("submitted").await;
-    assert!(handed_in.len() >= 2, "the demo has lists waiting in 岐元村: {handed_in:?}");
+    assert!(handed_in.len() >= 3, "the demo has lists waiting in 岐元村: {handed_in:?}");
     let open = ids("open").await;
     assert!(!open.is_empty());
     let status_of = |id: i64| {
@@ -893,5 +893,18 @@ async fn a_batch_of_lists_is_verified_together_or_not_at_all() {
     // A grid worker cannot verify.
     let grid = app.ui("grid_worker").await;
     let (status, _, _) = grid.post("/work/verify/batch", &[("ids", &a)]).await;
+    assert_eq!(status, 403);
+    // The API verifies a batch the same way: all or none, and says how many.
+    let api = app.api("village_secretary").await;
+    let third = handed_in[2];
+    let (status, body) = api.post("/tasks/verify", json!({"ids": [third, open[0]]})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(status_of(third).await, "submitted");
+    let (status, body) = api.post("/tasks/verify", json!({"ids": []})).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = api.post("/tasks/verify", json!({"ids": [third, third]})).await;
+    assert_eq!((status, &body["verified"]), (200, &json!(1)), "{body}");
+    assert_eq!(status_of(third).await, "verified");
+    let (status, _) = app.api("grid_worker").await.post("/tasks/verify", json!({"ids": [third]})).await;
     assert_eq!(status, 403);
 }

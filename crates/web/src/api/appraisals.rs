@@ -300,7 +300,7 @@ pub async fn list_deeds(
 ) -> Result<Json<Page<DeedView>>, Response> {
     match ctx.actor.scope.person_id.filter(|_| !ctx.actor.can("honour:deed:list")) {
         // Without the list permission, a person reads what their county has published.
-        Some(me) => honours::published_deeds_for(&s.db, me, q.page).await.api(ctx.lang).map(Json),
+        Some(me) => honours::published_deeds_for(&s.db, me, q.page, q.per_page).await.api(ctx.lang).map(Json),
         None => {
             ctx.actor.require("honour:deed:list").api(ctx.lang)?;
             honours::deeds(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
@@ -416,6 +416,8 @@ pub async fn advance_selection(
 pub struct CareQuery {
     pub person: Option<i64>,
     pub page: Option<i64>,
+    /// Rows per page (1–200, default 50).
+    pub per_page: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/care", tag = "appraisals", params(CareQuery), responses((status = 200, body = Page<CareView>)))]
@@ -425,7 +427,7 @@ pub async fn list_care(
     ApiQuery(q): ApiQuery<CareQuery>,
 ) -> Result<Json<Page<CareView>>, Response> {
     ctx.actor.require("honour:care:list").api(ctx.lang)?;
-    honours::care_records(&s.db, &ctx.actor.scope, q.person, q.page).await.api(ctx.lang).map(Json)
+    honours::care_records(&s.db, &ctx.actor.scope, q.person, q.page, q.per_page).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/care", tag = "appraisals", request_body = CareInput,

@@ -334,7 +334,7 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         duty::list_deployments, duty::create_deployment, duty::arrive, duty::end_deployment, duty::arrivals,
         duty::plan_thirds, duty::plan_villages, duty::mentorships, duty::create_mentorship, duty::end_mentorship, duty::my_notifications,
         work::list_task_lists, work::create_task_list, work::set_list_active, work::sign_commitment, work::list_tasks,
-        work::my_tasks, work::get_task, work::submit_task, work::decide_task, work::upload, work::task_rates, work::list_records,
+        work::my_tasks, work::get_task, work::submit_task, work::decide_task, work::verify_tasks, work::upload, work::task_rates, work::list_records,
         work::list_checkpoints, work::configure_checkpoint, work::add_duty_person, work::mark_away, work::plan_roster, work::list_shifts,
         work::duty_streaks, work::my_shifts, work::check_in, work::check_out,
         work::list_forms, work::create_form, work::my_households, work::household_responses, work::file_response,
@@ -363,7 +363,7 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         appraisals::advance_selection, appraisals::list_care, appraisals::record_care, appraisals::care_reminders,
         bulletins::list_bulletins, bulletins::get_bulletin, bulletins::bulletin_pdf, bulletins::bulletin_xlsx,
         dashboard::get_dashboard, dashboard::get_today,
-        system::token, system::me, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
+        system::token, system::me, system::my_todo, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem,
         frontline_core::roles::ClaimStatus)),

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use super::{ApiId, ApiJson, ApiQuery, ApiResult, created};
 use crate::auth::{ApiCtx, ApiLang, check_login};
 use crate::error::ErrorBody;
+use crate::services::todo::{self, TodoItem};
 use crate::services::{self, UserInput};
 use crate::{AppError, AppState};
 
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(token))
         .route("/me", get(me))
+        .route("/me/todo", get(my_todo))
         .route("/me/password", post(change_password))
         .route("/me/tokens", get(my_tokens))
         .route("/me/tokens/{id}/revoke", post(revoke_token))
@@ -54,6 +56,12 @@ pub async fn token(
     let actor = access::load_actor(&s.db, user_id, &ip).await.api(lang)?;
     let token = services::issue_token(&s.db, &actor, user_id, &b.name).await.api(lang)?;
     Ok(created(TokenResponse { token }))
+}
+
+/// 待办: what waits on the caller, each count with the page that lists it.
+#[utoipa::path(get, path = "/api/v1/me/todo", tag = "system", responses((status = 200, body = Vec<TodoItem>)))]
+pub async fn my_todo(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Vec<TodoItem>>, Response> {
+    todo::todo(&s.db, &ctx.actor, chrono::Utc::now()).await.api(ctx.lang).map(Json)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

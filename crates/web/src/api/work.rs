@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(get_task))
         .route("/tasks/{id}/submit", post(submit_task))
         .route("/tasks/{id}/decide", post(decide_task))
+        .route("/tasks/verify", post(verify_tasks))
         .route("/attachments", post(upload).layer(DefaultBodyLimit::max(6 * 1024 * 1024)))
         .route("/units/{id}/task-rates", get(task_rates))
         .route("/records", get(list_records))
@@ -242,6 +243,31 @@ pub async fn decide_task(
         }
     };
     tasks::decide(&s.db, &ctx.actor, id, approve, &b.reason).await.api(ctx.lang).map(Json)
+}
+
+/// The lists to verify together (批量核验): at most 200, each handed in and within the caller's units.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyBody {
+    #[schema(min_items = 1, max_items = 200)]
+    pub ids: Vec<i64>,
+}
+
+/// How many lists were verified.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verified {
+    pub verified: usize,
+}
+
+/// Verifies several handed-in lists at once, all or none: one list that may not be verified
+/// (not handed in, or outside the caller's units) leaves every other one as it was.
+#[utoipa::path(post, path = "/api/v1/tasks/verify", tag = "work", request_body = VerifyBody,
+    responses((status = 200, body = Verified), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn verify_tasks(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(b): ApiJson<VerifyBody>,
+) -> Result<Json<Verified>, Response> {
+    tasks::verify_many(&s.db, &ctx.actor, &b.ids).await.api(ctx.lang).map(|verified| Json(Verified { verified }))
 }
 
 /// Uploads a photo (the body is the image, with its `Content-Type`); answers its id.

@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod duty;
 pub mod figures;
 pub mod list_export;
+pub mod todo;
 
 use std::collections::HashMap;
 

@@ -517,7 +517,7 @@ struct DeedsPage {
 async fn deeds_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DeedQuery>) -> UiResult {
     let page = match ctx.actor.scope.person_id.filter(|_| !ctx.actor.can("honour:deed:list")) {
         // Without the list permission, a person reads what their county has published.
-        Some(me) => honours::published_deeds_for(&state.db, me, q.page).await,
+        Some(me) => honours::published_deeds_for(&state.db, me, q.page, q.per_page).await,
         None => {
             require(&ctx, "honour:deed:list")?;
             honours::deeds(&state.db, &ctx.actor.scope, &q).await
@@ -689,6 +689,7 @@ struct CareParams {
     day: Option<NaiveDate>,
     person: Option<i64>,
     page: Option<i64>,
+    per_page: Option<i64>,
 }
 
 async fn care_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<CareParams>) -> UiResult {
@@ -696,7 +697,8 @@ async fn care_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Care
     let day = q.day.unwrap_or_else(|| today_in_china(Utc::now()));
     let scope = &ctx.actor.scope;
     let reminders = honours::reminders(&state.db, scope, day).await.map_err(db_fail(ctx.lang))?;
-    let page = honours::care_records(&state.db, scope, q.person, q.page).await.map_err(db_fail(ctx.lang))?;
+    let page =
+        honours::care_records(&state.db, scope, q.person, q.page, q.per_page).await.map_err(db_fail(ctx.lang))?;
     let pairs = [("day", day.to_string()), ("person", q.person.map(|p| p.to_string()).unwrap_or_default())];
     let tpl = CarePage {
         t: Tr(ctx.lang),

@@ -185,7 +185,7 @@ async fn ranking_page(
         .map_err(|e| fail(lang)(e.into()))?;
     let laggards_only = q.laggards.unwrap_or(false);
     let name = q.name.clone().unwrap_or_default();
-    let r = r.named(Some(&name)).paged(laggards_only, q.page, Some(50));
+    let r = r.named(Some(&name)).paged(laggards_only, q.page, q.per_page.or(Some(50)));
     let page =
         frontline_db::Page { items: Vec::<()>::new(), total: r.total as i64, page: r.page, per_page: r.per_page };
     let pairs = [
@@ -441,7 +441,7 @@ async fn run_page(
     let tpl = RunPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/score-runs"),
-        pager: Pager::new(&format!("/score-runs/{id}"), &pairs, &d.rows),
+        pager: Pager::named(&format!("/score-runs/{id}"), &pairs, "page", &d.rows),
         on_notice: d.run.final_on > today_in_china(Utc::now()),
         d,
         can_plan: ctx.actor.can("judge:laggard:edit"),

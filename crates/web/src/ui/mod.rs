@@ -15,6 +15,7 @@ pub mod orders;
 pub mod people;
 pub mod supervision;
 pub mod system;
+pub mod todo;
 pub mod units;
 pub mod work;
 pub mod work_meetings;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(people::router())
         .merge(system::router())
+        .merge(todo::router())
         .merge(duty::router())
         .merge(work::router())
         .merge(work_roster::router())
@@ -113,11 +115,118 @@ pub struct MenuItem {
     pub active: bool,
 }
 
+/// A folder of the left menu (RuoYi's 目录): its entries the user may open; open when it holds
+/// the page shown.
+pub struct MenuGroup {
+    pub label_key: &'static str,
+    pub items: Vec<MenuItem>,
+    pub open: bool,
+}
+
+/// Where the page shown sits in the menu (the breadcrumb): the folder and the entry, which links
+/// back to its list from a detail page.
+pub struct Crumb {
+    pub group_key: &'static str,
+    pub label_key: &'static str,
+    pub href: &'static str,
+}
+
+/// An entry of the menu as written: its address, its label's catalogue key and the permission
+/// that shows it (empty: everyone's).
+type MenuEntry = (&'static str, &'static str, &'static str);
+
+/// The left menu: folders in the order of the work (the day's work, supervision, judgement,
+/// honours, the organisation, the system), each entry with the permission that shows it (none:
+/// everyone's).
+const MENU: &[(&str, &[MenuEntry])] = &[
+    (
+        "nav.group.desk",
+        &[
+            ("/dashboard", "nav.dashboard", "report:dashboard:view"),
+            ("/todo", "nav.todo", ""),
+            ("/today", "nav.today", "work:task:list"),
+            ("/me", "nav.me", "duty:role:claim"),
+            ("/ledger", "nav.ledger", "work:task:list"),
+        ],
+    ),
+    (
+        "nav.group.work",
+        &[
+            ("/work/verify", "nav.work_verify", "work:task:verify"),
+            ("/work/lists", "nav.task_lists", "work:task:edit"),
+            ("/work/rosters", "nav.rosters", "work:roster:list"),
+            ("/work/dispatch", "nav.dispatch", "work:task:verify"),
+            ("/work/households", "nav.households", "work:survey:fill"),
+            ("/work/surveys", "nav.surveys", "work:survey:edit"),
+            ("/work/meetings", "nav.meetings", "work:meeting:list"),
+            ("/orders", "nav.orders", "order:request:list"),
+            ("/orders/settings", "nav.order_settings", "order:setting:edit"),
+        ],
+    ),
+    (
+        "nav.group.supervision",
+        &[
+            ("/inspections/mine", "nav.my_visits", "inspect:visit:log"),
+            ("/inspections", "nav.inspections", "inspect:round:list"),
+            ("/findings", "nav.findings", "inspect:finding:list"),
+            ("/accountability", "nav.accountability", "account:action:list"),
+            ("/burden", "nav.burden", "inspect:burden:list"),
+        ],
+    ),
+    (
+        "nav.group.judge",
+        &[
+            ("/schemes", "nav.schemes", "judge:scheme:list"),
+            ("/score-runs", "nav.score_runs", "judge:score:list"),
+            ("/laggard-plans", "nav.laggard_plans", "judge:laggard:list"),
+            ("/bulletins", "nav.bulletins", "report:bulletin:list"),
+            ("/appraisals", "nav.appraisals", "judge:appraisal:list"),
+            ("/talent", "nav.talent", "judge:appraisal:list"),
+            ("/candidates", "nav.candidates", "judge:appraisal:list"),
+            ("/reviews", "nav.reviews", "judge:review:list"),
+        ],
+    ),
+    (
+        "nav.group.honour",
+        &[
+            ("/commendations", "nav.commendations", "honour:commend:list"),
+            ("/deeds", "nav.deeds", "honour:deed:list"),
+            ("/selections", "nav.selections", "honour:selection:list"),
+            ("/care", "nav.care", "honour:care:list"),
+        ],
+    ),
+    (
+        "nav.group.structure",
+        &[
+            ("/units", "nav.units", "units:unit:list"),
+            ("/people", "nav.people", "people:person:list"),
+            ("/posts", "nav.posts", "people:post:list"),
+            ("/duty", "nav.duty", "duty:link:list"),
+            ("/duty/coverage", "nav.coverage", "duty:link:list"),
+            ("/duty/roles", "nav.role_posts", "duty:role:approve"),
+            ("/duty/pairing", "nav.pairing", "duty:pairing:run"),
+            ("/duty/deployments", "nav.deployments", "duty:deploy:list"),
+        ],
+    ),
+    (
+        "nav.group.system",
+        &[
+            ("/users", "nav.users", "system:user:list"),
+            ("/roles", "nav.roles", "system:role:list"),
+            ("/audit", "nav.audit", "system:audit:list"),
+        ],
+    ),
+];
+
 /// What every page around its content shows: the user, the menu, the CSRF token for htmx.
 pub struct Chrome {
     pub user_name: String,
     pub csrf: String,
-    pub menu: Vec<MenuItem>,
+    pub menu: Vec<MenuGroup>,
+    /// The page's place in the menu, if it has one.
+    pub crumb: Option<Crumb>,
+    /// The user's landing page (首页 of the breadcrumb).
+    pub home: &'static str,
     /// The tab bar at the bottom of a phone's screen (今日 / 待办 / 工单 / 我的), after the
     /// workbench of 浙政钉/钉钉: the user's own work, one tap away.
     pub tabs: Vec<MenuItem>,
@@ -126,15 +235,16 @@ pub struct Chrome {
 
 /// Where a user lands after logging in: their own work, read from what they may do (roles are
 /// editable, so not from the role's name). The administrator: the unit tree; those who run
-/// supervision (township and county): their dashboard; a secretary who checks lists: the lists
-/// to check; an inspector: their visits; whoever signs lists (grid worker, member): today's work.
+/// supervision (township and county): their dashboard; a secretary who checks lists: the 待办
+/// centre (lists to check, findings to rectify, orders to sign for); an inspector: their visits;
+/// whoever signs lists (grid worker, member): today's work.
 pub fn landing(actor: &frontline_core::access::Actor) -> &'static str {
     if actor.can("*:*:*") {
         "/units"
     } else if actor.can("inspect:round:add") && actor.can("report:dashboard:view") {
         "/dashboard"
     } else if actor.can("work:task:verify") {
-        "/work/verify"
+        "/todo"
     } else if actor.can("inspect:visit:log") {
         "/inspections/mine"
     } else if actor.can("work:task:list") {
@@ -144,19 +254,11 @@ pub fn landing(actor: &frontline_core::access::Actor) -> &'static str {
     }
 }
 
-/// The phone's tab bar: today, what waits on the user (lists to check, or visits to make), work
-/// orders, and their own page.
+/// The phone's tab bar: today, what waits on the user (待办), work orders, and their own page.
 fn tabs(actor: &frontline_core::access::Actor, active: &str) -> Vec<MenuItem> {
-    let waiting = if actor.can("work:task:verify") {
-        Some(("/work/verify", "tab.to_check"))
-    } else if actor.can("inspect:visit:log") {
-        Some(("/inspections/mine", "tab.visits"))
-    } else {
-        None
-    };
     [
         actor.can("work:task:list").then_some(("/today", "tab.today")),
-        waiting,
+        Some(("/todo", "tab.todo")),
         actor.can("order:request:list").then_some(("/orders", "tab.orders")),
         Some(("/me", "tab.me")),
     ]
@@ -168,62 +270,37 @@ fn tabs(actor: &frontline_core::access::Actor, active: &str) -> Vec<MenuItem> {
 
 impl Chrome {
     pub fn new(ctx: &Ctx, active: &str) -> Chrome {
-        let items: [(&str, &str, &str); 41] = [
-            ("/dashboard", "nav.dashboard", "report:dashboard:view"),
-            ("/today", "nav.today", "work:task:list"),
-            ("/me", "nav.me", "duty:role:claim"),
-            ("/work/verify", "nav.work_verify", "work:task:verify"),
-            ("/work/lists", "nav.task_lists", "work:task:edit"),
-            ("/work/rosters", "nav.rosters", "work:roster:list"),
-            ("/work/dispatch", "nav.dispatch", "work:task:verify"),
-            ("/work/households", "nav.households", "work:survey:fill"),
-            ("/work/surveys", "nav.surveys", "work:survey:edit"),
-            ("/work/meetings", "nav.meetings", "work:meeting:list"),
-            ("/orders", "nav.orders", "order:request:list"),
-            ("/orders/settings", "nav.order_settings", "order:setting:edit"),
-            ("/inspections/mine", "nav.my_visits", "inspect:visit:log"),
-            ("/inspections", "nav.inspections", "inspect:round:list"),
-            ("/findings", "nav.findings", "inspect:finding:list"),
-            ("/accountability", "nav.accountability", "account:action:list"),
-            ("/burden", "nav.burden", "inspect:burden:list"),
-            ("/schemes", "nav.schemes", "judge:scheme:list"),
-            ("/score-runs", "nav.score_runs", "judge:score:list"),
-            ("/laggard-plans", "nav.laggard_plans", "judge:laggard:list"),
-            ("/ledger", "nav.ledger", "work:task:list"),
-            ("/bulletins", "nav.bulletins", "report:bulletin:list"),
-            ("/appraisals", "nav.appraisals", "judge:appraisal:list"),
-            ("/talent", "nav.talent", "judge:appraisal:list"),
-            ("/candidates", "nav.candidates", "judge:appraisal:list"),
-            ("/reviews", "nav.reviews", "judge:review:list"),
-            ("/commendations", "nav.commendations", "honour:commend:list"),
-            ("/deeds", "nav.deeds", "honour:deed:list"),
-            ("/selections", "nav.selections", "honour:selection:list"),
-            ("/care", "nav.care", "honour:care:list"),
-            ("/units", "nav.units", "units:unit:list"),
-            ("/people", "nav.people", "people:person:list"),
-            ("/posts", "nav.posts", "people:post:list"),
-            ("/duty", "nav.duty", "duty:link:list"),
-            ("/duty/coverage", "nav.coverage", "duty:link:list"),
-            ("/duty/roles", "nav.role_posts", "duty:role:approve"),
-            ("/duty/pairing", "nav.pairing", "duty:pairing:run"),
-            ("/duty/deployments", "nav.deployments", "duty:deploy:list"),
-            ("/users", "nav.users", "system:user:list"),
-            ("/roles", "nav.roles", "system:role:list"),
-            ("/audit", "nav.audit", "system:audit:list"),
-        ];
+        let actor = &ctx.actor;
+        // Published deeds are read by everyone with a person record (see `honours::published_deeds_for`).
+        let shown = |href: &str, perm: &str| {
+            perm.is_empty() || actor.can(perm) || (href == "/deeds" && actor.scope.person_id.is_some())
+        };
+        let mut crumb = None;
+        let mut menu = Vec::new();
+        for (group_key, entries) in MENU {
+            let mut items = Vec::new();
+            for (href, label_key, perm) in entries.iter() {
+                if !shown(href, perm) {
+                    continue;
+                }
+                if *href == active {
+                    crumb = Some(Crumb { group_key, label_key, href });
+                }
+                items.push(MenuItem { href, label_key, active: *href == active });
+            }
+            if !items.is_empty() {
+                let open = items.iter().any(|i| i.active);
+                menu.push(MenuGroup { label_key: group_key, items, open });
+            }
+        }
         Chrome {
             user_name: ctx.actor.name.clone(),
             csrf: ctx.csrf.clone(),
             unread: ctx.unread,
-            tabs: tabs(&ctx.actor, active),
-            menu: items
-                .iter()
-                // Published deeds are read by everyone with a person record (see `honours::published_deeds_for`).
-                .filter(|(href, _, perm)| {
-                    ctx.actor.can(perm) || (*href == "/deeds" && ctx.actor.scope.person_id.is_some())
-                })
-                .map(|(href, key, _)| MenuItem { href, label_key: key, active: *href == active })
-                .collect(),
+            tabs: tabs(actor, active),
+            home: landing(actor),
+            crumb,
+            menu,
         }
     }
 }
@@ -233,18 +310,47 @@ pub struct Pager {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    pub per_page: i64,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// The page sizes to choose from (RuoYi's 每页条数): the size, its link (back to page 1),
+    /// and whether it is the size shown. Empty where the list's size is fixed.
+    pub sizes: Vec<(i64, String, bool)>,
 }
 
+/// The page sizes a list offers.
+const PAGE_SIZES: [i64; 3] = [20, 50, 100];
+
 impl Pager {
-    /// `query` is the page's query string pairs, without `page`.
+    /// The pager of a page's list, whose handler reads `page` and `per_page` from the query;
+    /// `query` is the page's other query string pairs. The size chosen stays on every link.
     pub fn new<T>(path: &str, query: &[(&str, String)], p: &Page<T>) -> Pager {
-        Pager::named(path, query, "page", p)
+        let url = |page: i64, per_page: i64| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in query {
+                if !v.is_empty() {
+                    s.append_pair(k, v);
+                }
+            }
+            s.append_pair("page", &page.to_string());
+            s.append_pair("per_page", &per_page.to_string());
+            format!("{path}?{}", s.finish())
+        };
+        let pages = ((p.total + p.per_page - 1) / p.per_page).max(1);
+        Pager {
+            page: p.page,
+            pages,
+            total: p.total,
+            per_page: p.per_page,
+            prev: (p.page > 1).then(|| url(p.page - 1, p.per_page)),
+            next: (p.page < pages).then(|| url(p.page + 1, p.per_page)),
+            sizes: PAGE_SIZES.iter().map(|&n| (n, url(1, n), n == p.per_page)).collect(),
+        }
     }
 
-    /// The pager of one of several lists on a page, whose page number is the query parameter
-    /// `param`; `query` holds the other lists' page numbers so that they stay where they are.
+    /// The pager of one of several lists on a page (or of a list of a fixed size), whose page
+    /// number is the query parameter `param`; `query` holds the other lists' page numbers so that
+    /// they stay where they are.
     pub fn named<T>(path: &str, query: &[(&str, String)], param: &str, p: &Page<T>) -> Pager {
         let pages = ((p.total + p.per_page - 1) / p.per_page).max(1);
         let url = |page: i64| {
@@ -261,8 +367,10 @@ impl Pager {
             page: p.page,
             pages,
             total: p.total,
+            per_page: p.per_page,
             prev: (p.page > 1).then(|| url(p.page - 1)),
             next: (p.page < pages).then(|| url(p.page + 1)),
+            sizes: Vec::new(),
         }
     }
 }

@@ -64,6 +64,7 @@ fn codes<T: Copy>(all: &[T], as_str: fn(T) -> &'static str, lang: Lang, prefix: 
 struct UnitQuery {
     unit: Option<i64>,
     page: Option<i64>,
+    per_page: Option<i64>,
 }
 
 #[derive(Template)]
@@ -98,7 +99,8 @@ async fn inspections_page(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         }
         None => (today, Vec::new()),
     };
-    let rounds = inspections::rounds(&state.db, scope, q.page, Some(20)).await.map_err(|e| fail(e.into()))?;
+    let rounds =
+        inspections::rounds(&state.db, scope, q.page, q.per_page.or(Some(20))).await.map_err(|e| fail(e.into()))?;
     let pairs = [("unit", q.unit.map(|u| u.to_string()).unwrap_or_default())];
     let can_edit = ctx.actor.can("inspect:round:edit");
     let cadres = match (&unit, can_edit) {
@@ -443,6 +445,7 @@ struct AccountabilityQuery {
     kind: Option<String>,
     status: Option<String>,
     page: Option<i64>,
+    per_page: Option<i64>,
     /// Prefills the form: the person, and what the action rests on.
     person: Option<i64>,
     source_kind: Option<String>,
@@ -489,6 +492,7 @@ async fn accountability_page(
         kind: q.kind.clone(),
         status: q.status.clone(),
         page: q.page,
+        per_page: q.per_page,
         ..Default::default()
     };
     let page = accountability::actions(&state.db, scope, &aq).await.map_err(|e| fail(e.into()))?;

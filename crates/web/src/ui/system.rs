@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<i64>,
+    per_page: Option<i64>,
 }
 
 #[derive(Template)]
@@ -53,7 +54,7 @@ struct UsersPage {
 async fn users_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PageQuery>) -> UiResult {
     let lang = ctx.lang;
     ctx.actor.require("system:user:list").map_err(|e| AppError::from(e).into_html(lang))?;
-    let page = access::list_users(&state.db, &ctx.actor.scope, q.page, None)
+    let page = access::list_users(&state.db, &ctx.actor.scope, q.page, q.per_page)
         .await
         .map_err(|e| AppError::from(e).into_html(lang))?;
     let tpl = UsersPage {

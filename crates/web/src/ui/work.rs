@@ -279,6 +279,7 @@ pub struct UnitPeriod {
     /// `YYYY-MM` for the dispatch page.
     pub month: Option<String>,
     pub page: Option<i64>,
+    pub per_page: Option<i64>,
 }
 
 #[derive(Template)]
@@ -314,7 +315,7 @@ async fn verify_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Un
                 unit: Some(u.id),
                 status: Some(status.clone()),
                 page: q.page,
-                per_page: Some(VERIFY_PAGE),
+                per_page: q.per_page.or(Some(VERIFY_PAGE)),
                 ..Default::default()
             };
             let list = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;
@@ -391,7 +392,7 @@ async fn dispatch_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<
                 from: Some(first),
                 to: Some(last),
                 page: q.page,
-                per_page: Some(VERIFY_PAGE),
+                per_page: q.per_page.or(Some(VERIFY_PAGE)),
                 ..Default::default()
             };
             let overdue = tasks::instances(&state.db, &ctx.actor.scope, &iq, now).await.map_err(|e| fail(e.into()))?;

@@ -167,8 +167,9 @@ struct SurveysPage {
 pub struct UnitDay {
     pub unit: Option<i64>,
     pub on: Option<String>,
-    /// The page of the risk list.
+    /// The page of the risk list, and its size.
     pub page: Option<i64>,
+    pub per_page: Option<i64>,
 }
 
 /// Rows per page of the risk list.
@@ -185,7 +186,7 @@ async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
     let (compilation, risks) = match &unit {
         Some(u) => (
             surveys::compilation(&state.db, &ctx.actor, u.id, on).await.map_err(|e| fail(e.into()))?,
-            surveys::risk_list(&state.db, &ctx.actor, u.id, on, q.page, Some(RISK_PAGE))
+            surveys::risk_list(&state.db, &ctx.actor, u.id, on, q.page, q.per_page.or(Some(RISK_PAGE)))
                 .await
                 .map_err(|e| fail(e.into()))?,
         ),
