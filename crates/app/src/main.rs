@@ -416,7 +416,7 @@ async fn main() -> anyhow::Result<()> {
                 std::io::stdin().read_to_string(&mut s)?;
                 (s.trim_end_matches(['\n', '\r']).to_string(), false)
             } else {
-                (format!("Ft-{}", frontline_web::auth::random_token()), true)
+                (frontline_web::auth::generated_password(&username), true)
             };
             let role_id = frontline_db::access::role_id_by_key(&db, &role)
                 .await?

@@ -7,7 +7,7 @@
 //! product holds nothing for punishing residents. This module is the rules only.
 
 use crate::DomainError;
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// The action taken (五个一律 and the usual forms of 问责).

@@ -9,8 +9,8 @@
 
 use crate::DomainError;
 use crate::accountability::ActionKind;
+use crate::codes::code_enum;
 use crate::people::PostKind;
-use crate::people::code_enum;
 use crate::units::UnitKind;
 
 code_enum!(

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// How often a bulletin comes out: weekly (Monday to Sunday), monthly, quarterly.

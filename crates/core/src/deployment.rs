@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// What a deployment is for.

@@ -7,7 +7,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::DomainError;
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// How a person or a collective is commended: named for praise in a notice (通报表扬) or given

@@ -19,8 +19,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
+use crate::codes::code_enum;
 use crate::demo::Rng;
-use crate::people::code_enum;
 
 code_enum!(
     /// What a finding is about.

@@ -10,6 +10,7 @@ pub mod appraisals;
 pub mod audit;
 pub mod bulletins;
 pub mod burden;
+pub mod codes;
 pub mod demo;
 pub mod deployment;
 pub mod divisions;
@@ -29,6 +30,7 @@ pub mod roster;
 pub mod succession;
 pub mod surveys;
 pub mod tasks;
+pub mod time;
 pub mod units;
 
 pub use error::{DomainError, FieldError};

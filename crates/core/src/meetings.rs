@@ -2,7 +2,7 @@
 //! topics and secretaries answer them (党委点题、书记答题), tracked as items with an owner and a
 //! date; training sessions and party lessons with attendance, and coverage per unit as a query.
 
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// Kinds of meeting.

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 
 use crate::DomainError;
-use crate::people::code_enum;
-use crate::tasks::{china, today_in_china};
+use crate::codes::code_enum;
+use crate::time::{china, today_in_china};
 
 code_enum!(
     /// What sort of work an order is.

@@ -8,61 +8,9 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::codes::code_enum;
 use crate::error::{FieldError, Problems, optional_text, text};
-
-/// Declares a closed set of stored codes with their string forms; each form is also the suffix of
-/// a message-catalogue key (`<prefix>.<form>`).
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some($name::$variant),)+ _ => None }
-            }
-            /// The position in `ALL`, for tables indexed by this code.
-            pub fn index(self) -> usize {
-                self as usize
-            }
-        }
-
-        /// In the API document: a string, one of the codes.
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                $crate::people::codes_schema([$($s),+]).into()
-            }
-        }
-
-        /// Named `…Code` in the document, apart from any type of the same name.
-        impl utoipa::ToSchema for $name {
-            fn name() -> std::borrow::Cow<'static, str> {
-                std::borrow::Cow::Borrowed(concat!(stringify!($name), "Code"))
-            }
-        }
-    };
-}
-
-pub(crate) use code_enum;
-
-/// A string that is one of `codes`, as the API document describes a coded field.
-pub fn codes_schema(codes: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(codes))
-        .build()
-}
-
-/// [`codes_schema`] where `""` also stands for "none" (or "not given").
-pub fn codes_or_blank(codes: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::schema::Object {
-    codes_schema(codes.into_iter().chain([""]))
-}
+use crate::time::parse_date;
 
 code_enum!(
     /// What role a person plays in frontline work. Only cadres and party members can be subjects
@@ -169,21 +117,6 @@ pub fn validate_phone(field: &str, s: &str) -> Result<Option<String>, FieldError
     } else {
         Err(FieldError::new(field, "error.person.bad_phone"))
     }
-}
-
-/// A date typed as `2020-02-03` (also `2020/2/3` and `2020.2.3`, as spreadsheets write them).
-pub fn parse_date(field: &str, s: &str) -> Result<Option<NaiveDate>, FieldError> {
-    let v = s.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    let norm = v.replace(['/', '.'], "-");
-    NaiveDate::parse_from_str(&norm, "%Y-%m-%d").map(Some).map_err(|_| FieldError::new(field, "error.bad_date"))
-}
-
-/// A date that must be given (`error.required` when empty).
-pub fn required_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
-    parse_date(field, s)?.ok_or_else(|| FieldError::new(field, "error.required"))
 }
 
 /// A person as typed into a form, an API call or a roster row.

@@ -3,7 +3,7 @@
 //! found at risk"). Every number the product shows is derived from records and drills down to them;
 //! corrections are new records, never edits.
 
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// What a record says happened; `value` carries the kind's measure:

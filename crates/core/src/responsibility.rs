@@ -7,8 +7,9 @@
 
 use chrono::NaiveDate;
 
+use crate::codes::code_enum;
 use crate::error::{Problems, optional_text};
-use crate::people::{code_enum, parse_date, required_date};
+use crate::time::{parse_date, required_date};
 use crate::units::UnitKind;
 
 code_enum!(

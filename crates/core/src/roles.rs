@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 /// The eight roles of 红色八大员 with the specialties that suit each (keywords matched against a
 /// member's specialties). A village starts from this catalogue and may edit it.

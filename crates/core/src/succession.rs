@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// Why a holder leaves a post.

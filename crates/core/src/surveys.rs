@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
+use crate::codes::code_enum;
 use crate::error::Problems;
-use crate::people::code_enum;
 
 code_enum!(
     /// What kind of answer a field takes.

@@ -6,10 +6,11 @@
 //!
 //! Times: China keeps one clock (UTC+8). Due times are typed in local time and stored in UTC.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 
+use crate::codes::code_enum;
 use crate::error::{FieldError, Problems, optional_text, text};
-use crate::people::code_enum;
+use crate::time::china;
 
 code_enum!(
     /// How often a list comes back.
@@ -36,25 +37,6 @@ impl TaskStatus {
     pub fn editable(self) -> bool {
         matches!(self, TaskStatus::Open | TaskStatus::Returned)
     }
-}
-
-/// China Standard Time.
-pub fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-/// Today's date in China.
-pub fn today_in_china(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&china()).date_naive()
-}
-
-/// The moment a China day begins, in UTC (16:00 the day before).
-pub fn start_of_china_day(day: NaiveDate) -> DateTime<Utc> {
-    china()
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// The first day of the period that contains `day` (a list made "once" has one period, starting
@@ -266,6 +248,7 @@ pub fn image_type(data: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::today_in_china;
 
     #[test]
     fn a_photo_is_known_by_its_bytes_not_its_label() {

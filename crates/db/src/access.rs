@@ -172,7 +172,7 @@ pub async fn load_actor(db: &Db, user_id: i64, ip: &str) -> Result<Actor, DbErro
              AND (ur.post_id IS NULL OR EXISTS (SELECT 1 FROM tenures t WHERE t.post_id = ur.post_id AND t.person_id = $2 \
              AND t.start_date <= $3 AND (t.end_date IS NULL OR t.end_date > $3)))",
             // A role that comes with a post counts only on the days its person holds the post.
-            vec![user_id.into(), person_id.into(), frontline_core::tasks::today_in_china(Utc::now()).into()],
+            vec![user_id.into(), person_id.into(), frontline_core::time::today_in_china(Utc::now()).into()],
         ))
         .await?;
     let mut permissions: Vec<String> = Vec::new();
@@ -265,7 +265,7 @@ pub struct RoleInput {
 /// The permissions a role can be given, by name.
 pub fn permission_names() -> utoipa::openapi::schema::Array {
     let names = frontline_core::access::PERMISSIONS.iter().copied().chain(["*:*:*"]);
-    utoipa::openapi::schema::ArrayBuilder::new().items(frontline_core::people::codes_schema(names)).build()
+    utoipa::openapi::schema::ArrayBuilder::new().items(frontline_core::codes::codes_schema(names)).build()
 }
 
 /// Checks a role against what the actor may grant: no permission the actor lacks, no scope wider
@@ -439,7 +439,7 @@ pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbE
                     "SELECT MIN(t.post_id) FROM tenures t JOIN posts po ON po.id = t.post_id JOIN roles r ON r.id = $1 \
                      WHERE t.person_id = $2 AND t.start_date <= $3 AND (t.end_date IS NULL OR t.end_date > $3) \
                      AND r.post_kinds <> '' AND (',' || r.post_kinds || ',') LIKE ('%,' || po.kind || ',%')",
-                    vec![(*rid).into(), person.into(), frontline_core::tasks::today_in_china(Utc::now()).into()],
+                    vec![(*rid).into(), person.into(), frontline_core::time::today_in_china(Utc::now()).into()],
                 ))
                 .await?;
                 row.and_then(|(p,)| p)
@@ -897,5 +897,5 @@ pub async fn revoke_my_token(db: &Db, actor: &Actor, token_id: i64) -> Result<()
 
 /// The data scopes a role may have, in the API document.
 pub fn data_scopes() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_schema(frontline_core::access::DataScope::ALL.map(|d| d.as_str()))
+    frontline_core::codes::codes_schema(frontline_core::access::DataScope::ALL.map(|d| d.as_str()))
 }

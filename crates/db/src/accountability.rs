@@ -9,7 +9,7 @@ use frontline_core::access::{Actor, Scope};
 use frontline_core::accountability::{ActionKind, ActionStatus, ReviewKind, ReviewStatus, SourceKind};
 use frontline_core::error::{Problems, optional_text, text};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_core::units::{is_within, subtree_range};
 use serde::Serialize;
 use serde_json::json;

@@ -13,7 +13,7 @@ use frontline_core::appraisals::{
 use frontline_core::error::{Problems, text};
 use frontline_core::people::PostKind;
 use frontline_core::records::{CORRECTED_SOURCE, RecordKind};
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_core::units::UnitKind;
 use serde::Serialize;
 use serde_json::json;
@@ -49,7 +49,7 @@ pub struct NoteInput {
 /// The kinds of record written by hand.
 fn note_kinds() -> utoipa::openapi::schema::Object {
     let kinds = RecordKind::ALL.iter().filter(|k| k.entered_by_hand().is_some()).map(|k| k.as_str());
-    frontline_core::people::codes_schema(kinds)
+    frontline_core::codes::codes_schema(kinds)
 }
 
 /// Writes a note into the ledger (a `ledger_notes` row and the record that counts it).

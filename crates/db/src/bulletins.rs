@@ -8,7 +8,7 @@ use frontline_core::DomainError;
 use frontline_core::access::Scope;
 use frontline_core::bulletins::{Cadence, Span, red_and_black};
 use frontline_core::indicators::{Score, rank};
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_core::units::subtree_range;
 use serde::{Deserialize, Serialize};
 

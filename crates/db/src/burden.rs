@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use frontline_core::access::Scope;
 use frontline_core::burden::{self, Ask, Repeat};
 use frontline_core::surveys::FormSpec;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_core::units::{path_ids, subtree_range};
 use serde::Serialize;
 

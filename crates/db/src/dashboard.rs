@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::access::Scope;
 use frontline_core::bulletins::Span;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 

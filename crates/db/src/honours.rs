@@ -11,7 +11,7 @@ use frontline_core::honours::{
     streak,
 };
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use serde::Serialize;
 use serde_json::json;
 

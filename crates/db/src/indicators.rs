@@ -14,7 +14,7 @@ use frontline_core::indicators::scheme::{check_code, defaults};
 use frontline_core::indicators::{Scheme, Score, Subject, Tallier, Tally, compile, from_json, rank};
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_core::units::{UnitKind, is_within, subtree_range};
 use serde::Serialize;
 use serde_json::json;

@@ -13,7 +13,7 @@ use frontline_core::inspections::{
 };
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_core::units::{is_within, path_ids, subtree_range};
 use serde::Serialize;
 use serde_json::json;

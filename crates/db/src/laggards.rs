@@ -7,7 +7,7 @@ use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::error::{Problems, text};
 use frontline_core::indicators::laggards::PlanStatus;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use serde::Serialize;
 use serde_json::json;
 

@@ -205,7 +205,7 @@ pub async fn answer(db: &Db, actor: &Actor, topic: i64, answer: &str) -> Result<
         vec![answer.clone().into(), now.into(), topic.into()],
     ))
     .await?;
-    let on_time = answered_in_time(due, frontline_core::tasks::today_in_china(now));
+    let on_time = answered_in_time(due, frontline_core::time::today_in_china(now));
     records::append(
         &mut tx,
         NewRecord {
@@ -242,7 +242,7 @@ pub async fn answer(db: &Db, actor: &Actor, topic: i64, answer: &str) -> Result<
 /// Escalates the topics left unanswered past their date (once each): the owner and the secretary
 /// of the unit whose meeting set the topic are told. Run by the jobs loop.
 pub async fn escalate_overdue_topics(db: &Db, now: DateTime<Utc>) -> Result<u64, DbError> {
-    let today = frontline_core::tasks::today_in_china(now);
+    let today = frontline_core::time::today_in_china(now);
     let due: Vec<(i64, i64, i64, String, NaiveDate)> = db
         .all(&Sql::with(
             "SELECT t.id, t.owner_id, m.unit_id, t.title, t.due_date FROM meeting_topics t JOIN meetings m ON m.id = t.meeting_id \

@@ -13,7 +13,7 @@ use frontline_core::orders::{
 };
 use frontline_core::people::validate_phone;
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::start_of_china_day;
+use frontline_core::time::start_of_china_day;
 use frontline_core::units::{path_ids, subtree_range};
 use serde::Serialize;
 use serde_json::json;
@@ -66,12 +66,12 @@ pub const HANDLING_LEVELS: [&str; 4] = ["grid", "village", "township", "county"]
 
 /// The cards a supervisor gives (黄牌, 红牌) in the API document.
 fn supervision_cards() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_schema([Supervision::Yellow, Supervision::Red].map(Supervision::as_str))
+    frontline_core::codes::codes_schema([Supervision::Yellow, Supervision::Red].map(Supervision::as_str))
 }
 
 /// [`HANDLING_LEVELS`] in the API document.
 fn handling_levels() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_schema(HANDLING_LEVELS)
+    frontline_core::codes::codes_schema(HANDLING_LEVELS)
 }
 
 /// All categories, active first.
@@ -467,7 +467,7 @@ async fn notify_owner(
     let person = match handler {
         Some(h) => Some(h),
         None => {
-            crate::responsibility::responsible_holder(tx, owner_unit, frontline_core::tasks::today_in_china(Utc::now()))
+            crate::responsibility::responsible_holder(tx, owner_unit, frontline_core::time::today_in_china(Utc::now()))
                 .await?
                 .map(|(person, _)| person)
         }

@@ -105,11 +105,11 @@ pub struct PairingSides {
 }
 
 fn left_kinds() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_or_blank(UnitKind::ALL.map(|k| k.as_str()))
+    frontline_core::codes::codes_or_blank(UnitKind::ALL.map(|k| k.as_str()))
 }
 
 fn right_kinds() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_schema(UnitKind::ALL.map(|k| k.as_str()))
+    frontline_core::codes::codes_schema(UnitKind::ALL.map(|k| k.as_str()))
 }
 
 fn unit_kind(field: &str, s: &str) -> Result<UnitKind, DomainError> {

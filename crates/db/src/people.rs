@@ -452,7 +452,7 @@ fn posts_on(on: NaiveDate) -> Sql {
 
 /// Today in China, the day a post's "current" holder is read for.
 fn today() -> NaiveDate {
-    frontline_core::tasks::today_in_china(Utc::now())
+    frontline_core::time::today_in_china(Utc::now())
 }
 
 /// `SELECT` of one post as of today, in scope.

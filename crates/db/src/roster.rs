@@ -12,7 +12,7 @@ use frontline_core::records::RecordKind;
 use frontline_core::roster::{
     CheckpointSpec, PersonSpec, RosterRequest, Rules, Shortfall, long_streaks, pattern, solve,
 };
-use frontline_core::tasks::china;
+use frontline_core::time::china;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 use serde_json::json;
@@ -85,7 +85,7 @@ pub struct CheckpointInput {
 
 /// The shift patterns a checkpoint can run, by name.
 fn shift_patterns() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_schema(frontline_core::roster::PATTERNS.iter().map(|(name, _)| *name))
+    frontline_core::codes::codes_schema(frontline_core::roster::PATTERNS.iter().map(|(name, _)| *name))
 }
 
 impl CheckpointInput {
@@ -170,7 +170,7 @@ pub const DUTY_CATEGORIES: [&str; 4] = ["cadre_in_charge", "township_cadre", "me
 
 /// [`DUTY_CATEGORIES`] in the API document.
 fn duty_categories() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_schema(DUTY_CATEGORIES)
+    frontline_core::codes::codes_schema(DUTY_CATEGORIES)
 }
 
 /// Adds (or changes) a person on a checkpoint's duty list.

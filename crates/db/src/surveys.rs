@@ -120,7 +120,7 @@ async fn form_in(tx: &mut Tx, id: i64) -> Result<FormView, DbError> {
 /// Paths of the units the caller's person answers for in person: current posts and links.
 async fn responsible_paths(db: &Db, actor: &Actor) -> Result<Vec<String>, DbError> {
     let Some(me) = actor.scope.person_id else { return Ok(Vec::new()) };
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     let rows: Vec<(String,)> = db
         .all(&Sql::with(
             "SELECT u.path FROM posts po JOIN tenures t ON t.post_id = po.id JOIN units u ON u.id = po.unit_id \
@@ -251,7 +251,7 @@ pub async fn file(
 ) -> Result<ResponseView, DbError> {
     actor.require("work:survey:fill")?;
     let me = actor.scope.person_id.ok_or_else(|| DomainError::Forbidden("work:survey:fill".into()))?;
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     if filled_on > today || filled_on < today - chrono::Duration::days(31) {
         return Err(DomainError::invalid("filled_on", "error.survey.bad_day").into());
     }

@@ -7,9 +7,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{
-    Period, Rates, TaskStatus, ValidTaskList, due_at, period_end, period_start, today_in_china, week_of,
-};
+use frontline_core::tasks::{Period, Rates, TaskStatus, ValidTaskList, due_at, period_end, period_start, week_of};
+use frontline_core::time::today_in_china;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 use serde_json::json;
@@ -376,7 +375,7 @@ pub async fn mine(db: &Db, person_id: i64, day: NaiveDate) -> Result<Vec<Instanc
 
 /// What `status` filters by: a task's status or `overdue` (`""` for any).
 fn status_filter() -> utoipa::openapi::schema::Object {
-    frontline_core::people::codes_or_blank(TaskStatus::ALL.iter().map(|s| s.as_str()).chain(["overdue"]))
+    frontline_core::codes::codes_or_blank(TaskStatus::ALL.iter().map(|s| s.as_str()).chain(["overdue"]))
 }
 
 /// Filters for instances.

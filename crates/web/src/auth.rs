@@ -36,6 +36,34 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// A generated password for a new account that always passes the password rule
+/// ([`frontline_core::access::validate_password`]): a random secret holds no digit about once in
+/// 1,700 draws, or may contain a short username, so draws that break the rule are drawn again
+/// (no fixed part, which a username could contain every time).
+pub fn generated_password(username: &str) -> String {
+    loop {
+        let candidate = random_token();
+        if frontline_core::access::validate_password(&candidate, username).is_ok() {
+            return candidate;
+        }
+    }
+}
+
+#[cfg(test)]
+mod generated_password_tests {
+    use super::generated_password;
+
+    #[test]
+    fn a_generated_password_always_passes_the_rule() {
+        for username in ["chief", "a", "F", "1", "-", "ft"] {
+            for _ in 0..2_000 {
+                let p = generated_password(username);
+                assert!(frontline_core::access::validate_password(&p, username).is_ok(), "{p} for {username}");
+            }
+        }
+    }
+}
+
 /// The stored form of a session or token secret.
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

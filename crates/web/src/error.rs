@@ -63,6 +63,9 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldMessage>,
+    /// The id of the request (also in the `X-Request-Id` header), to quote when reporting it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One field's problem, translated.
@@ -155,6 +158,7 @@ impl AppError {
                     code: f.code,
                 })
                 .collect(),
+            request_id: crate::request_id::current(),
         }
     }
 
@@ -181,6 +185,16 @@ impl AppError {
                 html.push_str(&format!("<li data-field=\"{}\">{}</li>", esc(&f.field), esc(&f.message)));
             }
             html.push_str("</ul>");
+        }
+        // A server error names its request, for the user to quote and the administrator to find.
+        if status.is_server_error()
+            && let Some(id) = &body.request_id
+        {
+            html.push_str(&format!(
+                "<p class=\"request-id\">{} <code>{}</code></p>",
+                esc(lang.t("error.request_id")),
+                esc(id)
+            ));
         }
         html.push_str("</div>");
         let mut resp = (status, Html(html)).into_response();

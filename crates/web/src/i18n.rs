@@ -128,12 +128,12 @@ impl Tr {
     /// A moment as China's wall clock shows it (`2026-12-04 21:51`): stored times are UTC, users
     /// live at UTC+8.
     pub fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        at.with_timezone(&frontline_core::tasks::china()).format("%Y-%m-%d %H:%M").to_string()
+        at.with_timezone(&frontline_core::time::china()).format("%Y-%m-%d %H:%M").to_string()
     }
 
     /// The day of a moment in China (`2026-12-04`).
     pub fn day_of(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
-        at.with_timezone(&frontline_core::tasks::china()).format("%Y-%m-%d").to_string()
+        at.with_timezone(&frontline_core::time::china()).format("%Y-%m-%d").to_string()
     }
 }
 

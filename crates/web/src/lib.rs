@@ -15,6 +15,7 @@ pub mod error;
 pub mod http_cache;
 pub mod i18n;
 pub mod open311;
+pub mod request_id;
 pub mod services;
 pub mod ui;
 
@@ -81,13 +82,14 @@ impl AppState {
     }
 }
 
-/// The whole application: UI, API, static files, health check, with security headers on every
-/// response and a 20 MiB body limit (roster files).
 /// Today in China (UTC+8): the day every "today", "on" and default date of a page or API call means.
 pub fn today() -> chrono::NaiveDate {
-    frontline_core::tasks::today_in_china(chrono::Utc::now())
+    frontline_core::time::today_in_china(chrono::Utc::now())
 }
 
+/// The whole application: UI, API, static files, health check, with security headers on every
+/// response, a 20 MiB body limit (roster files), and a request id and tracing span around each
+/// request ([`request_id`]).
 pub fn app(state: AppState) -> Router {
     let pages = state.pages.clone();
     let csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
@@ -108,6 +110,7 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .layer(http_cache::compression())
+        .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state);
     let _ = pages.set(router.clone());
     router

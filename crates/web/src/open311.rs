@@ -27,7 +27,7 @@ use axum::routing::get;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
-use frontline_core::tasks::china;
+use frontline_core::time::china;
 use frontline_db::orders::{self, CategoryView, OrderInput, OrderQuery, OrderView};
 use frontline_db::units::UnitQuery;
 use serde_json::{Value, json};

@@ -88,7 +88,7 @@ pub async fn demo_token(base: &str, username: &str) -> anyhow::Result<String> {
 /// county dashboard's parts.
 pub async fn run(db: &Db, served: &Served, requests: usize, concurrency: usize) -> anyhow::Result<Vec<Load>> {
     let (county,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382'")).await?;
-    let to = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let to = frontline_core::time::today_in_china(chrono::Utc::now());
     parts(db, county, to - chrono::Duration::days(29), to).await?;
     let mut out = vec![ceiling(requests * 10, concurrency).await?];
     out.extend(loads(db, served, requests, concurrency).await?.1);
@@ -107,7 +107,7 @@ pub async fn loads(
     let (county,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382'")).await?;
     let (township,): (i64,) = db.one(&Sql::new("SELECT id FROM units WHERE code = '330382006'")).await?;
     let now = chrono::Utc::now();
-    let to = frontline_core::tasks::today_in_china(now);
+    let to = frontline_core::time::today_in_china(now);
     let from = to - chrono::Duration::days(29);
     let all = frontline_core::access::Scope::everything();
     let t = Instant::now();

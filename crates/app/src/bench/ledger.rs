@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use frontline_core::bulletins::Cadence;
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_db::records::NewRecord;
 use frontline_db::{Db, Sql};
 

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::Utc;
 use frontline_core::access::Actor;
-use frontline_core::tasks::{TaskListInput, items_from_lines, today_in_china};
+use frontline_core::tasks::{TaskListInput, items_from_lines};
+use frontline_core::time::today_in_china;
 use frontline_db::{Db, Sql, Value};
 use serde_json::json;
 

@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use frontline_core::demo::Rng;
-use frontline_core::tasks::{start_of_china_day, today_in_china};
+use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_db::appraisals::{self, AppraisalInput, ConclusionInput, NoteInput, ReviewInput, TierInput};
 use frontline_db::honours::{self, CareInput, CommendationInput, DeedInput, NominationInput, SelectionInput};
 use frontline_db::{Db, Sql};

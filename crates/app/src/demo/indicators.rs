@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use frontline_core::demo::Rng;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::indicators::{self, Period};
 use frontline_db::laggards::{self, PlanInput};
 use frontline_db::{Db, Sql};

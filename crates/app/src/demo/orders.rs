@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use frontline_core::demo::{Rng, person_name, phone};
 use frontline_core::orders::{OrderStatus, WorkCalendar, end_of_day};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::{china, today_in_china};
+use frontline_core::time::{china, today_in_china};
 use frontline_db::orders::CategoryView;
 use frontline_db::records::NewRecord;
 use frontline_db::{Db, Sql, Value};

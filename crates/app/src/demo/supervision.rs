@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use frontline_core::access::{Actor, Scope};
 use frontline_core::demo::Rng;
 use frontline_core::inspections::{FindingCategory, Severity};
-use frontline_core::tasks::{china, today_in_china};
+use frontline_core::time::{china, today_in_china};
 use frontline_db::accountability::{self, ActionInput};
 use frontline_db::inspections::{self, FindingInput, NoticeInput, PresenceInput, RoundInput, TeamInput, VisitInput};
 use frontline_db::{Db, Sql};

@@ -310,3 +310,29 @@ async fn posts_change_hands_with_history() {
     let (_, vacant) = api.get(&format!("/posts?unit={}&vacant=true", p.qiyuan)).await;
     assert!(vacant["items"].as_array().unwrap().iter().any(|x| x["id"] == post_id));
 }
+
+/// Every answer carries an id of its own in `X-Request-Id`; an error repeats it in its body, for
+/// the user to quote and the administrator to find in the log.
+#[tokio::test]
+async fn every_answer_names_its_request() {
+    let app = TestApp::new().await;
+    let api = app.api("county_org").await;
+    let id_of = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let http = reqwest::Client::new();
+    let first = http.get(app.url("/healthz")).send().await.unwrap();
+    let second = http.get(app.url("/login")).send().await.unwrap();
+    let (a, b) = (id_of(&first), id_of(&second));
+    assert_eq!(a.len(), 16, "{a}");
+    assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+    assert_ne!(a, b, "each request its own id");
+    let missing = http
+        .get(format!("{}/api/v1/units/999999999", app.base))
+        .bearer_auth(api.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let id = id_of(&missing);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["request_id"], id.as_str(), "{body}");
+}

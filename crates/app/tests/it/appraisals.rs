@@ -248,7 +248,7 @@ async fn results_and_accountability_decide_candidacy_and_the_reserve() {
         .post(&format!("/appraisals/{}/conclusion", a["id"]), json!({"grade": "incompetent", "conclusion": "履职不力"}))
         .await;
     assert_eq!(s, 204);
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     let (s, body) = org
         .post(
             "/accountability-actions",

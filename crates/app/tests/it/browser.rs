@@ -384,7 +384,7 @@ async fn a_grid_worker_signs_the_daily_list_on_a_phone_and_the_secretary_verifie
     c.set_window_size(375, 812).await.unwrap();
     login(&c, &app, "grid_worker").await;
     // The grid worker lands on today's work: from there, three taps to a finished sign-off.
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now()).to_string();
+    let today = frontline_core::time::today_in_china(chrono::Utc::now()).to_string();
     wait_for(&c, "#my-tasks").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/today");
     let mut taps = 0;
@@ -1006,7 +1006,7 @@ async fn detail_pages_print_without_the_menu_and_tree() {
 async fn a_villages_rank_reads_the_same_on_the_ranking_the_breakdown_its_dashboard_and_the_bulletin() {
     let app = TestApp::new().await;
     let p = Places::load(&app).await;
-    let to = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let to = frontline_core::time::today_in_china(chrono::Utc::now());
     let from = to - chrono::Duration::days(29);
     let span = frontline_core::bulletins::Span { from, to };
     assert!(
@@ -1130,5 +1130,39 @@ async fn phone_pages_are_light_cold_and_warm() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("page-weight.tsv"), &table).unwrap();
     assert!(heavy.is_empty(), "phone pages over 150 KB cold or 20 KB warm:\n{}\n{table}", heavy.join("\n"));
+    c.close().await.unwrap();
+}
+
+/// Each role, logged in through the form, lands on its own work (on the screen it works on:
+/// the county and township at a desk, the others on a phone), with a screenshot of each.
+#[tokio::test]
+async fn each_role_lands_on_its_work_in_the_browser() {
+    let app = TestApp::new().await;
+    let (_driver, c, _profile) = start_browser().await;
+    let roles = [
+        ("admin", "/units", "#unit-tree", (1366, 768)),
+        ("county_org", "/dashboard", "#dash-tiles", (1366, 768)),
+        ("township_secretary", "/dashboard", "#dash-tiles", (1366, 768)),
+        ("village_secretary", "/todo", "#todo", (375, 812)),
+        ("inspector", "/inspections/mine", "#my-targets", (375, 812)),
+        ("grid_worker", "/today", "#my-tasks", (375, 812)),
+        ("member", "/today", "#my-tasks", (375, 812)),
+    ];
+    for (user, landing, mark, (w, h)) in roles {
+        c.delete_all_cookies().await.unwrap();
+        c.set_window_size(w, h).await.unwrap();
+        login(&c, &app, user).await;
+        wait_for(&c, mark).await;
+        assert_eq!(c.current_url().await.unwrap().path(), landing, "{user}");
+        if w < 768 {
+            no_sideways_scroll(&c, landing).await;
+            let tabs = c.execute("return document.querySelectorAll('#tabbar a').length;", vec![]).await.unwrap();
+            assert!(tabs.as_i64().unwrap() >= 2, "{user} has the tab bar: {tabs}");
+        } else {
+            let crumbs = wait_for(&c, "#crumbs").await.text().await.unwrap();
+            assert!(crumbs.starts_with("首页 / "), "{user}: {crumbs}");
+        }
+        screenshot(&c, &format!("50-landing-{user}")).await;
+    }
     c.close().await.unwrap();
 }

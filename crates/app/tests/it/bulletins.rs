@@ -155,7 +155,7 @@ async fn a_month_of_daily_runs_makes_each_bulletin_once_and_they_read_in_chinese
     // Laid out as a 通报: issuing body, document number (numbered per year, from 1, by the
     // issuing unit, whatever the cadence: the week before, February and Q4 were made before it),
     // and the issuing body and date signed at the foot.
-    let year = frontline_core::tasks::today_in_china(chrono::Utc::now()).format("%Y").to_string();
+    let year = frontline_core::time::today_in_china(chrono::Utc::now()).format("%Y").to_string();
     let issue = &c["issue"];
     assert_eq!(issue["year"].as_i64().unwrap().to_string(), year);
     let earlier_number = e["issue"]["number"].as_i64().unwrap();

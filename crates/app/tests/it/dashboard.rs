@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use frontline_core::access::Scope;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::Sql;
 use serde_json::{Value, json};
 
@@ -28,7 +28,7 @@ async fn the_county_dashboard_adds_up_and_follows_a_new_request() {
     let rows = d["orders"].as_array().unwrap().len();
     assert!(rows > 2, "the county and its townships: {rows}");
     let below: i64 = (1..rows).map(|i| collected(&d, i)).sum();
-    let from = frontline_core::tasks::start_of_china_day(d["from"].as_str().unwrap().parse().unwrap());
+    let from = frontline_core::time::start_of_china_day(d["from"].as_str().unwrap().parse().unwrap());
     let own = app
         .db
         .count(&Sql::with(
@@ -88,7 +88,7 @@ async fn the_county_dashboard_adds_up_and_follows_a_new_request() {
              WHERE u.path LIKE $1 AND o.duplicate_of IS NULL AND o.received_at >= $2",
             vec![
                 format!("{township_path}%").into(),
-                frontline_core::tasks::start_of_china_day(township["from"].as_str().unwrap().parse().unwrap()).into(),
+                frontline_core::time::start_of_china_day(township["from"].as_str().unwrap().parse().unwrap()).into(),
             ],
         ))
         .await

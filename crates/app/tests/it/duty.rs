@@ -195,7 +195,7 @@ async fn coverage_lists_grids_groups_and_lines_without_a_party_member() {
     )
     .await;
     // Posted there from today: covered today, not on yesterday's coverage.
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let today = frontline_core::time::today_in_china(chrono::Utc::now());
     let yesterday = today.pred_opt().unwrap();
     let (s, body) = api
         .post(
@@ -374,7 +374,7 @@ async fn a_post_names_todays_holder_and_the_one_appointed_from_a_later_day() {
         vec![p.qiyuan_branch.into()],
     )
     .await;
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let today = frontline_core::time::today_in_china(chrono::Utc::now());
     let tomorrow = today.succ_opt().unwrap();
     let (s, body) = api
         .post(&format!("/posts/{post}/assign"), json!({"person_id": deputy, "start_date": tomorrow.to_string()}))
@@ -414,7 +414,7 @@ async fn removing_the_last_holder_of_a_grid_post_says_it_is_left_vacant() {
         vec![lo.into(), hi.into()],
     )
     .await;
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let today = frontline_core::time::today_in_china(chrono::Utc::now());
     let (s, preview) = api.get(&format!("/posts/{post}/succession")).await;
     assert_eq!(s, 200, "{preview}");
     assert!(preview["successor"].is_null(), "a grid has one post: {preview}");
@@ -463,7 +463,7 @@ async fn access_that_comes_with_a_post_ends_with_the_tenure() {
     assert_eq!(deputy_api.get(&format!("/posts/{post}/succession")).await.0, 403, "no secretary's access yet");
     // The township removes the secretary: the deputy acts and the secretary's access goes to them.
     let township = app.api("township_secretary").await;
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let today = frontline_core::time::today_in_china(chrono::Utc::now());
     let (s, outcome) = township
         .post(&format!("/posts/{post}/remove"), json!({"reason": "transferred", "date": today.to_string()}))
         .await;

@@ -564,7 +564,7 @@ async fn a_village_has_one_rank_on_every_page_and_groups_are_townships() {
     let org = app.api("county_org").await;
     let (_, schemes) = org.get("/schemes").await;
     let bastion = schemes.as_array().unwrap().iter().find(|x| x["code"] == "bastion").unwrap()["id"].as_i64().unwrap();
-    let to = frontline_core::tasks::today_in_china(Utc::now());
+    let to = frontline_core::time::today_in_china(Utc::now());
     let from = to - chrono::Duration::days(6);
     let (s, r) =
         org.get(&format!("/schemes/{bastion}/scores?unit={}&from={from}&to={to}&per_page=200", p.baishi)).await;

@@ -243,7 +243,7 @@ async fn the_county_calendar_moves_due_dates_and_overdue_orders_get_a_yellow_car
     let county = app.api("county_org").await;
     let county_id = app.unit_id("330382").await;
     // Declare the next five days holidays: a 5-working-day order is due at least 7 days out.
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     for d in 1..=5 {
         let day = today + chrono::Duration::days(d);
         let (s, e) = county
@@ -284,7 +284,7 @@ async fn the_three_rates_add_up_over_the_demo_month() {
     let app = TestApp::new().await;
     let county = app.api("county_org").await;
     let county_id = app.unit_id("330382").await;
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     let from = today - chrono::Duration::days(30);
     let (s, rows) = county.get(&format!("/units/{county_id}/order-counts?from={from}&to={today}")).await;
     assert_eq!(s, 200, "{rows}");
@@ -576,7 +576,7 @@ async fn the_call_back_is_made_above_the_handler_and_every_verdict_counts() {
         ))
         .await
         .unwrap();
-    let day = frontline_core::tasks::today_in_china(Utc::now()) - chrono::Duration::days(400);
+    let day = frontline_core::time::today_in_china(Utc::now()) - chrono::Duration::days(400);
     let (s, rows) = township.get(&format!("/units/{}/order-counts?from={day}&to={day}", places.qiyuan)).await;
     assert_eq!(s, 200, "{rows}");
     assert_eq!(rows[0]["counts"]["visited"], 2, "{rows}");

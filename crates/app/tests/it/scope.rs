@@ -253,7 +253,7 @@ async fn foreign_supervision(app: &TestApp, unit: i64, own_unit: i64) -> Option<
             "/inspection-visits",
             json!({"target_id": target, "task_progress": "正常", "grid_management": "正常",
                    "findings": [{"category": "service", "severity": "minor", "description": "外单位问题",
-                                 "deadline": frontline_core::tasks::today_in_china(chrono::Utc::now())}]}),
+                                 "deadline": frontline_core::time::today_in_china(chrono::Utc::now())}]}),
         )
         .await;
     assert_eq!(s, 201, "{v}");
@@ -271,7 +271,7 @@ async fn foreign_supervision(app: &TestApp, unit: i64, own_unit: i64) -> Option<
         .post(
             "/accountability-actions",
             json!({"person_id": person.unwrap(), "kind": "interview", "reason": "外单位", "review": true,
-                   "decided_on": frontline_core::tasks::today_in_china(chrono::Utc::now()),
+                   "decided_on": frontline_core::time::today_in_china(chrono::Utc::now()),
                    "source_kind": "finding", "source_id": finding}),
         )
         .await;
@@ -290,7 +290,7 @@ async fn supervision_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign
     }
     let Some(s) = foreign_supervision(app, f.unit, own_unit).await else { return };
     let before = snapshot(app).await;
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let today = frontline_core::time::today_in_china(chrono::Utc::now());
     for path in [
         format!("/inspection-rounds/{}", s.round),
         format!("/inspection-rounds/{}/draw", s.round),
@@ -378,7 +378,7 @@ async fn judgement_cannot_reach(app: &TestApp, api: &Api, ui: &Ui, f: &Foreign, 
         ))
         .await
         .unwrap();
-    let deadline = frontline_core::tasks::today_in_china(chrono::Utc::now()) + chrono::Duration::days(20);
+    let deadline = frontline_core::time::today_in_china(chrono::Utc::now()) + chrono::Duration::days(20);
     let (s, plan) = admin
         .post("/laggard-plans", json!({"unit_id": f.unit, "reason": "外部", "plan": "外部", "deadline": deadline, "responsible_id": responsible}))
         .await;
@@ -607,7 +607,7 @@ async fn appraisals_cannot_reach(
             "{who}: foreign selection"
         );
     }
-    let today = frontline_core::tasks::today_in_china(chrono::Utc::now());
+    let today = frontline_core::time::today_in_china(chrono::Utc::now());
     let mut writes = vec![
         (format!("/appraisals/{appraisal}/conclusion"), json!({"grade": "excellent", "conclusion": "越权"})),
         (format!("/records/{record}/correction"), json!({"reason": "越权"})),

@@ -17,7 +17,7 @@ async fn person_of(app: &TestApp, username: &str) -> i64 {
 }
 
 fn today() -> chrono::NaiveDate {
-    frontline_core::tasks::today_in_china(chrono::Utc::now())
+    frontline_core::time::today_in_china(chrono::Utc::now())
 }
 
 /// A team of the `inspector` login and a round over `unit` drawing `per_township` villages per
@@ -599,7 +599,7 @@ async fn a_missed_item_traces_back_to_who_held_the_post_at_that_moment() {
         .db
         .one(&Sql::with(
             "SELECT r.id, r.occurred_at FROM records r WHERE r.unit_id = $1 AND r.occurred_at < $2 ORDER BY r.occurred_at LIMIT 1",
-            vec![p.qiyuan.into(), frontline_core::tasks::start_of_china_day(today()).into()],
+            vec![p.qiyuan.into(), frontline_core::time::start_of_china_day(today()).into()],
         ))
         .await
         .unwrap_or_else(|_| panic!("the demo has an earlier record in the village"));
@@ -607,7 +607,7 @@ async fn a_missed_item_traces_back_to_who_held_the_post_at_that_moment() {
     let (s, t) = org.get(&format!("/trace?source_kind=record&source_id={record}")).await;
     assert_eq!(s, 200, "{t}");
     assert_eq!(t["holder_id"], secretary, "{t}");
-    assert_eq!(t["day"], json!(frontline_core::tasks::today_in_china(day)));
+    assert_eq!(t["day"], json!(frontline_core::time::today_in_china(day)));
     assert!(!t["chain"].as_array().unwrap().is_empty());
     // The post changes hands today; the old record still traces to who held it then.
     let (post,): (i64,) = app

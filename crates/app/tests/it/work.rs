@@ -18,7 +18,7 @@ async fn count(app: &TestApp, sql: &str, params: Vec<frontline_db::Value>) -> i6
 async fn todays_list(app: &TestApp) -> Value {
     let (s, mine) = app.api("grid_worker").await.get("/me/tasks").await;
     assert_eq!(s, 200, "{mine}");
-    let today = frontline_core::tasks::today_in_china(Utc::now()).to_string();
+    let today = frontline_core::time::today_in_china(Utc::now()).to_string();
     mine.as_array()
         .unwrap()
         .iter()
@@ -277,7 +277,7 @@ async fn rates_overdue_items_and_reminders_come_from_the_instances() {
     let app = TestApp::new().await;
     let p = Places::load(&app).await;
     let township = app.api("township_secretary").await;
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     let from = today - Duration::days(6);
     let (s, rates) = township.get(&format!("/units/{}/task-rates?from={from}&to={today}", p.baishi)).await;
     assert_eq!(s, 200, "{rates}");
@@ -370,7 +370,7 @@ async fn a_checkpoint_roster_is_planned_stood_and_missed() {
     assert_eq!(s, 422, "a village is not a checkpoint");
     // Plan a week ahead: every shift of the three checkpoints, people only from their lists,
     // nobody on two shifts less than 12 hours apart, and the gaps named with their reason.
-    let start = frontline_core::tasks::today_in_china(Utc::now()) + Duration::days(14);
+    let start = frontline_core::time::today_in_china(Utc::now()) + Duration::days(14);
     // Someone on leave for the whole week is left free; a backwards range is refused.
     let (away,): (i64,) = app
         .db
@@ -506,7 +506,7 @@ async fn households_are_checked_by_those_responsible_and_compiled_for_the_villag
     let household = mine[0]["id"].as_i64().unwrap();
     let (_, forms) = worker.get("/survey-forms").await;
     let form = forms[0]["id"].as_i64().unwrap();
-    let today = frontline_core::tasks::today_in_china(Utc::now()).to_string();
+    let today = frontline_core::time::today_in_china(Utc::now()).to_string();
     // Bad answers are refused field by field; nothing is kept.
     let before = count(&app, "SELECT COUNT(*) FROM survey_responses", vec![]).await;
     let (s, body) = worker
@@ -622,7 +622,7 @@ async fn topics_are_answered_by_their_owner_and_training_coverage_is_a_query() {
     let township = app.api("township_secretary").await;
     let secretary_person =
         count(&app, "SELECT person_id FROM users WHERE username = 'village_secretary'", vec![]).await;
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     // Bad meetings are refused whole.
     let before = count(&app, "SELECT COUNT(*) FROM meeting_topics", vec![]).await;
     let (s, body) = township
@@ -718,7 +718,7 @@ async fn topics_past_their_date_are_flagged_and_escalated_once() {
     let township = app.api("township_secretary").await;
     let owner = count(&app, "SELECT person_id FROM users WHERE username = 'village_secretary'", vec![]).await;
     let setter = count(&app, "SELECT person_id FROM users WHERE username = 'township_secretary'", vec![]).await;
-    let today = frontline_core::tasks::today_in_china(Utc::now());
+    let today = frontline_core::time::today_in_china(Utc::now());
     let (s, body) = township
         .post(
             &format!("/units/{}/meetings", p.baishi),

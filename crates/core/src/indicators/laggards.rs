@@ -3,7 +3,7 @@
 //! plan ends converted (整转完成) or not.
 
 use crate::DomainError;
-use crate::people::code_enum;
+use crate::codes::code_enum;
 
 code_enum!(
     /// Where a rectification plan stands.

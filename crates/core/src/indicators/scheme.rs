@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::formula::{self, Expr, Measure};
+use crate::codes::code_enum;
 use crate::error::{Problems, text};
-use crate::people::code_enum;
 use crate::{DomainError, FieldError};
 
 code_enum!(

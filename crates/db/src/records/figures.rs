@@ -509,8 +509,8 @@ mod tests {
             holder.replacen(" FROM", ", r.kind, r.source_kind, r.value, COUNT(*) FROM", 1)
         ));
         sql.push(" WHERE u.path >= ").bind(lo).push(" AND u.path < ").bind(hi);
-        sql.push(" AND r.occurred_at >= ").bind(frontline_core::tasks::start_of_china_day(q.from));
-        sql.push(" AND r.occurred_at < ").bind(frontline_core::tasks::start_of_china_day(q.to + Duration::days(1)));
+        sql.push(" AND r.occurred_at >= ").bind(frontline_core::time::start_of_china_day(q.from));
+        sql.push(" AND r.occurred_at < ").bind(frontline_core::time::start_of_china_day(q.to + Duration::days(1)));
         sql.push(crate::records::NOT_CORRECTED);
         sql.push(" GROUP BY 1, r.kind, r.source_kind, r.value");
         let mut rows: Vec<(i64, String, String, i64, i64)> = db.all(&sql).await.unwrap();

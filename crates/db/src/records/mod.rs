@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use frontline_core::access::Scope;
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::start_of_china_day;
+use frontline_core::time::start_of_china_day;
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 

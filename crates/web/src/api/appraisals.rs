@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate, Utc};
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::Page;
 use frontline_db::appraisals::{
     self, AppraisalDetail, AppraisalInput, AppraisalQuery, AppraisalView, CandidateQuery, CandidateView,

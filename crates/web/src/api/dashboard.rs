@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use frontline_core::DomainError;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::dashboard::{self, Dashboard, Today};
 
 use super::{ApiQuery, ApiResult};
@@ -53,6 +53,6 @@ pub async fn get_today(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<To
     // An account with no person record has no work of its own: its day is empty, as on the page.
     match ctx.actor.scope.person_id {
         Some(me) => dashboard::today(&s.db, me, now).await.api(ctx.lang).map(Json),
-        None => Ok(Json(Today { day: frontline_core::tasks::today_in_china(now), ..Default::default() })),
+        None => Ok(Json(Today { day: frontline_core::time::today_in_china(now), ..Default::default() })),
     }
 }

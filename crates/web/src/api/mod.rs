@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use frontline_core::people::{codes_or_blank, codes_schema};
+use frontline_core::codes::{codes_or_blank, codes_schema};
 
 use crate::auth::api_lang;
 use crate::i18n::Lang;

@@ -10,7 +10,8 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
-use frontline_core::tasks::{TaskItemInput, TaskListInput, today_in_china};
+use frontline_core::tasks::{TaskItemInput, TaskListInput};
+use frontline_core::time::today_in_china;
 use frontline_db::Page;
 use frontline_db::meetings::{self, CoverageRow, MeetingInput, MeetingView, TopicView, TrainingInput, TrainingView};
 use frontline_db::records::{self, RecordQuery, RecordView};
@@ -509,7 +510,7 @@ pub async fn file_response(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<ResponseBody>,
 ) -> Result<Response, Response> {
-    let day = frontline_core::people::required_date("filled_on", &b.filled_on).api(ctx.lang)?;
+    let day = frontline_core::time::required_date("filled_on", &b.filled_on).api(ctx.lang)?;
     surveys::file(&s.db, &ctx.actor, id, b.form_id, day, &b.answers).await.api(ctx.lang).map(created)
 }
 

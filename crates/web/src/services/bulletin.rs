@@ -39,7 +39,7 @@ pub struct Masthead {
 pub fn masthead(b: &Bulletin, lang: Lang) -> Masthead {
     let unit = &b.bulletin.unit_name;
     let abbr: String = unit.chars().take(1).collect();
-    let day = frontline_core::tasks::today_in_china(b.bulletin.created_at);
+    let day = frontline_core::time::today_in_china(b.bulletin.created_at);
     Masthead {
         issuer: lang.t("bulletin.issuer").replace("{unit}", unit),
         number: b.content.issue.map_or_else(String::new, |i| {

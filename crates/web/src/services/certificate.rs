@@ -4,7 +4,7 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use frontline_core::DomainError;
-use frontline_core::tasks::china;
+use frontline_core::time::china;
 use frontline_db::appraisals::AppraisalDetail;
 use frontline_reports::pdf::{Block, PdfDocument, PdfError, render};
 

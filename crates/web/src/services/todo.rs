@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use frontline_core::access::Actor;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::Db;
 use frontline_db::inspections::{self, FindingQuery};
 use frontline_db::orders::{self, OrderQuery};

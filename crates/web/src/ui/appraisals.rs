@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate, Utc};
 use frontline_core::appraisals::{Grade, Rating, TalentTier};
 use frontline_core::honours::{CareKind, CommendationKind, SelectionStatus};
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::appraisals::{
     self, AppraisalDetail, AppraisalInput, AppraisalQuery, AppraisalView, CandidateQuery, CandidateView,
     ConclusionInput, FrontlineReport, NoteInput, RatingInput, ReviewDetail, ReviewInput, ReviewQuery, ReviewView,

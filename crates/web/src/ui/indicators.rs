@@ -17,7 +17,7 @@ use frontline_core::indicators::scheme::defaults;
 use frontline_core::indicators::{Scheme, Standing};
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::indicators::{
     self, Explanation, Period, Preview, Ranking, RankingQuery, RunDetail, RunView, SchemeInput, SchemeView, ScoreRow,
 };

@@ -401,12 +401,12 @@ impl FormData {
 
     /// A date that must be given.
     pub fn date(&self, key: &str) -> Result<chrono::NaiveDate, AppError> {
-        Ok(frontline_core::people::required_date(key, &self.get(key))?)
+        Ok(frontline_core::time::required_date(key, &self.get(key))?)
     }
 
     /// A date that may be left empty.
     pub fn opt_date(&self, key: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-        Ok(frontline_core::people::parse_date(key, &self.get(key))?)
+        Ok(frontline_core::time::parse_date(key, &self.get(key))?)
     }
 
     pub fn opt_id(&self, key: &str) -> Result<Option<i64>, AppError> {

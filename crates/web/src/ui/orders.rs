@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use frontline_core::orders::{Channel, OrderKind, OrderStatus};
-use frontline_core::tasks::{china, today_in_china};
+use frontline_core::time::{china, today_in_china};
 use frontline_db::orders::{
     self, CalendarDay, CategoryInput, CategoryView, HANDLING_LEVELS, OrderDetail, OrderInput, OrderQuery, OrderView,
     StepInput, UnitOrderCounts,

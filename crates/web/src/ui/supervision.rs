@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use frontline_core::accountability::{ActionKind, ReviewKind, SourceKind};
 use frontline_core::inspections::{FindingCategory, FindingStatus, NoticeKind, Severity};
 use frontline_core::people::{PartyStatus, PersonCategory};
-use frontline_core::tasks::{china, today_in_china};
+use frontline_core::time::{china, today_in_china};
 use frontline_db::accountability::{
     self, ActionCounts, ActionDetail, ActionInput, ActionQuery, ActionView, ReviewView, Trace,
 };

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 use frontline_core::meetings::{MeetingKind, TrainingKind};
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::meetings::{
     self, CoverageRow, MeetingInput, MeetingView, TopicInput, TopicView, TrainingInput, TrainingView,
 };

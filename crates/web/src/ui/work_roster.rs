@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use frontline_core::tasks::{china, today_in_china};
+use frontline_core::time::{china, today_in_china};
 use frontline_db::roster::{
     self, AwayInput, CheckpointInput, CheckpointView, DUTY_CATEGORIES, DutyPersonInput, MyShift, PlanInput, ShiftView,
     Streak,

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use chrono::{NaiveDate, Utc};
 use frontline_core::surveys::{FieldType, POVERTY_CHECK};
-use frontline_core::tasks::today_in_china;
+use frontline_core::time::today_in_china;
 use frontline_db::Page;
 use frontline_db::surveys::{self, Compilation, FormView, HouseholdView, ResponseView, RiskRow};
 use frontline_db::units::UnitView;
@@ -179,7 +179,7 @@ async fn surveys_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
     let lang = ctx.lang;
     let fail = |e: AppError| e.into_html(lang);
     ctx.actor.require("work:survey:list").map_err(|e| fail(e.into()))?;
-    let on = frontline_core::people::parse_date("on", q.on.as_deref().unwrap_or(""))
+    let on = frontline_core::time::parse_date("on", q.on.as_deref().unwrap_or(""))
         .map_err(|e| fail(e.into()))?
         .unwrap_or_else(|| today_in_china(Utc::now()));
     let unit = focus(&state, &ctx, q.unit).await.map_err(fail)?;
