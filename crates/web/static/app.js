@@ -28,6 +28,43 @@
     if (!name || !form.elements[name]) { return; }
     e.detail.path = e.detail.path.replace("/0/", "/" + encodeURIComponent(form.elements[name].value) + "/");
   });
+  // Every change answers: one that reloads or leaves the page (HX-Refresh, HX-Redirect) leaves a
+  // note for the next page, which says what was done and when ("保存 · 已完成 12:03"), taken from
+  // the button that sent it.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var xhr = e.detail.xhr;
+    // Not on the login page (logging in is not a change), which has no label for it.
+    // (htmx leaves `successful` unset when it follows HX-Redirect or HX-Refresh: read the status.)
+    if (!xhr || xhr.status < 200 || xhr.status > 299 || !document.body.hasAttribute("data-done-label")) { return; }
+    if (!xhr.getResponseHeader("HX-Refresh") && !xhr.getResponseHeader("HX-Redirect")) { return; }
+    var el = e.detail.elt;
+    var button = el;
+    if (el && el.tagName === "FORM") {
+      button = (e.detail.requestConfig && e.detail.requestConfig.submitter) ||
+        el.querySelector("button[type=submit], button:not([type]), input[type=submit]");
+    }
+    var what = button ? (button.value && button.tagName === "INPUT" ? button.value : button.textContent) : "";
+    try {
+      sessionStorage.setItem("ft-flash", JSON.stringify({ what: (what || "").trim().slice(0, 40), at: Date.now() }));
+    } catch (x) { /* private mode: no note */ }
+  });
+  function showFlash() {
+    var raw = null;
+    try { raw = sessionStorage.getItem("ft-flash"); sessionStorage.removeItem("ft-flash"); } catch (x) { return; }
+    if (!raw) { return; }
+    var note = JSON.parse(raw);
+    if (Date.now() - note.at > 60000) { return; }
+    var at = new Date(note.at);
+    var hm = ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+    var label = (document.body.getAttribute("data-done-label") || "{time}").replace("{time}", hm);
+    var box = document.createElement("div");
+    box.id = "flash";
+    box.className = "flash";
+    box.setAttribute("role", "status");
+    box.textContent = (note.what ? note.what + " · " : "") + label;
+    document.body.appendChild(box);
+    setTimeout(function () { box.remove(); }, 8000);
+  }
   // The form a request came from (the element itself, its form, or the form around it).
   function formOf(el) {
     if (!el) { return null; }
@@ -149,7 +186,7 @@
       select.parentNode.insertBefore(box, select);
     });
   }
-  function enhance() { addExportButtons(); addPickerSearch(document); }
+  function enhance() { addExportButtons(); addPickerSearch(document); showFlash(); }
   document.addEventListener("htmx:afterSwap", function (e) { addPickerSearch(e.detail.target); });
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", enhance); } else { enhance(); }
 })();

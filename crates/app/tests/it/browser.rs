@@ -199,6 +199,9 @@ async fn a_village_secretary_works_in_the_browser() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     wait_text(&c, "卢春燕").await;
+    // The page it leads to says what was done and when.
+    let flash = wait_for(&c, "#flash").await.text().await.unwrap();
+    assert!(flash.starts_with("保存 · 已完成 "), "{flash}");
     let added = app.count("SELECT COUNT(*) FROM people WHERE name = '卢春燕'").await;
     assert_eq!(added, 1, "a double tap adds the person once");
     screenshot(&c, "04-person").await;
