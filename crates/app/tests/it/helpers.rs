@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use frontline_app::demo::{self, DEMO_PASSWORD, DemoSummary, Scale};
-use frontline_db::testing::TestDb;
+use frontline_db::testing::{Template, TestDb};
 use frontline_db::{Db, Sql};
 use frontline_web::{AppState, Config};
 use serde_json::{Value, json};
@@ -17,6 +17,41 @@ pub struct TestApp {
     _guard: TestDb,
 }
 
+/// The demo's data, made once and copied for each test while it is fresh.
+struct Seeded {
+    template: Template,
+    summary: DemoSummary,
+    made: std::time::Instant,
+    days: (chrono::NaiveDate, chrono::NaiveDate),
+}
+
+static SEEDED: tokio::sync::Mutex<Option<Seeded>> = tokio::sync::Mutex::const_new(None);
+
+/// The demo's dates are relative to "now" in UTC and in China, so a copy is only as good as the
+/// day it was made on; it is made again after ten minutes or when either day turns.
+fn seed_days() -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let now = chrono::Utc::now();
+    (now.date_naive(), frontline_core::time::today_in_china(now))
+}
+
+/// A fresh database holding the demo (乐清, small scale, a week of records).
+async fn seeded_database() -> (TestDb, DemoSummary) {
+    let mut slot = SEEDED.lock().await;
+    let fresh =
+        slot.as_ref().is_some_and(|s| s.days == seed_days() && s.made.elapsed() < std::time::Duration::from_secs(600));
+    if !fresh {
+        let guard = TestDb::new().await.expect("test database");
+        frontline_db::access::ensure_builtin_roles(&guard.db).await.expect("roles");
+        let days = seed_days();
+        let summary = demo::seed(&guard.db, Scale::SMALL, 7).await.expect("demo seed");
+        let template = guard.into_template().await.expect("template");
+        *slot = Some(Seeded { template, summary, made: std::time::Instant::now(), days });
+    }
+    let seeded = slot.as_ref().expect("seeded above");
+    let copy = TestDb::copy_of(&seeded.template).await.expect("copy of the demo");
+    (copy, seeded.summary.clone())
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         TestApp::with_config(Config::default()).await
@@ -24,10 +59,8 @@ impl TestApp {
 
     /// A server with these settings.
     pub async fn with_config(config: Config) -> TestApp {
-        let guard = TestDb::new().await.expect("test database");
+        let (guard, summary) = seeded_database().await;
         let db = guard.db.clone();
-        frontline_db::access::ensure_builtin_roles(&db).await.expect("roles");
-        let summary = demo::seed(&db, Scale::SMALL, 7).await.expect("demo seed");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(db.clone(), config);
