@@ -381,6 +381,10 @@ async fn main() -> anyhow::Result<()> {
                     a.reviews,
                     a.care
                 );
+                println!(
+                    "Organisational life since the last full quarter began: {} meetings of 三会一课 and 主题党日, {} attendances taken, {} branches kept behind on purpose.",
+                    s.life.meetings, s.life.attendances, s.life.lax_branches
+                );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);
                 }

@@ -85,6 +85,9 @@ pub const PERMISSIONS: &[&str] = &[
     "work:meeting:list",
     "work:meeting:edit",
     "work:meeting:answer",
+    "work:life:list",
+    "work:life:record",
+    "work:life:checkin",
     "order:request:list",
     "order:request:intake",
     "order:request:dispatch",
@@ -135,6 +138,7 @@ pub const PERMISSIONS: &[&str] = &[
     "system:role:add",
     "system:role:edit",
     "system:audit:list",
+    "system:setting:edit",
 ];
 
 /// Whether a granted pattern (`people:*:list`, `*:*:*`) covers a required permission.

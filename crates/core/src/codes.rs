@@ -24,6 +24,15 @@ macro_rules! code_enum {
             }
         }
 
+        /// A stored code read back (`#[sqlx(try_from = "String")]` on a row's field): a code
+        /// the build does not know is an error, never a quiet default.
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse(&s).ok_or_else(|| format!("unknown {} code {s:?}", stringify!($name)))
+            }
+        }
+
         /// In the API document: a string, one of the codes.
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod honours;
 pub mod indicators;
 pub mod inspections;
+pub mod life;
 pub mod meetings;
 pub mod orders;
 pub mod pairing;

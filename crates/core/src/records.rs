@@ -39,6 +39,8 @@ code_enum!(
     /// * `reviewed`: A 五述五评 review closed; value = verdict, 4 good to 1 poor.
     /// * `promoted`: Promoted (提拔使用); value 1.
     /// * `cared_for`: Care given (visit, health check, leave, counselling, birthday); value 1.
+    /// * `meeting_held`: A branch held a meeting of organisational life (三会一课, 主题党日); value 1.
+    /// * `meeting_attended`: A member attended a meeting of organisational life; value 1.
     /// * `record_corrected`: A correction: the record named by `source_id` no longer counts; value 1.
     RecordKind {
         TaskSubmitted = "task_submitted",
@@ -73,6 +75,8 @@ code_enum!(
         Reviewed = "reviewed",
         Promoted = "promoted",
         CaredFor = "cared_for",
+        MeetingHeld = "meeting_held",
+        MeetingAttended = "meeting_attended",
         RecordCorrected = "record_corrected",
     }
 );

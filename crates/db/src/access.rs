@@ -676,8 +676,8 @@ people:person:edit,people:person:import,people:person:export,people:post:list,pe
 judge:laggard:list,judge:laggard:report,honour:commend:list,honour:deed:list,honour:deed:edit,honour:selection:list,\
 honour:selection:nominate,honour:care:list,honour:care:edit,report:bulletin:list,report:dashboard:view";
     let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
-work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,order:request:list,\
-order:request:intake";
+work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,work:life:list,\
+work:life:checkin,order:request:list,order:request:intake";
     let builtin: [(&str, &str, &str, String); 7] = [
         ("admin", "系统管理员", "all", "*:*:*".to_string()),
         (
@@ -685,7 +685,7 @@ order:request:intake";
             "县委组织部",
             "listed",
             format!(
-                "{manage},{duties},{supervise},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit,system:audit:list"
+                "{manage},{duties},{supervise},system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit,system:audit:list,system:setting:edit"
             ),
         ),
         (
@@ -708,7 +708,8 @@ order:request:intake";
             "member",
             "党员",
             "self_only",
-            "duty:role:list,duty:role:claim,work:task:list,work:task:sign,work:roster:check,work:meeting:list"
+            "duty:role:list,duty:role:claim,work:task:list,work:task:sign,work:roster:check,work:meeting:list,\
+work:life:checkin"
                 .to_string(),
         ),
     ];

@@ -105,6 +105,11 @@ pub struct Dashboard {
     pub commendations: i64,
     pub accountability: Vec<ActionCounts>,
     pub training: Vec<CoverageRow>,
+    /// Organisational life over the last full quarter (whatever the dashboard's period: shorter
+    /// periods hold no whole quarter to judge): the part of the tree as a whole.
+    pub life: crate::life::ComplianceRow,
+    pub life_from: NaiveDate,
+    pub life_to: NaiveDate,
 }
 
 /// The longest period a dashboard covers: a year and a day.
@@ -134,6 +139,9 @@ pub async fn dashboard(
     let commendations = commendations(db, scope, &root.path, from, to).await?;
     let accountability = crate::accountability::counts(db, scope, unit, from, to).await?;
     let training = crate::meetings::coverage(db, scope, unit, from, to).await?;
+    let today = frontline_core::time::today_in_china(now);
+    let (life_from, life_to) = frontline_core::life::last_quarter(today);
+    let life = crate::life::compliance(db, scope, unit, life_from, life_to, today, Some(1), Some(1)).await?.whole;
     Ok(Dashboard {
         unit: root,
         from,
@@ -150,6 +158,9 @@ pub async fn dashboard(
         commendations,
         accountability,
         training,
+        life,
+        life_from,
+        life_to,
     })
 }
 

@@ -18,6 +18,7 @@ pub mod indicators;
 pub mod inspections;
 pub mod jobs;
 pub mod laggards;
+pub mod life;
 pub mod meetings;
 pub mod migrate;
 pub mod orders;

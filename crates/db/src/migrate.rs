@@ -116,6 +116,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_secondment_partner.sql"),
         postgres: include_str!("../migrations/postgres/0017_secondment_partner.sql"),
     },
+    Migration {
+        version: 18,
+        name: "organisational_life",
+        sqlite: include_str!("../migrations/sqlite/0018_organisational_life.sql"),
+        postgres: include_str!("../migrations/postgres/0018_organisational_life.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -266,6 +266,11 @@ mod tests {
         keys.extend(OrderStatus::ALL.iter().map(|k| format!("order.status.{}", k.as_str())));
         keys.extend(Supervision::ALL.iter().map(|k| format!("order.card.{}", k.as_str())));
         keys.extend(frontline_core::records::RecordKind::ALL.iter().map(|k| format!("record.kind.{}", k.as_str())));
+        use frontline_core::life::{Attendance, Cadence, LifeKind, TakenBy};
+        keys.extend(LifeKind::ALL.iter().map(|k| format!("life.kind.{}", k.as_str())));
+        keys.extend(Cadence::ALL.iter().map(|k| format!("life.cadence.{}", k.as_str())));
+        keys.extend(Attendance::ALL.iter().map(|k| format!("life.attendance.{}", k.as_str())));
+        keys.extend(TakenBy::ALL.iter().map(|k| format!("life.taken.{}", k.as_str())));
         keys.extend(
             [
                 "receive",

@@ -18,6 +18,7 @@ use serde_json::json;
 pub mod appraisals;
 pub mod duty;
 pub mod indicators;
+pub mod life;
 pub mod orders;
 pub mod supervision;
 pub mod work;
@@ -89,6 +90,7 @@ pub struct DemoSummary {
     pub supervision: supervision::SupervisionStats,
     pub judgement: indicators::JudgementStats,
     pub appraisals: appraisals::AppraisalStats,
+    pub life: life::LifeStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -474,6 +476,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     .await?;
     let judgement = indicators::seed(db, county.id, org_department_head, &mut rng).await?;
     let appraisals = appraisals::seed(db, county.id, org_department_head, &mut rng).await?;
+    let life = life::seed(db, &county.path, seed, member).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -515,6 +518,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         supervision,
         judgement,
         appraisals,
+        life,
         logins,
     })
 }

@@ -1169,3 +1169,50 @@ async fn each_role_lands_on_its_work_in_the_browser() {
     }
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_member_checks_in_at_a_meeting_by_its_qr_code_on_a_phone() {
+    let app = TestApp::new().await;
+    let (_driver, c, _profile) = start_browser().await;
+    // The secretary opens today's theme day of the member's branch: its QR code and the address in it.
+    let meeting = app.count("SELECT id FROM life_meetings WHERE check_in_code LIKE '%today'").await;
+    c.set_window_size(1280, 900).await.unwrap();
+    login(&c, &app, "village_secretary").await;
+    // 组织生活: the village's compliance last quarter, its meetings, the form to record one.
+    c.goto(&app.url("/life")).await.unwrap();
+    wait_for(&c, "#life-compliance").await;
+    wait_for(&c, "#life-meetings").await;
+    screenshot(&c, "29-life").await;
+    c.goto(&app.url(&format!("/life/meetings/{meeting}"))).await.unwrap();
+    wait_for(&c, "#life-qr svg").await;
+    let link = wait_for(&c, "#life-check-in-link").await.attr("href").await.unwrap().unwrap();
+    assert!(link.contains("/life/check-in?code="), "{link}");
+    screenshot(&c, "30-meeting-qr").await;
+    // The member scans it on a phone: one tap on 签到.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "member").await;
+    c.goto(&link).await.unwrap();
+    let button = wait_for(&c, "#check-in-button").await;
+    no_sideways_scroll(&c, "the check-in page").await;
+    tap(&c, button).await;
+    wait_for(&c, "#checked-in").await;
+    wait_text(&c, "签到成功").await;
+    screenshot(&c, "31-checked-in-phone").await;
+    let scanned = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM life_attendance a JOIN users u ON u.person_id = a.person_id \
+             WHERE u.username = 'member' AND a.meeting_id = {meeting} AND a.status = 'present' AND a.taken_by = 'scan'"
+        ))
+        .await;
+    assert_eq!(scanned, 1);
+    // Back on the secretary's desk, the member shows as present by scan.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1280, 900).await.unwrap();
+    login(&c, &app, "village_secretary").await;
+    c.goto(&app.url(&format!("/life/meetings/{meeting}"))).await.unwrap();
+    wait_text(&c, "扫码签到").await;
+    let count = wait_for(&c, "#life-present-count").await.text().await.unwrap();
+    assert_eq!(count.trim(), "1");
+    c.close().await.unwrap();
+}

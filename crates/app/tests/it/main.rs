@@ -24,6 +24,7 @@ mod helpers;
 mod import;
 mod indicators;
 mod ledger;
+mod life;
 mod orders;
 mod schemathesis;
 mod scope;

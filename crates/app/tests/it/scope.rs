@@ -97,6 +97,8 @@ const API_READS: &[&str] = &[
     "/units/{unit}/meetings",
     "/units/{unit}/trainings",
     "/units/{unit}/training-coverage",
+    "/units/{unit}/life-meetings",
+    "/units/{unit}/life-compliance",
     "/topics?unit={unit}",
     "/me/households?unit={unit}",
     "/units/{unit}/order-counts",
@@ -194,6 +196,10 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/topics/{id}/answer",
     "/api/v1/units/{id}/trainings",
     "/api/v1/units/{id}/training-coverage",
+    "/api/v1/units/{id}/life-meetings",
+    "/api/v1/units/{id}/life-compliance",
+    "/api/v1/life-meetings/{id}",
+    "/api/v1/life-meetings/{id}/attendance",
     "/api/v1/units/{id}/calendar",
     "/api/v1/orders/{id}",
     "/api/v1/orders/{id}/steps",
@@ -799,6 +805,35 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         format!("/units/{}/trainings", f.unit),
         json!({"kind": "training", "title": "越权", "held_on": "2026-11-01", "hours": 1, "members_of": f.unit}),
     ));
+    // A meeting of a branch of the other place: neither readable nor its attendance changeable.
+    let foreign_branch = app
+        .count(&format!(
+            "SELECT COALESCE(MIN(b.id), 0) FROM units b JOIN units root ON root.id = {} WHERE b.kind = 'party_branch' \
+             AND b.path LIKE root.path || '%'",
+            f.unit
+        ))
+        .await;
+    duty_writes.push((
+        format!("/units/{}/life-meetings", f.unit),
+        json!({"kind": "theme_day", "held_on": "2026-11-01", "place": "越权", "topic": "越权"}),
+    ));
+    if foreign_branch > 0 {
+        duty_writes.push((
+            format!("/units/{foreign_branch}/life-meetings"),
+            json!({"kind": "theme_day", "held_on": "2026-11-01", "place": "越权", "topic": "越权"}),
+        ));
+        let meeting = app
+            .count(&format!("SELECT COALESCE(MIN(id), 0) FROM life_meetings WHERE unit_id = {foreign_branch}"))
+            .await;
+        if meeting > 0 {
+            let (status, resp) = api.get(&format!("/life-meetings/{meeting}")).await;
+            assert!(status == 404 || status == 403, "{who}: a foreign meeting: {status} {resp}");
+            duty_writes.push((
+                format!("/life-meetings/{meeting}/attendance"),
+                json!({"person_id": own_person, "status": "present"}),
+            ));
+        }
+    }
     let foreign_household = app
         .count(&format!("SELECT COALESCE(MIN(h.id), 0) FROM units h JOIN units root ON root.id = {} WHERE h.kind = 'household' AND h.path LIKE root.path || '%'", f.unit))
         .await;
@@ -874,12 +909,24 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         "/work/rosters?unit={unit}",
         "/work/surveys?unit={unit}",
         "/work/meetings?unit={unit}",
+        "/life?unit={unit}",
         "/findings?unit={unit}",
         "/burden?unit={unit}",
     ];
     if let Some(task) = f.task {
         let (status, _) = ui.get(&format!("/work/tasks/{task}")).await;
         assert_eq!(status, 404, "{who}: a foreign task page");
+    }
+    let foreign_meeting = app
+        .count(&format!(
+            "SELECT COALESCE(MIN(m.id), 0) FROM life_meetings m JOIN units b ON b.id = m.unit_id \
+             JOIN units root ON root.id = {} WHERE b.path LIKE root.path || '%'",
+            f.unit
+        ))
+        .await;
+    if foreign_meeting > 0 {
+        let (status, _) = ui.get(&format!("/life/meetings/{foreign_meeting}")).await;
+        assert_eq!(status, 404, "{who}: a foreign meeting page");
     }
     let order = foreign_order(app, f.unit).await;
     let (status, _) = ui.get(&format!("/orders/{order}")).await;

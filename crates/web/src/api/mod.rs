@@ -8,6 +8,7 @@ pub mod bulletins;
 pub mod dashboard;
 pub mod duty;
 pub mod indicators;
+pub mod life;
 pub mod orders;
 pub mod people;
 pub mod supervision;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(duty::router())
         .merge(work::router())
+        .merge(life::router())
         .merge(orders::router())
         .merge(supervision::router())
         .merge(indicators::router())
@@ -340,6 +342,8 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         work::list_forms, work::create_form, work::my_households, work::household_responses, work::file_response,
         work::survey_compilation, work::risk_list, work::list_meetings, work::create_meeting, work::list_topics,
         work::answer_topic, work::list_trainings, work::create_training, work::training_coverage,
+        life::list_rules, life::set_rule, life::list_meetings, life::record_meeting, life::get_meeting, life::mark_attendance,
+        life::check_in, life::compliance,
         orders::list_categories, orders::create_category, orders::calendar, orders::set_calendar_day, orders::intake,
         orders::list_orders, orders::get_order, orders::take_step, orders::order_counts,
         supervision::list_teams, supervision::create_team, supervision::list_rounds, supervision::create_round,
@@ -372,7 +376,7 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
     tags((name = "units", description = "The unit tree"), (name = "people", description = "People, postings and posts"),
          (name = "system", description = "Accounts, roles, tokens and the audit log"),
          (name = "duty", description = "Who answers for what: links, chains, coverage, succession, role posts, pairing, deployments"),
-         (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training"),
+         (name = "work", description = "Daily work: task lists and sign-off, the records ledger, checkpoint rosters, household surveys, meetings and training, organisational life (三会一课, 主题党日) and its compliance"),
          (name = "orders", description = "Work orders: residents' requests, enterprise problems, hazards, projects and service items; categories, calendars, steps and rates"),
          (name = "supervision", description = "Supervision: inspection teams, rounds and their re-checkable draw, visits, findings and rectification, notices, accountability actions, reviews and tolerance requests, trace-back, and the burden view"),
          (name = "indicators", description = "Indicators: schemes as data (堡垒指数, 先锋指数, 五星), rankings with stars and laggards, explanations down to the records, what-if previews, published runs and star history, laggard rectification plans"),

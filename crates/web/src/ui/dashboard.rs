@@ -284,6 +284,14 @@ pub fn view(d: &Dashboard, lang: Lang) -> DashView {
         href: format!("/work/meetings?unit={unit}"),
         alert: false,
     });
+    tiles.push(Tile {
+        id: "life",
+        label_key: "dash.life",
+        value: percent_text(d.life.percent),
+        detail: format!("{} {} · {} – {}", d.life.behind, lang.t("dash.life_behind"), d.life_from, d.life_to),
+        href: format!("/life?unit={unit}&from={}&to={}", d.life_from, d.life_to),
+        alert: d.life.behind > 0,
+    });
 
     let score_of = |id: i64| d.ranking.as_ref().and_then(|r| r.by_unit.iter().find(|u| u.unit_id == id));
     let children: Vec<ChildRow> = d

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod duty;
 pub mod indicators;
 pub mod jobs;
+pub mod life;
 pub mod orders;
 pub mod people;
 pub mod supervision;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(work::router())
         .merge(work_roster::router())
         .merge(work_meetings::router())
+        .merge(life::router())
         .merge(work_surveys::router())
         .merge(orders::router())
         .merge(supervision::router())
@@ -159,6 +161,7 @@ const MENU: &[(&str, &[MenuEntry])] = &[
             ("/work/households", "nav.households", "work:survey:fill"),
             ("/work/surveys", "nav.surveys", "work:survey:edit"),
             ("/work/meetings", "nav.meetings", "work:meeting:list"),
+            ("/life", "nav.life", "work:life:list"),
             ("/orders", "nav.orders", "order:request:list"),
             ("/orders/settings", "nav.order_settings", "order:setting:edit"),
         ],

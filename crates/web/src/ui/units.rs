@@ -79,6 +79,7 @@ const TREE_TARGETS: &[(&str, &str)] = &[
     ("rosters", "/work/rosters?unit="),
     ("surveys", "/work/surveys?unit="),
     ("meetings", "/work/meetings?unit="),
+    ("life", "/life?unit="),
     ("orders", "/orders?unit="),
     ("inspections", "/inspections?unit="),
     ("findings", "/findings?unit="),
