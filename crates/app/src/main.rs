@@ -382,8 +382,12 @@ async fn main() -> anyhow::Result<()> {
                     a.care
                 );
                 println!(
-                    "Organisational life since the last full quarter began: {} meetings of 三会一课 and 主题党日, {} attendances taken, {} branches kept behind on purpose.",
+                    "Organisational life since the first of January: {} meetings of 三会一课 and 主题党日, {} attendances taken, {} branches kept behind on purpose.",
                     s.life.meetings, s.life.attendances, s.life.lax_branches
+                );
+                println!(
+                    "Weak organisations (软弱涣散) screened this year: {} candidates; {} confirmed with a plan ({} paired for 1+1), {} dismissed.",
+                    s.weak.candidates, s.weak.confirmed, s.weak.paired, s.weak.dismissed
                 );
                 for l in &s.logins {
                     println!("  {:<20} {:<20} password {:<22} reaches {}", l.role, l.username, l.password, l.reaches);

@@ -33,5 +33,6 @@ pub mod surveys;
 pub mod tasks;
 pub mod time;
 pub mod units;
+pub mod weak;
 
 pub use error::{DomainError, FieldError};

@@ -673,7 +673,7 @@ people:person:edit,people:person:import,people:person:export,people:post:list,pe
     let duties = "duty:*:*,work:*:*,order:*:*";
     let supervise = "inspect:*:*,account:*:*,judge:*:*,honour:*:*,report:*:*";
     let answer = "inspect:finding:list,inspect:finding:rectify,inspect:burden:list,judge:scheme:list,judge:score:list,\
-judge:laggard:list,judge:laggard:report,honour:commend:list,honour:deed:list,honour:deed:edit,honour:selection:list,\
+judge:laggard:list,judge:laggard:report,judge:weak:list,judge:weak:report,honour:commend:list,honour:deed:list,honour:deed:edit,honour:selection:list,\
 honour:selection:nominate,honour:care:list,honour:care:edit,report:bulletin:list,report:dashboard:view";
     let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
 work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,work:life:list,\

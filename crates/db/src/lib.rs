@@ -34,5 +34,6 @@ pub mod surveys;
 pub mod tasks;
 pub mod testing;
 pub mod units;
+pub mod weak;
 
 pub use sql::{Db, DbError, Page, Sql, Tx, Value, commits, note_commit, sqlite_cache_mib};

@@ -664,6 +664,24 @@ pub async fn members(db: &Db, scope: &Scope, unit: i64) -> Result<Vec<(i64, Stri
     .await
 }
 
+/// Open party organisations under a path (within scope), by name: choices for a form.
+pub async fn organisations_under(
+    db: &Db,
+    scope: &Scope,
+    root_path: &str,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, DbError> {
+    let (lo, hi) = subtree_range(root_path);
+    let mut sql = Sql::new(&format!(
+        "SELECT u.id, u.name FROM units u WHERE u.kind IN ({}) AND NOT u.closed AND u.path >= ",
+        organisation_kinds_sql()
+    ));
+    sql.bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(" ORDER BY u.path LIMIT ").bind(limit);
+    db.all(&sql).await
+}
+
 // ---------------------------------------------------------------------------------------------
 // Compliance
 
@@ -721,6 +739,76 @@ pub struct Compliance {
     pub behind: Page<BehindRow>,
 }
 
+/// One party organisation judged against the rules, kind by kind.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub id: i64,
+    pub path: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub parent_name: String,
+    pub kinds: Vec<KindTally>,
+    /// The last meeting it held in the period.
+    pub last_held: Option<NaiveDate>,
+}
+
+impl Judged {
+    /// All kinds together.
+    pub fn total(&self) -> Tally {
+        self.kinds.iter().fold(Tally::default(), |mut t, k| {
+            t.add(&k.tally);
+            t
+        })
+    }
+}
+
+/// Every open party organisation under `root_path` (within scope) judged over `period`, in tree
+/// order: one read of the organisations and one of their meetings in the period.
+pub async fn judge_organisations(
+    db: &Db,
+    scope: &Scope,
+    root_path: &str,
+    rules: &[Rule],
+    (from, to): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Vec<Judged>, DbError> {
+    let (lo, hi) = subtree_range(root_path);
+    let mut orgs_sql = Sql::new(&format!(
+        "SELECT u.id, u.path, u.name, u.parent_id, COALESCE(pa.name, '') FROM units u \
+         LEFT JOIN units pa ON pa.id = u.parent_id WHERE u.kind IN ({}) AND NOT u.closed AND u.path >= ",
+        organisation_kinds_sql()
+    ));
+    orgs_sql.bind(lo.clone()).push(" AND u.path < ").bind(hi.clone()).push(" AND ");
+    push_scope(&mut orgs_sql, "u.path", scope);
+    orgs_sql.push(" ORDER BY u.path");
+    let orgs: Vec<(i64, String, String, Option<i64>, String)> = db.all(&orgs_sql).await?;
+    let held: Vec<(i64, String, NaiveDate)> = db
+        .all(&Sql::with(
+            "SELECT m.unit_id, m.kind, m.held_on FROM life_meetings m JOIN units u ON u.id = m.unit_id \
+             WHERE u.path >= $1 AND u.path < $2 AND m.held_on >= $3 AND m.held_on <= $4 ORDER BY m.unit_id",
+            vec![lo.into(), hi.into(), from.into(), to.into()],
+        ))
+        .await?;
+    let mut by_org: std::collections::HashMap<i64, Vec<(&str, NaiveDate)>> = Default::default();
+    for (unit, kind, on) in &held {
+        by_org.entry(*unit).or_default().push((kind.as_str(), *on));
+    }
+    Ok(orgs
+        .into_iter()
+        .map(|(id, path, name, parent_id, parent_name)| {
+            let mine = by_org.get(&id).map(Vec::as_slice).unwrap_or_default();
+            let kinds = rules
+                .iter()
+                .map(|r| {
+                    let dates: Vec<NaiveDate> = mine.iter().filter(|h| h.0 == r.kind.as_str()).map(|h| h.1).collect();
+                    KindTally { kind: r.kind, tally: life::judge(r, &dates, from, to, today) }
+                })
+                .collect();
+            Judged { id, path, name, parent_id, parent_name, kinds, last_held: mine.iter().map(|h| h.1).max() }
+        })
+        .collect())
+}
+
 /// The compliance of a unit's part of the tree with the rules, over `from..=to`, as of `today`.
 #[allow(clippy::too_many_arguments)]
 pub async fn compliance(
@@ -739,51 +827,16 @@ pub async fn compliance(
     let root = units::get(db, scope, unit).await?;
     let children = units::children(db, scope, unit).await?;
     let rules = rules(db).await?;
-    let (lo, hi) = subtree_range(&root.path);
-    let mut orgs_sql = Sql::new(&format!(
-        "SELECT u.id, u.path, u.name, COALESCE(pa.name, '') FROM units u LEFT JOIN units pa ON pa.id = u.parent_id \
-         WHERE u.kind IN ({}) AND NOT u.closed AND u.path >= ",
-        organisation_kinds_sql()
-    ));
-    orgs_sql.bind(lo.clone()).push(" AND u.path < ").bind(hi.clone()).push(" AND ");
-    push_scope(&mut orgs_sql, "u.path", scope);
-    orgs_sql.push(" ORDER BY u.path");
-    let orgs: Vec<(i64, String, String, String)> = db.all(&orgs_sql).await?;
-    let held: Vec<(i64, String, NaiveDate)> = db
-        .all(&Sql::with(
-            "SELECT m.unit_id, m.kind, m.held_on FROM life_meetings m JOIN units u ON u.id = m.unit_id \
-             WHERE u.path >= $1 AND u.path < $2 AND m.held_on >= $3 AND m.held_on <= $4 ORDER BY m.unit_id",
-            vec![lo.into(), hi.into(), from.into(), to.into()],
-        ))
-        .await?;
-    // Each organisation judged kind by kind.
-    let judged: Vec<(usize, Vec<KindTally>, Option<NaiveDate>)> = orgs
-        .iter()
-        .enumerate()
-        .map(|(i, (id, ..))| {
-            let mine: Vec<&(i64, String, NaiveDate)> = held.iter().filter(|h| h.0 == *id).collect();
-            let kinds = rules
-                .iter()
-                .map(|r| {
-                    let dates: Vec<NaiveDate> = mine.iter().filter(|h| h.1 == r.kind.as_str()).map(|h| h.2).collect();
-                    KindTally { kind: r.kind, tally: life::judge(r, &dates, from, to, today) }
-                })
-                .collect();
-            (i, kinds, mine.iter().map(|h| h.2).max())
-        })
-        .collect();
+    let judged = judge_organisations(db, scope, &root.path, &rules, (from, to), today).await?;
     let sum = |unit_id: i64, unit_name: String, prefix: &str| -> ComplianceRow {
         let mut kinds: Vec<KindTally> =
             rules.iter().map(|r| KindTally { kind: r.kind, tally: Tally::default() }).collect();
         let mut total = Tally::default();
         let (mut organisations, mut behind) = (0, 0);
-        for (i, ks, _) in &judged {
-            if !orgs[*i].1.starts_with(prefix) {
-                continue;
-            }
+        for o in judged.iter().filter(|o| o.path.starts_with(prefix)) {
             organisations += 1;
             let mut missed = 0;
-            for (acc, k) in kinds.iter_mut().zip(ks) {
+            for (acc, k) in kinds.iter_mut().zip(&o.kinds) {
                 acc.tally.add(&k.tally);
                 total.add(&k.tally);
                 missed += k.tally.missed;
@@ -799,20 +852,17 @@ pub async fn compliance(
         children.into_iter().map(|c| sum(c.id, c.name, &c.path)).filter(|r| r.organisations > 0).collect();
     let mut behind: Vec<BehindRow> = judged
         .into_iter()
-        .filter_map(|(i, ks, last)| {
-            let total = ks.iter().fold(Tally::default(), |mut t, k| {
-                t.add(&k.tally);
-                t
-            });
+        .filter_map(|o| {
+            let total = o.total();
             (total.missed > 0).then(|| BehindRow {
-                unit_id: orgs[i].0,
-                unit_name: orgs[i].2.clone(),
-                parent_name: orgs[i].3.clone(),
+                unit_id: o.id,
+                unit_name: o.name,
+                parent_name: o.parent_name,
                 missed: total.missed,
                 due: total.due,
                 percent: total.percent(),
-                missed_kinds: ks.into_iter().filter(|k| k.tally.missed > 0).collect(),
-                last_held: last,
+                missed_kinds: o.kinds.into_iter().filter(|k| k.tally.missed > 0).collect(),
+                last_held: o.last_held,
             })
         })
         .collect();

@@ -122,6 +122,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_organisational_life.sql"),
         postgres: include_str!("../migrations/postgres/0018_organisational_life.sql"),
     },
+    Migration {
+        version: 19,
+        name: "weak_organisations",
+        sqlite: include_str!("../migrations/sqlite/0019_weak_organisations.sql"),
+        postgres: include_str!("../migrations/postgres/0019_weak_organisations.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -271,6 +271,10 @@ mod tests {
         keys.extend(Cadence::ALL.iter().map(|k| format!("life.cadence.{}", k.as_str())));
         keys.extend(Attendance::ALL.iter().map(|k| format!("life.attendance.{}", k.as_str())));
         keys.extend(TakenBy::ALL.iter().map(|k| format!("life.taken.{}", k.as_str())));
+        use frontline_core::weak::{CaseStatus, Criterion};
+        keys.extend(Criterion::ALL.iter().map(|k| format!("weak.criterion.{}", k.as_str())));
+        keys.extend(Criterion::ALL.iter().map(|k| format!("weak.reason.{}", k.as_str())));
+        keys.extend(CaseStatus::ALL.iter().map(|k| format!("weak.status.{}", k.as_str())));
         keys.extend(
             [
                 "receive",

@@ -1,10 +1,10 @@
 //! The demo's organisational life (003.3): every village branch of the county holding its
-//! 三会一课 and 主题党日 from the start of the last full quarter until today — most on time, some
+//! 三会一课 and 主题党日 from the first of January of the last full quarter's year until today — most on time, some
 //! patchy, the branches of villages tagged weak or disorderly mostly behind — with attendance at
 //! each branch's latest meeting, and a theme day today in the demo member's branch that the
 //! member can still check in at.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use frontline_core::demo::Rng;
 use frontline_core::life::{DEFAULT_RULES, LifeKind, last_quarter};
 use frontline_core::records::RecordKind;
@@ -52,7 +52,10 @@ pub async fn seed(db: &Db, county_path: &str, seed: u64, member: Option<i64>) ->
     let mut rng = Rng::new(seed ^ 0x11fe);
     let now = Utc::now();
     let today = today_in_china(now);
-    let (from, _) = last_quarter(today);
+    // From the first of January of the last full quarter's year: a year's screening (排查) reads
+    // the whole year.
+    let (quarter, _) = last_quarter(today);
+    let from = NaiveDate::from_ymd_opt(quarter.year(), 1, 1).unwrap_or(quarter);
     let (lo, hi) = subtree_range(county_path);
     let branches: Vec<(i64, String)> = db
         .all(&Sql::with(

@@ -21,6 +21,7 @@ pub mod indicators;
 pub mod life;
 pub mod orders;
 pub mod supervision;
+pub mod weak;
 pub mod work;
 
 /// 乐清市, the place of seed 004.
@@ -91,6 +92,7 @@ pub struct DemoSummary {
     pub judgement: indicators::JudgementStats,
     pub appraisals: appraisals::AppraisalStats,
     pub life: life::LifeStats,
+    pub weak: weak::WeakStats,
     pub logins: Vec<DemoLogin>,
 }
 
@@ -477,6 +479,8 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     let judgement = indicators::seed(db, county.id, org_department_head, &mut rng).await?;
     let appraisals = appraisals::seed(db, county.id, org_department_head, &mut rng).await?;
     let life = life::seed(db, &county.path, seed, member).await?;
+    // The screening reads the ledger's figures (laggards of published runs) and the meetings above.
+    let weak = weak::seed(db, county.id, &county.path, org_department_head).await?;
     let logins = create_logins(
         db,
         county.id,
@@ -519,6 +523,7 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
         judgement,
         appraisals,
         life,
+        weak,
         logins,
     })
 }

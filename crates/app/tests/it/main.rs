@@ -30,4 +30,5 @@ mod schemathesis;
 mod scope;
 mod supervision;
 mod ui;
+mod weak;
 mod work;

@@ -99,6 +99,7 @@ const API_READS: &[&str] = &[
     "/units/{unit}/training-coverage",
     "/units/{unit}/life-meetings",
     "/units/{unit}/life-compliance",
+    "/units/{unit}/weak-cases",
     "/topics?unit={unit}",
     "/me/households?unit={unit}",
     "/units/{unit}/order-counts",
@@ -200,6 +201,14 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/units/{id}/life-compliance",
     "/api/v1/life-meetings/{id}",
     "/api/v1/life-meetings/{id}/attendance",
+    "/api/v1/units/{id}/weak-screenings",
+    "/api/v1/units/{id}/weak-cases",
+    "/api/v1/units/{id}/weak-pairings",
+    "/api/v1/weak-cases/{id}",
+    "/api/v1/weak-cases/{id}/decision",
+    "/api/v1/weak-cases/{id}/plan",
+    "/api/v1/weak-cases/{id}/reports",
+    "/api/v1/weak-cases/{id}/clear",
     "/api/v1/units/{id}/calendar",
     "/api/v1/orders/{id}",
     "/api/v1/orders/{id}/steps",
@@ -817,6 +826,26 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         format!("/units/{}/life-meetings", f.unit),
         json!({"kind": "theme_day", "held_on": "2026-11-01", "place": "越权", "topic": "越权"}),
     ));
+    duty_writes.push((format!("/units/{}/weak-screenings", f.unit), json!({"year": 2026})));
+    duty_writes.push((format!("/units/{}/weak-pairings", f.unit), json!({"year": 2026})));
+    let foreign_case = app
+        .count(&format!(
+            "SELECT COALESCE(MIN(c.id), 0) FROM weak_cases c JOIN units b ON b.id = c.unit_id \
+             JOIN units root ON root.id = {} WHERE b.path LIKE root.path || '%'",
+            f.unit
+        ))
+        .await;
+    if foreign_case > 0 {
+        let (status, resp) = api.get(&format!("/weak-cases/{foreign_case}")).await;
+        assert!(status == 404 || status == 403, "{who}: a foreign weak case: {status} {resp}");
+        duty_writes.push((format!("/weak-cases/{foreign_case}/decision"), json!({"confirm": true, "note": "越权"})));
+        duty_writes.push((
+            format!("/weak-cases/{foreign_case}/plan"),
+            json!({"measures": "越权", "leader_id": own_person, "deadline": "2099-01-01"}),
+        ));
+        duty_writes.push((format!("/weak-cases/{foreign_case}/reports"), json!({"note": "越权"})));
+        duty_writes.push((format!("/weak-cases/{foreign_case}/clear"), json!({})));
+    }
     if foreign_branch > 0 {
         duty_writes.push((
             format!("/units/{foreign_branch}/life-meetings"),
@@ -910,6 +939,7 @@ async fn ui_cannot_reach(app: &TestApp, ui: &Ui, f: &Foreign, who: &str) {
         "/work/surveys?unit={unit}",
         "/work/meetings?unit={unit}",
         "/life?unit={unit}",
+        "/weak?unit={unit}",
         "/findings?unit={unit}",
         "/burden?unit={unit}",
     ];

@@ -14,6 +14,7 @@ pub mod people;
 pub mod supervision;
 pub mod system;
 pub mod units;
+pub mod weak;
 pub mod work;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(duty::router())
         .merge(work::router())
         .merge(life::router())
+        .merge(weak::router())
         .merge(orders::router())
         .merge(supervision::router())
         .merge(indicators::router())
@@ -344,6 +346,8 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         work::answer_topic, work::list_trainings, work::create_training, work::training_coverage,
         life::list_rules, life::set_rule, life::list_meetings, life::record_meeting, life::get_meeting, life::mark_attendance,
         life::check_in, life::compliance,
+        weak::list_criteria, weak::set_criterion, weak::screen, weak::list_cases, weak::pair, weak::get_case, weak::decide,
+        weak::plan, weak::report, weak::clear,
         orders::list_categories, orders::create_category, orders::calendar, orders::set_calendar_day, orders::intake,
         orders::list_orders, orders::get_order, orders::take_step, orders::order_counts,
         supervision::list_teams, supervision::create_team, supervision::list_rounds, supervision::create_round,

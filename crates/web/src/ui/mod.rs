@@ -18,6 +18,7 @@ pub mod supervision;
 pub mod system;
 pub mod todo;
 pub mod units;
+pub mod weak;
 pub mod work;
 pub mod work_meetings;
 pub mod work_roster;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(work_roster::router())
         .merge(work_meetings::router())
         .merge(life::router())
+        .merge(weak::router())
         .merge(work_surveys::router())
         .merge(orders::router())
         .merge(supervision::router())
@@ -182,6 +184,7 @@ const MENU: &[(&str, &[MenuEntry])] = &[
             ("/schemes", "nav.schemes", "judge:scheme:list"),
             ("/score-runs", "nav.score_runs", "judge:score:list"),
             ("/laggard-plans", "nav.laggard_plans", "judge:laggard:list"),
+            ("/weak", "nav.weak", "judge:weak:list"),
             ("/bulletins", "nav.bulletins", "report:bulletin:list"),
             ("/appraisals", "nav.appraisals", "judge:appraisal:list"),
             ("/talent", "nav.talent", "judge:appraisal:list"),

@@ -80,6 +80,7 @@ const TREE_TARGETS: &[(&str, &str)] = &[
     ("surveys", "/work/surveys?unit="),
     ("meetings", "/work/meetings?unit="),
     ("life", "/life?unit="),
+    ("weak", "/weak?unit="),
     ("orders", "/orders?unit="),
     ("inspections", "/inspections?unit="),
     ("findings", "/findings?unit="),
