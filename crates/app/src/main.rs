@@ -365,8 +365,13 @@ async fn main() -> anyhow::Result<()> {
                     s.supervision.actions
                 );
                 println!(
-                    "Judgement: {} default schemes; the 堡垒指数 published for {} weeks; the latest scores {} villages, {} laggards, {} rectification plans.",
-                    s.judgement.schemes, s.judgement.runs, s.judgement.scored, s.judgement.laggards, s.judgement.plans
+                    "Judgement: {} default schemes; the 堡垒指数 published for {} weeks; the latest scores {} villages, {} laggards, {} rectification plans; last week's 五无 ranking on 公示 with {} model villages.",
+                    s.judgement.schemes,
+                    s.judgement.runs,
+                    s.judgement.scored,
+                    s.judgement.laggards,
+                    s.judgement.plans,
+                    s.judgement.model_villages
                 );
                 let a = &s.appraisals;
                 println!(
@@ -382,8 +387,8 @@ async fn main() -> anyhow::Result<()> {
                     a.care
                 );
                 println!(
-                    "Organisational life since the first of January: {} meetings of 三会一课 and 主题党日, {} attendances taken, {} branches kept behind on purpose.",
-                    s.life.meetings, s.life.attendances, s.life.lax_branches
+                    "Organisational life since the first of January: {} meetings of 三会一课 and 主题党日, {} attendances taken, {} branches kept behind on purpose; a temporary branch at a checkpoint, {} members' areas and posts, a 红色抗疫联盟.",
+                    s.life.meetings, s.life.attendances, s.life.lax_branches, s.life.member_links
                 );
                 println!(
                     "Weak organisations (软弱涣散) screened this year: {} candidates; {} confirmed with a plan ({} paired for 1+1), {} dismissed.",

@@ -93,7 +93,7 @@ pub const TIMES: std::ops::RangeInclusive<u32> = 1..=31;
 
 /// One kind of meeting judged over a period for one branch, or summed over several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
-pub struct Tally {
+pub struct LifeTally {
     /// Meetings of the kind held within the chosen dates.
     pub held: i64,
     /// Periods judged: wholly inside the dates and ended.
@@ -104,8 +104,8 @@ pub struct Tally {
     pub missed: i64,
 }
 
-impl Tally {
-    pub fn add(&mut self, other: &Tally) {
+impl LifeTally {
+    pub fn add(&mut self, other: &LifeTally) {
         self.held += other.held;
         self.due += other.due;
         self.met += other.met;
@@ -140,8 +140,9 @@ pub fn judged_periods(
 }
 
 /// Judges one branch's meetings of one kind (their dates) against the rule over `from..=to`.
-pub fn judge(rule: &Rule, held_on: &[NaiveDate], from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Tally {
-    let mut t = Tally { held: held_on.iter().filter(|d| **d >= from && **d <= to).count() as i64, ..Tally::default() };
+pub fn judge(rule: &Rule, held_on: &[NaiveDate], from: NaiveDate, to: NaiveDate, today: NaiveDate) -> LifeTally {
+    let mut t =
+        LifeTally { held: held_on.iter().filter(|d| **d >= from && **d <= to).count() as i64, ..LifeTally::default() };
     for (start, end) in judged_periods(rule.cadence, from, to, today) {
         let n = held_on.iter().filter(|d| **d >= start && **d <= end).count() as u32;
         t.due += 1;
@@ -191,10 +192,13 @@ mod tests {
         let (from, to, today) = (d(2026, 7, 1), d(2026, 9, 30), d(2026, 12, 3));
         let theme = Rule { kind: LifeKind::ThemeDay, cadence: Cadence::Month, times: 1 };
         let t = judge(&theme, &[d(2026, 7, 1), d(2026, 9, 30), d(2026, 6, 30), d(2026, 10, 1)], from, to, today);
-        assert_eq!(t, Tally { held: 2, due: 3, met: 2, missed: 1 });
+        assert_eq!(t, LifeTally { held: 2, due: 3, met: 2, missed: 1 });
         assert_eq!(t.percent(), Some(66.7));
         let members = Rule { kind: LifeKind::MembersMeeting, cadence: Cadence::Quarter, times: 2 };
-        assert_eq!(judge(&members, &[d(2026, 8, 5)], from, to, today), Tally { held: 1, due: 1, met: 0, missed: 1 });
+        assert_eq!(
+            judge(&members, &[d(2026, 8, 5)], from, to, today),
+            LifeTally { held: 1, due: 1, met: 0, missed: 1 }
+        );
     }
 
     #[test]
@@ -202,7 +206,7 @@ mod tests {
         let theme = Rule { kind: LifeKind::ThemeDay, cadence: Cadence::Month, times: 1 };
         // December is still running on 3 December: nothing is due yet, and that is no score.
         let t = judge(&theme, &[], d(2026, 12, 1), d(2026, 12, 31), d(2026, 12, 3));
-        assert_eq!(t, Tally::default());
+        assert_eq!(t, LifeTally::default());
         assert_eq!(t.percent(), None);
         // 15 October to 15 December: only November lies wholly inside and has ended.
         assert_eq!(

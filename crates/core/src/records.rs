@@ -41,6 +41,11 @@ code_enum!(
     /// * `cared_for`: Care given (visit, health check, leave, counselling, birthday); value 1.
     /// * `meeting_held`: A branch held a meeting of organisational life (三会一课, 主题党日); value 1.
     /// * `meeting_attended`: A member attended a meeting of organisational life; value 1.
+    /// * `epidemic_case`: An epidemic case found in the unit (疫情输入); value = cases. Entered by hand.
+    /// * `illegal_crossing`: An illegal border crossing in the unit (偷渡); value = cases. Entered by hand.
+    /// * `smuggling_case`: A smuggling case in the unit (走私); value = cases. Entered by hand.
+    /// * `drug_case`: A drug case in the unit (毒品); value = cases. Entered by hand.
+    /// * `criminal_case`: A criminal case in the unit (刑案); value = cases. Entered by hand.
     /// * `record_corrected`: A correction: the record named by `source_id` no longer counts; value 1.
     RecordKind {
         TaskSubmitted = "task_submitted",
@@ -77,17 +82,27 @@ code_enum!(
         CaredFor = "cared_for",
         MeetingHeld = "meeting_held",
         MeetingAttended = "meeting_attended",
+        EpidemicCase = "epidemic_case",
+        IllegalCrossing = "illegal_crossing",
+        SmugglingCase = "smuggling_case",
+        DrugCase = "drug_case",
+        CriminalCase = "criminal_case",
         RecordCorrected = "record_corrected",
     }
 );
 
 impl RecordKind {
-    /// The kinds a user writes directly (leaders' notes and mass evaluation), with the values each
-    /// accepts.
+    /// The kinds a user writes directly (leaders' notes, mass evaluation, and the cases the 五无
+    /// creation counts), with the values each accepts.
     pub fn entered_by_hand(self) -> Option<std::ops::RangeInclusive<i64>> {
         match self {
             RecordKind::LeaderInquiry | RecordKind::LeaderObservation | RecordKind::LeaderListening => Some(-1..=1),
             RecordKind::MassEvaluation => Some(1..=5),
+            RecordKind::EpidemicCase
+            | RecordKind::IllegalCrossing
+            | RecordKind::SmugglingCase
+            | RecordKind::DrugCase
+            | RecordKind::CriminalCase => Some(1..=100),
             _ => None,
         }
     }

@@ -24,6 +24,8 @@ code_enum!(
         EnterpriseContact = "enterprise_contact",
         HouseholdContact = "household_contact",
         CheckpointLead = "checkpoint_lead",
+        ResponsibilityArea = "responsibility_area",
+        VanguardPost = "vanguard_post",
     }
 );
 
@@ -49,7 +51,19 @@ impl LinkKind {
             LinkKind::EnterpriseContact => kind == UnitKind::Enterprise,
             LinkKind::HouseholdContact => kind == UnitKind::Household,
             LinkKind::CheckpointLead => kind == UnitKind::Checkpoint,
+            // 党员责任区 (003.6): households, a group of them, a grid or a stretch of border a
+            // member answers for.
+            LinkKind::ResponsibilityArea => {
+                matches!(kind, UnitKind::Household | UnitKind::HouseholdGroup | UnitKind::Grid | UnitKind::VillageGroup)
+            }
+            // 党员先锋岗 (003.6): a member's post at a checkpoint, an enterprise or a grid.
+            LinkKind::VanguardPost => matches!(kind, UnitKind::Checkpoint | UnitKind::Enterprise | UnitKind::Grid),
         }
+    }
+
+    /// Whether only a party member may hold a link of this kind (a member's area or post).
+    pub fn for_members(self) -> bool {
+        matches!(self, LinkKind::ResponsibilityArea | LinkKind::VanguardPost)
     }
 }
 
@@ -152,6 +166,10 @@ mod tests {
         assert!(LinkKind::GroupContact.fits(UnitKind::Grid));
         assert!(LinkKind::HouseholdContact.fits(UnitKind::Household));
         assert!(!LinkKind::EnterpriseContact.fits(UnitKind::Village));
+        assert!(
+            LinkKind::ResponsibilityArea.fits(UnitKind::Household) && LinkKind::VanguardPost.fits(UnitKind::Checkpoint)
+        );
+        assert!(!LinkKind::VanguardPost.fits(UnitKind::Village) && LinkKind::VanguardPost.for_members());
     }
 
     #[test]

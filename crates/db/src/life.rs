@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::error::{Problems, optional_text, text};
-use frontline_core::life::{self, Attendance, Cadence, DEFAULT_RULES, LifeKind, Rule, TakenBy, Tally};
+use frontline_core::life::{self, Attendance, Cadence, DEFAULT_RULES, LifeKind, LifeTally, Rule, TakenBy};
 use frontline_core::records::{CORRECTED_SOURCE, RecordKind};
 use frontline_core::time::{start_of_china_day, today_in_china};
 use frontline_core::units::subtree_range;
@@ -691,7 +691,7 @@ pub struct KindTally {
     #[schema(value_type = frontline_core::life::LifeKind)]
     pub kind: LifeKind,
     #[serde(flatten)]
-    pub tally: Tally,
+    pub tally: LifeTally,
 }
 
 /// Compliance of a part of the tree: every kind of meeting, summed over its organisations.
@@ -705,7 +705,7 @@ pub struct ComplianceRow {
     pub behind: i64,
     pub kinds: Vec<KindTally>,
     /// All kinds together.
-    pub total: Tally,
+    pub total: LifeTally,
     /// Per cent of the judged periods met; null when nothing was due.
     pub percent: Option<f64>,
 }
@@ -754,8 +754,8 @@ pub struct Judged {
 
 impl Judged {
     /// All kinds together.
-    pub fn total(&self) -> Tally {
-        self.kinds.iter().fold(Tally::default(), |mut t, k| {
+    pub fn total(&self) -> LifeTally {
+        self.kinds.iter().fold(LifeTally::default(), |mut t, k| {
             t.add(&k.tally);
             t
         })
@@ -774,14 +774,16 @@ pub async fn judge_organisations(
 ) -> Result<Vec<Judged>, DbError> {
     let (lo, hi) = subtree_range(root_path);
     let mut orgs_sql = Sql::new(&format!(
-        "SELECT u.id, u.path, u.name, u.parent_id, COALESCE(pa.name, '') FROM units u \
-         LEFT JOIN units pa ON pa.id = u.parent_id WHERE u.kind IN ({}) AND NOT u.closed AND u.path >= ",
+        "SELECT u.id, u.path, u.name, u.parent_id, COALESCE(pa.name, ''), t.starts_on, t.ends_on FROM units u \
+         LEFT JOIN units pa ON pa.id = u.parent_id LEFT JOIN temporary_orgs t ON t.unit_id = u.id \
+         WHERE u.kind IN ({}) AND NOT u.closed AND u.path >= ",
         organisation_kinds_sql()
     ));
     orgs_sql.bind(lo.clone()).push(" AND u.path < ").bind(hi.clone()).push(" AND ");
     push_scope(&mut orgs_sql, "u.path", scope);
     orgs_sql.push(" ORDER BY u.path");
-    let orgs: Vec<(i64, String, String, Option<i64>, String)> = db.all(&orgs_sql).await?;
+    type OrgRow = (i64, String, String, Option<i64>, String, Option<NaiveDate>, Option<NaiveDate>);
+    let orgs: Vec<OrgRow> = db.all(&orgs_sql).await?;
     let held: Vec<(i64, String, NaiveDate)> = db
         .all(&Sql::with(
             "SELECT m.unit_id, m.kind, m.held_on FROM life_meetings m JOIN units u ON u.id = m.unit_id \
@@ -795,8 +797,10 @@ pub async fn judge_organisations(
     }
     Ok(orgs
         .into_iter()
-        .map(|(id, path, name, parent_id, parent_name)| {
+        .map(|(id, path, name, parent_id, parent_name, starts, ends)| {
             let mine = by_org.get(&id).map(Vec::as_slice).unwrap_or_default();
+            // A temporary organisation is judged only while it lasts.
+            let (from, to) = (starts.map_or(from, |s| s.max(from)), ends.map_or(to, |e| e.min(to)));
             let kinds = rules
                 .iter()
                 .map(|r| {
@@ -830,8 +834,8 @@ pub async fn compliance(
     let judged = judge_organisations(db, scope, &root.path, &rules, (from, to), today).await?;
     let sum = |unit_id: i64, unit_name: String, prefix: &str| -> ComplianceRow {
         let mut kinds: Vec<KindTally> =
-            rules.iter().map(|r| KindTally { kind: r.kind, tally: Tally::default() }).collect();
-        let mut total = Tally::default();
+            rules.iter().map(|r| KindTally { kind: r.kind, tally: LifeTally::default() }).collect();
+        let mut total = LifeTally::default();
         let (mut organisations, mut behind) = (0, 0);
         for o in judged.iter().filter(|o| o.path.starts_with(prefix)) {
             organisations += 1;
@@ -876,4 +880,250 @@ pub async fn compliance(
     let total = behind.len() as i64;
     let items = behind.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
     Ok(Compliance { from, to, judged_on: today, rules, whole, children, behind: Page { items, total, page, per_page } })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temporary organisations and alliances (003.6)
+
+/// What makes a party organisation temporary, as typed: the checkpoint or task it serves, why,
+/// and while when.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct TemporaryInput {
+    /// The checkpoint (or other unit) it serves, if any.
+    #[serde(default)]
+    pub serves_unit_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub purpose: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// A temporary organisation (临时党组织) as shown.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TemporaryView {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub serves_unit_id: Option<i64>,
+    pub serves_name: Option<String>,
+    pub purpose: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Marks a party organisation as temporary (set up at a checkpoint or for a task): its
+/// organisational life is judged only between its first and last day.
+pub async fn make_temporary(db: &Db, actor: &Actor, unit: i64, input: &TemporaryInput) -> Result<(), DbError> {
+    actor.require("units:unit:edit")?;
+    let mut p = Problems::new();
+    let purpose = p.check(text("purpose", &input.purpose, 200));
+    if input.ends_on < input.starts_on {
+        p.add("ends_on", "error.period.reversed");
+    }
+    p.into_result()?;
+    let mut tx = db.begin().await?;
+    let path = organisation_in_scope(&mut tx, &actor.scope, unit).await?;
+    if let Some(serves) = input.serves_unit_id {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM units u WHERE u.id = ");
+        sql.bind(serves).push(" AND ");
+        push_scope(&mut sql, "u.path", &actor.scope);
+        if tx.count(&sql).await? == 0 {
+            return Err(DomainError::invalid("serves_unit_id", "error.person.unknown_unit").into());
+        }
+    }
+    tx.execute(&Sql::with("DELETE FROM temporary_orgs WHERE unit_id = $1", vec![unit.into()])).await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO temporary_orgs (unit_id, serves_unit_id, purpose, starts_on, ends_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            unit.into(),
+            input.serves_unit_id.into(),
+            purpose.clone().into(),
+            input.starts_on.into(),
+            input.ends_on.into(),
+            Utc::now().into(),
+        ],
+    ))
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "unit.temporary",
+            object_kind: "unit",
+            object_id: Some(unit),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"serves_unit_id": input.serves_unit_id, "purpose": purpose,
+                          "starts_on": input.starts_on, "ends_on": input.ends_on}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Temporary organisations of a unit's part of the tree, the latest first.
+pub async fn temporaries(db: &Db, scope: &Scope, unit: i64) -> Result<Vec<TemporaryView>, DbError> {
+    let root = units::get(db, scope, unit).await?;
+    let (lo, hi) = subtree_range(&root.path);
+    let mut sql = Sql::new(
+        "SELECT t.unit_id, u.name AS unit_name, t.serves_unit_id, s.name AS serves_name, t.purpose, t.starts_on, \
+         t.ends_on FROM temporary_orgs t JOIN units u ON u.id = t.unit_id LEFT JOIN units s ON s.id = t.serves_unit_id \
+         WHERE u.path >= ",
+    );
+    sql.bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(" ORDER BY t.starts_on DESC, t.unit_id LIMIT 200");
+    db.all(&sql).await
+}
+
+/// An alliance as typed: its name, what it is for, and its member organisations.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct AllianceInput {
+    #[schema(min_length = 1, max_length = 60)]
+    pub name: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub purpose: String,
+    /// Member units (party organisations, enterprises, departments…) within the caller's scope.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub members: Vec<i64>,
+}
+
+/// An alliance with its members.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AllianceView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub name: String,
+    pub purpose: String,
+    /// Member units: id and name.
+    pub members: Vec<(i64, String)>,
+}
+
+async fn add_members(
+    tx: &mut Tx,
+    scope: &Scope,
+    alliance: i64,
+    members: &[i64],
+    on: NaiveDate,
+) -> Result<usize, DbError> {
+    let mut added = 0;
+    for m in members {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM units u WHERE NOT u.closed AND u.id = ");
+        sql.bind(*m).push(" AND ");
+        push_scope(&mut sql, "u.path", scope);
+        if tx.count(&sql).await? == 0 {
+            return Err(DomainError::invalid("members", "error.person.unknown_unit").into());
+        }
+        let exists = tx
+            .count(&Sql::with(
+                "SELECT COUNT(*) FROM alliance_members WHERE alliance_id = $1 AND unit_id = $2",
+                vec![alliance.into(), (*m).into()],
+            ))
+            .await?;
+        if exists == 0 {
+            tx.execute(&Sql::with(
+                "INSERT INTO alliance_members (alliance_id, unit_id, joined_on) VALUES ($1, $2, $3)",
+                vec![alliance.into(), (*m).into(), on.into()],
+            ))
+            .await?;
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// Forms an alliance (e.g. 红色抗疫联盟) at a unit with its first members.
+pub async fn create_alliance(db: &Db, actor: &Actor, unit: i64, input: &AllianceInput) -> Result<i64, DbError> {
+    actor.require("units:unit:edit")?;
+    let mut p = Problems::new();
+    let name = p.check(text("name", &input.name, 60));
+    let purpose = p.check(text("purpose", &input.purpose, 200));
+    if input.members.len() > 200 {
+        p.add("members", "error.out_of_range");
+    }
+    p.into_result()?;
+    let mut tx = db.begin().await?;
+    let path = crate::people::open_unit_in_scope(&mut tx, &actor.scope, unit)
+        .await
+        .map_err(|_| DbError::from(DomainError::invalid("unit_id", "error.person.unknown_unit")))?;
+    let now = Utc::now();
+    let id = tx
+        .insert(&Sql::with(
+            "INSERT INTO alliances (unit_id, name, purpose, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            vec![unit.into(), name.clone().into(), purpose.clone().into(), now.into()],
+        ))
+        .await?;
+    let added = add_members(&mut tx, &actor.scope, id, &input.members, today_in_china(now)).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "alliance.create",
+            object_kind: "alliance",
+            object_id: Some(id),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"name": name, "purpose": purpose, "members": added}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds member units to an alliance the caller reaches; returns how many were new.
+pub async fn join_alliance(db: &Db, actor: &Actor, alliance: i64, members: &[i64]) -> Result<usize, DbError> {
+    actor.require("units:unit:edit")?;
+    if members.is_empty() || members.len() > 200 {
+        return Err(DomainError::invalid("members", "error.out_of_range").into());
+    }
+    let mut tx = db.begin().await?;
+    let mut sql = Sql::new("SELECT u.path FROM alliances a JOIN units u ON u.id = a.unit_id WHERE a.id = ");
+    sql.bind(alliance).push(" AND ");
+    push_scope(&mut sql, "u.path", &actor.scope);
+    let (path,): (String,) = tx.opt(&sql).await?.ok_or(DomainError::NotFound)?;
+    let added = add_members(&mut tx, &actor.scope, alliance, members, today_in_china(Utc::now())).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "alliance.join",
+            object_kind: "alliance",
+            object_id: Some(alliance),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"members": members, "added": added}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Alliances formed in a unit's part of the tree, with their members.
+pub async fn alliances(db: &Db, scope: &Scope, unit: i64) -> Result<Vec<AllianceView>, DbError> {
+    let root = units::get(db, scope, unit).await?;
+    let (lo, hi) = subtree_range(&root.path);
+    let mut sql = Sql::new(
+        "SELECT a.id, a.unit_id, u.name, a.name, a.purpose FROM alliances a JOIN units u ON u.id = a.unit_id WHERE u.path >= ",
+    );
+    sql.bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(" ORDER BY a.id DESC LIMIT 100");
+    let rows: Vec<(i64, i64, String, String, String)> = db.all(&sql).await?;
+    let mut out = Vec::new();
+    for (id, unit_id, unit_name, name, purpose) in rows {
+        let members: Vec<(i64, String)> = db
+            .all(&Sql::with(
+                "SELECT u.id, u.name FROM alliance_members m JOIN units u ON u.id = m.unit_id WHERE m.alliance_id = $1 \
+                 ORDER BY u.path LIMIT 500",
+                vec![id.into()],
+            ))
+            .await?;
+        out.push(AllianceView { id, unit_id, unit_name, name, purpose, members });
+    }
+    Ok(out)
 }

@@ -128,6 +128,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_weak_organisations.sql"),
         postgres: include_str!("../migrations/postgres/0019_weak_organisations.sql"),
     },
+    Migration {
+        version: 20,
+        name: "temporary_organisations",
+        sqlite: include_str!("../migrations/sqlite/0020_temporary_organisations.sql"),
+        postgres: include_str!("../migrations/postgres/0020_temporary_organisations.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

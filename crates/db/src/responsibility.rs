@@ -107,9 +107,12 @@ pub(crate) async fn insert_link(tx: &mut Tx, actor: &Actor, link: &ValidLink) ->
     if !UnitKind::parse(&kind).is_some_and(|k| link.kind.fits(k)) {
         return Err(DomainError::invalid("unit_id", "error.link.wrong_unit_kind").into());
     }
-    person_in_tx(tx, &actor.scope, link.person_id)
+    let person = person_in_tx(tx, &actor.scope, link.person_id)
         .await
         .map_err(|_| DomainError::invalid("person_id", "error.post.unknown_person"))?;
+    if link.kind.for_members() && person.party_status == "none" {
+        return Err(DomainError::invalid("person_id", "error.link.members_only").into());
+    }
     let mut overlap = Sql::new("SELECT COUNT(*) FROM links WHERE kind = ");
     overlap.bind(link.kind.as_str()).push(" AND person_id = ").bind(link.person_id);
     overlap.push(" AND unit_id = ").bind(link.unit_id).push(" AND (end_date IS NULL OR end_date > ").bind(link.start);

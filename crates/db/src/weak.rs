@@ -224,6 +224,9 @@ pub async fn evidence(
 
 /// The period a year's screening reads: the whole year, or up to yesterday in the current one.
 pub fn year_period(year: i32, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), DbError> {
+    if !(2000..=2100).contains(&year) {
+        return Err(DomainError::invalid("year", "error.out_of_range").into());
+    }
     let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| DomainError::invalid("year", "error.out_of_range"))?;
     let end =
         NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| DomainError::invalid("year", "error.out_of_range"))?;
@@ -544,7 +547,7 @@ pub async fn decide(db: &Db, actor: &Actor, id: i64, confirm: bool, note: &str) 
 /// A rectification plan as typed (整顿方案): the measures (e.g. 七个一), the leader responsible,
 /// the deadline, and the strong branch paired with it (may be left for the pairing).
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-pub struct PlanInput {
+pub struct CasePlanInput {
     #[schema(min_length = 1, max_length = 4000)]
     pub measures: String,
     pub leader_id: i64,
@@ -554,7 +557,7 @@ pub struct PlanInput {
 }
 
 /// Sets the plan of a confirmed case.
-pub async fn plan(db: &Db, actor: &Actor, id: i64, input: &PlanInput, today: NaiveDate) -> Result<(), DbError> {
+pub async fn plan(db: &Db, actor: &Actor, id: i64, input: &CasePlanInput, today: NaiveDate) -> Result<(), DbError> {
     actor.require("judge:weak:decide")?;
     let mut p = Problems::new();
     let measures = p.check(text("measures", &input.measures, 4000));

@@ -1,6 +1,8 @@
 //! The demo's judgement: the default schemes installed for the county, two weeks of the
 //! 堡垒指数 published (so stars have a history), the newest one on public notice (公示), and the
-//! laggards it found given rectification plans (后进整转) at different stages.
+//! laggards it found given rectification plans (后进整转) at different stages; a few cases the
+//! "五无" creation counts (a drug case, an illegal crossing…) entered in some villages, and last
+//! week's "五无" ranking published, its five-star villages the model villages on 公示.
 
 use chrono::{Duration, Utc};
 use frontline_core::demo::Rng;
@@ -19,6 +21,8 @@ pub struct JudgementStats {
     pub scored: i64,
     pub laggards: i64,
     pub plans: i64,
+    /// Villages with all five stars of the "五无" creation last week (示范村, on 公示).
+    pub model_villages: i64,
 }
 
 /// Installs the default schemes for the county and publishes the 堡垒指数 for the two weeks
@@ -54,6 +58,7 @@ pub async fn seed(db: &Db, county_id: i64, org_head: i64, rng: &mut Rng) -> anyh
         db.one(&Sql::with("SELECT subjects, laggards FROM score_runs WHERE id = $1", vec![latest.into()])).await?;
     stats.scored = scored;
     stats.laggards = lagging;
+    stats.model_villages = five_none(db, &boss, county_id, today).await?;
     // Each laggard village's secretary answers for its plan.
     let laggards: Vec<(i64, String, i64)> = db
         .all(&Sql::with(
@@ -90,4 +95,61 @@ pub async fn seed(db: &Db, county_id: i64, org_head: i64, rng: &mut Rng) -> anyh
         }
     }
     Ok(stats)
+}
+
+/// Enters the cases a dozen villages had last week and publishes last week's "五无" ranking;
+/// returns how many villages earned all five stars.
+async fn five_none(
+    db: &Db,
+    boss: &frontline_core::access::Actor,
+    county_id: i64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<i64> {
+    use frontline_core::records::RecordKind;
+    let mut rng = Rng::new(0x5_4e0e);
+    let (county_path,): (String,) =
+        db.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![county_id.into()])).await?;
+    let (lo, hi) = frontline_core::units::subtree_range(&county_path);
+    let villages: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT id FROM units WHERE kind = 'village' AND path >= $1 AND path < $2 ORDER BY path",
+            vec![lo.into(), hi.into()],
+        ))
+        .await?;
+    let kinds = [
+        (RecordKind::EpidemicCase, "发现境外输入阳性病例1例，已闭环转运"),
+        (RecordKind::IllegalCrossing, "抓获非法越境人员1名，移交边境派出所"),
+        (RecordKind::SmugglingCase, "查获走私冻品一批"),
+        (RecordKind::DrugCase, "查获涉毒人员1名"),
+        (RecordKind::CriminalCase, "发生盗窃案件1起，已立案侦查"),
+    ];
+    for _ in 0..12 {
+        let (village,) = *rng.pick(&villages);
+        let (kind, note) = *rng.pick(&kinds);
+        frontline_db::appraisals::add_note(
+            db,
+            boss,
+            &frontline_db::appraisals::NoteInput {
+                kind: kind.as_str().into(),
+                person_id: None,
+                unit_id: Some(village),
+                occurred_on: today - Duration::days(rng.range(1, 7)),
+                value: 1,
+                note: note.into(),
+            },
+        )
+        .await?;
+    }
+    let (scheme,): (i64,) = db
+        .one(&Sql::with("SELECT id FROM schemes WHERE unit_id = $1 AND code = 'five_none'", vec![county_id.into()]))
+        .await?;
+    let run = indicators::publish(
+        db,
+        boss,
+        scheme,
+        county_id,
+        Period { from: today - Duration::days(7), to: today - Duration::days(1) },
+    )
+    .await?;
+    Ok(db.count(&Sql::with("SELECT COUNT(*) FROM scores WHERE run_id = $1 AND stars = 5", vec![run.into()])).await?)
 }

@@ -19,6 +19,119 @@ pub struct LifeStats {
     pub attendances: i64,
     /// Branches that hold fewer meetings than required, on purpose.
     pub lax_branches: i64,
+    /// Members answering for a responsibility area (党员责任区) or on a vanguard post (党员先锋岗).
+    pub member_links: i64,
+}
+
+/// 003.6 in the demo member's township: a temporary party branch beside the township's first
+/// checkpoint for the last full quarter and on, the village's members each answering for a grid
+/// (党员责任区) and one on a vanguard post at the checkpoint, and the township's 红色抗疫联盟 of its
+/// first branches.
+pub async fn seed_organisation(db: &Db, member: Option<i64>) -> anyhow::Result<i64> {
+    use frontline_core::access::Actor;
+    use frontline_core::responsibility::{LinkKind, ValidLink};
+    let Some(member) = member else { return Ok(0) };
+    let boss = Actor::system("demo");
+    let today = today_in_china(Utc::now());
+    let (branch, village, township): (i64, i64, i64) = db
+        .one(&Sql::with(
+            "SELECT b.id, v.id, v.parent_id FROM people p JOIN units b ON b.id = p.home_unit_id JOIN units v ON v.id = b.parent_id \
+             WHERE p.id = $1",
+            vec![member.into()],
+        ))
+        .await?;
+    let (township_path, township_name): (String, String) =
+        db.one(&Sql::with("SELECT path, name FROM units WHERE id = $1", vec![township.into()])).await?;
+    let (lo, hi) = subtree_range(&township_path);
+    let checkpoint: Option<(i64, String, i64)> = db
+        .opt(&Sql::with(
+            "SELECT id, name, parent_id FROM units WHERE kind = 'checkpoint' AND path >= $1 AND path < $2 ORDER BY path LIMIT 1",
+            vec![lo.clone().into(), hi.clone().into()],
+        ))
+        .await?;
+    if let Some((checkpoint, name, above)) = &checkpoint {
+        // Beside the checkpoint, under the township (or whatever holds the checkpoint).
+        let unit = frontline_db::units::create(
+            db,
+            &boss,
+            Some(*above),
+            &frontline_core::units::UnitInput {
+                name: format!("{name}临时党支部"),
+                kind: "party_branch".into(),
+                code: String::new(),
+                tags: Vec::new(),
+            },
+        )
+        .await?;
+        let (from, _) = last_quarter(today);
+        frontline_db::life::make_temporary(
+            db,
+            &boss,
+            unit.id,
+            &frontline_db::life::TemporaryInput {
+                serves_unit_id: Some(*checkpoint),
+                purpose: "疫情防控卡点值守期间党员教育管理".into(),
+                starts_on: from,
+                ends_on: today + Duration::days(60),
+            },
+        )
+        .await?;
+    }
+    let members: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT id FROM people WHERE home_unit_id = $1 AND party_status <> 'none' ORDER BY id LIMIT 4",
+            vec![branch.into()],
+        ))
+        .await?;
+    let grids: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT id FROM units WHERE parent_id = $1 AND kind = 'grid' ORDER BY id",
+            vec![village.into()],
+        ))
+        .await?;
+    let mut links = 0;
+    for ((person,), (grid,)) in members.iter().zip(&grids) {
+        let link = ValidLink {
+            kind: LinkKind::ResponsibilityArea,
+            person_id: *person,
+            unit_id: *grid,
+            start: today - Duration::days(30),
+            end: None,
+            note: Some("联系网格内农户，宣传防疫政策，排查外来人员".into()),
+        };
+        frontline_db::responsibility::create_link(db, &boss, &link).await?;
+        links += 1;
+    }
+    if let (Some((checkpoint, ..)), Some((person,))) = (&checkpoint, members.first()) {
+        let link = ValidLink {
+            kind: LinkKind::VanguardPost,
+            person_id: *person,
+            unit_id: *checkpoint,
+            start: today - Duration::days(30),
+            end: None,
+            note: Some("卡点党员先锋岗".into()),
+        };
+        frontline_db::responsibility::create_link(db, &boss, &link).await?;
+        links += 1;
+    }
+    let firsts: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT id FROM units WHERE kind = 'party_branch' AND path >= $1 AND path < $2 ORDER BY path LIMIT 6",
+            vec![lo.into(), hi.into()],
+        ))
+        .await?;
+    frontline_db::life::create_alliance(
+        db,
+        &boss,
+        township,
+        &frontline_db::life::AllianceInput {
+            name: format!("{township_name}红色抗疫联盟"),
+            purpose: "村企联防联控、物资互助、党员志愿服务".into(),
+            members: firsts.into_iter().map(|f| f.0).collect(),
+        },
+    )
+    .await?;
+    Ok(links)
 }
 
 const PLACES: &[&str] = &["村党群服务中心", "村委会会议室", "新时代文明实践站", "村文化礼堂"];

@@ -478,7 +478,8 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     .await?;
     let judgement = indicators::seed(db, county.id, org_department_head, &mut rng).await?;
     let appraisals = appraisals::seed(db, county.id, org_department_head, &mut rng).await?;
-    let life = life::seed(db, &county.path, seed, member).await?;
+    let mut life = life::seed(db, &county.path, seed, member).await?;
+    life.member_links = life::seed_organisation(db, member).await?;
     // The screening reads the ledger's figures (laggards of published runs) and the meetings above.
     let weak = weak::seed(db, county.id, &county.path, org_department_head).await?;
     let logins = create_logins(

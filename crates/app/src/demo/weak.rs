@@ -4,9 +4,8 @@
 //! of last year cleared (销号) in the history.
 
 use chrono::{Datelike, Duration, Utc};
-use frontline_core::access::Actor;
 use frontline_core::time::today_in_china;
-use frontline_db::weak::{self, PlanInput};
+use frontline_db::weak::{self, CasePlanInput};
 use frontline_db::{Db, Sql};
 
 /// What the demo's screening left.
@@ -20,7 +19,7 @@ pub struct WeakStats {
 
 /// Screens the county for this year and moves a handful of cases along; `org_head` leads the plans.
 pub async fn seed(db: &Db, county_id: i64, county_path: &str, org_head: i64) -> anyhow::Result<WeakStats> {
-    let boss = Actor::system("县委组织部");
+    let boss = super::supervision::actor(&super::supervision::person_name(db, org_head).await?, org_head);
     let today = today_in_china(Utc::now());
     let year = today.year();
     let screening = weak::screen(db, &boss, county_id, year, today).await?;
@@ -37,7 +36,7 @@ pub async fn seed(db: &Db, county_id: i64, county_path: &str, org_head: i64) -> 
         match n {
             0..=5 => {
                 weak::decide(db, &boss, *case, true, "经排查认定为软弱涣散党组织，列入整顿").await?;
-                let input = PlanInput {
+                let input = CasePlanInput {
                     measures: "七个一：一名县领导包联、一个强村党组织结对、一名第一书记驻村、一套整顿方案、一次专题组织生活会、一批实事、一次验收评估".into(),
                     leader_id: org_head,
                     deadline: today + Duration::days(90 + 15 * n as i64),

@@ -77,14 +77,21 @@ async fn the_demo_holds_leqing() {
         .await
         .unwrap();
     let duty: serde_json::Value = serde_json::from_str(&duty).unwrap();
-    // The work demo adds its checkpoints through the ordinary, individually audited path.
-    let checkpoints = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'unit.create'").await;
-    assert_eq!(checkpoints, app.count("SELECT COUNT(*) FROM units WHERE kind = 'checkpoint'").await);
+    // The work demo adds its checkpoints, and organisational life its temporary branch, through
+    // the ordinary, individually audited path.
+    let created = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'unit.create'").await;
+    let temporary = app.count("SELECT COUNT(*) FROM temporary_orgs").await;
+    assert_eq!(temporary, 1);
+    assert_eq!(created - temporary, app.count("SELECT COUNT(*) FROM units WHERE kind = 'checkpoint'").await);
     assert_eq!(
-        after["units"].as_i64().unwrap() + duty["units"].as_i64().unwrap() + checkpoints,
+        after["units"].as_i64().unwrap() + duty["units"].as_i64().unwrap() + created,
         app.count("SELECT COUNT(*) FROM units WHERE code IS NULL").await
     );
-    assert_eq!(duty["links"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM links").await);
+    // Members' responsibility areas and vanguard posts come with organisational life.
+    let member_links =
+        app.count("SELECT COUNT(*) FROM links WHERE kind IN ('responsibility_area', 'vanguard_post')").await;
+    assert!(member_links > 0);
+    assert_eq!(duty["links"].as_i64().unwrap() + member_links, app.count("SELECT COUNT(*) FROM links").await);
     assert_eq!(after["people"].as_i64().unwrap(), app.count("SELECT COUNT(*) FROM people").await);
 }
 

@@ -100,6 +100,8 @@ const API_READS: &[&str] = &[
     "/units/{unit}/life-meetings",
     "/units/{unit}/life-compliance",
     "/units/{unit}/weak-cases",
+    "/units/{unit}/temporary-orgs",
+    "/units/{unit}/alliances",
     "/topics?unit={unit}",
     "/me/households?unit={unit}",
     "/units/{unit}/order-counts",
@@ -209,6 +211,9 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/weak-cases/{id}/plan",
     "/api/v1/weak-cases/{id}/reports",
     "/api/v1/weak-cases/{id}/clear",
+    "/api/v1/units/{id}/temporary-orgs",
+    "/api/v1/units/{id}/alliances",
+    "/api/v1/alliances/{id}/members",
     "/api/v1/units/{id}/calendar",
     "/api/v1/orders/{id}",
     "/api/v1/orders/{id}/steps",
@@ -827,6 +832,17 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         json!({"kind": "theme_day", "held_on": "2026-11-01", "place": "越权", "topic": "越权"}),
     ));
     duty_writes.push((format!("/units/{}/weak-screenings", f.unit), json!({"year": 2026})));
+    duty_writes.push((
+        format!("/units/{}/alliances", f.unit),
+        json!({"name": "越权联盟", "purpose": "越权", "members": [own_unit]}),
+    ));
+    let foreign_alliance = app
+        .api("county_org")
+        .await
+        .post(&format!("/units/{}/alliances", f.unit), json!({"name": "外地联盟", "purpose": "联防", "members": []}))
+        .await;
+    assert_eq!(foreign_alliance.0, 201, "{}", foreign_alliance.1);
+    duty_writes.push((format!("/alliances/{}/members", foreign_alliance.1["id"]), json!({"members": [own_unit]})));
     duty_writes.push((format!("/units/{}/weak-pairings", f.unit), json!({"year": 2026})));
     let foreign_case = app
         .count(&format!(
@@ -847,6 +863,10 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
         duty_writes.push((format!("/weak-cases/{foreign_case}/clear"), json!({})));
     }
     if foreign_branch > 0 {
+        duty_writes.push((
+            format!("/units/{foreign_branch}/temporary-orgs"),
+            json!({"purpose": "越权", "starts_on": "2026-11-01", "ends_on": "2026-11-30"}),
+        ));
         duty_writes.push((
             format!("/units/{foreign_branch}/life-meetings"),
             json!({"kind": "theme_day", "held_on": "2026-11-01", "place": "越权", "topic": "越权"}),

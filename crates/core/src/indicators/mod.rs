@@ -295,5 +295,7 @@ mod tests {
         }
         let five = from_json(scheme::defaults::FIVE_STARS).unwrap();
         assert_eq!(five.domains.len(), 5);
+        let none = from_json(scheme::defaults::FIVE_NONE).unwrap();
+        assert_eq!(none.domains.len(), 5);
     }
 }

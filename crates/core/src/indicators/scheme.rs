@@ -339,7 +339,17 @@ pub mod defaults {
     /// 五星争创: one star per domain.
     pub const FIVE_STARS: &str = include_str!("schemes/five_stars.json");
 
+    /// "五无" 创建 (003.7): a star for each of no epidemic, no illegal crossing, no smuggling, no
+    /// drugs and no criminal case, judged only where households were checked in the period (a
+    /// village nobody looked at has nothing to measure, not five stars); five stars make a model
+    /// village (示范村).
+    pub const FIVE_NONE: &str = include_str!("schemes/five_none.json");
+
     /// (code, name, definition) of each default scheme.
-    pub const ALL: &[(&str, &str, &str)] =
-        &[("bastion", "堡垒指数", BASTION), ("pioneer", "先锋指数", PIONEER), ("five_stars", "五星争创", FIVE_STARS)];
+    pub const ALL: &[(&str, &str, &str)] = &[
+        ("bastion", "堡垒指数", BASTION),
+        ("pioneer", "先锋指数", PIONEER),
+        ("five_stars", "五星争创", FIVE_STARS),
+        ("five_none", "“五无”创建", FIVE_NONE),
+    ];
 }

@@ -11,8 +11,8 @@ use frontline_core::life::{Rule, last_quarter};
 use frontline_core::time::today_in_china;
 use frontline_db::Page;
 use frontline_db::life::{
-    self, AttendanceInput, CheckIn, Compliance, LifeMeetingInput, LifeMeetingRow, LifeMeetingView, MeetingQuery,
-    RuleInput,
+    self, AllianceInput, AllianceView, AttendanceInput, CheckIn, Compliance, LifeMeetingInput, LifeMeetingRow,
+    LifeMeetingView, MeetingQuery, RuleInput, TemporaryInput, TemporaryView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/life-meetings/{id}/attendance", post(mark_attendance))
         .route("/me/life-check-in", post(check_in))
         .route("/units/{id}/life-compliance", get(compliance))
+        .route("/units/{id}/temporary-orgs", get(list_temporaries).post(make_temporary))
+        .route("/units/{id}/alliances", get(list_alliances).post(create_alliance))
+        .route("/alliances/{id}/members", post(join_alliance))
 }
 
 /// A new random code for a meeting's QR code.
@@ -163,4 +166,76 @@ pub async fn compliance(
     let today = today_in_china(Utc::now());
     let (from, to) = q.bounds(today);
     life::compliance(&s.db, &ctx.actor.scope, id, from, to, today, q.page, q.per_page).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/temporary-orgs", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<TemporaryView>), (status = 404, body = ErrorBody)))]
+pub async fn list_temporaries(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<TemporaryView>>, Response> {
+    ctx.actor.require("work:life:list").api(ctx.lang)?;
+    life::temporaries(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/temporary-orgs", tag = "work", params(("id" = i64, Path)),
+    request_body = TemporaryInput,
+    responses((status = 200, body = Changed), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn make_temporary(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<TemporaryInput>,
+) -> Result<Json<Changed>, Response> {
+    life::make_temporary(&s.db, &ctx.actor, id, &b).await.api(ctx.lang)?;
+    Ok(Json(Changed { changed: true }))
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}/alliances", tag = "work", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<AllianceView>), (status = 404, body = ErrorBody)))]
+pub async fn list_alliances(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+) -> Result<Json<Vec<AllianceView>>, Response> {
+    ctx.actor.require("work:life:list").api(ctx.lang)?;
+    life::alliances(&s.db, &ctx.actor.scope, id).await.api(ctx.lang).map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/units/{id}/alliances", tag = "work", params(("id" = i64, Path)),
+    request_body = AllianceInput,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_alliance(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<AllianceInput>,
+) -> Result<Response, Response> {
+    life::create_alliance(&s.db, &ctx.actor, id, &b).await.api(ctx.lang).map(|id| created(Created { id }))
+}
+
+/// Units joining an alliance.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MembersBody {
+    #[schema(min_items = 1, max_items = 200)]
+    pub members: Vec<i64>,
+}
+
+/// How many units joined (those already members are not counted).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Joined {
+    pub added: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/alliances/{id}/members", tag = "work", params(("id" = i64, Path)),
+    request_body = MembersBody,
+    responses((status = 200, body = Joined), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn join_alliance(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<MembersBody>,
+) -> Result<Json<Joined>, Response> {
+    life::join_alliance(&s.db, &ctx.actor, id, &b.members).await.api(ctx.lang).map(|added| Json(Joined { added }))
 }

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use chrono::{Datelike, Utc};
 use frontline_core::time::today_in_china;
 use frontline_core::weak::CriterionRule;
-use frontline_db::weak::{self, CaseList, CaseQuery, CaseView, CriterionInput, Pairing, PlanInput, Screening};
+use frontline_db::weak::{self, CaseList, CasePlanInput, CaseQuery, CaseView, CriterionInput, Pairing, Screening};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -103,7 +103,7 @@ pub async fn get_case(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) 
 
 /// Confirm a candidate as an organisation to rectify (整顿对象), or dismiss it (a note required).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct DecisionBody {
+pub struct CaseDecisionBody {
     pub confirm: bool,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -111,26 +111,26 @@ pub struct DecisionBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/weak-cases/{id}/decision", tag = "indicators", params(("id" = i64, Path)),
-    request_body = DecisionBody,
+    request_body = CaseDecisionBody,
     responses((status = 200, body = Changed), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiId(id): ApiId,
-    ApiJson(b): ApiJson<DecisionBody>,
+    ApiJson(b): ApiJson<CaseDecisionBody>,
 ) -> Result<Json<Changed>, Response> {
     weak::decide(&s.db, &ctx.actor, id, b.confirm, &b.note).await.api(ctx.lang)?;
     Ok(Json(Changed { changed: true }))
 }
 
 #[utoipa::path(post, path = "/api/v1/weak-cases/{id}/plan", tag = "indicators", params(("id" = i64, Path)),
-    request_body = PlanInput,
+    request_body = CasePlanInput,
     responses((status = 200, body = Changed), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn plan(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiId(id): ApiId,
-    ApiJson(b): ApiJson<PlanInput>,
+    ApiJson(b): ApiJson<CasePlanInput>,
 ) -> Result<Json<Changed>, Response> {
     weak::plan(&s.db, &ctx.actor, id, &b, today_in_china(Utc::now())).await.api(ctx.lang)?;
     Ok(Json(Changed { changed: true }))

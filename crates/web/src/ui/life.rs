@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/life/meetings/{id}/attendance", post(mark))
         .route("/life/check-in", get(check_in_page).post(check_in))
         .route("/life/rules", post(set_rule))
+        .route("/life/temporary", post(make_temporary))
+        .route("/life/alliances", post(create_alliance))
 }
 
 /// What `/life` shows: a unit, a period, and the page of each of its two lists.
@@ -81,6 +83,14 @@ struct LifePage {
     rules: Vec<(Rule, String)>,
     cadences: Vec<(String, String)>,
     can_set_rules: bool,
+    /// Temporary organisations and alliances of this part of the tree (003.6).
+    temporaries: Vec<life::TemporaryView>,
+    alliances: Vec<life::AllianceView>,
+    /// May mark the unit temporary (it is a party organisation) and form alliances here.
+    can_organise: bool,
+    is_org: bool,
+    /// Organisations under the unit, to choose an alliance's members from.
+    organisations: Vec<(i64, String)>,
 }
 
 fn kind_choices(lang: Lang) -> Vec<(String, String)> {
@@ -151,6 +161,19 @@ async fn life_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Life
         }
         None => (None, Page::empty(20), Vec::new(), false),
     };
+    let can_organise = ctx.actor.can("units:unit:edit");
+    let (temporaries, alliances, organisations) = match &unit {
+        Some(u) => (
+            life::temporaries(db, scope, u.id).await.map_err(|e| fail(e.into()))?,
+            life::alliances(db, scope, u.id).await.map_err(|e| fail(e.into()))?,
+            if can_organise {
+                life::organisations_under(db, scope, &u.path, 100).await.map_err(|e| fail(e.into()))?
+            } else {
+                Vec::new()
+            },
+        ),
+        None => Default::default(),
+    };
     let behind_pager = compliance.as_ref().map(|c| Pager::named("/life", &query("bpage"), "bpage", &c.behind));
     let meetings_pager = Pager::named("/life", &query("mpage"), "mpage", &meetings);
     let rules = life::rules(db)
@@ -182,6 +205,11 @@ async fn life_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Life
             .map(|c| (c.as_str().to_string(), lang.code_label("life.cadence", c.as_str()).to_string()))
             .collect(),
         can_set_rules: ctx.actor.can("system:setting:edit"),
+        temporaries,
+        alliances,
+        can_organise,
+        is_org,
+        organisations,
     };
     render(&tpl, lang)
 }
@@ -315,6 +343,35 @@ async fn set_rule(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiRes
             .map_err(|_| AppError::from(frontline_core::DomainError::invalid("times", "error.not_a_number")))?;
         let input = RuleInput { kind: form.get("kind"), cadence: form.get("cadence"), times };
         life::set_rule(&state.db, &ctx.actor, &input).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn make_temporary(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = life::TemporaryInput {
+            serves_unit_id: form.opt_id("serves_unit_id")?,
+            purpose: form.get("purpose"),
+            starts_on: form.date("starts_on")?,
+            ends_on: form.date("ends_on")?,
+        };
+        life::make_temporary(&state.db, &ctx.actor, form.id("unit_id")?, &input).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn create_alliance(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let input = life::AllianceInput {
+            name: form.get("name"),
+            purpose: form.get("purpose"),
+            members: form.all("members").iter().filter_map(|v| v.trim().parse().ok()).collect(),
+        };
+        life::create_alliance(&state.db, &ctx.actor, form.id("unit_id")?, &input).await?;
         Ok(())
     })
     .await

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use frontline_core::time::today_in_china;
 use frontline_core::weak::{CaseStatus, CriterionRule, Reason};
 use frontline_db::units::UnitView;
-use frontline_db::weak::{self, CaseList, CaseQuery, CaseView, CriterionInput, PlanInput};
+use frontline_db::weak::{self, CaseList, CasePlanInput, CaseQuery, CaseView, CriterionInput};
 use serde::Deserialize;
 
 use super::units::TreePanel;
@@ -249,7 +249,7 @@ async fn decide(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, bo
 async fn plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     change(ctx.lang, async {
-        let input = PlanInput {
+        let input = CasePlanInput {
             measures: form.get("measures"),
             leader_id: form.id("leader_id")?,
             deadline: form.date("deadline")?,
