@@ -400,6 +400,66 @@ mod tests {
         doc["components"]["schemas"][component]["properties"][field].clone()
     }
 
+    /// No two documented types share a schema name: the document keeps one of them under the name
+    /// and every `$ref` to the other silently describes the wrong body (the weak-organisation plan
+    /// once took the roster's `PlanInput`, and generated requests went to the wrong routes). Read
+    /// from the sources: every `struct`/`enum` deriving `ToSchema`, named by `#[schema(as = …)]`
+    /// where it has one.
+    #[test]
+    fn every_documented_type_has_its_own_schema_name() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for krate in ["core", "db", "web", "reports"] {
+            walk(&crates.join(krate).join("src"), &mut files);
+        }
+        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        let mut clashes = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let Some(name) = line
+                    .trim_start()
+                    .strip_prefix("pub struct ")
+                    .or_else(|| line.trim_start().strip_prefix("pub enum "))
+                    .map(|rest| rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default())
+                else {
+                    continue;
+                };
+                // The attributes above the item, up to the previous blank or code line.
+                let attrs: Vec<&str> = lines[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|l| l.trim_start().starts_with('#') || l.trim_start().starts_with("///"))
+                    .copied()
+                    .collect();
+                if !attrs.iter().any(|a| a.contains("ToSchema")) {
+                    continue;
+                }
+                let named = attrs
+                    .iter()
+                    .find_map(|a| a.split("schema(as = ").nth(1).map(|r| r.trim_end_matches(")]").trim().to_string()))
+                    .unwrap_or_else(|| name.to_string());
+                let at = format!("{}:{}", file.display(), i + 1);
+                if let Some(first) = seen.insert(named.clone(), at.clone()) {
+                    clashes.push(format!("{named}: {first} and {at}"));
+                }
+            }
+        }
+        assert!(seen.len() > 100, "{} documented types found", seen.len());
+        assert!(clashes.is_empty(), "schema names used twice:\n{}", clashes.join("\n"));
+    }
+
     /// Every `$ref` of the document names a schema it carries (a code named only in a parameter
     /// must still be listed among the components).
     #[test]
