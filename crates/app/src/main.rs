@@ -365,7 +365,7 @@ async fn main() -> anyhow::Result<()> {
                     s.supervision.actions
                 );
                 println!(
-                    "Judgement: {} default schemes; the 堡垒指数 published for {} weeks; the latest scores {} villages, {} laggards, {} rectification plans; last week's 五无 ranking on 公示 with {} model villages.",
+                    "Judgement: {} default schemes; the 堡垒指数 published for {} weeks; the latest scores {} villages, {} laggards, {} rectification plans; this year's 五无 ranking on 公示 with {} model villages.",
                     s.judgement.schemes,
                     s.judgement.runs,
                     s.judgement.scored,

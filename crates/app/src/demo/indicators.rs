@@ -1,8 +1,9 @@
 //! The demo's judgement: the default schemes installed for the county, two weeks of the
 //! 堡垒指数 published (so stars have a history), the newest one on public notice (公示), and the
-//! laggards it found given rectification plans (后进整转) at different stages; a few cases the
-//! "五无" creation counts (a drug case, an illegal crossing…) entered in some villages, and last
-//! week's "五无" ranking published, its five-star villages the model villages on 公示.
+//! laggards it found given rectification plans (后进整转) at different stages; the cases the
+//! "五无" creation counts (a theft, a drug case, an illegal crossing…) entered in most villages over
+//! the year, and the year's "五无" ranking so far published, its five-star villages the model
+//! villages on 公示.
 
 use chrono::{Duration, Utc};
 use frontline_core::demo::Rng;
@@ -97,8 +98,8 @@ pub async fn seed(db: &Db, county_id: i64, org_head: i64, rng: &mut Rng) -> anyh
     Ok(stats)
 }
 
-/// Enters the cases a dozen villages had last week and publishes last week's "五无" ranking;
-/// returns how many villages earned all five stars.
+/// Enters the cases the villages had this year (most had one) and publishes this year's "五无"
+/// ranking so far; returns how many villages earned all five stars (the model villages).
 async fn five_none(
     db: &Db,
     boss: &frontline_core::access::Actor,
@@ -117,14 +118,20 @@ async fn five_none(
         ))
         .await?;
     let kinds = [
+        (RecordKind::CriminalCase, "发生盗窃案件1起，已立案侦查"),
+        (RecordKind::CriminalCase, "发生诈骗案件1起，已立案侦查"),
+        (RecordKind::DrugCase, "查获涉毒人员1名"),
+        (RecordKind::SmugglingCase, "查获走私冻品一批"),
         (RecordKind::EpidemicCase, "发现境外输入阳性病例1例，已闭环转运"),
         (RecordKind::IllegalCrossing, "抓获非法越境人员1名，移交边境派出所"),
-        (RecordKind::SmugglingCase, "查获走私冻品一批"),
-        (RecordKind::DrugCase, "查获涉毒人员1名"),
-        (RecordKind::CriminalCase, "发生盗窃案件1起，已立案侦查"),
     ];
-    for _ in 0..12 {
-        let (village,) = *rng.pick(&villages);
+    // Over the year most villages had some case; about one in eight had none.
+    let year_from = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let days = (today - year_from).num_days().max(1);
+    for (village,) in &villages {
+        if rng.chance(12) {
+            continue;
+        }
         let (kind, note) = *rng.pick(&kinds);
         frontline_db::appraisals::add_note(
             db,
@@ -132,8 +139,8 @@ async fn five_none(
             &frontline_db::appraisals::NoteInput {
                 kind: kind.as_str().into(),
                 person_id: None,
-                unit_id: Some(village),
-                occurred_on: today - Duration::days(rng.range(1, 7)),
+                unit_id: Some(*village),
+                occurred_on: (year_from + Duration::days(rng.range(0, days - 1))).min(today - Duration::days(1)),
                 value: 1,
                 note: note.into(),
             },
@@ -148,7 +155,7 @@ async fn five_none(
         boss,
         scheme,
         county_id,
-        Period { from: today - Duration::days(7), to: today - Duration::days(1) },
+        Period { from: year_from.min(today - Duration::days(1)), to: today - Duration::days(1) },
     )
     .await?;
     Ok(db.count(&Sql::with("SELECT COUNT(*) FROM scores WHERE run_id = $1 AND stars = 5", vec![run.into()])).await?)
