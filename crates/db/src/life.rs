@@ -20,8 +20,10 @@ use crate::records::{self, NewRecord};
 use crate::units::{self, push_scope};
 use crate::{Db, DbError, Page, Sql, Tx};
 
-/// Unit kinds that hold organisational life: party organisations.
-pub const ORGANISATION_KINDS: [&str; 3] = ["party_branch", "party_general_branch", "party_committee"];
+/// Unit kinds that hold organisational life: party branches and general branches. 三会一课 is the
+/// branch's system; a party committee (党委, a township's) has its own meetings and is not judged
+/// against it (a community's 党委 that works as a branch is a `party_branch` unit).
+pub const ORGANISATION_KINDS: [&str; 2] = ["party_branch", "party_general_branch"];
 
 fn organisation_kinds_sql() -> String {
     ORGANISATION_KINDS.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ")
