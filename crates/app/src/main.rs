@@ -244,6 +244,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Seed the demo county, serve it, and sync a phone's queue of changes made offline: sign-offs
+    /// sent one after another with idempotency keys, then sent again (all replays), beside as many
+    /// plain sign-offs (issue 27).
+    Sync {
+        #[arg(long, default_value_t = 50)]
+        actions: usize,
+    },
     /// Soak: the demo county served by a separate `frontline serve` process under mixed load
     /// (reads, sign-offs, work orders, one roster import half-way) for some minutes; prints the
     /// minutes and the verdicts (no failed answer, memory bounded, no slowdown) and fails if one fails.
@@ -566,6 +573,16 @@ async fn main() -> anyhow::Result<()> {
             frontline_app::bench::signoff::print(store_name(&db), &burst);
             db.close().await;
             let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
+        Command::Bench { command: BenchCommand::Sync { actions } } => {
+            let (db, tmp) = bench_db(cli.database.as_deref()).await?;
+            let served = frontline_app::bench::dashboard::serve_demo(&db).await?;
+            let run = frontline_app::bench::sync::run(&db, &served.base, actions.max(1)).await?;
+            frontline_app::bench::sync::print(store_name(&db), &run);
+            db.close().await;
+            let _ = std::fs::remove_dir_all(&tmp);
+            anyhow::ensure!(run.written_twice == 0 && run.not_replayed == 0, "a replay wrote or was not a replay");
             Ok(())
         }
         Command::Bench { command: BenchCommand::Roster { budget_ms, anchor_seconds, workers } } => {

@@ -245,10 +245,152 @@ pub fn image_type(data: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A photo with what its file says beyond the picture removed: EXIF (where and when it was taken,
+/// the phone's serial), XMP and IPTC blocks of a JPEG, the `eXIf` and text chunks of a PNG, the
+/// `EXIF` and `XMP ` chunks of a WebP. Where a photo was taken is kept only where its sender chose
+/// to send the place, beside the photo, never inside it. `None` for a file that is not a
+/// well-formed JPEG, PNG, GIF or WebP (HEIC cannot be cleaned here: the phone page sends JPEG).
+pub fn strip_image_metadata(data: &[u8]) -> Option<Vec<u8>> {
+    match image_type(data)? {
+        "image/jpeg" => strip_jpeg(data),
+        "image/png" => strip_png(data),
+        "image/webp" => strip_webp(data),
+        "image/gif" => Some(data.to_vec()),
+        _ => None,
+    }
+}
+
+fn strip_jpeg(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = vec![0xFF, 0xD8];
+    let mut at = 2;
+    loop {
+        let marker = *data.get(at + 1)?;
+        if *data.get(at)? != 0xFF {
+            return None;
+        }
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        // Start of scan: the picture itself, to the end.
+        if marker == 0xDA || marker == 0xD9 {
+            out.extend_from_slice(&data[at..]);
+            return Some(out);
+        }
+        let len = u16::from_be_bytes([*data.get(at + 2)?, *data.get(at + 3)?]) as usize;
+        let end = at + 2 + len;
+        if len < 2 || end > data.len() {
+            return None;
+        }
+        // APP1 (EXIF, XMP), APP13 (IPTC) and comments go; the rest is the picture's.
+        if !matches!(marker, 0xE1 | 0xED | 0xFE) {
+            out.extend_from_slice(&data[at..end]);
+        }
+        at = end;
+    }
+}
+
+fn strip_png(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = data.get(..8)?.to_vec();
+    let mut at = 8;
+    while at < data.len() {
+        let len = u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?) as usize;
+        let end = at.checked_add(12)?.checked_add(len)?;
+        let kind = data.get(at + 4..at + 8)?;
+        if end > data.len() {
+            return None;
+        }
+        if !matches!(kind, b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt") {
+            out.extend_from_slice(&data[at..end]);
+        }
+        at = end;
+    }
+    Some(out)
+}
+
+fn strip_webp(data: &[u8]) -> Option<Vec<u8>> {
+    let mut body = b"WEBP".to_vec();
+    let mut at = 12;
+    while at < data.len() {
+        let kind = data.get(at..at + 4)?;
+        let len = u32::from_le_bytes(data.get(at + 4..at + 8)?.try_into().ok()?) as usize;
+        let end = at.checked_add(8)?.checked_add(len + (len & 1))?.min(data.len());
+        if at + 8 + len > data.len() {
+            return None;
+        }
+        if kind == b"VP8X" {
+            let mut chunk = data[at..end].to_vec();
+            // The flags say no EXIF (bit 3) and no XMP (bit 2) any more.
+            *chunk.get_mut(8)? &= !0x0C;
+            body.extend_from_slice(&chunk);
+        } else if kind != b"EXIF" && kind != b"XMP " {
+            body.extend_from_slice(&data[at..end]);
+        }
+        at = end;
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&u32::try_from(body.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::today_in_china;
+
+    #[test]
+    fn a_photo_keeps_its_picture_and_loses_where_it_was_taken() {
+        // SOI, APP0 (JFIF), APP1 (EXIF with a GPS block), DQT, SOS and the scan, EOI.
+        let mut jpeg = vec![0xFF, 0xD8];
+        jpeg.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x06, b'J', b'F', b'I', b'F']);
+        jpeg.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x0A, b'E', b'x', b'i', b'f', 0, 0, b'G', b'P']);
+        jpeg.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x03, 0x07]);
+        jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0xFF, 0xD9]);
+        let clean = strip_image_metadata(&jpeg).unwrap();
+        assert!(!clean.windows(4).any(|w| w == b"Exif"), "{clean:?}");
+        assert_eq!(clean.len(), jpeg.len() - 12);
+        assert!(clean.windows(4).any(|w| w == b"JFIF"));
+        assert!(clean.ends_with(&[0xFF, 0xDA, 0x00, 0x02, 0x11, 0x22, 0xFF, 0xD9]));
+        // A PNG's eXIf chunk goes, its picture chunks stay.
+        let chunk = |kind: &[u8], body: &[u8]| {
+            let mut c = (body.len() as u32).to_be_bytes().to_vec();
+            c.extend_from_slice(kind);
+            c.extend_from_slice(body);
+            c.extend_from_slice(&[0, 0, 0, 0]);
+            c
+        };
+        let mut png = vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10];
+        png.extend(chunk(b"IHDR", &[0; 13]));
+        png.extend(chunk(b"eXIf", b"GPS here"));
+        png.extend(chunk(b"IDAT", &[1, 2, 3]));
+        png.extend(chunk(b"IEND", &[]));
+        let clean = strip_image_metadata(&png).unwrap();
+        assert!(!clean.windows(4).any(|w| w == b"eXIf"));
+        assert_eq!(clean.len(), png.len() - 20);
+        // A WebP's EXIF chunk goes and its header no longer announces one.
+        let riff = |kind: &[u8], body: &[u8]| {
+            let mut c = kind.to_vec();
+            c.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            c.extend_from_slice(body);
+            c
+        };
+        let mut chunks = riff(b"VP8X", &[0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        chunks.extend(riff(b"VP8 ", &[9, 9]));
+        chunks.extend(riff(b"EXIF", b"GPS!"));
+        let mut webp = b"RIFF".to_vec();
+        webp.extend_from_slice(&((chunks.len() + 4) as u32).to_le_bytes());
+        webp.extend_from_slice(b"WEBP");
+        webp.extend(chunks);
+        let clean = strip_image_metadata(&webp).unwrap();
+        assert!(!clean.windows(4).any(|w| w == b"EXIF"));
+        assert_eq!(clean[20] & 0x08, 0);
+        assert_eq!(u32::from_le_bytes(clean[4..8].try_into().unwrap()) as usize, clean.len() - 8);
+        // Not a picture, a broken one, or one that cannot be cleaned: refused.
+        assert_eq!(strip_image_metadata(b"%PDF-1.7"), None);
+        assert_eq!(strip_image_metadata(&jpeg[..9]), None);
+        assert_eq!(strip_image_metadata(b"\0\0\0\x18ftypheic\0\0\0\0"), None);
+    }
 
     #[test]
     fn a_photo_is_known_by_its_bytes_not_its_label() {

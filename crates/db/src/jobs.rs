@@ -3,7 +3,7 @@
 //! instances, overdue and missed-shift records, the weekly reminders and the monthly dispatch, and
 //! the yellow card on work orders past their time limit, and the escalation of findings not fixed
 //! by their deadline or topics (党委点题) not answered by theirs, and the periodic bulletins that
-//! have come due.
+//! have come due, and the answers kept for phones' retries once they are a week old.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -19,6 +19,7 @@ pub struct JobsReport {
     pub findings_escalated: u64,
     pub topics_escalated: u64,
     pub bulletins: u64,
+    pub replays_forgotten: u64,
 }
 
 pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
@@ -28,5 +29,14 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
     let findings_escalated = crate::inspections::escalate_overdue(db, now).await?;
     let topics_escalated = crate::meetings::escalate_overdue_topics(db, now).await?;
     let bulletins = crate::bulletins::generate_due(db, now).await?;
-    Ok(JobsReport { tasks, missed_shifts, orders_escalated, findings_escalated, topics_escalated, bulletins })
+    let replays_forgotten = crate::offline::purge(db, now).await?;
+    Ok(JobsReport {
+        tasks,
+        missed_shifts,
+        orders_escalated,
+        findings_escalated,
+        topics_escalated,
+        bulletins,
+        replays_forgotten,
+    })
 }

@@ -21,6 +21,7 @@ pub mod laggards;
 pub mod life;
 pub mod meetings;
 pub mod migrate;
+pub mod offline;
 pub mod orders;
 pub mod pairing;
 pub mod people;

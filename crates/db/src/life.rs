@@ -579,6 +579,8 @@ pub struct LifeMeetingView {
     pub check_in_open: bool,
     /// The organisation's members, each with their attendance, then anyone else who attended.
     pub attendance: Vec<AttendanceRow>,
+    /// The meeting's photos (ids of attachments, shown at `/work/attachments/{id}`), oldest first.
+    pub photos: Vec<i64>,
 }
 
 /// One member's attendance.
@@ -645,7 +647,14 @@ pub async fn meeting(db: &Db, scope: &Scope, id: i64, show_code: bool) -> Result
         })
         .collect::<Result<Vec<_>, DbError>>()?;
     let open = life::check_in_open(row.held_on, today_in_china(Utc::now()));
+    let photos: Vec<(i64,)> = db
+        .all(&Sql::with(
+            "SELECT attachment_id FROM life_meeting_photos WHERE meeting_id = $1 ORDER BY attachment_id",
+            vec![id.into()],
+        ))
+        .await?;
     Ok(LifeMeetingView {
+        photos: photos.into_iter().map(|(p,)| p).collect(),
         row,
         presided_by,
         minutes,
@@ -654,6 +663,57 @@ pub async fn meeting(db: &Db, scope: &Scope, id: i64, show_code: bool) -> Result
         check_in_open: open,
         attendance,
     })
+}
+
+/// The most photos one meeting keeps.
+pub const MEETING_PHOTOS_MAX: i64 = 20;
+
+/// A photo of a meeting, added by whoever may record meetings of its organisation: cleaned,
+/// hashed and placed as every photo is (`tasks::clean_photo`), kept in the same transaction as its
+/// link and the audit entry. Returns the photo's id.
+pub async fn add_photo(
+    db: &Db,
+    actor: &Actor,
+    meeting: i64,
+    content_type: &str,
+    data: Vec<u8>,
+    place: Option<(f64, f64)>,
+) -> Result<i64, DbError> {
+    actor.require("work:life:record")?;
+    // A meeting out of reach does not exist, whatever is sent to it.
+    let mut sql = Sql::new("SELECT u.path FROM life_meetings m JOIN units u ON u.id = m.unit_id WHERE m.id = ");
+    sql.bind(meeting).push(" AND ");
+    push_scope(&mut sql, "u.path", &actor.scope);
+    let (path,): (String,) = db.opt(&sql).await?.ok_or(DomainError::NotFound)?;
+    let photo = crate::tasks::clean_photo("photo", content_type, &data, place)?;
+    let mut tx = db.begin().await?;
+    let kept = tx
+        .count(&Sql::with("SELECT COUNT(*) FROM life_meeting_photos WHERE meeting_id = $1", vec![meeting.into()]))
+        .await?;
+    if kept >= MEETING_PHOTOS_MAX {
+        return Err(DomainError::invalid("photo", "error.life.too_many_photos").into());
+    }
+    let id = crate::tasks::insert_photo(&mut tx, actor.scope.person_id, photo).await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO life_meeting_photos (meeting_id, attachment_id) VALUES ($1, $2)",
+        vec![meeting.into(), id.into()],
+    ))
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "life.photo",
+            object_kind: "life_meeting",
+            object_id: Some(meeting),
+            unit_path: Some(&path),
+            before: serde_json::Value::Null,
+            after: json!({"attachment_id": id}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Party members of an organisation (for the recorder's lists), by name.

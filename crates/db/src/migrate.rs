@@ -134,6 +134,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_temporary_organisations.sql"),
         postgres: include_str!("../migrations/postgres/0020_temporary_organisations.sql"),
     },
+    Migration {
+        version: 21,
+        name: "offline_work",
+        sqlite: include_str!("../migrations/sqlite/0021_offline_work.sql"),
+        postgres: include_str!("../migrations/postgres/0021_offline_work.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

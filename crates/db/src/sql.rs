@@ -56,6 +56,7 @@ pub enum Value {
     Time(DateTime<Utc>),
     OptTime(Option<DateTime<Utc>>),
     Bytes(Vec<u8>),
+    OptF64(Option<f64>),
 }
 
 macro_rules! value_from {
@@ -63,7 +64,7 @@ macro_rules! value_from {
 }
 value_from!(i64 => I64, Option<i64> => OptI64, String => Text, Option<String> => OptText, bool => Bool,
     NaiveDate => Date, Option<NaiveDate> => OptDate, DateTime<Utc> => Time, Option<DateTime<Utc>> => OptTime,
-    Vec<u8> => Bytes);
+    Vec<u8> => Bytes, Option<f64> => OptF64);
 
 impl From<&str> for Value {
     fn from(x: &str) -> Self {
@@ -144,6 +145,7 @@ macro_rules! bind_params {
                 Value::Time(v) => q.bind(*v),
                 Value::OptTime(v) => q.bind(*v),
                 Value::Bytes(v) => q.bind(v.as_slice()),
+                Value::OptF64(v) => q.bind(*v),
             };
         }
         q

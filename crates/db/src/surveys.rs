@@ -248,6 +248,7 @@ pub async fn file(
     form_id: i64,
     filled_on: NaiveDate,
     answers: &BTreeMap<String, serde_json::Value>,
+    when: frontline_core::time::Timing,
 ) -> Result<ResponseView, DbError> {
     actor.require("work:survey:fill")?;
     let me = actor.scope.person_id.ok_or_else(|| DomainError::Forbidden("work:survey:fill".into()))?;
@@ -262,11 +263,13 @@ pub async fn file(
     let stored =
         serde_json::to_string(&checked.answers).map_err(|_| DomainError::invalid("answers", "error.invalid"))?;
     let reasons = checked.risk_reasons.join("|");
-    let now = Utc::now();
+    // A check made offline counts from when the phone says it was made (where believed); the
+    // row keeps that and its arrival (`created_at`).
+    let now = when.trusted();
     let id = tx
         .insert(&Sql::with(
-            "INSERT INTO survey_responses (form_id, household_id, person_id, filled_on, answers, risk, risk_reasons, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO survey_responses (form_id, household_id, person_id, filled_on, answers, risk, risk_reasons, \
+             device_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             vec![
                 form_id.into(),
                 household.into(),
@@ -275,7 +278,8 @@ pub async fn file(
                 stored.into(),
                 checked.at_risk().into(),
                 reasons.into(),
-                now.into(),
+                when.device.into(),
+                when.received.into(),
             ],
         ))
         .await?;

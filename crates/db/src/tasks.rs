@@ -8,7 +8,7 @@ use frontline_core::DomainError;
 use frontline_core::access::{Actor, Scope};
 use frontline_core::records::RecordKind;
 use frontline_core::tasks::{Period, Rates, TaskStatus, ValidTaskList, due_at, period_end, period_start, week_of};
-use frontline_core::time::today_in_china;
+use frontline_core::time::{Timing, today_in_china};
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 use serde_json::json;
@@ -338,6 +338,11 @@ pub struct InstanceView {
     pub reason: Option<String>,
     pub campaign: Option<String>,
     pub commitment: Option<String>,
+    /// When the doer's phone says they handed it in, for a sign-off made offline and sent later
+    /// (`submitted_at` is this time where it was believed, else `received_at`).
+    pub device_at: Option<DateTime<Utc>>,
+    /// When the sign-off reached the server.
+    pub received_at: Option<DateTime<Utc>>,
     #[serde(skip)]
     pub unit_path: String,
 }
@@ -355,7 +360,7 @@ impl InstanceView {
 
 const INSTANCE_COLUMNS: &str = "i.id, i.list_id, l.title, l.period, i.person_id, p.name AS person_name, i.unit_id, \
      u.name AS unit_name, i.period_start, i.due_at, i.status, i.submitted_at, i.decided_at, i.decided_by, i.reason, \
-     l.campaign, l.commitment, u.path AS unit_path";
+     l.campaign, l.commitment, i.device_at, i.received_at, u.path AS unit_path";
 const INSTANCE_FROM: &str = " FROM task_instances i JOIN task_lists l ON l.id = i.list_id JOIN people p ON p.id = i.person_id \
      JOIN units u ON u.id = i.unit_id";
 
@@ -518,45 +523,95 @@ pub struct NewPhoto {
     pub item_id: i64,
     pub content_type: String,
     pub data: Vec<u8>,
+    /// Where it was taken (latitude, longitude), only where the user chose to send it.
+    pub place: Option<(f64, f64)>,
 }
 
-/// A photo's size and type checked; answers the type its bytes show (what it is stored and
-/// served as), not the label it came with.
-fn check_photo(field: &str, content_type: &str, data: &[u8]) -> Result<&'static str, DomainError> {
-    if data.is_empty() || data.len() > 5 * 1024 * 1024 {
+/// The largest photo taken (the phone page shrinks photos far below it before sending).
+pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// A photo checked and cleaned for keeping: its size and type checked, the type its bytes show
+/// (what it is stored and served as, not the label it came with), what the file says beyond the
+/// picture removed (EXIF: where it was taken, the phone), and the place only if it is a place.
+pub(crate) fn clean_photo(
+    field: &str,
+    content_type: &str,
+    data: &[u8],
+    place: Option<(f64, f64)>,
+) -> Result<CleanPhoto, DomainError> {
+    if data.is_empty() || data.len() > PHOTO_MAX_BYTES {
         return Err(DomainError::invalid(field, "error.task.photo_size"));
     }
-    match frontline_core::tasks::image_type(data) {
-        Some(kind) if content_type.starts_with("image/") => Ok(kind),
-        _ => Err(DomainError::invalid(field, "error.task.photo_type")),
+    let kind = match frontline_core::tasks::image_type(data) {
+        Some(kind) if content_type.starts_with("image/") => kind,
+        _ => return Err(DomainError::invalid(field, "error.task.photo_type")),
+    };
+    let data = frontline_core::tasks::strip_image_metadata(data)
+        .ok_or_else(|| DomainError::invalid(field, "error.task.photo_type"))?;
+    if let Some((lat, lon)) = place
+        && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))
+    {
+        return Err(DomainError::invalid(field, "error.task.photo_place"));
     }
+    Ok(CleanPhoto { content_type: kind, data, place })
 }
 
-async fn insert_photo(tx: &mut Tx, person: Option<i64>, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
-    let size = data.len() as i64;
+pub(crate) struct CleanPhoto {
+    content_type: &'static str,
+    data: Vec<u8>,
+    place: Option<(f64, f64)>,
+}
+
+/// Keeps a cleaned photo with its content hash, its uploader and the time it arrived.
+pub(crate) async fn insert_photo(tx: &mut Tx, person: Option<i64>, photo: CleanPhoto) -> Result<i64, DbError> {
+    use sha2::Digest;
+    let size = photo.data.len() as i64;
+    let hash = hex::encode(sha2::Sha256::digest(&photo.data));
     tx.insert(&Sql::with(
-        "INSERT INTO attachments (content_type, size, data, person_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        vec![content_type.into(), size.into(), data.into(), person.into(), Utc::now().into()],
+        "INSERT INTO attachments (content_type, size, data, sha256, latitude, longitude, person_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        vec![
+            photo.content_type.into(),
+            size.into(),
+            photo.data.into(),
+            hash.into(),
+            photo.place.map(|p| p.0).into(),
+            photo.place.map(|p| p.1).into(),
+            person.into(),
+            Utc::now().into(),
+        ],
     ))
     .await
 }
 
 /// A photo kept for a later sign-off (the API's two-step upload).
-pub async fn attach(db: &Db, actor: &Actor, content_type: &str, data: Vec<u8>) -> Result<i64, DbError> {
+pub async fn attach(
+    db: &Db,
+    actor: &Actor,
+    content_type: &str,
+    data: Vec<u8>,
+    place: Option<(f64, f64)>,
+) -> Result<i64, DbError> {
     actor.require("work:task:sign")?;
-    let content_type = check_photo("photo", content_type, &data)?;
+    let photo = clean_photo("photo", content_type, &data, place)?;
     let mut tx = db.begin().await?;
-    let id = insert_photo(&mut tx, actor.scope.person_id, content_type, data).await?;
+    let id = insert_photo(&mut tx, actor.scope.person_id, photo).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// A photo of a sign-off the caller may see.
+/// A photo the caller may see: their own, one of a sign-off in their units, or one of a meeting of
+/// an organisation in their units.
 pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), DbError> {
     let mut sql = Sql::new("SELECT a.content_type, a.data FROM attachments a WHERE a.id = ");
     sql.bind(id).push(" AND (a.person_id = ").bind(scope.person_id.unwrap_or(-1));
     sql.push(" OR EXISTS (SELECT 1 FROM task_checks c JOIN task_instances i ON i.id = c.instance_id JOIN units u ON u.id = i.unit_id \
         WHERE c.attachment_id = a.id AND ");
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(
+        ") OR EXISTS (SELECT 1 FROM life_meeting_photos mp JOIN life_meetings m ON m.id = mp.meeting_id \
+        JOIN units u ON u.id = m.unit_id WHERE mp.attachment_id = a.id AND ",
+    );
     push_scope(&mut sql, "u.path", scope);
     sql.push("))");
     db.opt(&sql).await?.ok_or_else(|| DomainError::NotFound.into())
@@ -576,12 +631,14 @@ pub async fn submit(
     id: i64,
     ticks: &[Tick],
     photos: Vec<NewPhoto>,
-    now: DateTime<Utc>,
+    when: Timing,
 ) -> Result<InstanceView, DbError> {
+    let now = when.trusted();
     actor.require("work:task:sign")?;
     let me = actor.scope.person_id.ok_or_else(|| DomainError::Forbidden("work:task:sign".into()))?;
+    let mut cleaned = Vec::new();
     for p in &photos {
-        check_photo(&format!("item_{}", p.item_id), &p.content_type, &p.data)?;
+        cleaned.push((p.item_id, clean_photo(&format!("item_{}", p.item_id), &p.content_type, &p.data, p.place)?));
     }
     let mut inst: InstanceView = db.opt(&instance_sql(&actor.scope, id)).await?.ok_or(DomainError::NotFound)?;
     if inst.person_id != me {
@@ -589,6 +646,13 @@ pub async fn submit(
     }
     if !inst.status().editable() {
         return Err(DomainError::Conflict("error.task.not_open".into()).into());
+    }
+    // Signed off on a phone without signal, and returned by the secretary before it arrived:
+    // the doer has not read why, so the sign-off is not taken as an answer to the return.
+    if let (Some(device), Some(decided)) = (when.device, inst.decided_at)
+        && decided > device
+    {
+        return Err(DomainError::Conflict("error.task.returned_meanwhile".into()).into());
     }
     if let (Some(campaign), Some(_)) = (&inst.campaign, &inst.commitment) {
         let signed = db
@@ -645,18 +709,17 @@ pub async fn submit(
     }
     let mut tx = db.begin().await?;
     let mut ticks = ticks.to_vec();
-    for p in photos {
-        let kind = check_photo(&format!("item_{}", p.item_id), &p.content_type, &p.data)?;
-        let attachment = insert_photo(&mut tx, Some(me), kind, p.data).await?;
-        if let Some(t) = ticks.iter_mut().find(|t| t.item_id == p.item_id) {
+    for (item_id, photo) in cleaned {
+        let attachment = insert_photo(&mut tx, Some(me), photo).await?;
+        if let Some(t) = ticks.iter_mut().find(|t| t.item_id == item_id) {
             t.attachment_id = Some(attachment);
         }
     }
     let updated = tx
         .execute(&Sql::with(
-            "UPDATE task_instances SET status = 'submitted', submitted_at = $1, reason = NULL \
-             WHERE id = $2 AND status IN ('open', 'returned')",
-            vec![now.into(), id.into()],
+            "UPDATE task_instances SET status = 'submitted', submitted_at = $1, device_at = $2, received_at = $3, \
+             reason = NULL WHERE id = $4 AND status IN ('open', 'returned')",
+            vec![now.into(), when.device.into(), when.received.into(), id.into()],
         ))
         .await?;
     if updated != 1 {
@@ -695,13 +758,16 @@ pub async fn submit(
             object_id: Some(id),
             unit_path: Some(&inst.unit_path),
             before: json!({"status": inst.status}),
-            after: json!({"status": "submitted", "on_time": on_time, "items": ticks.len()}),
+            after: json!({"status": "submitted", "on_time": on_time, "items": ticks.len(),
+                "received_at": when.received, "device_at": when.device}),
         },
     )
     .await?;
     tx.commit().await?;
     inst.status = "submitted".into();
     inst.submitted_at = Some(now);
+    inst.device_at = when.device;
+    inst.received_at = Some(when.received);
     inst.reason = None;
     Ok(inst)
 }

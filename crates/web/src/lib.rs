@@ -14,6 +14,7 @@ pub mod background;
 pub mod error;
 pub mod http_cache;
 pub mod i18n;
+pub mod offline;
 pub mod open311;
 pub mod request_id;
 pub mod services;
@@ -99,6 +100,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(open311::router())
         .route("/healthz", axum::routing::get(healthz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), offline::layer))
         .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -13,6 +13,7 @@ pub mod process;
 pub mod roster;
 pub mod signoff;
 pub mod soak;
+pub mod sync;
 
 use std::time::{Duration, Instant};
 

@@ -1216,3 +1216,289 @@ async fn a_member_checks_in_at_a_meeting_by_its_qr_code_on_a_phone() {
     assert_eq!(count.trim(), "1");
     c.close().await.unwrap();
 }
+
+/// Chromium's network emulation (chromedriver's `network_conditions`): the page, its requests
+/// and `navigator.onLine` as on a phone without signal, or back to normal.
+#[derive(Debug)]
+struct Network {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Network {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/chromium/network_conditions", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        if self.offline {
+            let body = json!({"network_conditions": {"offline": true, "latency": 0,
+                "download_throughput": 100000, "upload_throughput": 100000}});
+            (axum::http::Method::POST, Some(body.to_string()))
+        } else {
+            (axum::http::Method::DELETE, None)
+        }
+    }
+}
+
+async fn set_offline(c: &Client, offline: bool) {
+    c.issue_cmd(Network { offline }).await.unwrap_or_else(|e| panic!("network emulation: {e}"));
+    // The page hears it (`online`/`offline` events) as a phone does.
+    for _ in 0..50 {
+        let on = c.execute("return navigator.onLine;", vec![]).await.unwrap();
+        if on.as_bool() == Some(!offline) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn badge(c: &Client) -> String {
+    c.execute("var b = document.getElementById('sync-badge'); return b && !b.hidden ? b.textContent : '';", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn wait_badge(c: &Client, want: &str) {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = badge(c).await;
+        if seen.contains(want) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the badge never said {want:?}: {seen:?}");
+}
+
+/// What the installed app keeps on the phone, in bytes: the shell and the pages of one's work
+/// (Cache Storage) and the queue (IndexedDB, counted as its JSON).
+async fn kept_on_phone(c: &Client) -> (f64, f64, i64) {
+    let v = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; var shell = 0, pages = 0, n = 0; \
+             caches.keys().then(function (names) { return Promise.all(names.map(function (name) { \
+               return caches.open(name).then(function (cache) { return cache.keys().then(function (reqs) { \
+                 return Promise.all(reqs.map(function (r) { return cache.match(r).then(function (resp) { return resp.blob(); }) \
+                   .then(function (b) { if (name.indexOf('ft-shell-') === 0) { shell += b.size; } else { pages += b.size; n += 1; } }); })); }); }); })); }) \
+             .then(function () { done([shell, pages, n]); }, function (e) { done([-1, -1, String(e)]); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (v[0].as_f64().unwrap(), v[1].as_f64().unwrap(), v[2].as_i64().unwrap_or(-1))
+}
+
+#[tokio::test]
+async fn a_grid_worker_works_without_signal_and_every_change_arrives_once() {
+    let app = TestApp::new().await;
+    let org = app.api("county_org").await;
+    let county = app.unit_id("330382").await;
+    let (s, list) = org
+        .post(
+            &format!("/units/{county}/task-lists"),
+            json!({"title": "山区巡查", "post_kinds": ["grid_worker"], "period": "daily", "due_time": "23:59",
+                   "items": [{"text": "巡查河道"}, {"text": "现场照片", "needs_photo": true}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{list}");
+    let worker = app.api("grid_worker").await;
+    let (_, mine) = worker.get("/me/tasks").await;
+    let inst = mine.as_array().unwrap().iter().find(|i| i["list_id"] == list["id"]).unwrap()["id"].as_i64().unwrap();
+    let photo = std::env::temp_dir().join(format!("ft-offline-{}.png", std::process::id()));
+    std::fs::write(&photo, crate::helpers::tiny_png()).unwrap();
+
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(375, 812).await.unwrap();
+    login(&c, &app, "grid_worker").await;
+    wait_for(&c, "#my-tasks").await;
+    // The installed app: a manifest and a service worker that keeps the shell and today's work.
+    let manifest: serde_json::Value =
+        reqwest::get(app.url("/manifest.webmanifest")).await.unwrap().json().await.unwrap();
+    assert_eq!(manifest["start_url"], "/today");
+    assert!(manifest["icons"].as_array().unwrap().iter().any(|i| i["sizes"] == "512x512"), "{manifest}");
+    let ready = c
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; navigator.serviceWorker.ready.then(function (r) { done(!!r.active); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ready.as_bool(), Some(true));
+    // Online, the worker opens their households and the list: the phone keeps them.
+    c.goto(&app.url("/work/households")).await.unwrap();
+    let household = wait_for(&c, "#households a[data-keep]").await.attr("href").await.unwrap().unwrap();
+    c.goto(&app.url(&format!("/work/tasks/{inst}"))).await.unwrap();
+    wait_for(&c, "#task-form").await;
+    for _ in 0..50 {
+        let kept = c
+            .execute_async(
+                "var done = arguments[arguments.length - 1]; caches.open('ft-pages').then(function (c) { return c.match(arguments[0]); }.bind(null, arguments[0])).then(function (hit) { done(!!hit); });",
+                vec![json!(app.url(&household))],
+            )
+            .await
+            .unwrap();
+        if kept.as_bool() == Some(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let responses = "SELECT COUNT(*) FROM survey_responses WHERE household_id = $1";
+    let household_id: i64 = household.rsplit('/').next().unwrap().parse().unwrap();
+    let before = app.db.count(&frontline_db::Sql::with(responses, vec![household_id.into()])).await.unwrap();
+
+    // No signal. The worker ticks the list, takes a photo and hands it in.
+    set_offline(&c, true).await;
+    let boxes = c.find_all(Locator::Css("#task-items input[type=checkbox]")).await.unwrap();
+    for b in boxes {
+        tap(&c, b).await;
+    }
+    let file = c.find(Locator::Css("#task-items input[type=file]")).await.unwrap();
+    file.send_keys(&photo.display().to_string()).await.unwrap();
+    for _ in 0..50 {
+        let shrunk = c
+            .execute("return document.querySelector('#task-items input[type=file]').getAttribute('data-size');", vec![])
+            .await
+            .unwrap();
+        if shrunk.is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tap(&c, c.find(Locator::Css("#submit-ticked")).await.unwrap()).await;
+    wait_for(&c, "#task-errors .queued-note").await;
+    wait_badge(&c, "待同步 1").await;
+    // Still without signal, the household's page opens from the phone, and the check is made.
+    c.goto(&app.url(&household)).await.unwrap();
+    wait_for(&c, "#survey-form").await;
+    c.execute(
+        "var f = document.getElementById('survey-form'); \
+         f.querySelectorAll('input[type=radio][value=yes]').forEach(function (r) { r.checked = true; }); \
+         f.querySelectorAll('input:not([type])').forEach(function (i) { if (!i.value) { i.value = '3'; } }); \
+         f.querySelectorAll('input[inputmode=decimal]').forEach(function (i) { i.value = i.name === 'income' ? '9000' : '3'; }); \
+         f.querySelectorAll('select').forEach(function (s) { if (s.options.length > 1) { s.selectedIndex = 1; } });",
+        vec![],
+    )
+    .await
+    .unwrap();
+    tap(&c, c.find(Locator::Css("#file-survey")).await.unwrap()).await;
+    wait_for(&c, "#survey-errors .queued-note").await;
+    wait_badge(&c, "待同步 2").await;
+    no_sideways_scroll(&c, "the page with changes waiting to be sent").await;
+    screenshot(&c, "40-offline-queue-phone").await;
+    let status = "SELECT status FROM task_instances WHERE id = $1";
+    let (open,): (String,) = app.db.one(&frontline_db::Sql::with(status, vec![inst.into()])).await.unwrap();
+    assert_eq!(open, "open", "nothing reached the server");
+    let (shell, pages, kept_pages) = kept_on_phone(&c).await;
+
+    // The signal returns: both are sent, each exactly once, with the time they were done.
+    set_offline(&c, false).await;
+    c.execute("window.frontlineSync && window.frontlineSync();", vec![]).await.unwrap();
+    let mut synced = false;
+    for _ in 0..100 {
+        let (s,): (String,) = app.db.one(&frontline_db::Sql::with(status, vec![inst.into()])).await.unwrap();
+        let after = app.db.count(&frontline_db::Sql::with(responses, vec![household_id.into()])).await.unwrap();
+        if s == "submitted" && after == before + 1 && badge(&c).await.is_empty() {
+            synced = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(synced, "the queue was sent: badge {:?}", badge(&c).await);
+    let (device, received): (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT device_at, received_at FROM task_instances WHERE id = $1",
+            vec![inst.into()],
+        ))
+        .await
+        .unwrap();
+    let (device, received) = (device.expect("the phone's time"), received.expect("the arrival"));
+    assert!(device <= received, "{device} {received}");
+    let once = |sql: &str| frontline_db::Sql::with(sql, vec![inst.into()]);
+    assert_eq!(
+        app.db
+            .count(&once("SELECT COUNT(*) FROM records WHERE kind = 'task_submitted' AND source_id = $1"))
+            .await
+            .unwrap(),
+        1
+    );
+    let (photo_kb, hash): (i64, Option<String>) = app
+        .db
+        .one(&once(
+            "SELECT a.size, a.sha256 FROM task_checks c JOIN attachments a ON a.id = c.attachment_id WHERE c.instance_id = $1",
+        ))
+        .await
+        .unwrap();
+    assert!(hash.is_some_and(|h| h.len() == 64), "the photo has its content hash");
+    assert!(photo_kb <= 400 * 1024, "shrunk on the phone: {photo_kb} bytes");
+    let (device_at,): (Option<chrono::DateTime<chrono::Utc>>,) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT device_at FROM survey_responses WHERE household_id = $1 ORDER BY id DESC LIMIT 1",
+            vec![household_id.into()],
+        ))
+        .await
+        .unwrap();
+    assert!(device_at.is_some(), "the household check keeps the phone's time");
+
+    // A list returned while the phone was offline: the phone's sign-off is not taken, and says why.
+    let (other, items) = crate::offline::open_list(&worker).await;
+    let ticks: Vec<serde_json::Value> = items.iter().map(|i| json!({"item_id": i})).collect();
+    c.goto(&app.url(&format!("/work/tasks/{other}"))).await.unwrap();
+    wait_for(&c, "#submit-all").await;
+    set_offline(&c, true).await;
+    tap(&c, c.find(Locator::Css("#submit-all")).await.unwrap()).await;
+    wait_badge(&c, "待同步 1").await;
+    // Meanwhile, from the office: handed in, and returned by the secretary with a reason.
+    let (s, _) = worker.post(&format!("/tasks/{other}/submit"), json!({"items": ticks})).await;
+    assert_eq!(s, 200);
+    let secretary = app.api("village_secretary").await;
+    let (s, _) =
+        secretary.post(&format!("/tasks/{other}/decide"), json!({"decision": "return", "reason": "照片不清"})).await;
+    assert_eq!(s, 200);
+    set_offline(&c, false).await;
+    c.execute("window.frontlineSync && window.frontlineSync();", vec![]).await.unwrap();
+    wait_badge(&c, "未被接受 1").await;
+    tap(&c, c.find(Locator::Css("#sync-badge")).await.unwrap()).await;
+    // (The list is drawn again as the queue is sent: read it, not an element of it.)
+    let mut said = String::new();
+    for _ in 0..50 {
+        let v = c
+            .execute("var e = document.querySelector('#sync-list .sync-refused .sync-error'); return e && e.offsetParent ? e.textContent : '';", vec![])
+            .await
+            .unwrap();
+        said = v.as_str().unwrap_or_default().to_string();
+        if !said.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(said.contains("退回"), "the conflict says what happened, in view: {said:?}");
+    screenshot(&c, "41-offline-conflict-phone").await;
+    let (s,): (String,) = app.db.one(&frontline_db::Sql::with(status, vec![other.into()])).await.unwrap();
+    assert_eq!(s, "returned", "the phone's sign-off did not overwrite the return");
+    // Read, it leaves the queue.
+    c.execute("document.querySelector('#sync-list .sync-drop').click();", vec![]).await.unwrap();
+    for _ in 0..50 {
+        if badge(&c).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(badge(&c).await, "");
+    let line = format!(
+        "phone keeps: shell {:.1} KB, {kept_pages} pages {:.1} KB (total {:.1} KB)\n",
+        shell / 1024.0,
+        pages / 1024.0,
+        (shell + pages) / 1024.0
+    );
+    println!("{line}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("offline-kept.txt"), line).unwrap();
+    let _ = std::fs::remove_file(&photo);
+    c.close().await.unwrap();
+}

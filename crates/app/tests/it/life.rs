@@ -456,3 +456,50 @@ async fn a_temporary_organisation_is_judged_while_it_lasts_and_alliances_gather_
         app.api("member").await.post(&format!("/alliances/{alliance}/members"), json!({"members": [branch]})).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_meeting_keeps_its_photos_for_those_within_reach() {
+    let app = TestApp::new().await;
+    let places = Places::load(&app).await;
+    let secretary = app.api("village_secretary").await;
+    let meeting =
+        app.count(&format!("SELECT MIN(id) FROM life_meetings WHERE unit_id = {}", places.qiyuan_branch)).await;
+    assert!(meeting > 0, "the demo's branch has meetings");
+    // Not a photo: refused, nothing kept.
+    let before = app.count("SELECT COUNT(*) FROM attachments").await;
+    let (s, e) =
+        secretary.post_raw(&format!("/life-meetings/{meeting}/photos"), "image/png", b"minutes".to_vec()).await;
+    assert_eq!((s, e["fields"][0]["code"].as_str()), (422, Some("error.task.photo_type")), "{e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, before);
+    // A photo: kept without its EXIF, on the meeting, audited.
+    let (s, body) =
+        secretary.post_raw(&format!("/life-meetings/{meeting}/photos"), "image/png", crate::helpers::tiny_png()).await;
+    assert_eq!(s, 201, "{body}");
+    let photo = body["id"].as_i64().unwrap();
+    let (_, m) = secretary.get(&format!("/life-meetings/{meeting}")).await;
+    assert_eq!(m["photos"], json!([photo]), "{m}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'life.photo' AND object_id = {meeting} AND after_state LIKE '%{photo}%'"
+        ))
+        .await,
+        1
+    );
+    // Within reach (the branch's township) it is shown; from another township it does not exist.
+    let township = app.ui("township_secretary").await;
+    let (s, bytes) = township.get_bytes(&format!("/work/attachments/{photo}")).await;
+    assert_eq!(s, 200);
+    assert!(!bytes.windows(4).any(|w| w == b"eXIf"), "EXIF stripped");
+    let elsewhere = crate::offline::outsider(&app).await;
+    let (s, _) = app.ui(&elsewhere).await.get_bytes(&format!("/work/attachments/{photo}")).await;
+    assert_eq!(s, 404);
+    let outsider_api = app.api(&elsewhere).await;
+    let (s, _) = outsider_api
+        .post_raw(&format!("/life-meetings/{meeting}/photos"), "image/png", crate::helpers::tiny_png())
+        .await;
+    assert_eq!(s, 404, "a meeting out of reach does not exist");
+    // On the meeting's page: the photo, and the form to add one.
+    let ui = app.ui("village_secretary").await;
+    let (_, page) = ui.get(&format!("/life/meetings/{meeting}")).await;
+    assert!(page.contains(&format!("/work/attachments/{photo}")) && page.contains("id=\"life-photo-form\""));
+}

@@ -25,6 +25,7 @@ mod import;
 mod indicators;
 mod ledger;
 mod life;
+mod offline;
 mod orders;
 mod schemathesis;
 mod scope;

@@ -203,6 +203,7 @@ const COVERED_ID_PATHS: &[&str] = &[
     "/api/v1/units/{id}/life-compliance",
     "/api/v1/life-meetings/{id}",
     "/api/v1/life-meetings/{id}/attendance",
+    "/api/v1/life-meetings/{id}/photos",
     "/api/v1/units/{id}/weak-screenings",
     "/api/v1/units/{id}/weak-cases",
     "/api/v1/units/{id}/weak-pairings",
@@ -881,6 +882,7 @@ async fn api_cannot_reach(app: &TestApp, api: &Api, f: &Foreign, own_unit: i64, 
                 format!("/life-meetings/{meeting}/attendance"),
                 json!({"person_id": own_person, "status": "present"}),
             ));
+            duty_writes.push((format!("/life-meetings/{meeting}/photos"), json!({})));
         }
     }
     let foreign_household = app

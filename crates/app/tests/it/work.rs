@@ -194,7 +194,7 @@ async fn notes_and_photos_are_required_where_the_list_asks() {
     // Bytes that are no image are refused whatever label they come with.
     let (s, body) = worker.post_raw("/attachments", "image/jpeg", b"[2147483648]".to_vec()).await;
     assert_eq!((s, body["fields"][0]["code"].as_str()), (422, Some("error.task.photo_type")), "{body}");
-    let png = vec![0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0, 0, 0];
+    let png = crate::helpers::tiny_png();
     let (s, body) = worker.post_raw("/attachments", "image/png", png.clone()).await;
     assert_eq!(s, 201, "{body}");
     let photo = body["id"].as_i64().unwrap();
@@ -244,7 +244,7 @@ async fn notes_and_photos_are_required_where_the_list_asks() {
             .text(format!("note_{note_item}"), if with_note { "通道畅通" } else { "" })
             .part(
                 format!("photo_{photo_item}"),
-                reqwest::multipart::Part::bytes(vec![0x89, b'P', b'N', b'G', 1, 2, 3])
+                reqwest::multipart::Part::bytes(crate::helpers::tiny_png())
                     .file_name("a.png")
                     .mime_str("image/png")
                     .unwrap(),

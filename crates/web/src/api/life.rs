@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/life-meetings", get(list_meetings).post(record_meeting))
         .route("/life-meetings/{id}", get(get_meeting))
         .route("/life-meetings/{id}/attendance", post(mark_attendance))
+        .route(
+            "/life-meetings/{id}/photos",
+            post(add_photo).layer(axum::extract::DefaultBodyLimit::max(6 * 1024 * 1024)),
+        )
         .route("/me/life-check-in", post(check_in))
         .route("/units/{id}/life-compliance", get(compliance))
         .route("/units/{id}/temporary-orgs", get(list_temporaries).post(make_temporary))
@@ -116,6 +120,27 @@ pub async fn mark_attendance(
     ApiJson(b): ApiJson<AttendanceInput>,
 ) -> Result<Json<Changed>, Response> {
     life::mark(&s.db, &ctx.actor, id, &b).await.api(ctx.lang).map(|changed| Json(Changed { changed }))
+}
+
+/// Adds a photo to a meeting (the body is the image, with its `Content-Type`; at most 20 a
+/// meeting); answers its id. As every photo: EXIF removed, content hash kept; the place only when
+/// the query sends `latitude` and `longitude`.
+#[utoipa::path(post, path = "/api/v1/life-meetings/{id}/photos", tag = "work", params(("id" = i64, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_photo(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiId(id): ApiId,
+    ApiQuery(place): ApiQuery<super::work::PhotoPlace>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Response> {
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    life::add_photo(&s.db, &ctx.actor, id, content_type, body.to_vec(), place.latitude.zip(place.longitude))
+        .await
+        .api(ctx.lang)
+        .map(|id| created(Created { id }))
 }
 
 /// The code read from a meeting's QR code.

@@ -323,7 +323,12 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Frontline API", version = "1", description = "一线 Frontline: units, people, posts, responsibility, accounts and the audit log."),
+    info(title = "Frontline API", version = "1", description = "一线 Frontline: units, people, posts, responsibility, accounts and the audit log. \
+    Any change (POST, PUT, DELETE) may carry an `Idempotency-Key` header (1 to 100 visible ASCII characters, \
+    e.g. a UUID): the first request with a key is answered as usual; a later one with the same key from the same \
+    account gets that first answer (marked `Idempotent-Replayed: true`) and writes nothing. A change made on a \
+    phone without signal and sent later may carry `X-Device-Time` (RFC 3339): sign-offs, household checks, \
+    check-in and check-out count from it when it is at most 72 hours before arrival."),
     paths(
         units::list, units::create, units::get_one, units::update, units::children, units::move_unit, units::close,
         people::list, people::create, people::get_person, people::update, people::postings, people::add_posting,
@@ -344,7 +349,7 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         work::list_forms, work::create_form, work::my_households, work::household_responses, work::file_response,
         work::survey_compilation, work::risk_list, work::list_meetings, work::create_meeting, work::list_topics,
         work::answer_topic, work::list_trainings, work::create_training, work::training_coverage,
-        life::list_rules, life::set_rule, life::list_meetings, life::record_meeting, life::get_meeting, life::mark_attendance,
+        life::list_rules, life::set_rule, life::list_meetings, life::record_meeting, life::get_meeting, life::mark_attendance, life::add_photo,
         life::check_in, life::compliance, life::list_temporaries, life::make_temporary, life::list_alliances,
         life::create_alliance, life::join_alliance,
         weak::list_criteria, weak::set_criterion, weak::screen, weak::list_cases, weak::pair, weak::get_case, weak::decide,

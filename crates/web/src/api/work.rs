@@ -28,6 +28,7 @@ use super::people::Created;
 use super::{ApiId, ApiJson, ApiQuery, ApiResult, created};
 use crate::auth::ApiCtx;
 use crate::error::ErrorBody;
+use crate::offline::Sent;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -211,10 +212,11 @@ pub struct SubmitBody {
 pub async fn submit_task(
     State(s): State<AppState>,
     ctx: ApiCtx,
+    Sent(when): Sent,
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<SubmitBody>,
 ) -> Result<Json<InstanceView>, Response> {
-    tasks::submit(&s.db, &ctx.actor, id, &b.items, Vec::new(), Utc::now()).await.api(ctx.lang).map(Json)
+    tasks::submit(&s.db, &ctx.actor, id, &b.items, Vec::new(), when).await.api(ctx.lang).map(Json)
 }
 
 /// `verify`, or `return` with a reason.
@@ -271,17 +273,36 @@ pub async fn verify_tasks(
     tasks::verify_many(&s.db, &ctx.actor, &b.ids).await.api(ctx.lang).map(|verified| Json(Verified { verified }))
 }
 
-/// Uploads a photo (the body is the image, with its `Content-Type`); answers its id.
-#[utoipa::path(post, path = "/api/v1/attachments", tag = "work", request_body(content = Vec<u8>, content_type = "image/jpeg"),
+/// Where a photo was taken, sent only where its taker chose to (never required).
+#[derive(Debug, Default, Deserialize)]
+pub struct PhotoPlace {
+    /// Degrees north, −90 to 90.
+    pub latitude: Option<f64>,
+    /// Degrees east, −180 to 180.
+    pub longitude: Option<f64>,
+}
+
+/// Uploads a photo (the body is the image, with its `Content-Type`); answers its id. What the
+/// file says beyond the picture (EXIF: where it was taken, the phone) is removed; the place is
+/// kept only when the query sends it as `latitude` (−90 to 90) and `longitude` (−180 to 180),
+/// never required. (The two are described here, not as parameters: schemathesis 4.32 fails
+/// internally on number query parameters beside a binary body.)
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "work",
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 pub async fn upload(
     State(s): State<AppState>,
     ctx: ApiCtx,
+    ApiQuery(place): ApiQuery<PhotoPlace>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Response> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    tasks::attach(&s.db, &ctx.actor, content_type, body.to_vec()).await.api(ctx.lang).map(|id| created(Created { id }))
+    let place = place.latitude.zip(place.longitude);
+    tasks::attach(&s.db, &ctx.actor, content_type, body.to_vec(), place)
+        .await
+        .api(ctx.lang)
+        .map(|id| created(Created { id }))
 }
 
 /// A period of days (`YYYY-MM-DD`); the last seven days when absent.
@@ -414,8 +435,13 @@ pub struct CheckedIn {
 
 #[utoipa::path(post, path = "/api/v1/shift-assignments/{id}/check-in", tag = "work", params(("id" = i64, Path)),
     responses((status = 200, body = CheckedIn), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn check_in(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Json<CheckedIn>, Response> {
-    roster::check_in(&s.db, &ctx.actor, id, Utc::now())
+pub async fn check_in(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    Sent(when): Sent,
+    ApiId(id): ApiId,
+) -> Result<Json<CheckedIn>, Response> {
+    roster::check_in(&s.db, &ctx.actor, id, when.trusted())
         .await
         .api(ctx.lang)
         .map(|late_minutes| Json(CheckedIn { late_minutes }))
@@ -432,10 +458,11 @@ pub struct HandoverBody {
 pub async fn check_out(
     State(s): State<AppState>,
     ctx: ApiCtx,
+    Sent(when): Sent,
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<HandoverBody>,
 ) -> Result<Json<Done>, Response> {
-    roster::check_out(&s.db, &ctx.actor, id, &b.handover, Utc::now()).await.api(ctx.lang)?;
+    roster::check_out(&s.db, &ctx.actor, id, &b.handover, when.trusted()).await.api(ctx.lang)?;
     Ok(Json(Done { ok: true }))
 }
 
@@ -507,11 +534,12 @@ pub struct ResponseBody {
 pub async fn file_response(
     State(s): State<AppState>,
     ctx: ApiCtx,
+    Sent(when): Sent,
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<ResponseBody>,
 ) -> Result<Response, Response> {
     let day = frontline_core::time::required_date("filled_on", &b.filled_on).api(ctx.lang)?;
-    surveys::file(&s.db, &ctx.actor, id, b.form_id, day, &b.answers).await.api(ctx.lang).map(created)
+    surveys::file(&s.db, &ctx.actor, id, b.form_id, day, &b.answers, when).await.api(ctx.lang).map(created)
 }
 
 /// A day (`YYYY-MM-DD`, today in China when absent).

@@ -34,6 +34,8 @@ const FILES: &[Asset] = &[
     },
     Asset { name: "dashboard.js", body: include_bytes!("../../static/dashboard.js"), content_type: "text/javascript" },
     Asset { name: "icon.svg", body: include_bytes!("../../static/icon.svg"), content_type: "image/svg+xml" },
+    Asset { name: "icon-192.png", body: include_bytes!("../../static/icon-192.png"), content_type: "image/png" },
+    Asset { name: "icon-512.png", body: include_bytes!("../../static/icon-512.png"), content_type: "image/png" },
 ];
 
 /// The fingerprint of each file, in the order of [`FILES`]: the first 12 hex digits of its SHA-256.
@@ -100,6 +102,57 @@ pub async fn serve(Path(file): Path<String>, Query(version): Query<Version>, hea
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     }
     response
+}
+
+/// The files the installed app keeps for good (its shell): the pages' styles and scripts and the
+/// icons; ECharts stays out (the dashboards are not phone pages).
+const SHELL: &[&str] = &["app.css", "app.js", "htmx.min.js", "icon.svg", "icon-192.png", "icon-512.png"];
+
+/// `GET /sw.js`: the service worker (issue 27), at the root so that it may keep the pages, with
+/// the shell's fingerprinted addresses written in; a new release is a new worker.
+pub async fn service_worker() -> Response {
+    let shell: Vec<String> = SHELL.iter().map(|f| url(f)).collect();
+    let version = hex::encode(&Sha256::digest(shell.join(" ").as_bytes())[..6]);
+    let body = include_str!("../../static/sw.js")
+        .replace("__VERSION__", &version)
+        .replace("__SHELL__", &serde_json::to_string(&shell).unwrap_or_else(|_| "[]".into()));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /manifest.webmanifest`: what makes the phone pages an installable app (添加到主屏幕),
+/// opening on today's work, in the reader's language.
+pub async fn manifest(crate::auth::UiLang(lang): crate::auth::UiLang) -> Response {
+    let body = serde_json::json!({
+        "name": lang.t("app.install_name"),
+        "short_name": lang.t("app.name"),
+        "description": lang.t("app.install_description"),
+        "lang": lang.code(),
+        "start_url": "/today",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#c0392b",
+        "icons": [
+            {"src": url("icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any maskable"},
+            {"src": url("icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any maskable"},
+            {"src": url("icon.svg"), "sizes": "any", "type": "image/svg+xml"}
+        ]
+    });
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/manifest+json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// `GET /favicon.ico`: browsers ask for it on their own; the icon is an SVG.

@@ -32,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/life/meetings", post(record_meeting))
         .route("/life/meetings/{id}", get(meeting_page))
         .route("/life/meetings/{id}/attendance", post(mark))
+        .route(
+            "/life/meetings/{id}/photos",
+            post(add_photo).layer(axum::extract::DefaultBodyLimit::max(6 * 1024 * 1024)),
+        )
         .route("/life/check-in", get(check_in_page).post(check_in))
         .route("/life/rules", post(set_rule))
         .route("/life/temporary", post(make_temporary))
@@ -276,6 +280,38 @@ async fn meeting_page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMa
     };
     let tpl = MeetingPage { t: Tr(lang), c: Chrome::new(&ctx, "/life"), m, qr, check_in_url: url, can_record };
     render(&tpl, lang)
+}
+
+/// A photo of the meeting from the recorder's phone (`photo`, a file; `latitude` and `longitude`
+/// only where the recorder ticked to send the place).
+async fn add_photo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut form: axum::extract::Multipart,
+) -> UiResult {
+    let lang = ctx.lang;
+    change(lang, async {
+        let bad = || AppError::from(frontline_core::DomainError::invalid("photo", "error.bad_request"));
+        let (mut photo, mut latitude, mut longitude) = (None, None, None);
+        while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+            match field.name().unwrap_or("") {
+                "photo" => {
+                    let content_type = field.content_type().unwrap_or("").to_string();
+                    photo = Some((content_type, field.bytes().await.map_err(|_| bad())?.to_vec()));
+                }
+                "latitude" => latitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
+                "longitude" => longitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
+                _ => {}
+            }
+        }
+        let (content_type, data) = photo
+            .filter(|p| !p.1.is_empty())
+            .ok_or_else(|| AppError::from(frontline_core::DomainError::invalid("photo", "error.required")))?;
+        life::add_photo(&state.db, &ctx.actor, id, &content_type, data, latitude.zip(longitude)).await?;
+        Ok(())
+    })
+    .await
 }
 
 async fn mark(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {

@@ -45,6 +45,8 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{code}", get(set_lang))
         .route("/static/{file}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .route("/sw.js", get(assets::service_worker))
+        .route("/manifest.webmanifest", get(assets::manifest))
         .merge(units::router())
         .merge(people::router())
         .merge(system::router())
@@ -227,6 +229,8 @@ const MENU: &[(&str, &[MenuEntry])] = &[
 /// What every page around its content shows: the user, the menu, the CSRF token for htmx.
 pub struct Chrome {
     pub user_name: String,
+    /// The account's id: the phone's queue of changes made offline is sent only by that account.
+    pub user_id: i64,
     pub csrf: String,
     pub menu: Vec<MenuGroup>,
     /// The page's place in the menu, if it has one.
@@ -301,6 +305,7 @@ impl Chrome {
         }
         Chrome {
             user_name: ctx.actor.name.clone(),
+            user_id: ctx.actor.user_id.unwrap_or_default(),
             csrf: ctx.csrf.clone(),
             unread: ctx.unread,
             tabs: tabs(actor, active),

@@ -24,6 +24,7 @@ use super::units::TreePanel;
 use super::{Chrome, FormData, Pager, UiResult, change, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
+use crate::offline::Sent;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -57,6 +58,8 @@ pub struct TaskRow {
     pub due: String,
     /// When it was handed in, China time; empty while not handed in.
     pub submitted: String,
+    /// When a sign-off made offline reached the server (its phone time is `submitted`).
+    pub synced: Option<String>,
 }
 
 fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
@@ -66,7 +69,8 @@ fn rows(list: Vec<InstanceView>, now: DateTime<Utc>) -> Vec<TaskRow> {
             let due = local(i.due_at);
             let submitted = i.submitted_at.map(local).unwrap_or_default();
             let late = i.submitted_at.is_some_and(|at| at > i.due_at);
-            TaskRow { i, overdue, late, due, submitted }
+            let synced = i.device_at.and(i.received_at).map(local);
+            TaskRow { i, overdue, late, due, submitted, synced }
         })
         .collect()
 }
@@ -141,6 +145,11 @@ struct TaskPage {
     /// When the list was handed in, and by how much after its due time (in words), for the
     /// message that answers 一键提交.
     handed_in: Option<(String, Option<String>)>,
+    /// For a sign-off made offline: the phone's time, the arrival, and whether the phone's time
+    /// was believed (within the tolerated sync gap) and so counts.
+    offline: Option<(String, String, bool)>,
+    /// Whether an item asks for a photo (the form then offers to send where it was taken).
+    has_photo: bool,
 }
 
 /// How long after `due` a list came in, in hours and minutes of the reader's language
@@ -176,26 +185,43 @@ async fn task_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
             .submitted_at
             .filter(|_| status != frontline_core::tasks::TaskStatus::Open)
             .map(|at| (local(at), lateness(lang, d.instance.due_at, at))),
+        has_photo: d.items.iter().any(|i| i.needs_photo),
+        offline: d
+            .instance
+            .device_at
+            .zip(d.instance.received_at)
+            .map(|(device, received)| (local(device), local(received), d.instance.submitted_at == Some(device))),
         d,
     };
     render(&tpl, lang)
 }
 
 /// The sign-off form: `tick_{item}`, `note_{item}`, `photo_{item}` (a file), and `all` to tick
-/// every item in one tap.
-async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut form: Multipart) -> UiResult {
+/// every item in one tap; `latitude` and `longitude` where the user let the phone say where its
+/// photos were taken. Sent from the offline queue, it carries the time it was done on the phone.
+async fn submit_task(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Sent(when): Sent,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> UiResult {
     let lang = ctx.lang;
     change(lang, async {
         let mut ticked: Vec<i64> = Vec::new();
         let mut notes: Vec<(i64, String)> = Vec::new();
         let mut photos: Vec<NewPhoto> = Vec::new();
         let mut all = false;
+        let (mut latitude, mut longitude) = (None, None);
         let bad = || AppError::from(DomainError::invalid("items", "error.bad_request"));
         while let Some(field) = form.next_field().await.map_err(|_| bad())? {
             let name = field.name().unwrap_or("").to_string();
             let item = |prefix: &str| name.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
             if name == "all" {
                 all = true;
+            } else if name == "latitude" || name == "longitude" {
+                let value = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok();
+                if name == "latitude" { latitude = value } else { longitude = value }
             } else if let Some(item) = item("tick_") {
                 ticked.push(item);
             } else if let Some(item) = item("note_") {
@@ -204,9 +230,12 @@ async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
                 let content_type = field.content_type().unwrap_or("").to_string();
                 let data = field.bytes().await.map_err(|_| bad())?;
                 if !data.is_empty() {
-                    photos.push(NewPhoto { item_id, content_type, data: data.to_vec() });
+                    photos.push(NewPhoto { item_id, content_type, data: data.to_vec(), place: None });
                 }
             }
+        }
+        for p in &mut photos {
+            p.place = latitude.zip(longitude);
         }
         if all {
             let d = tasks::instance(&state.db, &ctx.actor.scope, id).await?;
@@ -220,7 +249,7 @@ async fn submit_task(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
                 attachment_id: None,
             })
             .collect();
-        tasks::submit(&state.db, &ctx.actor, id, &ticks, photos, Utc::now()).await?;
+        tasks::submit(&state.db, &ctx.actor, id, &ticks, photos, when).await?;
         Ok(())
     })
     .await

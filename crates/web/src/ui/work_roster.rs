@@ -20,6 +20,7 @@ use super::work::{UnitOnly, local};
 use super::{Chrome, FormData, UiResult, change, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
+use crate::offline::Sent;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -202,18 +203,25 @@ async fn plan(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult 
     .await
 }
 
-async fn check_in(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+/// Check-in on post; from the offline queue, at the time it was done on the phone (where believed).
+async fn check_in(State(state): State<AppState>, ctx: Ctx, Sent(when): Sent, Path(id): Path<i64>) -> UiResult {
     change(ctx.lang, async {
-        roster::check_in(&state.db, &ctx.actor, id, Utc::now()).await?;
+        roster::check_in(&state.db, &ctx.actor, id, when.trusted()).await?;
         Ok(())
     })
     .await
 }
 
-async fn check_out(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+async fn check_out(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Sent(when): Sent,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> UiResult {
     let form = FormData::parse(&body);
     change(ctx.lang, async {
-        roster::check_out(&state.db, &ctx.actor, id, &form.get("handover"), Utc::now()).await?;
+        roster::check_out(&state.db, &ctx.actor, id, &form.get("handover"), when.trusted()).await?;
         Ok(())
     })
     .await

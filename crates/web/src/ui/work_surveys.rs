@@ -20,6 +20,7 @@ use super::units::TreePanel;
 use super::{Chrome, FormData, Pager, UiResult, change, focus, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
+use crate::offline::Sent;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -118,7 +119,7 @@ async fn household_page(
     render(&tpl, lang)
 }
 
-async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
+async fn file(State(state): State<AppState>, ctx: Ctx, Sent(when): Sent, Path(id): Path<i64>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     let lang = ctx.lang;
     change(lang, async {
@@ -141,7 +142,7 @@ async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body
             };
             answers.insert(f.key.clone(), value);
         }
-        surveys::file(&state.db, &ctx.actor, id, form_id, day, &answers).await?;
+        surveys::file(&state.db, &ctx.actor, id, form_id, day, &answers, when).await?;
         Ok(())
     })
     .await

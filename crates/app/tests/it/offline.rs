@@ -1,0 +1,257 @@
+//! Work done without signal (issue 27), on the server's side: a change sent again with the same
+//! idempotency key is written once and answered with the first answer; a change made offline
+//! counts from the phone's time within the tolerated gap and keeps both times; a list returned
+//! while the phone was offline answers with a conflict; photos lose their EXIF, keep a content
+//! hash, and are shown only to whoever may see the list. The browser side is in `browser.rs`.
+
+use chrono::{Duration, SecondsFormat, Utc};
+use frontline_db::Sql;
+use serde_json::{Value, json};
+
+use crate::helpers::{Places, TestApp, tiny_png};
+
+/// A village secretary's account in another township than the grid worker's.
+pub async fn outsider(app: &TestApp) -> String {
+    let p = Places::load(app).await;
+    let person = app.person_in(p.village_elsewhere).await;
+    let role_id = frontline_db::access::role_id_by_key(&app.db, "village_secretary").await.unwrap().unwrap();
+    let user = frontline_db::access::NewUser {
+        username: "offline_outsider".into(),
+        display_name: "外乡书记".into(),
+        password_hash: frontline_web::auth::hash_password(frontline_app::demo::DEMO_PASSWORD).unwrap(),
+        person_id: Some(person),
+        role_ids: vec![role_id],
+    };
+    let system = frontline_core::access::Actor::system("offline test");
+    frontline_db::access::create_user(&app.db, &system, &user).await.unwrap();
+    "offline_outsider".into()
+}
+
+/// A moment to the second (what the phone sends).
+fn to_second(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    use chrono::Timelike;
+    t.with_nanosecond(0).unwrap()
+}
+
+async fn count(app: &TestApp, sql: &str, params: Vec<frontline_db::sql::Value>) -> i64 {
+    app.db.count(&Sql::with(sql, params)).await.unwrap()
+}
+
+/// The grid worker's open instance of today's eight rigid tasks (no notes or photos asked), its
+/// commitment letter signed.
+pub async fn open_list(worker: &crate::helpers::Api) -> (i64, Vec<i64>) {
+    let (_, mine) = worker.get("/me/tasks").await;
+    let inst = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["status"] == "open" && i["title"] == "疫情防控八项硬性任务")
+        .unwrap_or_else(|| panic!("an open list: {mine}"))
+        .clone();
+    let (s, body) = worker.post(&format!("/task-lists/{}/commitment", inst["list_id"]), json!({})).await;
+    assert!(s == 200 || s == 201 || s == 409, "{s} {body}");
+    let inst = inst["id"].as_i64().unwrap();
+    let (_, detail) = worker.get(&format!("/tasks/{inst}")).await;
+    let items = detail["items"].as_array().unwrap().iter().map(|i| i["item_id"].as_i64().unwrap()).collect();
+    (inst, items)
+}
+
+/// A POST to the API with an idempotency key and, if given, the phone's time.
+async fn send(
+    api: &crate::helpers::Api,
+    path: &str,
+    body: &Value,
+    key: &str,
+    device: Option<chrono::DateTime<Utc>>,
+) -> (u16, Value, bool) {
+    let mut r = api
+        .http
+        .post(format!("{}/api/v1{path}", api.base))
+        .bearer_auth(api.token.as_deref().unwrap())
+        .header("idempotency-key", key)
+        .json(body);
+    if let Some(d) = device {
+        r = r.header("x-device-time", d.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let replayed = r.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), replayed)
+}
+
+#[tokio::test]
+async fn a_sign_off_sent_again_is_written_once_and_answered_as_the_first_time() {
+    let app = TestApp::new().await;
+    let worker = app.api("grid_worker").await;
+    let (inst, items) = open_list(&worker).await;
+    let ticks = json!({"items": items.iter().map(|i| json!({"item_id": i})).collect::<Vec<_>>()});
+    // Signed off on the phone two hours ago, without signal; it arrives now.
+    let done = to_second(Utc::now() - Duration::hours(2));
+    let (s, first, replayed) =
+        send(&worker, &format!("/tasks/{inst}/submit"), &ticks, "phone-1-aaaa", Some(done)).await;
+    assert_eq!((s, replayed), (200, false), "{first}");
+    assert_eq!(first["status"], "submitted");
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&Utc);
+    assert_eq!(at(&first["device_at"]), done, "the phone's time is kept: {first}");
+    assert_eq!(at(&first["submitted_at"]), done, "and counts, within the tolerated gap: {first}");
+    assert!(at(&first["received_at"]) > done + Duration::minutes(119), "the arrival is kept beside it: {first}");
+    let records = "SELECT COUNT(*) FROM records WHERE kind = 'task_submitted' AND source_id = $1";
+    let audits = "SELECT COUNT(*) FROM audit_log WHERE action = 'task.submit' AND object_id = $1";
+    assert_eq!(count(&app, records, vec![inst.into()]).await, 1);
+    assert_eq!(count(&app, audits, vec![inst.into()]).await, 1);
+    // The phone did not hear the answer and sends it again, twice: the first answer, nothing written.
+    for _ in 0..2 {
+        let (s, again, replayed) =
+            send(&worker, &format!("/tasks/{inst}/submit"), &ticks, "phone-1-aaaa", Some(done)).await;
+        assert_eq!((s, replayed), (200, true));
+        assert_eq!(again, first, "the same answer");
+    }
+    assert_eq!(count(&app, records, vec![inst.into()]).await, 1, "written once");
+    assert_eq!(count(&app, audits, vec![inst.into()]).await, 1, "audited once");
+    // The same change under a new key is a new change, and the list is no longer open.
+    let (s, body, _) = send(&worker, &format!("/tasks/{inst}/submit"), &ticks, "phone-1-bbbb", Some(done)).await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("error.task.not_open")), "{body}");
+    // A key used for another change is refused, in the caller's words.
+    let (s, body, _) = send(&worker, "/tasks/0/submit", &ticks, "phone-1-aaaa", None).await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["fields"][0]["code"], "error.offline.key_reused", "{body}");
+    // A key the server took but never answered (it stopped mid-change): nobody can say whether
+    // it was written, so it is not made again; the phone is told.
+    let user: (i64,) =
+        app.db.one(&Sql::with("SELECT id FROM users WHERE username = 'grid_worker'", vec![])).await.unwrap();
+    frontline_db::offline::see(&app.db, user.0, "phone-1-cccc", "POST", "/api/v1/me/life-check-in", Utc::now())
+        .await
+        .unwrap();
+    let (s, body, _) = send(&worker, "/me/life-check-in", &json!({}), "phone-1-cccc", None).await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("error.offline.unanswered")), "{body}");
+    // Refused for who asks (no permission): nothing kept, so the key may be used once that is right.
+    let member = app.api("member").await;
+    let (s, _, _) = send(&member, "/tasks/verify", &json!({"ids": [1]}), "member-key-1", None).await;
+    assert_eq!(s, 403);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM idempotent_requests WHERE idem_key = 'member-key-1'", vec![]).await,
+        0
+    );
+    // A bad key.
+    let (s, body, _) = send(&worker, "/me/life-check-in", &json!({}), "with space", None).await;
+    assert_eq!((s, body["fields"][0]["code"].as_str()), (422, Some("error.offline.bad_key")), "{body}");
+}
+
+#[tokio::test]
+async fn a_list_returned_while_the_phone_was_offline_comes_back_as_a_conflict() {
+    let app = TestApp::new().await;
+    let worker = app.api("grid_worker").await;
+    let (inst, items) = open_list(&worker).await;
+    let ticks = json!({"items": items.iter().map(|i| json!({"item_id": i})).collect::<Vec<_>>()});
+    // Handed in from the office computer; the phone, offline, does the list again meanwhile.
+    let (s, _) = worker.post(&format!("/tasks/{inst}/submit"), ticks.clone()).await;
+    assert_eq!(s, 200);
+    let on_phone = Utc::now();
+    let secretary = app.api("village_secretary").await;
+    let (s, body) =
+        secretary.post(&format!("/tasks/{inst}/decide"), json!({"decision": "return", "reason": "第三项未落实"})).await;
+    assert_eq!(s, 200, "{body}");
+    // The phone comes back: its sign-off predates the return, so it is not taken as the answer.
+    let (s, body, _) = send(&worker, &format!("/tasks/{inst}/submit"), &ticks, "phone-2-aaaa", Some(on_phone)).await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("error.task.returned_meanwhile")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("退回"), "{body}");
+    let (_, detail) = worker.get(&format!("/tasks/{inst}")).await;
+    assert_eq!(detail["instance"]["status"], "returned", "nothing changed");
+    // Having read why, the worker hands it in again: taken.
+    let (s, body, _) = send(
+        &worker,
+        &format!("/tasks/{inst}/submit"),
+        &ticks,
+        "phone-2-bbbb",
+        Some(Utc::now() + Duration::seconds(1)),
+    )
+    .await;
+    assert_eq!((s, body["status"].as_str()), (200, Some("submitted")), "{body}");
+}
+
+#[tokio::test]
+async fn a_household_check_made_days_ago_counts_from_its_arrival_beyond_the_tolerance() {
+    let app = TestApp::new().await;
+    let worker = app.api("grid_worker").await;
+    let (_, mine) = worker.get("/me/households").await;
+    let household = mine[0]["id"].as_i64().unwrap();
+    let (_, forms) = worker.get("/survey-forms").await;
+    let form = forms[0]["id"].as_i64().unwrap();
+    let answers = json!({"members": 3, "income": 9000, "food_clothing": "yes", "schooling": "yes", "medical": "yes",
+        "housing": "yes", "water": "yes", "relapse": "无"});
+    let today = frontline_core::time::today_in_china(Utc::now());
+    let occurred = "SELECT occurred_at FROM records WHERE kind = 'survey_filed' AND source_id = $1";
+    for (hours, believed) in [(20, true), (24 * 4, false)] {
+        let device = to_second(Utc::now() - Duration::hours(hours));
+        let key = format!("household-{hours}");
+        let body = json!({"form_id": form, "filled_on": today.to_string(), "answers": answers});
+        let (s, filed, _) =
+            send(&worker, &format!("/households/{household}/responses"), &body, &key, Some(device)).await;
+        assert_eq!(s, 201, "{filed}");
+        let id = filed["id"].as_i64().unwrap();
+        let (at,): (chrono::DateTime<Utc>,) = app.db.one(&Sql::with(occurred, vec![id.into()])).await.unwrap();
+        let (kept,): (Option<chrono::DateTime<Utc>>,) = app
+            .db
+            .one(&Sql::with("SELECT device_at FROM survey_responses WHERE id = $1", vec![id.into()]))
+            .await
+            .unwrap();
+        assert_eq!(kept, Some(device), "the phone's time is kept either way");
+        if believed {
+            assert_eq!(at, device, "{hours} h offline: the check counts from the phone's time");
+        } else {
+            assert!(at > Utc::now() - Duration::minutes(5), "{hours} h offline: beyond 72 h the arrival counts ({at})");
+        }
+    }
+}
+
+#[tokio::test]
+async fn photos_lose_their_exif_keep_a_hash_and_are_shown_only_within_reach() {
+    let app = TestApp::new().await;
+    let worker = app.api("grid_worker").await;
+    // Sent with the place the worker chose to share; the file's own EXIF block is dropped.
+    let (s, body) = worker.post_raw("/attachments?latitude=28.12&longitude=120.98", "image/png", tiny_png()).await;
+    assert_eq!(s, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (data, hash, lat, lon): (Vec<u8>, String, Option<f64>, Option<f64>) = app
+        .db
+        .one(&Sql::with("SELECT data, sha256, latitude, longitude FROM attachments WHERE id = $1", vec![id.into()]))
+        .await
+        .unwrap();
+    assert!(!data.windows(4).any(|w| w == b"eXIf") && !data.windows(3).any(|w| w == b"GPS"), "EXIF stripped");
+    assert_eq!(data.len(), tiny_png().len() - 19, "only the EXIF chunk went");
+    use sha2::Digest;
+    assert_eq!(hash, hex::encode(sha2::Sha256::digest(&data)), "the content hash of what is kept");
+    assert_eq!((lat, lon), (Some(28.12), Some(120.98)));
+    // A place that is no place is refused.
+    let (s, body) = worker.post_raw("/attachments?latitude=128&longitude=0", "image/png", tiny_png()).await;
+    assert_eq!((s, body["fields"][0]["code"].as_str()), (422, Some("error.task.photo_place")), "{body}");
+    // Attached to a sign-off: the worker, their village's secretary and township see it; another
+    // township's secretary does not (the same answer as for a photo that does not exist).
+    let (inst, items) = open_list(&worker).await;
+    let ticks: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            if n == 0 {
+                json!({"item_id": i, "note": "已查", "attachment_id": id})
+            } else {
+                json!({"item_id": i, "note": "已查"})
+            }
+        })
+        .collect();
+    let (s, body) = worker.post(&format!("/tasks/{inst}/submit"), json!({"items": ticks})).await;
+    assert_eq!(s, 200, "{body}");
+    let elsewhere = outsider(&app).await;
+    for (user, seen) in
+        [("grid_worker", true), ("village_secretary", true), ("township_secretary", true), (elsewhere.as_str(), false)]
+    {
+        let ui = app.ui(user).await;
+        let (s, bytes) = ui.get_bytes(&format!("/work/attachments/{id}")).await;
+        if seen {
+            assert_eq!((s, bytes.as_slice()), (200, data.as_slice()), "{user}");
+        } else {
+            assert_eq!(s, 404, "{user}");
+        }
+    }
+}

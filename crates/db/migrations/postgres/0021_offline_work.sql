@@ -1,0 +1,32 @@
+-- Work done offline on a phone (issue 27). A change sent with an Idempotency-Key is answered once
+-- and its answer kept, so the phone's retries of it get the first answer and write nothing. An
+-- answer of NULL status marks a change still being made. Changes made offline keep the time the
+-- phone says they were done (device_at) beside the time they reached the server. Photos keep a
+-- content hash, and the place they were taken only where the user chose to send it. A meeting
+-- of organisational life keeps its photos (issue 26).
+CREATE TABLE idempotent_requests (
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    idem_key TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status BIGINT,
+    headers TEXT,
+    body BYTEA,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, idem_key)
+);
+CREATE INDEX idempotent_requests_created ON idempotent_requests(created_at);
+
+ALTER TABLE task_instances ADD COLUMN device_at TIMESTAMPTZ;
+ALTER TABLE task_instances ADD COLUMN received_at TIMESTAMPTZ;
+ALTER TABLE survey_responses ADD COLUMN device_at TIMESTAMPTZ;
+ALTER TABLE attachments ADD COLUMN sha256 TEXT;
+ALTER TABLE attachments ADD COLUMN latitude DOUBLE PRECISION;
+ALTER TABLE attachments ADD COLUMN longitude DOUBLE PRECISION;
+
+CREATE TABLE life_meeting_photos (
+    meeting_id BIGINT NOT NULL REFERENCES life_meetings(id),
+    attachment_id BIGINT NOT NULL REFERENCES attachments(id),
+    PRIMARY KEY (meeting_id, attachment_id)
+);
+CREATE INDEX life_meeting_photos_attachment ON life_meeting_photos(attachment_id);
