@@ -51,9 +51,8 @@ pub async fn run(db: &Db, base: &str, actions: usize) -> anyhow::Result<SyncRun>
     let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
     let keys: Vec<String> = (0..actions).map(|i| format!("bench-sync-{}-{i}", std::process::id())).collect();
     let records = |ids: &[Pending]| {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM records WHERE kind = 'task_submitted' AND source_id IN (");
+        let mut sql = Sql::new("SELECT COUNT(*) FROM records WHERE kind = 'task_submitted' AND source_id IN ");
         sql.bind_list(ids.iter().map(|p| p.instance));
-        sql.push(")");
         sql
     };
     let started = Instant::now();
