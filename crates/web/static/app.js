@@ -340,8 +340,9 @@
     if (verb === "get" || !elt || !elt.closest || !elt.closest("[data-offline]") || !window.indexedDB) { return; }
     var key = newKey();
     var at = new Date().toISOString();
+    // The phone's time goes only with a change sent from the queue (made without signal): one
+    // sent at once is dated by its arrival, so a phone's clock cannot date it.
     e.detail.headers["Idempotency-Key"] = key;
-    e.detail.headers["X-Device-Time"] = at;
     var form = formOf(elt);
     var encoding = elt.getAttribute("hx-encoding") || (form && form.getAttribute("hx-encoding")) || "";
     var what = (elt.tagName === "FORM" ? (e.detail.triggeringEvent && e.detail.triggeringEvent.submitter) || elt.querySelector("button") : elt);
