@@ -343,6 +343,11 @@ mod tests {
         let answered = crate::orders::act(db, &actor, 1, &reply).await.unwrap();
         assert_eq!(answered.order.status, "replied");
         assert_eq!(answered.steps.len(), 4);
+        // The village secretary's role of that release gets the permissions of weak organisations
+        // (migration 21), once.
+        let (perms,): (String,) =
+            db.one(&Sql::new("SELECT permissions FROM roles WHERE role_key = 'village_secretary'")).await.unwrap();
+        assert!(perms.ends_with(",judge:weak:list,judge:weak:report"), "{perms}");
         assert_eq!(migrate(db).await.unwrap(), 0, "a second run changes nothing");
     }
 

@@ -30,3 +30,15 @@ CREATE TABLE life_meeting_photos (
     PRIMARY KEY (meeting_id, attachment_id)
 );
 CREATE INDEX life_meeting_photos_attachment ON life_meeting_photos(attachment_id);
+
+-- Permissions of organisational life and weak organisations (issue 26) for the built-in roles of
+-- an install made before them, given once here so that an administrator who later takes one away
+-- is not overruled at the next start.
+UPDATE roles SET permissions = permissions || ',work:life:checkin'
+    WHERE role_key = 'member' AND permissions NOT LIKE '%work:life:%' AND permissions NOT LIKE '%*:*:*%';
+UPDATE roles SET permissions = permissions || ',work:life:list,work:life:checkin'
+    WHERE role_key = 'grid_worker' AND permissions NOT LIKE '%work:life:%' AND permissions NOT LIKE '%work:*:*%';
+UPDATE roles SET permissions = permissions || ',judge:weak:list,judge:weak:report'
+    WHERE role_key = 'village_secretary' AND permissions NOT LIKE '%judge:weak:%' AND permissions NOT LIKE '%judge:*:*%';
+UPDATE roles SET permissions = permissions || ',system:setting:edit'
+    WHERE role_key = 'county_org' AND permissions NOT LIKE '%system:setting:%' AND permissions NOT LIKE '%*:*:*%';
