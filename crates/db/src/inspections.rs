@@ -827,6 +827,8 @@ pub struct RectificationView {
     pub id: i64,
     pub text: String,
     pub evidence: String,
+    /// A photo of what was done (shown at `/work/attachments/{id}`).
+    pub attachment_id: Option<i64>,
     pub submitted_by: String,
     pub submitted_at: DateTime<Utc>,
     pub decision: Option<String>,
@@ -884,8 +886,8 @@ pub async fn finding(db: &Db, scope: &Scope, id: i64) -> Result<FindingDetail, D
     };
     let rectifications = db
         .all(&Sql::with(
-            "SELECT id, text, evidence, submitted_by, submitted_at, decision, decision_note, decided_by, decided_at \
-             FROM rectifications WHERE finding_id = $1 ORDER BY id",
+            "SELECT id, text, evidence, attachment_id, submitted_by, submitted_at, decision, decision_note, decided_by, \
+             decided_at FROM rectifications WHERE finding_id = $1 ORDER BY id",
             vec![id.into()],
         ))
         .await?;
@@ -915,6 +917,7 @@ pub async fn submit_rectification(
     id: i64,
     what: &str,
     evidence: &str,
+    photo: Option<&crate::tasks::PhotoEvidence>,
 ) -> Result<FindingDetail, DbError> {
     actor.require("inspect:finding:rectify")?;
     let mut p = Problems::new();
@@ -922,17 +925,27 @@ pub async fn submit_rectification(
     let evidence = p.check(text("evidence", evidence, 1000));
     p.into_result()?;
     let now = Utc::now();
+    let cleaned = crate::tasks::clean_evidence(photo)?;
     let mut tx = db.begin().await?;
     let (status, path, view) = finding_for_change(&mut tx, &actor.scope, id).await?;
     let next = status.submit()?;
+    let attachment = crate::tasks::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned).await?;
     tx.execute(&Sql::with(
         "UPDATE findings SET status = $1, handed_in_on = $2 WHERE id = $3",
         vec![next.as_str().into(), today_in_china(now).into(), id.into()],
     ))
     .await?;
     tx.insert(&Sql::with(
-        "INSERT INTO rectifications (finding_id, text, evidence, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        vec![id.into(), what.clone().into(), evidence.clone().into(), actor.name.clone().into(), now.into()],
+        "INSERT INTO rectifications (finding_id, text, evidence, attachment_id, submitted_by, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        vec![
+            id.into(),
+            what.clone().into(),
+            evidence.clone().into(),
+            attachment.into(),
+            actor.name.clone().into(),
+            now.into(),
+        ],
     ))
     .await?;
     // The team that found it is told; a finding without a visit goes to nobody in particular.
@@ -962,7 +975,7 @@ pub async fn submit_rectification(
             object_id: Some(id),
             unit_path: Some(&path),
             before: json!({"status": status.as_str()}),
-            after: json!({"status": next.as_str(), "text": what, "evidence": evidence}),
+            after: json!({"status": next.as_str(), "text": what, "evidence": evidence, "attachment_id": attachment}),
         },
     )
     .await?;

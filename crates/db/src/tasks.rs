@@ -527,6 +527,57 @@ pub struct NewPhoto {
     pub place: Option<(f64, f64)>,
 }
 
+/// A photo sent with a change (a rectification, a meeting): its bytes as sent, and where it was
+/// taken only where the user chose to send it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub place: Option<(f64, f64)>,
+}
+
+/// The photo evidence of a change: sent with it (the phone's form), or uploaded before by the
+/// same person (`POST /api/v1/attachments`, the API's two steps).
+#[derive(Debug, Clone)]
+pub enum PhotoEvidence {
+    Sent(Upload),
+    Uploaded(i64),
+}
+
+/// Keeps the photo evidence of a change in its transaction (`cleaned` is the sent photo, cleaned
+/// before the transaction); an uploaded one must be the caller's own. Returns the photo's id.
+pub(crate) async fn keep_evidence(
+    tx: &mut Tx,
+    person: Option<i64>,
+    evidence: Option<&PhotoEvidence>,
+    cleaned: Option<CleanPhoto>,
+) -> Result<Option<i64>, DbError> {
+    match (evidence, cleaned) {
+        (_, Some(photo)) => Ok(Some(insert_photo(tx, person, photo).await?)),
+        (Some(PhotoEvidence::Uploaded(id)), None) => {
+            let mine = tx
+                .count(&Sql::with(
+                    "SELECT COUNT(*) FROM attachments WHERE id = $1 AND person_id = $2",
+                    vec![(*id).into(), person.unwrap_or(-1).into()],
+                ))
+                .await?;
+            if mine == 0 {
+                return Err(DomainError::invalid("attachment_id", "error.photo.unknown").into());
+            }
+            Ok(Some(*id))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Cleans a photo sent with a change, before its transaction (`None` for none or an uploaded one).
+pub(crate) fn clean_evidence(evidence: Option<&PhotoEvidence>) -> Result<Option<CleanPhoto>, DomainError> {
+    match evidence {
+        Some(PhotoEvidence::Sent(u)) => Ok(Some(clean_photo("photo", &u.content_type, &u.data, u.place)?)),
+        _ => Ok(None),
+    }
+}
+
 /// The largest photo taken (the phone page shrinks photos far below it before sending).
 pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
 
@@ -600,8 +651,8 @@ pub async fn attach(
     Ok(id)
 }
 
-/// A photo the caller may see: their own, one of a sign-off in their units, or one of a meeting of
-/// an organisation in their units.
+/// A photo the caller may see: their own, or one of a sign-off, a meeting or a rectification in
+/// their units.
 pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), DbError> {
     let mut sql = Sql::new("SELECT a.content_type, a.data FROM attachments a WHERE a.id = ");
     sql.bind(id).push(" AND (a.person_id = ").bind(scope.person_id.unwrap_or(-1));
@@ -611,6 +662,11 @@ pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<
     sql.push(
         ") OR EXISTS (SELECT 1 FROM life_meeting_photos mp JOIN life_meetings m ON m.id = mp.meeting_id \
         JOIN units u ON u.id = m.unit_id WHERE mp.attachment_id = a.id AND ",
+    );
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(
+        ") OR EXISTS (SELECT 1 FROM rectifications r JOIN findings f ON f.id = r.finding_id \
+        JOIN units u ON u.id = f.unit_id WHERE r.attachment_id = a.id AND ",
     );
     push_scope(&mut sql, "u.path", scope);
     sql.push("))");

@@ -268,6 +268,7 @@ pub async fn seed(
             *id,
             "已召开支委会专题研究，逐项整改到位，并建立长效机制。",
             "整改前后照片及会议记录已存档",
+            None,
         )
         .await?;
         let team = actor(&person_name(db, *member).await?, *member);

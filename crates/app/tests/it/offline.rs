@@ -255,3 +255,61 @@ async fn photos_lose_their_exif_keep_a_hash_and_are_shown_only_within_reach() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_rectification_carries_a_photo_seen_only_within_reach() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    // An inspector visits a village of 白石街道 and finds a problem to fix.
+    let round = crate::supervision::round_over(&app, p.baishi, 20).await;
+    let inspector = app.api("inspector").await;
+    let (_, d) = inspector.get(&format!("/inspection-rounds/{round}")).await;
+    let target = d["targets"][0]["id"].as_i64().unwrap();
+    let (s, v) = inspector
+        .post(
+            "/inspection-visits",
+            json!({"target_id": target, "task_progress": "正常", "grid_management": "正常",
+                   "findings": [{"category": "service", "severity": "minor", "description": "公开栏未更新",
+                                 "deadline": frontline_core::time::today_in_china(Utc::now())}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let finding = app.count(&format!("SELECT id FROM findings WHERE visit_id = {}", v["id"])).await;
+    // Someone else's uploaded photo is not evidence of mine.
+    let (_, theirs) = app.api("grid_worker").await.post_raw("/attachments", "image/png", tiny_png()).await;
+    let township = app.api("township_secretary").await;
+    let (s, e) = township
+        .post(
+            &format!("/findings/{finding}/rectifications"),
+            json!({"text": "已整改", "evidence": "见照片", "attachment_id": theirs["id"]}),
+        )
+        .await;
+    assert_eq!((s, e["fields"][0]["code"].as_str()), (422, Some("error.photo.unknown")), "{e}");
+    // The finding's page sends the photo with the hand-in.
+    let ui = app.ui("township_secretary").await;
+    let form = reqwest::multipart::Form::new()
+        .text("text", "已更新村务公开栏")
+        .text("evidence", "更新后的公开栏照片")
+        .part("photo", reqwest::multipart::Part::bytes(tiny_png()).file_name("a.png").mime_str("image/png").unwrap());
+    let r = ui
+        .http
+        .post(format!("{}/findings/{finding}/rectify", ui.base))
+        .header("x-csrf-token", ui.csrf.clone())
+        .header("hx-request", "true")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let (_, d) = township.get(&format!("/findings/{finding}")).await;
+    let last = d["rectifications"].as_array().unwrap().last().unwrap().clone();
+    let photo = last["attachment_id"].as_i64().unwrap_or_else(|| panic!("the hand-in has its photo: {last}"));
+    let (_, page) = ui.get(&format!("/findings/{finding}")).await;
+    assert!(page.contains(&format!("/work/attachments/{photo}")), "the photo is on the finding's page");
+    // The county sees it; another township does not.
+    let (s, _) = app.ui("county_org").await.get_bytes(&format!("/work/attachments/{photo}")).await;
+    assert_eq!(s, 200);
+    let elsewhere = outsider(&app).await;
+    let (s, _) = app.ui(&elsewhere).await.get_bytes(&format!("/work/attachments/{photo}")).await;
+    assert_eq!(s, 404);
+}

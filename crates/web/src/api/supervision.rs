@@ -193,6 +193,9 @@ pub struct RectificationBody {
     pub text: String,
     #[schema(min_length = 1, max_length = 1000)]
     pub evidence: String,
+    /// A photo of what was done, uploaded first (`POST /attachments`) by the same account.
+    #[serde(default)]
+    pub attachment_id: Option<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/findings/{id}/rectifications", tag = "supervision", params(("id" = i64, Path)), request_body = RectificationBody,
@@ -203,7 +206,11 @@ pub async fn rectify(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<RectificationBody>,
 ) -> Result<Json<FindingDetail>, Response> {
-    inspections::submit_rectification(&s.db, &ctx.actor, id, &b.text, &b.evidence).await.api(ctx.lang).map(Json)
+    let photo = b.attachment_id.map(frontline_db::tasks::PhotoEvidence::Uploaded);
+    inspections::submit_rectification(&s.db, &ctx.actor, id, &b.text, &b.evidence, photo.as_ref())
+        .await
+        .api(ctx.lang)
+        .map(Json)
 }
 
 /// The team's decision on the rectification handed in: accept (销号) or return with a reason.

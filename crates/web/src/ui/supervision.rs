@@ -402,10 +402,62 @@ async fn finding_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     render(&tpl, lang)
 }
 
-async fn rectify(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body);
+/// A rectification handed in from the finding's page: `text`, `evidence`, and a `photo` (a file,
+/// optional) with `latitude` and `longitude` where the user ticked to send the place; sent as a
+/// multipart form (the page) or a plain one (without a photo).
+async fn rectify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    request: axum::extract::Request,
+) -> UiResult {
+    use axum::extract::FromRequest;
     change(ctx.lang, async {
-        inspections::submit_rectification(&state.db, &ctx.actor, id, &form.get("text"), &form.get("evidence")).await?;
+        let bad = || AppError::from(frontline_core::DomainError::invalid("text", "error.bad_request"));
+        let (mut what, mut evidence, mut photo) = (String::new(), String::new(), None);
+        let (mut latitude, mut longitude) = (None, None);
+        let multipart = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let body = Bytes::from_request(request, &state).await.map_err(|_| bad())?;
+            let form = FormData::parse(&body);
+            inspections::submit_rectification(
+                &state.db,
+                &ctx.actor,
+                id,
+                &form.get("text"),
+                &form.get("evidence"),
+                None,
+            )
+            .await?;
+            return Ok(());
+        }
+        let mut form = axum::extract::Multipart::from_request(request, &state).await.map_err(|_| bad())?;
+        while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+            match field.name().unwrap_or("") {
+                "text" => what = field.text().await.map_err(|_| bad())?,
+                "evidence" => evidence = field.text().await.map_err(|_| bad())?,
+                "photo" => {
+                    let content_type = field.content_type().unwrap_or("").to_string();
+                    let data = field.bytes().await.map_err(|_| bad())?.to_vec();
+                    photo = Some((content_type, data)).filter(|p| !p.1.is_empty());
+                }
+                "latitude" => latitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
+                "longitude" => longitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
+                _ => {}
+            }
+        }
+        let photo = photo.map(|(content_type, data)| {
+            frontline_db::tasks::PhotoEvidence::Sent(frontline_db::tasks::Upload {
+                content_type,
+                data,
+                place: latitude.zip(longitude),
+            })
+        });
+        inspections::submit_rectification(&state.db, &ctx.actor, id, &what, &evidence, photo.as_ref()).await?;
         Ok(())
     })
     .await
