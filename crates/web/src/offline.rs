@@ -30,8 +30,8 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 const KEPT_HEADERS: &[&str] =
     &["content-type", "location", "hx-refresh", "hx-redirect", "hx-trigger", "hx-retarget", "hx-reswap"];
 
-/// The largest answer kept for replays; a larger one is answered but its key let go.
-const KEEP_AT_MOST: usize = 256 * 1024;
+/// The largest answer kept for replays (answers to changes are a few KB).
+const KEEP_AT_MOST: usize = 4 * 1024 * 1024;
 
 /// The middleware (outermost of the application's own layers, inside compression).
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -78,10 +78,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let (head, body) = resp.into_parts();
     let bytes = match axum::body::to_bytes(body, KEEP_AT_MOST).await {
         Ok(b) => b,
-        Err(_) => {
-            let _ = offline::release(&state.db, user_id, &key).await;
-            return refuse(AppError::Internal("answer too large to keep".into()));
-        }
+        // The change may have been written: the key stays taken without an answer, so a retry is
+        // told so (`error.offline.unanswered`) rather than written twice.
+        Err(_) => return refuse(AppError::Internal("the answer to a change could not be kept".into())),
     };
     let headers: Vec<(String, String)> = KEPT_HEADERS
         .iter()
