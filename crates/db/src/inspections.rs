@@ -558,6 +558,9 @@ pub struct VisitInput {
     pub summary: String,
     #[serde(default)]
     pub findings: Vec<FindingInput>,
+    /// A photo of the visit, uploaded first (`POST /attachments`) by the same account.
+    #[serde(default)]
+    pub attachment_id: Option<i64>,
 }
 
 struct ValidFinding {
@@ -592,8 +595,16 @@ fn validate_findings(p: &mut Problems, input: &[FindingInput], today: NaiveDate)
 /// Logs a visit to a drawn target with its findings, in one transaction: the target counts as
 /// visited, each finding names the post holder who answered for the unit that day, goes into the
 /// ledger and reaches that holder. Returns the visit's id.
-pub async fn log_visit(db: &Db, actor: &Actor, input: &VisitInput) -> Result<i64, DbError> {
+pub async fn log_visit(
+    db: &Db,
+    actor: &Actor,
+    input: &VisitInput,
+    photo: Option<&crate::tasks::PhotoEvidence>,
+) -> Result<i64, DbError> {
     let target = team_target(db, actor, input.target_id).await?;
+    let uploaded = input.attachment_id.map(crate::tasks::PhotoEvidence::Uploaded);
+    let photo = photo.or(uploaded.as_ref());
+    let cleaned = crate::tasks::clean_evidence(photo)?;
     let now = Utc::now();
     let today = today_in_china(now);
     let mut p = Problems::new();
@@ -621,11 +632,12 @@ pub async fn log_visit(db: &Db, actor: &Actor, input: &VisitInput) -> Result<i64
     let found = input.on_post.iter().filter(|x| x.present).count() as i64;
     let (unit_path,): (String,) =
         tx.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![target.unit_id.into()])).await?;
+    let attachment = crate::tasks::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned).await?;
     let visit = tx
         .insert(&Sql::with(
             "INSERT INTO inspection_visits (round_id, target_id, team_id, unit_id, visited_at, logged_by_id, logged_by, \
-             on_post_expected, on_post_found, task_progress, grid_management, summary, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             on_post_expected, on_post_found, task_progress, grid_management, summary, attachment_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
             vec![
                 target.round_id.into(),
                 target.id.into(),
@@ -639,6 +651,7 @@ pub async fn log_visit(db: &Db, actor: &Actor, input: &VisitInput) -> Result<i64
                 task_progress.clone().into(),
                 grid_management.into(),
                 summary.into(),
+                attachment.into(),
                 now.into(),
             ],
         ))
@@ -1437,6 +1450,8 @@ pub struct VisitView {
     pub task_progress: String,
     pub grid_management: String,
     pub summary: Option<String>,
+    /// A photo of the visit (shown at `/work/attachments/{id}`).
+    pub attachment_id: Option<i64>,
 }
 
 /// Visits logged in the caller's units, newest first.
@@ -1457,7 +1472,7 @@ pub async fn visits(
     let (page, per_page) = crate::sql::page_bounds(page, per_page);
     db.page_of(
         "v.id, v.round_id, t.name AS team_name, v.unit_id, u.name AS unit_name, v.visited_at, v.logged_by, \
-         v.on_post_expected, v.on_post_found, v.task_progress, v.grid_management, v.summary",
+         v.on_post_expected, v.on_post_found, v.task_progress, v.grid_management, v.summary, v.attachment_id",
         f,
         "v.visited_at DESC, v.id DESC",
         page,

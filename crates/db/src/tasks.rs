@@ -635,7 +635,11 @@ pub(crate) async fn insert_photo(tx: &mut Tx, person: Option<i64>, photo: CleanP
     .await
 }
 
-/// A photo kept for a later sign-off (the API's two-step upload).
+/// Who may upload a photo for later: whoever signs lists, logs visits, hands in rectifications or
+/// records meetings.
+const UPLOADERS: [&str; 4] = ["work:task:sign", "inspect:visit:log", "inspect:finding:rectify", "work:life:record"];
+
+/// A photo kept for a later sign-off, visit or rectification (the API's two-step upload).
 pub async fn attach(
     db: &Db,
     actor: &Actor,
@@ -643,7 +647,9 @@ pub async fn attach(
     data: Vec<u8>,
     place: Option<(f64, f64)>,
 ) -> Result<i64, DbError> {
-    actor.require("work:task:sign")?;
+    if !UPLOADERS.iter().any(|p| actor.can(p)) {
+        actor.require(UPLOADERS[0])?;
+    }
     let photo = clean_photo("photo", content_type, &data, place)?;
     let mut tx = db.begin().await?;
     let id = insert_photo(&mut tx, actor.scope.person_id, photo).await?;
@@ -651,8 +657,8 @@ pub async fn attach(
     Ok(id)
 }
 
-/// A photo the caller may see: their own, or one of a sign-off, a meeting or a rectification in
-/// their units.
+/// A photo the caller may see: their own, or one of a sign-off, a meeting, a rectification or an
+/// inspection visit in their units.
 pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), DbError> {
     let mut sql = Sql::new("SELECT a.content_type, a.data FROM attachments a WHERE a.id = ");
     sql.bind(id).push(" AND (a.person_id = ").bind(scope.person_id.unwrap_or(-1));
@@ -667,6 +673,11 @@ pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<
     sql.push(
         ") OR EXISTS (SELECT 1 FROM rectifications r JOIN findings f ON f.id = r.finding_id \
         JOIN units u ON u.id = f.unit_id WHERE r.attachment_id = a.id AND ",
+    );
+    push_scope(&mut sql, "u.path", scope);
+    sql.push(
+        ") OR EXISTS (SELECT 1 FROM inspection_visits v JOIN units u ON u.id = v.unit_id \
+        WHERE v.attachment_id = a.id AND ",
     );
     push_scope(&mut sql, "u.path", scope);
     sql.push("))");

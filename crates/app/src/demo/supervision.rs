@@ -192,7 +192,9 @@ pub async fn seed(
                     },
                     summary: String::new(),
                     findings: findings.clone(),
+                    attachment_id: None,
                 },
+                None,
             )
             .await?;
             stats.visits += 1;

@@ -257,7 +257,7 @@ async fn photos_lose_their_exif_keep_a_hash_and_are_shown_only_within_reach() {
 }
 
 #[tokio::test]
-async fn a_rectification_carries_a_photo_seen_only_within_reach() {
+async fn a_visit_and_its_rectification_carry_photos_seen_only_within_reach() {
     let app = TestApp::new().await;
     let p = Places::load(&app).await;
     // An inspector visits a village of 白石街道 and finds a problem to fix.
@@ -265,15 +265,21 @@ async fn a_rectification_carries_a_photo_seen_only_within_reach() {
     let inspector = app.api("inspector").await;
     let (_, d) = inspector.get(&format!("/inspection-rounds/{round}")).await;
     let target = d["targets"][0]["id"].as_i64().unwrap();
+    // The team photographs what it saw (uploaded first, then named by the visit).
+    let (s, seen) = inspector.post_raw("/attachments", "image/png", tiny_png()).await;
+    assert_eq!(s, 201, "an inspector may upload a photo: {seen}");
     let (s, v) = inspector
         .post(
             "/inspection-visits",
-            json!({"target_id": target, "task_progress": "正常", "grid_management": "正常",
+            json!({"target_id": target, "task_progress": "正常", "grid_management": "正常", "attachment_id": seen["id"],
                    "findings": [{"category": "service", "severity": "minor", "description": "公开栏未更新",
                                  "deadline": frontline_core::time::today_in_china(Utc::now())}]}),
         )
         .await;
     assert_eq!(s, 201, "{v}");
+    let (_, visits) = app.api("county_org").await.get(&format!("/inspection-visits?unit={}", p.baishi)).await;
+    let logged = visits["items"].as_array().unwrap().iter().find(|x| x["id"] == v["id"]).unwrap().clone();
+    assert_eq!(logged["attachment_id"], seen["id"], "the visit keeps its photo: {logged}");
     let finding = app.count(&format!("SELECT id FROM findings WHERE visit_id = {}", v["id"])).await;
     // Someone else's uploaded photo is not evidence of mine.
     let (_, theirs) = app.api("grid_worker").await.post_raw("/attachments", "image/png", tiny_png()).await;
@@ -312,4 +318,8 @@ async fn a_rectification_carries_a_photo_seen_only_within_reach() {
     let elsewhere = outsider(&app).await;
     let (s, _) = app.ui(&elsewhere).await.get_bytes(&format!("/work/attachments/{photo}")).await;
     assert_eq!(s, 404);
+    let (s, _) = app.ui(&elsewhere).await.get_bytes(&format!("/work/attachments/{}", seen["id"])).await;
+    assert_eq!(s, 404, "nor the visit's photo");
+    let (s, _) = app.ui("county_org").await.get_bytes(&format!("/work/attachments/{}", seen["id"])).await;
+    assert_eq!(s, 200);
 }

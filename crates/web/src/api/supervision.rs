@@ -161,7 +161,7 @@ pub async fn log_visit(
     ctx: ApiCtx,
     ApiJson(b): ApiJson<VisitInput>,
 ) -> Result<Response, Response> {
-    inspections::log_visit(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
+    inspections::log_visit(&s.db, &ctx.actor, &b, None).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
 #[utoipa::path(get, path = "/api/v1/findings", tag = "supervision", params(FindingQuery),

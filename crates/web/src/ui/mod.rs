@@ -389,6 +389,45 @@ impl Pager {
 /// A submitted form as a multimap (checkbox groups repeat their name).
 pub struct FormData(Vec<(String, String)>);
 
+/// A form that may carry a photo of evidence: sent as a multipart form by the page (its fields,
+/// `photo` a file, `latitude` and `longitude` where the user ticked to send the place), or as a
+/// plain form without a photo.
+pub async fn form_with_photo(
+    state: &AppState,
+    request: axum::extract::Request,
+) -> Result<(FormData, Option<frontline_db::tasks::PhotoEvidence>), AppError> {
+    use axum::extract::FromRequest;
+    let bad = || AppError::from(frontline_core::DomainError::invalid("photo", "error.bad_request"));
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let body = Bytes::from_request(request, state).await.map_err(|_| bad())?;
+        return Ok((FormData::parse(&body), None));
+    }
+    let mut form = axum::extract::Multipart::from_request(request, state).await.map_err(|_| bad())?;
+    let (mut fields, mut photo) = (Vec::new(), None);
+    while let Some(field) = form.next_field().await.map_err(|_| bad())? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photo" {
+            let content_type = field.content_type().unwrap_or("").to_string();
+            let data = field.bytes().await.map_err(|_| bad())?.to_vec();
+            photo = Some((content_type, data)).filter(|p| !p.1.is_empty());
+        } else {
+            fields.push((name, field.text().await.map_err(|_| bad())?));
+        }
+    }
+    let form = FormData(fields);
+    let number = |key: &str| form.get(key).trim().parse::<f64>().ok();
+    let place = number("latitude").zip(number("longitude"));
+    let photo = photo.map(|(content_type, data)| {
+        frontline_db::tasks::PhotoEvidence::Sent(frontline_db::tasks::Upload { content_type, data, place })
+    });
+    Ok((form, photo))
+}
+
 impl FormData {
     pub fn parse(body: &Bytes) -> FormData {
         FormData(form_urlencoded::parse(body).into_owned().collect())

@@ -25,7 +25,7 @@ use frontline_db::people::{self as people_db, PersonQuery, PersonView};
 use frontline_db::units::UnitView;
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, Pager, UiResult, change, focus, redirect, render};
+use super::{Chrome, FormData, Pager, UiResult, change, focus, form_with_photo, redirect, render};
 use crate::auth::Ctx;
 use crate::i18n::{Lang, Tr};
 use crate::{AppError, AppState};
@@ -246,9 +246,15 @@ async fn visit_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
 /// How many findings the visit form offers.
 const FINDING_SLOTS: usize = 3;
 
-async fn log_visit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body);
+/// The visit's form, with a photo of the visit where one was taken (see [`form_with_photo`]).
+async fn log_visit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    request: axum::extract::Request,
+) -> UiResult {
     let lang = ctx.lang;
+    let (form, photo) = form_with_photo(&state, request).await.map_err(|e| e.into_html(lang))?;
     let run = async {
         let present = form.all("present");
         let on_post = form
@@ -279,8 +285,9 @@ async fn log_visit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>,
             grid_management: form.get("grid_management"),
             summary: form.get("summary"),
             findings,
+            attachment_id: None,
         };
-        Ok::<i64, AppError>(inspections::log_visit(&state.db, &ctx.actor, &input).await?)
+        Ok::<i64, AppError>(inspections::log_visit(&state.db, &ctx.actor, &input, photo.as_ref()).await?)
     };
     run.await.map_err(|e| e.into_html(lang))?;
     Ok(redirect("/inspections/mine?logged=1"))
@@ -402,62 +409,25 @@ async fn finding_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
     render(&tpl, lang)
 }
 
-/// A rectification handed in from the finding's page: `text`, `evidence`, and a `photo` (a file,
-/// optional) with `latitude` and `longitude` where the user ticked to send the place; sent as a
-/// multipart form (the page) or a plain one (without a photo).
+/// A rectification handed in from the finding's page: `text`, `evidence`, and a `photo` of what
+/// was done (optional; see [`form_with_photo`]).
 async fn rectify(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
     request: axum::extract::Request,
 ) -> UiResult {
-    use axum::extract::FromRequest;
     change(ctx.lang, async {
-        let bad = || AppError::from(frontline_core::DomainError::invalid("text", "error.bad_request"));
-        let (mut what, mut evidence, mut photo) = (String::new(), String::new(), None);
-        let (mut latitude, mut longitude) = (None, None);
-        let multipart = request
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        if !multipart {
-            let body = Bytes::from_request(request, &state).await.map_err(|_| bad())?;
-            let form = FormData::parse(&body);
-            inspections::submit_rectification(
-                &state.db,
-                &ctx.actor,
-                id,
-                &form.get("text"),
-                &form.get("evidence"),
-                None,
-            )
-            .await?;
-            return Ok(());
-        }
-        let mut form = axum::extract::Multipart::from_request(request, &state).await.map_err(|_| bad())?;
-        while let Some(field) = form.next_field().await.map_err(|_| bad())? {
-            match field.name().unwrap_or("") {
-                "text" => what = field.text().await.map_err(|_| bad())?,
-                "evidence" => evidence = field.text().await.map_err(|_| bad())?,
-                "photo" => {
-                    let content_type = field.content_type().unwrap_or("").to_string();
-                    let data = field.bytes().await.map_err(|_| bad())?.to_vec();
-                    photo = Some((content_type, data)).filter(|p| !p.1.is_empty());
-                }
-                "latitude" => latitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
-                "longitude" => longitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
-                _ => {}
-            }
-        }
-        let photo = photo.map(|(content_type, data)| {
-            frontline_db::tasks::PhotoEvidence::Sent(frontline_db::tasks::Upload {
-                content_type,
-                data,
-                place: latitude.zip(longitude),
-            })
-        });
-        inspections::submit_rectification(&state.db, &ctx.actor, id, &what, &evidence, photo.as_ref()).await?;
+        let (form, photo) = form_with_photo(&state, request).await?;
+        inspections::submit_rectification(
+            &state.db,
+            &ctx.actor,
+            id,
+            &form.get("text"),
+            &form.get("evidence"),
+            photo.as_ref(),
+        )
+        .await?;
         Ok(())
     })
     .await
