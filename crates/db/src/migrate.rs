@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(order.steps.len(), 3);
         // The old order goes on: answered with today's code, on the old timeline.
         let actor = Actor::system("upgrade test");
-        let reply = crate::orders::StepInput::Reply { text: "已更换灯具。".into() };
+        let reply = crate::orders::StepInput::Reply { text: "已更换灯具。".into(), attachment_id: None };
         let answered = crate::orders::act(db, &actor, 1, &reply).await.unwrap();
         assert_eq!(answered.order.status, "replied");
         assert_eq!(answered.steps.len(), 4);

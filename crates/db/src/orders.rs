@@ -488,8 +488,13 @@ pub enum StepInput {
     Sign,
     /// 回退 with a reason.
     Return { reason: String },
-    /// 回复: what was done.
-    Reply { text: String },
+    /// 回复: what was done, with a photo of it uploaded first (`POST /attachments`) by the same
+    /// account where there is one.
+    Reply {
+        text: String,
+        #[serde(default)]
+        attachment_id: Option<i64>,
+    },
     /// 延期申请.
     RequestExtension { days: i64, reason: String },
     /// 延期审批.
@@ -556,7 +561,27 @@ struct OrderRow {
 /// Takes one step on an order; the whole step (state, timeline, audit, records, notices) is one
 /// transaction, and a refused step changes nothing.
 pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<OrderDetail, DbError> {
+    act_with_photo(db, actor, id, input, None).await
+}
+
+/// [`act`] with a photo sent with the step (the page's reply form): only a reply carries one.
+pub async fn act_with_photo(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &StepInput,
+    photo: Option<&crate::tasks::PhotoEvidence>,
+) -> Result<OrderDetail, DbError> {
     actor.require(input.permission())?;
+    let uploaded = match input {
+        StepInput::Reply { attachment_id, .. } => attachment_id.map(crate::tasks::PhotoEvidence::Uploaded),
+        _ => None,
+    };
+    let photo = photo.or(uploaded.as_ref());
+    if photo.is_some() && !matches!(input, StepInput::Reply { .. }) {
+        return Err(DomainError::invalid("photo", "error.order.photo_on_reply").into());
+    }
+    let cleaned = crate::tasks::clean_evidence(photo)?;
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let mut sql = Sql::new(
@@ -585,7 +610,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
         StepInput::Dispatch { .. } => (Step::Dispatch, None),
         StepInput::Sign => (Step::Sign, None),
         StepInput::Return { reason } => (Step::Return, p.check(text("reason", reason, 500))),
-        StepInput::Reply { text: t } => (Step::Reply, p.check(text("text", t, 2000))),
+        StepInput::Reply { text: t, .. } => (Step::Reply, p.check(text("text", t, 2000))),
         StepInput::RequestExtension { days, reason } => {
             (Step::RequestExtension { days: *days }, p.check(text("reason", reason, 500)))
         }
@@ -652,7 +677,7 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
         StepInput::Return { .. } => {
             sets.push(", returns = returns + 1, handler_id = NULL");
         }
-        StepInput::Reply { text: t } => {
+        StepInput::Reply { text: t, .. } => {
             sets.push(", reply = ").bind(t.trim()).push(", replied_at = ").bind(now);
         }
         StepInput::Chase { .. } => {
@@ -693,6 +718,13 @@ pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<O
     sets.push(" WHERE id = ").bind(id);
     tx.execute(&sets).await?;
     log_step(&mut tx, actor, id, step.code(), from, next.status, step_unit, note.as_deref(), now).await?;
+    if let Some(photo) = crate::tasks::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned).await? {
+        tx.execute(&Sql::with(
+            "UPDATE order_steps SET attachment_id = $1 WHERE id = (SELECT MAX(id) FROM order_steps WHERE order_id = $2)",
+            vec![photo.into(), id.into()],
+        ))
+        .await?;
+    }
     let handler = match input {
         StepInput::Sign => actor.scope.person_id,
         StepInput::Dispatch { .. } | StepInput::Return { .. } => None,
@@ -955,6 +987,8 @@ pub struct StepView {
     pub unit_name: Option<String>,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
+    /// A photo of what was done (a reply's), shown at `/work/attachments/{id}`.
+    pub attachment_id: Option<i64>,
 }
 
 /// An order with its timeline.
@@ -990,7 +1024,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<
     let order = if reveal_phone { order } else { mask(order) };
     let steps = db
         .all(&Sql::with(
-            "SELECT s.step, s.from_status, s.to_status, s.actor, u.name AS unit_name, s.note, s.at \
+            "SELECT s.step, s.from_status, s.to_status, s.actor, u.name AS unit_name, s.note, s.at, s.attachment_id \
              FROM order_steps s LEFT JOIN units u ON u.id = s.unit_id WHERE s.order_id = $1 ORDER BY s.id",
             vec![id.into()],
         ))

@@ -635,9 +635,10 @@ pub(crate) async fn insert_photo(tx: &mut Tx, person: Option<i64>, photo: CleanP
     .await
 }
 
-/// Who may upload a photo for later: whoever signs lists, logs visits, hands in rectifications or
-/// records meetings.
-const UPLOADERS: [&str; 4] = ["work:task:sign", "inspect:visit:log", "inspect:finding:rectify", "work:life:record"];
+/// Who may upload a photo for later: whoever signs lists, logs visits, hands in rectifications,
+/// records meetings or answers work orders.
+const UPLOADERS: [&str; 5] =
+    ["work:task:sign", "inspect:visit:log", "inspect:finding:rectify", "work:life:record", "order:request:handle"];
 
 /// A photo kept for a later sign-off, visit or rectification (the API's two-step upload).
 pub async fn attach(
@@ -657,8 +658,8 @@ pub async fn attach(
     Ok(id)
 }
 
-/// A photo the caller may see: their own, or one of a sign-off, a meeting, a rectification or an
-/// inspection visit in their units.
+/// A photo the caller may see: their own, or one of a sign-off, a meeting, a rectification, an
+/// inspection visit or a work order in their units.
 pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), DbError> {
     let mut sql = Sql::new("SELECT a.content_type, a.data FROM attachments a WHERE a.id = ");
     sql.bind(id).push(" AND (a.person_id = ").bind(scope.person_id.unwrap_or(-1));
@@ -680,7 +681,15 @@ pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<
         WHERE v.attachment_id = a.id AND ",
     );
     push_scope(&mut sql, "u.path", scope);
-    sql.push("))");
+    // A work order's photo: seen where the order is (its place or its owner).
+    sql.push(
+        ") OR EXISTS (SELECT 1 FROM order_steps s JOIN work_orders o ON o.id = s.order_id \
+        JOIN units pu ON pu.id = o.place_unit_id JOIN units ou ON ou.id = o.owner_unit_id WHERE s.attachment_id = a.id AND (",
+    );
+    push_scope(&mut sql, "pu.path", scope);
+    sql.push(" OR ");
+    push_scope(&mut sql, "ou.path", scope);
+    sql.push(")))");
     db.opt(&sql).await?.ok_or_else(|| DomainError::NotFound.into())
 }
 

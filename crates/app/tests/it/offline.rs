@@ -323,3 +323,54 @@ async fn a_visit_and_its_rectification_carry_photos_seen_only_within_reach() {
     let (s, _) = app.ui("county_org").await.get_bytes(&format!("/work/attachments/{}", seen["id"])).await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn a_work_orders_reply_carries_a_photo_seen_only_within_reach() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let order = app
+        .count(&format!(
+            "SELECT COALESCE(MIN(o.id), 0) FROM work_orders o JOIN units ou ON ou.id = o.owner_unit_id \
+             JOIN units t ON t.id = {} WHERE o.status IN ('dispatched', 'signed') AND ou.path LIKE t.path || '%'",
+            p.baishi
+        ))
+        .await;
+    assert!(order > 0, "the demo has an order on its way in 白石街道");
+    let township = app.api("township_secretary").await;
+    let (_, d) = township.get(&format!("/orders/{order}")).await;
+    if d["order"]["status"] == "dispatched" {
+        let (s, e) = township.post(&format!("/orders/{order}/steps"), json!({"step": "sign"})).await;
+        assert_eq!(s, 200, "{e}");
+    }
+    let ui = app.ui("township_secretary").await;
+    let send = |step: &'static str| {
+        let form =
+            reqwest::multipart::Form::new().text("step", step).text("text", "路灯已修复").text("note", "请尽快").part(
+                "photo",
+                reqwest::multipart::Part::bytes(tiny_png()).file_name("a.png").mime_str("image/png").unwrap(),
+            );
+        ui.http
+            .post(format!("{}/orders/{order}/steps", ui.base))
+            .header("x-csrf-token", ui.csrf.clone())
+            .header("hx-request", "true")
+            .multipart(form)
+            .send()
+    };
+    // Only a reply carries a photo; a chase with one is refused and keeps nothing.
+    let before = app.count("SELECT COUNT(*) FROM attachments").await;
+    let r = send("chase").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("只有回复可以附照片"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, before);
+    // The order's page sends the reply with its photo.
+    let r = send("reply").await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    let (_, d) = township.get(&format!("/orders/{order}")).await;
+    let reply = d["steps"].as_array().unwrap().iter().rev().find(|s| s["step"] == "reply").unwrap().clone();
+    let photo = reply["attachment_id"].as_i64().unwrap_or_else(|| panic!("the reply has its photo: {reply}"));
+    let (s, _) = app.ui("county_org").await.get_bytes(&format!("/work/attachments/{photo}")).await;
+    assert_eq!(s, 200);
+    let elsewhere = outsider(&app).await;
+    let (s, _) = app.ui(&elsewhere).await.get_bytes(&format!("/work/attachments/{photo}")).await;
+    assert_eq!(s, 404);
+}

@@ -35,6 +35,8 @@ CREATE INDEX life_meeting_photos_attachment ON life_meeting_photos(attachment_id
 ALTER TABLE rectifications ADD COLUMN attachment_id BIGINT REFERENCES attachments(id);
 -- An inspection visit may carry a photo of what the team saw.
 ALTER TABLE inspection_visits ADD COLUMN attachment_id BIGINT REFERENCES attachments(id);
+-- A work order's reply may carry a photo of what was done.
+ALTER TABLE order_steps ADD COLUMN attachment_id BIGINT REFERENCES attachments(id);
 
 -- Permissions of organisational life and weak organisations (issue 26) for the built-in roles of
 -- an install made before them, given once here so that an administrator who later takes one away

@@ -18,7 +18,7 @@ use frontline_db::orders::{
 use frontline_db::units::{self, UnitView};
 
 use super::units::TreePanel;
-use super::{Chrome, FormData, Pager, UiResult, change, focus, redirect, render};
+use super::{Chrome, FormData, Pager, UiResult, change, focus, form_with_photo, redirect, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -210,16 +210,22 @@ async fn detail_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     render(&tpl, lang)
 }
 
-async fn step(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body);
+/// A step from the order's page; a reply may carry a photo of what was done (see [`form_with_photo`]).
+async fn step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    request: axum::extract::Request,
+) -> UiResult {
     let lang = ctx.lang;
     change(lang, async {
+        let (form, photo) = form_with_photo(&state, request).await?;
         let yes = |k: &str| form.get(k) == "true";
         let input = match form.get("step").as_str() {
             "dispatch" => StepInput::Dispatch { unit_id: form.id("unit_id")? },
             "sign" => StepInput::Sign,
             "return" => StepInput::Return { reason: form.get("reason") },
-            "reply" => StepInput::Reply { text: form.get("text") },
+            "reply" => StepInput::Reply { text: form.get("text"), attachment_id: None },
             "request_extension" => StepInput::RequestExtension { days: form.id("days")?, reason: form.get("reason") },
             "decide_extension" => StepInput::DecideExtension { approve: yes("approve"), note: form.get("note") },
             "chase" => StepInput::Chase { note: form.get("note") },
@@ -233,7 +239,7 @@ async fn step(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, body
             "link_duplicate" => StepInput::LinkDuplicate { of: form.id("of")? },
             _ => return Err(AppError::from(frontline_core::DomainError::invalid("step", "error.order.wrong_status"))),
         };
-        orders::act(&state.db, &ctx.actor, id, &input).await?;
+        orders::act_with_photo(&state.db, &ctx.actor, id, &input, photo.as_ref()).await?;
         Ok(())
     })
     .await
