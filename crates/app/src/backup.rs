@@ -2,7 +2,9 @@
 //! serves, and its restoration into an empty place.
 //!
 //! SQLite: `VACUUM INTO` writes a consistent, compacted copy from one read transaction while the
-//! server keeps writing (WAL). PostgreSQL: `pg_dump --format=custom` (a consistent snapshot) and
+//! server keeps writing (WAL); the photos of evidence kept in the data folder (`evidence/`) are
+//! copied beside it, to `FILE.evidence/` (a photo's file never changes once written, and one
+//! written during the copy belongs to a change the copy does not hold). PostgreSQL: `pg_dump --format=custom` (a consistent snapshot) and
 //! `pg_restore` into an empty database; the client tools must be of the server's major version.
 //! A restore refuses a target that already holds data, migrates the copy forward to this release
 //! and checks the audit chain.
@@ -29,6 +31,38 @@ pub async fn backup(db: &Db, url: &str, file: &Path) -> anyhow::Result<()> {
         db.execute_outside_transaction(&Sql::with("VACUUM INTO $1", vec![target.into()]))
             .await
             .context("VACUUM INTO")?;
+        let photos = sqlite_path(url).and_then(frontline_db::evidence::folder_of);
+        if let Some(photos) = photos.filter(|f| f.is_dir()) {
+            copy_folder(&photos, &photos_beside(file))?;
+        }
+    }
+    Ok(())
+}
+
+/// The path of an SQLite store's file from its URL (none for PostgreSQL).
+fn sqlite_path(url: &str) -> Option<&str> {
+    (!url.starts_with("postgres")).then(|| url.strip_prefix("sqlite://").unwrap_or(url))
+}
+
+/// Where a backup file's photos are kept: `FILE.evidence` beside it.
+fn photos_beside(file: &Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(format!(".{}", frontline_db::evidence::EVIDENCE_FOLDER));
+    std::path::PathBuf::from(name)
+}
+
+/// Copies a folder of photos (two levels: `ab/<hash>`), leaving out unfinished `.part` files.
+fn copy_folder(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_folder(&entry.path(), &target)?;
+        } else if !entry.file_name().to_string_lossy().ends_with(".part") {
+            std::fs::create_dir_all(to)?;
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {} to {}", entry.path().display(), target.display()))?;
+        }
     }
     Ok(())
 }
@@ -57,6 +91,10 @@ pub async fn restore(file: &Path, url: &str) -> anyhow::Result<i64> {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::copy(file, path).with_context(|| format!("copying {} to {}", file.display(), path.display()))?;
+        let photos = photos_beside(file);
+        if let Some(folder) = path.to_str().and_then(frontline_db::evidence::folder_of).filter(|_| photos.is_dir()) {
+            copy_folder(&photos, &folder)?;
+        }
     }
     let db = crate::setup::open(url).await?;
     let checked = match frontline_db::audit::verify(&db).await? {

@@ -100,8 +100,8 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         budget_ms: u64,
     },
-    /// Write a consistent copy of the store to FILE while it serves (SQLite: VACUUM INTO;
-    /// PostgreSQL: pg_dump --format=custom).
+    /// Write a consistent copy of the store to FILE while it serves (SQLite: VACUUM INTO, and the
+    /// photos of the data folder to FILE.evidence/; PostgreSQL: pg_dump --format=custom).
     Backup { file: PathBuf },
     /// Restore a backup into an empty store (a fresh --data folder, or an empty --database), then
     /// migrate it forward and check the audit chain.

@@ -13,7 +13,7 @@ use frontline_core::inspections::{
 };
 use frontline_core::people::{PartyStatus, PersonCategory};
 use frontline_core::records::RecordKind;
-use frontline_core::time::{start_of_china_day, today_in_china};
+use frontline_core::time::{Timing, start_of_china_day, today_in_china};
 use frontline_core::units::{is_within, path_ids, subtree_range};
 use serde::Serialize;
 use serde_json::json;
@@ -374,13 +374,20 @@ pub struct TargetView {
     pub team_name: String,
     pub weight_milli: i64,
     pub seq: i64,
+    /// When its visit counts as made (the phone's time where believed, else the arrival).
     pub visited_at: Option<DateTime<Utc>>,
+    /// The visit logged on a phone without signal: the time the phone says.
+    pub visit_device_at: Option<DateTime<Utc>>,
+    /// When the visit reached the server.
+    pub visit_arrived_at: Option<DateTime<Utc>>,
 }
 
 const TARGET_QUERY: &str = "SELECT g.id, g.round_id, r.title AS round_title, g.unit_id, u.name AS unit_name, \
-     tw.name AS township_name, g.team_id, t.name AS team_name, g.weight_milli, g.seq, g.visited_at \
+     tw.name AS township_name, g.team_id, t.name AS team_name, g.weight_milli, g.seq, g.visited_at, \
+     v.device_at AS visit_device_at, v.created_at AS visit_arrived_at \
      FROM inspection_targets g JOIN inspection_rounds r ON r.id = g.round_id JOIN units u ON u.id = g.unit_id \
-     JOIN units tw ON tw.id = g.township_id JOIN inspection_teams t ON t.id = g.team_id WHERE ";
+     JOIN units tw ON tw.id = g.township_id JOIN inspection_teams t ON t.id = g.team_id \
+     LEFT JOIN inspection_visits v ON v.target_id = g.id WHERE ";
 
 /// A round with the targets the caller may see.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -599,13 +606,14 @@ pub async fn log_visit(
     db: &Db,
     actor: &Actor,
     input: &VisitInput,
-    photo: Option<&crate::tasks::PhotoEvidence>,
+    photo: Option<&crate::evidence::PhotoEvidence>,
+    when: Timing,
 ) -> Result<i64, DbError> {
     let target = team_target(db, actor, input.target_id).await?;
-    let uploaded = input.attachment_id.map(crate::tasks::PhotoEvidence::Uploaded);
+    let uploaded = input.attachment_id.map(crate::evidence::PhotoEvidence::Uploaded);
     let photo = photo.or(uploaded.as_ref());
-    let cleaned = crate::tasks::clean_evidence(photo)?;
-    let now = Utc::now();
+    let cleaned = crate::evidence::clean_evidence(photo)?;
+    let now = when.trusted();
     let today = today_in_china(now);
     let mut p = Problems::new();
     let task_progress = p.check(text("task_progress", &input.task_progress, 1000));
@@ -632,12 +640,12 @@ pub async fn log_visit(
     let found = input.on_post.iter().filter(|x| x.present).count() as i64;
     let (unit_path,): (String,) =
         tx.one(&Sql::with("SELECT path FROM units WHERE id = $1", vec![target.unit_id.into()])).await?;
-    let attachment = crate::tasks::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned).await?;
+    let attachment = crate::evidence::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned, when).await?;
     let visit = tx
         .insert(&Sql::with(
             "INSERT INTO inspection_visits (round_id, target_id, team_id, unit_id, visited_at, logged_by_id, logged_by, \
-             on_post_expected, on_post_found, task_progress, grid_management, summary, attachment_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             on_post_expected, on_post_found, task_progress, grid_management, summary, attachment_id, created_at, device_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             vec![
                 target.round_id.into(),
                 target.id.into(),
@@ -652,7 +660,8 @@ pub async fn log_visit(
                 grid_management.into(),
                 summary.into(),
                 attachment.into(),
-                now.into(),
+                when.received.into(),
+                when.device.into(),
             ],
         ))
         .await?;
@@ -680,7 +689,8 @@ pub async fn log_visit(
             unit_path: Some(&unit_path),
             before: serde_json::Value::Null,
             after: json!({"target_id": target.id, "unit_id": target.unit_id, "on_post_expected": expected.len(),
-                "on_post_found": found, "findings": finding_ids}),
+                "on_post_found": found, "findings": finding_ids, "visited_at": now, "device_at": when.device,
+                "arrived_at": when.received}),
         },
     )
     .await?;
@@ -843,7 +853,12 @@ pub struct RectificationView {
     /// A photo of what was done (shown at `/work/attachments/{id}`).
     pub attachment_id: Option<i64>,
     pub submitted_by: String,
+    /// When it counts as handed in: the phone's time where believed, else its arrival.
     pub submitted_at: DateTime<Utc>,
+    /// Handed in from a phone without signal: the time the phone says (else none).
+    pub device_at: Option<DateTime<Utc>>,
+    /// When it reached the server (none for those handed in before this was kept).
+    pub arrived_at: Option<DateTime<Utc>>,
     pub decision: Option<String>,
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
@@ -899,8 +914,8 @@ pub async fn finding(db: &Db, scope: &Scope, id: i64) -> Result<FindingDetail, D
     };
     let rectifications = db
         .all(&Sql::with(
-            "SELECT id, text, evidence, attachment_id, submitted_by, submitted_at, decision, decision_note, decided_by, \
-             decided_at FROM rectifications WHERE finding_id = $1 ORDER BY id",
+            "SELECT id, text, evidence, attachment_id, submitted_by, submitted_at, device_at, arrived_at, decision, \
+             decision_note, decided_by, decided_at FROM rectifications WHERE finding_id = $1 ORDER BY id",
             vec![id.into()],
         ))
         .await?;
@@ -923,34 +938,36 @@ async fn finding_for_change(
     Ok((status, path, view))
 }
 
-/// The unit hands in what it did about a finding (整改), with its evidence.
+/// The unit hands in what it did about a finding (整改), with its evidence. Handed in from a phone
+/// without signal, it counts at the phone's time where believed; both times are kept.
 pub async fn submit_rectification(
     db: &Db,
     actor: &Actor,
     id: i64,
     what: &str,
     evidence: &str,
-    photo: Option<&crate::tasks::PhotoEvidence>,
+    photo: Option<&crate::evidence::PhotoEvidence>,
+    when: Timing,
 ) -> Result<FindingDetail, DbError> {
     actor.require("inspect:finding:rectify")?;
     let mut p = Problems::new();
     let what = p.check(text("text", what, 2000));
     let evidence = p.check(text("evidence", evidence, 1000));
     p.into_result()?;
-    let now = Utc::now();
-    let cleaned = crate::tasks::clean_evidence(photo)?;
+    let now = when.trusted();
+    let cleaned = crate::evidence::clean_evidence(photo)?;
     let mut tx = db.begin().await?;
     let (status, path, view) = finding_for_change(&mut tx, &actor.scope, id).await?;
     let next = status.submit()?;
-    let attachment = crate::tasks::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned).await?;
+    let attachment = crate::evidence::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned, when).await?;
     tx.execute(&Sql::with(
         "UPDATE findings SET status = $1, handed_in_on = $2 WHERE id = $3",
         vec![next.as_str().into(), today_in_china(now).into(), id.into()],
     ))
     .await?;
     tx.insert(&Sql::with(
-        "INSERT INTO rectifications (finding_id, text, evidence, attachment_id, submitted_by, submitted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO rectifications (finding_id, text, evidence, attachment_id, submitted_by, submitted_at, device_at, \
+         arrived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         vec![
             id.into(),
             what.clone().into(),
@@ -958,6 +975,8 @@ pub async fn submit_rectification(
             attachment.into(),
             actor.name.clone().into(),
             now.into(),
+            when.device.into(),
+            when.received.into(),
         ],
     ))
     .await?;
@@ -988,7 +1007,8 @@ pub async fn submit_rectification(
             object_id: Some(id),
             unit_path: Some(&path),
             before: json!({"status": status.as_str()}),
-            after: json!({"status": next.as_str(), "text": what, "evidence": evidence, "attachment_id": attachment}),
+            after: json!({"status": next.as_str(), "text": what, "evidence": evidence, "attachment_id": attachment,
+                "submitted_at": now, "device_at": when.device, "arrived_at": when.received}),
         },
     )
     .await?;
@@ -1443,7 +1463,12 @@ pub struct VisitView {
     pub team_name: String,
     pub unit_id: i64,
     pub unit_name: String,
+    /// When the visit counts as made: the phone's time where believed, else its arrival.
     pub visited_at: DateTime<Utc>,
+    /// Logged on a phone without signal: the time the phone says (else none).
+    pub device_at: Option<DateTime<Utc>>,
+    /// When it reached the server.
+    pub arrived_at: DateTime<Utc>,
     pub logged_by: String,
     pub on_post_expected: i64,
     pub on_post_found: i64,
@@ -1471,7 +1496,8 @@ pub async fn visits(
     }
     let (page, per_page) = crate::sql::page_bounds(page, per_page);
     db.page_of(
-        "v.id, v.round_id, t.name AS team_name, v.unit_id, u.name AS unit_name, v.visited_at, v.logged_by, \
+        "v.id, v.round_id, t.name AS team_name, v.unit_id, u.name AS unit_name, v.visited_at, v.device_at, \
+         v.created_at AS arrived_at, v.logged_by, \
          v.on_post_expected, v.on_post_found, v.task_progress, v.grid_management, v.summary, v.attachment_id",
         f,
         "v.visited_at DESC, v.id DESC",

@@ -13,6 +13,7 @@ pub mod bulletins;
 pub mod burden;
 pub mod dashboard;
 pub mod deployment;
+pub mod evidence;
 pub mod honours;
 pub mod indicators;
 pub mod inspections;

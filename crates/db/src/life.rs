@@ -669,15 +669,15 @@ pub async fn meeting(db: &Db, scope: &Scope, id: i64, show_code: bool) -> Result
 pub const MEETING_PHOTOS_MAX: i64 = 20;
 
 /// A photo of a meeting, added by whoever may record meetings of its organisation: cleaned,
-/// hashed and placed as every photo is (`tasks::clean_photo`), kept in the same transaction as its
-/// link and the audit entry. Returns the photo's id.
+/// hashed and placed as every photo is (`evidence::clean_photo`), kept in the same transaction as its
+/// link and the audit entry; one sent from a phone without signal keeps the phone's time too.
+/// Returns the photo's id.
 pub async fn add_photo(
     db: &Db,
     actor: &Actor,
     meeting: i64,
-    content_type: &str,
-    data: Vec<u8>,
-    place: Option<(f64, f64)>,
+    upload: &crate::evidence::Upload,
+    when: frontline_core::time::Timing,
 ) -> Result<i64, DbError> {
     actor.require("work:life:record")?;
     // A meeting out of reach does not exist, whatever is sent to it.
@@ -685,7 +685,7 @@ pub async fn add_photo(
     sql.bind(meeting).push(" AND ");
     push_scope(&mut sql, "u.path", &actor.scope);
     let (path,): (String,) = db.opt(&sql).await?.ok_or(DomainError::NotFound)?;
-    let photo = crate::tasks::clean_photo("photo", content_type, &data, place)?;
+    let photo = crate::evidence::clean_photo("photo", &upload.content_type, &upload.data, upload.place)?;
     let mut tx = db.begin().await?;
     let kept = tx
         .count(&Sql::with("SELECT COUNT(*) FROM life_meeting_photos WHERE meeting_id = $1", vec![meeting.into()]))
@@ -693,7 +693,7 @@ pub async fn add_photo(
     if kept >= MEETING_PHOTOS_MAX {
         return Err(DomainError::invalid("photo", "error.life.too_many_photos").into());
     }
-    let id = crate::tasks::insert_photo(&mut tx, actor.scope.person_id, photo).await?;
+    let id = crate::evidence::insert_photo(&mut tx, actor.scope.person_id, photo, when).await?;
     tx.execute(&Sql::with(
         "INSERT INTO life_meeting_photos (meeting_id, attachment_id) VALUES ($1, $2)",
         vec![meeting.into(), id.into()],

@@ -140,6 +140,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_offline_work.sql"),
         postgres: include_str!("../migrations/postgres/0021_offline_work.sql"),
     },
+    Migration {
+        version: 22,
+        name: "phone_times_and_photo_files",
+        sqlite: include_str!("../migrations/sqlite/0022_phone_times_and_photo_files.sql"),
+        postgres: include_str!("../migrations/postgres/0022_phone_times_and_photo_files.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled
@@ -340,7 +346,9 @@ mod tests {
         // The old order goes on: answered with today's code, on the old timeline.
         let actor = Actor::system("upgrade test");
         let reply = crate::orders::StepInput::Reply { text: "已更换灯具。".into(), attachment_id: None };
-        let answered = crate::orders::act(db, &actor, 1, &reply).await.unwrap();
+        let answered = crate::orders::act(db, &actor, 1, &reply, frontline_core::time::Timing::at(chrono::Utc::now()))
+            .await
+            .unwrap();
         assert_eq!(answered.order.status, "replied");
         assert_eq!(answered.steps.len(), 4);
         // The village secretary's role of that release gets the permissions of weak organisations

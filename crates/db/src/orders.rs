@@ -13,7 +13,7 @@ use frontline_core::orders::{
 };
 use frontline_core::people::validate_phone;
 use frontline_core::records::RecordKind;
-use frontline_core::time::start_of_china_day;
+use frontline_core::time::{Timing, start_of_china_day};
 use frontline_core::units::{path_ids, subtree_range};
 use serde::Serialize;
 use serde_json::json;
@@ -304,11 +304,12 @@ fn optional_instant() -> utoipa::openapi::schema::Schema {
 }
 
 /// Takes an order in (受理), routes it to the owning unit by category and place (派单) and starts
-/// its clock. Returns the new order's id.
-pub async fn intake(db: &Db, actor: &Actor, input: &OrderInput) -> Result<i64, DbError> {
+/// its clock. Returns the new order's id. A request taken down on a phone without signal is
+/// received at the phone's time where believed; both times are kept.
+pub async fn intake(db: &Db, actor: &Actor, input: &OrderInput, when: Timing) -> Result<i64, DbError> {
     actor.require("order:request:intake")?;
-    let now = Utc::now();
-    let received = input.received_at.unwrap_or(now);
+    let now = when.received;
+    let received = input.received_at.unwrap_or(when.trusted());
     let mut p = Problems::new();
     let category = category_by_code(db, input.category.trim()).await?;
     if category.is_none() {
@@ -366,8 +367,8 @@ pub async fn intake(db: &Db, actor: &Actor, input: &OrderInput) -> Result<i64, D
         .insert(&Sql::with(
             "INSERT INTO work_orders (category_id, kind, channel, place_unit_id, owner_unit_id, status, title, description, \
              address, lat, lon, media_url, reporter_name, reporter_phone, enterprise_id, received_at, due_at, dispatched_at, updated_at, \
-             taken_in_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+             taken_in_by, device_at, arrived_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id",
             vec![
                 category.id.into(),
                 category.kind.clone().into(),
@@ -389,13 +390,15 @@ pub async fn intake(db: &Db, actor: &Actor, input: &OrderInput) -> Result<i64, D
                 owner.map(|_| received).into(),
                 now.into(),
                 actor.scope.person_id.into(),
+                when.device.into(),
+                when.received.into(),
             ],
         ))
         .await?;
-    log_step(&mut tx, actor, id, "receive", OrderStatus::Received, OrderStatus::Received, None, None, received).await?;
+    let steps = Steps { actor, order: id, when };
+    steps.log(&mut tx, "receive", OrderStatus::Received, OrderStatus::Received, None, None, received).await?;
     if owner.is_some() {
-        log_step(&mut tx, actor, id, "dispatch", OrderStatus::Received, status, Some(owner_unit), None, received)
-            .await?;
+        steps.log(&mut tx, "dispatch", OrderStatus::Received, status, Some(owner_unit), None, received).await?;
         notify_owner(&mut tx, owner_unit, None, "order_dispatched", json!({"title": title})).await?;
     }
     audit::append(
@@ -424,35 +427,47 @@ fn coordinate(p: &mut Problems, field: &str, v: Option<f64>, limit: f64) -> Opti
     Some(format!("{v:.6}"))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn log_step(
-    tx: &mut Tx,
-    actor: &Actor,
+/// Who takes steps on one order in one change, and when the change was made (for a step sent from
+/// a phone without signal, the phone's time beside the arrival).
+struct Steps<'a> {
+    actor: &'a Actor,
     order: i64,
-    step: &str,
-    from: OrderStatus,
-    to: OrderStatus,
-    unit: Option<i64>,
-    note: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), DbError> {
-    tx.execute(&Sql::with(
-        "INSERT INTO order_steps (order_id, step, from_status, to_status, actor, person_id, unit_id, note, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        vec![
-            order.into(),
-            step.into(),
-            from.as_str().into(),
-            to.as_str().into(),
-            actor.name.clone().into(),
-            actor.scope.person_id.into(),
-            unit.into(),
-            note.map(str::to_string).into(),
-            at.into(),
-        ],
-    ))
-    .await?;
-    Ok(())
+    when: Timing,
+}
+
+impl Steps<'_> {
+    /// Writes one step of the order's timeline, counted at `at`.
+    #[allow(clippy::too_many_arguments)]
+    async fn log(
+        &self,
+        tx: &mut Tx,
+        step: &str,
+        from: OrderStatus,
+        to: OrderStatus,
+        unit: Option<i64>,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbError> {
+        tx.execute(&Sql::with(
+            "INSERT INTO order_steps (order_id, step, from_status, to_status, actor, person_id, unit_id, note, at, \
+             device_at, arrived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            vec![
+                self.order.into(),
+                step.into(),
+                from.as_str().into(),
+                to.as_str().into(),
+                self.actor.name.clone().into(),
+                self.actor.scope.person_id.into(),
+                unit.into(),
+                note.map(str::to_string).into(),
+                at.into(),
+                self.when.device.into(),
+                self.when.received.into(),
+            ],
+        ))
+        .await?;
+        Ok(())
+    }
 }
 
 /// Tells the handler of an order, or else the owner unit's secretary (in the unit or its party
@@ -559,9 +574,10 @@ struct OrderRow {
 }
 
 /// Takes one step on an order; the whole step (state, timeline, audit, records, notices) is one
-/// transaction, and a refused step changes nothing.
-pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput) -> Result<OrderDetail, DbError> {
-    act_with_photo(db, actor, id, input, None).await
+/// transaction, and a refused step changes nothing. A step sent from a phone without signal counts
+/// at the phone's time where believed; both times are kept.
+pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput, when: Timing) -> Result<OrderDetail, DbError> {
+    act_with_photo(db, actor, id, input, None, when).await
 }
 
 /// [`act`] with a photo sent with the step (the page's reply form): only a reply carries one.
@@ -570,19 +586,20 @@ pub async fn act_with_photo(
     actor: &Actor,
     id: i64,
     input: &StepInput,
-    photo: Option<&crate::tasks::PhotoEvidence>,
+    photo: Option<&crate::evidence::PhotoEvidence>,
+    when: Timing,
 ) -> Result<OrderDetail, DbError> {
     actor.require(input.permission())?;
     let uploaded = match input {
-        StepInput::Reply { attachment_id, .. } => attachment_id.map(crate::tasks::PhotoEvidence::Uploaded),
+        StepInput::Reply { attachment_id, .. } => attachment_id.map(crate::evidence::PhotoEvidence::Uploaded),
         _ => None,
     };
     let photo = photo.or(uploaded.as_ref());
     if photo.is_some() && !matches!(input, StepInput::Reply { .. }) {
         return Err(DomainError::invalid("photo", "error.order.photo_on_reply").into());
     }
-    let cleaned = crate::tasks::clean_evidence(photo)?;
-    let now = Utc::now();
+    let cleaned = crate::evidence::clean_evidence(photo)?;
+    let now = when.trusted();
     let mut tx = db.begin().await?;
     let mut sql = Sql::new(
         "SELECT o.status, o.supervision, o.dispatched_at, o.extension_pending, o.extensions, c.sla_days, o.due_at, \
@@ -717,8 +734,9 @@ pub async fn act_with_photo(
     }
     sets.push(" WHERE id = ").bind(id);
     tx.execute(&sets).await?;
-    log_step(&mut tx, actor, id, step.code(), from, next.status, step_unit, note.as_deref(), now).await?;
-    if let Some(photo) = crate::tasks::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned).await? {
+    let steps = Steps { actor, order: id, when };
+    steps.log(&mut tx, step.code(), from, next.status, step_unit, note.as_deref(), now).await?;
+    if let Some(photo) = crate::evidence::keep_evidence(&mut tx, actor.scope.person_id, photo, cleaned, when).await? {
         tx.execute(&Sql::with(
             "UPDATE order_steps SET attachment_id = $1 WHERE id = (SELECT MAX(id) FROM order_steps WHERE order_id = $2)",
             vec![photo.into(), id.into()],
@@ -986,7 +1004,12 @@ pub struct StepView {
     pub actor: String,
     pub unit_name: Option<String>,
     pub note: Option<String>,
+    /// When the step counts as taken: the phone's time where believed, else its arrival.
     pub at: DateTime<Utc>,
+    /// Taken on a phone without signal: the time the phone says (else none).
+    pub device_at: Option<DateTime<Utc>>,
+    /// When it reached the server (none for steps taken before this was kept).
+    pub arrived_at: Option<DateTime<Utc>>,
     /// A photo of what was done (a reply's), shown at `/work/attachments/{id}`.
     pub attachment_id: Option<i64>,
 }
@@ -1024,7 +1047,8 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, reveal_phone: bool) -> Result<
     let order = if reveal_phone { order } else { mask(order) };
     let steps = db
         .all(&Sql::with(
-            "SELECT s.step, s.from_status, s.to_status, s.actor, u.name AS unit_name, s.note, s.at, s.attachment_id \
+            "SELECT s.step, s.from_status, s.to_status, s.actor, u.name AS unit_name, s.note, s.at, s.device_at, \
+             s.arrived_at, s.attachment_id \
              FROM order_steps s LEFT JOIN units u ON u.id = s.unit_id WHERE s.order_id = $1 ORDER BY s.id",
             vec![id.into()],
         ))
@@ -1149,7 +1173,8 @@ pub async fn escalate_overdue(db: &Db, now: DateTime<Utc>) -> Result<u64, DbErro
             continue;
         }
         let status = OrderStatus::parse(&status).unwrap_or(OrderStatus::Received);
-        log_step(&mut tx, &system, id, "overdue_card", status, status, None, None, now).await?;
+        let steps = Steps { actor: &system, order: id, when: Timing::at(now) };
+        steps.log(&mut tx, "overdue_card", status, status, None, None, now).await?;
         notify_owner(&mut tx, owner, handler, "order_chased", json!({"title": title})).await?;
         n += 1;
     }

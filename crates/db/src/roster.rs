@@ -12,7 +12,7 @@ use frontline_core::records::RecordKind;
 use frontline_core::roster::{
     CheckpointSpec, PersonSpec, RosterRequest, Rules, Shortfall, long_streaks, pattern, solve,
 };
-use frontline_core::time::china;
+use frontline_core::time::{Timing, china};
 use frontline_core::units::subtree_range;
 use serde::Serialize;
 use serde_json::json;
@@ -484,7 +484,6 @@ pub async fn shifts(
     to: DateTime<Utc>,
 ) -> Result<Vec<ShiftView>, DbError> {
     let root = units::get(db, scope, unit).await?;
-    let (lo, hi) = subtree_range(&root.path);
     let concat = if db.is_postgres() {
         "string_agg(p.name || ':' || a.status, '|' ORDER BY p.name)"
     } else {
@@ -493,13 +492,57 @@ pub async fn shifts(
     let mut sql = Sql::new(&format!(
         "SELECT s.id, s.checkpoint_id, u.name AS checkpoint_name, s.starts_at, s.ends_at, s.night, s.headcount, s.unfilled_reason, \
          COALESCE({concat}, '') AS people FROM shifts s JOIN units u ON u.id = s.checkpoint_id \
-         LEFT JOIN shift_assignments a ON a.shift_id = s.id LEFT JOIN people p ON p.id = a.person_id WHERE u.path >= "
+         LEFT JOIN shift_assignments a ON a.shift_id = s.id LEFT JOIN people p ON p.id = a.person_id WHERE "
     ));
-    sql.bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
-    push_scope(&mut sql, "u.path", scope);
-    sql.push(" AND s.starts_at >= ").bind(from).push(" AND s.starts_at < ").bind(to);
+    push_shifts_of(&mut sql, scope, &root.path, from, to);
     sql.push(" GROUP BY s.id, s.checkpoint_id, u.name, s.starts_at, s.ends_at, s.night, s.headcount, s.unfilled_reason, u.path");
     sql.push(" ORDER BY s.starts_at, u.path LIMIT 3000");
+    db.all(&sql).await
+}
+
+/// Limits a query of shifts (`s`, checkpoint `u`) to checkpoints under `root` in the caller's
+/// units, starting in [from, to).
+fn push_shifts_of(sql: &mut Sql, scope: &Scope, root: &str, from: DateTime<Utc>, to: DateTime<Utc>) {
+    let (lo, hi) = subtree_range(root);
+    sql.push("u.path >= ").bind(lo).push(" AND u.path < ").bind(hi).push(" AND ");
+    push_scope(sql, "u.path", scope);
+    sql.push(" AND s.starts_at >= ").bind(from).push(" AND s.starts_at < ").bind(to);
+}
+
+/// One person on one shift: their state, when they checked in and out, and for a check made on a
+/// phone without signal, the phone's time beside the arrival.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Attendance {
+    pub shift_id: i64,
+    pub person_name: String,
+    pub status: String,
+    /// When the check-in counts: the phone's time where believed, else its arrival.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub check_in_device_at: Option<DateTime<Utc>>,
+    pub check_in_arrived_at: Option<DateTime<Utc>>,
+    pub late_minutes: Option<i64>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+    pub check_out_device_at: Option<DateTime<Utc>>,
+    pub check_out_arrived_at: Option<DateTime<Utc>>,
+}
+
+/// The people of the shifts [`shifts`] gives (same unit and period), by shift and name.
+pub async fn attendance(
+    db: &Db,
+    scope: &Scope,
+    unit: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Attendance>, DbError> {
+    let root = units::get(db, scope, unit).await?;
+    let mut sql = Sql::new(
+        "SELECT a.shift_id, p.name AS person_name, a.status, a.checked_in_at, a.check_in_device_at, \
+         a.check_in_arrived_at, a.late_minutes, a.checked_out_at, a.check_out_device_at, a.check_out_arrived_at \
+         FROM shift_assignments a JOIN shifts s ON s.id = a.shift_id JOIN units u ON u.id = s.checkpoint_id \
+         JOIN people p ON p.id = a.person_id WHERE ",
+    );
+    push_shifts_of(&mut sql, scope, &root.path, from, to);
+    sql.push(" ORDER BY s.starts_at, u.path, p.name LIMIT 9000");
     db.all(&sql).await
 }
 
@@ -544,9 +587,12 @@ async fn own_assignment(
 }
 
 /// Checks in on post: from half an hour before the start until the end; later than the grace
-/// period counts the minutes late. Records `shift_attended` with the minutes late.
-pub async fn check_in(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> Result<i64, DbError> {
+/// period counts the minutes late. Records `shift_attended` with the minutes late. A check-in
+/// queued on a phone without signal counts at the phone's time where believed
+/// ([`Timing::trusted`]); both times are kept.
+pub async fn check_in(db: &Db, actor: &Actor, id: i64, when: Timing) -> Result<i64, DbError> {
     actor.require("work:roster:check")?;
+    let now = when.trusted();
     let mut tx = db.begin().await?;
     let (person, status, starts, ends, checkpoint, path) = own_assignment(&mut tx, actor, id).await?;
     if status != "planned" {
@@ -558,8 +604,9 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> Re
     let late = ((now - starts).num_minutes() - GRACE_MINUTES).max(0);
     let late = if late > 0 { late + GRACE_MINUTES } else { 0 };
     tx.execute(&Sql::with(
-        "UPDATE shift_assignments SET status = 'on_duty', checked_in_at = $1, late_minutes = $2 WHERE id = $3",
-        vec![now.into(), late.into(), id.into()],
+        "UPDATE shift_assignments SET status = 'on_duty', checked_in_at = $1, late_minutes = $2, \
+         check_in_device_at = $3, check_in_arrived_at = $4 WHERE id = $5",
+        vec![now.into(), late.into(), when.device.into(), when.received.into(), id.into()],
     ))
     .await?;
     records::append(
@@ -585,7 +632,8 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> Re
             object_id: Some(id),
             unit_path: Some(&path),
             before: json!({"status": status}),
-            after: json!({"status": "on_duty", "late_minutes": late}),
+            after: json!({"status": "on_duty", "late_minutes": late, "checked_in_at": now,
+                "device_at": when.device, "arrived_at": when.received}),
         },
     )
     .await?;
@@ -593,9 +641,11 @@ pub async fn check_in(db: &Db, actor: &Actor, id: i64, now: DateTime<Utc>) -> Re
     Ok(late)
 }
 
-/// Checks out with a handover note for the next shift (换班交接).
-pub async fn check_out(db: &Db, actor: &Actor, id: i64, handover: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+/// Checks out with a handover note for the next shift (换班交接), at the phone's time where
+/// believed.
+pub async fn check_out(db: &Db, actor: &Actor, id: i64, handover: &str, when: Timing) -> Result<(), DbError> {
     actor.require("work:roster:check")?;
+    let now = when.trusted();
     let handover =
         frontline_core::error::optional_text("handover", handover, 500).map_err(|e| DbError::from(vec![e]))?;
     let mut tx = db.begin().await?;
@@ -604,8 +654,9 @@ pub async fn check_out(db: &Db, actor: &Actor, id: i64, handover: &str, now: Dat
         return Err(DomainError::Conflict("error.roster.not_on_duty".into()).into());
     }
     tx.execute(&Sql::with(
-        "UPDATE shift_assignments SET status = 'done', checked_out_at = $1, handover = $2 WHERE id = $3",
-        vec![now.into(), handover.clone().into(), id.into()],
+        "UPDATE shift_assignments SET status = 'done', checked_out_at = $1, handover = $2, \
+         check_out_device_at = $3, check_out_arrived_at = $4 WHERE id = $5",
+        vec![now.into(), handover.clone().into(), when.device.into(), when.received.into(), id.into()],
     ))
     .await?;
     audit::append(
@@ -617,7 +668,8 @@ pub async fn check_out(db: &Db, actor: &Actor, id: i64, handover: &str, now: Dat
             object_id: Some(id),
             unit_path: Some(&path),
             before: json!({"status": status}),
-            after: json!({"status": "done", "handover": handover}),
+            after: json!({"status": "done", "handover": handover, "checked_out_at": now,
+                "device_at": when.device, "arrived_at": when.received}),
         },
     )
     .await?;

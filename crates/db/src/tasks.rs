@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
+use crate::evidence::{clean_photo, insert_photo};
 use crate::people::open_unit_in_scope;
 use crate::records::{self, NewRecord};
 use crate::succession::notify;
@@ -527,172 +528,6 @@ pub struct NewPhoto {
     pub place: Option<(f64, f64)>,
 }
 
-/// A photo sent with a change (a rectification, a meeting): its bytes as sent, and where it was
-/// taken only where the user chose to send it.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub content_type: String,
-    pub data: Vec<u8>,
-    pub place: Option<(f64, f64)>,
-}
-
-/// The photo evidence of a change: sent with it (the phone's form), or uploaded before by the
-/// same person (`POST /api/v1/attachments`, the API's two steps).
-#[derive(Debug, Clone)]
-pub enum PhotoEvidence {
-    Sent(Upload),
-    Uploaded(i64),
-}
-
-/// Keeps the photo evidence of a change in its transaction (`cleaned` is the sent photo, cleaned
-/// before the transaction); an uploaded one must be the caller's own. Returns the photo's id.
-pub(crate) async fn keep_evidence(
-    tx: &mut Tx,
-    person: Option<i64>,
-    evidence: Option<&PhotoEvidence>,
-    cleaned: Option<CleanPhoto>,
-) -> Result<Option<i64>, DbError> {
-    match (evidence, cleaned) {
-        (_, Some(photo)) => Ok(Some(insert_photo(tx, person, photo).await?)),
-        (Some(PhotoEvidence::Uploaded(id)), None) => {
-            let mine = tx
-                .count(&Sql::with(
-                    "SELECT COUNT(*) FROM attachments WHERE id = $1 AND person_id = $2",
-                    vec![(*id).into(), person.unwrap_or(-1).into()],
-                ))
-                .await?;
-            if mine == 0 {
-                return Err(DomainError::invalid("attachment_id", "error.photo.unknown").into());
-            }
-            Ok(Some(*id))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Cleans a photo sent with a change, before its transaction (`None` for none or an uploaded one).
-pub(crate) fn clean_evidence(evidence: Option<&PhotoEvidence>) -> Result<Option<CleanPhoto>, DomainError> {
-    match evidence {
-        Some(PhotoEvidence::Sent(u)) => Ok(Some(clean_photo("photo", &u.content_type, &u.data, u.place)?)),
-        _ => Ok(None),
-    }
-}
-
-/// The largest photo taken (the phone page shrinks photos far below it before sending).
-pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
-
-/// A photo checked and cleaned for keeping: its size and type checked, the type its bytes show
-/// (what it is stored and served as, not the label it came with), what the file says beyond the
-/// picture removed (EXIF: where it was taken, the phone), and the place only if it is a place.
-pub(crate) fn clean_photo(
-    field: &str,
-    content_type: &str,
-    data: &[u8],
-    place: Option<(f64, f64)>,
-) -> Result<CleanPhoto, DomainError> {
-    if data.is_empty() || data.len() > PHOTO_MAX_BYTES {
-        return Err(DomainError::invalid(field, "error.task.photo_size"));
-    }
-    let kind = match frontline_core::tasks::image_type(data) {
-        Some(kind) if content_type.starts_with("image/") => kind,
-        _ => return Err(DomainError::invalid(field, "error.task.photo_type")),
-    };
-    let data = frontline_core::tasks::strip_image_metadata(data)
-        .ok_or_else(|| DomainError::invalid(field, "error.task.photo_type"))?;
-    if let Some((lat, lon)) = place
-        && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon))
-    {
-        return Err(DomainError::invalid(field, "error.task.photo_place"));
-    }
-    Ok(CleanPhoto { content_type: kind, data, place })
-}
-
-pub(crate) struct CleanPhoto {
-    content_type: &'static str,
-    data: Vec<u8>,
-    place: Option<(f64, f64)>,
-}
-
-/// Keeps a cleaned photo with its content hash, its uploader and the time it arrived.
-pub(crate) async fn insert_photo(tx: &mut Tx, person: Option<i64>, photo: CleanPhoto) -> Result<i64, DbError> {
-    use sha2::Digest;
-    let size = photo.data.len() as i64;
-    let hash = hex::encode(sha2::Sha256::digest(&photo.data));
-    tx.insert(&Sql::with(
-        "INSERT INTO attachments (content_type, size, data, sha256, latitude, longitude, person_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        vec![
-            photo.content_type.into(),
-            size.into(),
-            photo.data.into(),
-            hash.into(),
-            photo.place.map(|p| p.0).into(),
-            photo.place.map(|p| p.1).into(),
-            person.into(),
-            Utc::now().into(),
-        ],
-    ))
-    .await
-}
-
-/// Who may upload a photo for later: whoever signs lists, logs visits, hands in rectifications,
-/// records meetings or answers work orders.
-const UPLOADERS: [&str; 5] =
-    ["work:task:sign", "inspect:visit:log", "inspect:finding:rectify", "work:life:record", "order:request:handle"];
-
-/// A photo kept for a later sign-off, visit or rectification (the API's two-step upload).
-pub async fn attach(
-    db: &Db,
-    actor: &Actor,
-    content_type: &str,
-    data: Vec<u8>,
-    place: Option<(f64, f64)>,
-) -> Result<i64, DbError> {
-    if !UPLOADERS.iter().any(|p| actor.can(p)) {
-        actor.require(UPLOADERS[0])?;
-    }
-    let photo = clean_photo("photo", content_type, &data, place)?;
-    let mut tx = db.begin().await?;
-    let id = insert_photo(&mut tx, actor.scope.person_id, photo).await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// A photo the caller may see: their own, or one of a sign-off, a meeting, a rectification, an
-/// inspection visit or a work order in their units.
-pub async fn attachment(db: &Db, scope: &Scope, id: i64) -> Result<(String, Vec<u8>), DbError> {
-    let mut sql = Sql::new("SELECT a.content_type, a.data FROM attachments a WHERE a.id = ");
-    sql.bind(id).push(" AND (a.person_id = ").bind(scope.person_id.unwrap_or(-1));
-    sql.push(" OR EXISTS (SELECT 1 FROM task_checks c JOIN task_instances i ON i.id = c.instance_id JOIN units u ON u.id = i.unit_id \
-        WHERE c.attachment_id = a.id AND ");
-    push_scope(&mut sql, "u.path", scope);
-    sql.push(
-        ") OR EXISTS (SELECT 1 FROM life_meeting_photos mp JOIN life_meetings m ON m.id = mp.meeting_id \
-        JOIN units u ON u.id = m.unit_id WHERE mp.attachment_id = a.id AND ",
-    );
-    push_scope(&mut sql, "u.path", scope);
-    sql.push(
-        ") OR EXISTS (SELECT 1 FROM rectifications r JOIN findings f ON f.id = r.finding_id \
-        JOIN units u ON u.id = f.unit_id WHERE r.attachment_id = a.id AND ",
-    );
-    push_scope(&mut sql, "u.path", scope);
-    sql.push(
-        ") OR EXISTS (SELECT 1 FROM inspection_visits v JOIN units u ON u.id = v.unit_id \
-        WHERE v.attachment_id = a.id AND ",
-    );
-    push_scope(&mut sql, "u.path", scope);
-    // A work order's photo: seen where the order is (its place or its owner).
-    sql.push(
-        ") OR EXISTS (SELECT 1 FROM order_steps s JOIN work_orders o ON o.id = s.order_id \
-        JOIN units pu ON pu.id = o.place_unit_id JOIN units ou ON ou.id = o.owner_unit_id WHERE s.attachment_id = a.id AND (",
-    );
-    push_scope(&mut sql, "pu.path", scope);
-    sql.push(" OR ");
-    push_scope(&mut sql, "ou.path", scope);
-    sql.push(")))");
-    db.opt(&sql).await?.ok_or_else(|| DomainError::NotFound.into())
-}
-
 /// The doer hands an instance in: every item ticked, with the notes and photos the list asks
 /// for. Records `task_submitted` (value 1 when on time). Photos sent with the sign-off are stored
 /// in the same transaction, so a refused sign-off keeps none of them.
@@ -786,7 +621,7 @@ pub async fn submit(
     let mut tx = db.begin().await?;
     let mut ticks = ticks.to_vec();
     for (item_id, photo) in cleaned {
-        let attachment = insert_photo(&mut tx, Some(me), photo).await?;
+        let attachment = insert_photo(&mut tx, Some(me), photo, when).await?;
         if let Some(t) = ticks.iter_mut().find(|t| t.item_id == item_id) {
             t.attachment_id = Some(attachment);
         }

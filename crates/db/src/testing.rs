@@ -73,7 +73,9 @@ async fn remove_leftovers(admin: &Db) {
         for entry in entries.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
             let stem = file.split('.').next().unwrap_or_default();
-            if file.contains(".db") && left_by_ended_process(stem) {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && file.starts_with("ft_") && left_by_ended_process(&file) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            } else if file.contains(".db") && left_by_ended_process(stem) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -127,7 +129,11 @@ impl TestDb {
             let url = format!("{base}/{name}");
             (Db::connect(&url).await?, url, Cleanup::Pg { admin_url, name })
         } else {
-            let path = std::env::temp_dir().join(format!("{name}.db"));
+            // A folder of its own, as a data folder: the photos of evidence are kept beside the store.
+            let folder = std::env::temp_dir().join(&name);
+            std::fs::create_dir_all(&folder)
+                .map_err(|e| DbError::Config(format!("making {}: {e}", folder.display())))?;
+            let path = folder.join("frontline.db");
             if let Some(Template { source: Source::File(from) }) = template {
                 std::fs::copy(from, &path).map_err(|e| DbError::Config(format!("copying the template: {e}")))?;
             }
@@ -177,10 +183,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
             Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
+                if let Some(folder) = path.parent() {
+                    let _ = std::fs::remove_dir_all(folder);
                 }
             }
             Cleanup::Pg { admin_url, name } => {

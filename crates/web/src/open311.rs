@@ -430,7 +430,8 @@ async fn file_request(state: &AppState, raw: &[u8], lang: Lang, ip: &str) -> Res
         enterprise_id: None,
         received_at: None,
     };
-    orders::intake(&state.db, &actor, &input).await.map_err(|e| Open311Error::from_app(e.into(), lang))
+    let now = frontline_core::time::Timing::at(chrono::Utc::now());
+    orders::intake(&state.db, &actor, &input, now).await.map_err(|e| Open311Error::from_app(e.into(), lang))
 }
 
 /// Where a request happened: the unit with the division code `address_id` among the key's units;

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use frontline_core::access::{Actor, Scope};
 use frontline_core::demo::Rng;
 use frontline_core::inspections::{FindingCategory, Severity};
-use frontline_core::time::{china, today_in_china};
+use frontline_core::time::{Timing, china, today_in_china};
 use frontline_db::accountability::{self, ActionInput};
 use frontline_db::inspections::{self, FindingInput, NoticeInput, PresenceInput, RoundInput, TeamInput, VisitInput};
 use frontline_db::{Db, Sql};
@@ -195,6 +195,7 @@ pub async fn seed(
                     attachment_id: None,
                 },
                 None,
+                Timing::at(Utc::now()),
             )
             .await?;
             stats.visits += 1;
@@ -271,6 +272,7 @@ pub async fn seed(
             "已召开支委会专题研究，逐项整改到位，并建立长效机制。",
             "整改前后照片及会议记录已存档",
             None,
+            Timing::at(Utc::now()),
         )
         .await?;
         let team = actor(&person_name(db, *member).await?, *member);

@@ -8,7 +8,7 @@ use frontline_core::access::{Actor, Scope};
 use frontline_core::demo::Rng;
 use frontline_core::records::RecordKind;
 use frontline_core::tasks::{TaskListInput, items_from_lines};
-use frontline_core::time::{china, today_in_china};
+use frontline_core::time::{Timing, china, today_in_china};
 use frontline_core::units::UnitInput;
 use frontline_db::records::NewRecord;
 use frontline_db::roster::{CheckpointInput, DutyPersonInput, PlanInput};
@@ -309,11 +309,11 @@ pub async fn seed(
             let late = if rng.chance(12) { rng.range(12, 50) } else { -rng.range(0, 15) };
             let at = (starts + Duration::minutes(late)).min(now);
             let actor = person_actor(person, "work:roster:check");
-            frontline_db::roster::check_in(db, &actor, assignment, at).await?;
+            frontline_db::roster::check_in(db, &actor, assignment, Timing::at(at)).await?;
             check_ins += 1;
             if ends < now {
                 let note = if rng.chance(30) { "外来车辆3辆已登记，无异常" } else { "" };
-                frontline_db::roster::check_out(db, &actor, assignment, note, ends).await?;
+                frontline_db::roster::check_out(db, &actor, assignment, note, Timing::at(ends)).await?;
             }
         }
     }

@@ -54,7 +54,19 @@ async fn backups_restore_into_a_fresh_place_with_every_table_equal() {
     assert!((0..=25).contains(&groups), "a consistent moment of the writes: {groups}");
     restored.close().await;
 
-    // A backup of a quiet store restores with every table equal, row by row.
+    // A backup of a quiet store restores with every table equal, row by row, and its photos of
+    // evidence with it (on SQLite they are files in the data folder).
+    let (s, photo) =
+        app.api("grid_worker").await.post_raw("/attachments", "image/png", crate::helpers::tiny_png()).await;
+    assert_eq!(s, 201, "{photo}");
+    let photo = photo["id"].as_i64().unwrap();
+    let (uploader,): (i64,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT person_id FROM attachments WHERE id = $1", vec![photo.into()]))
+        .await
+        .unwrap();
+    let own = frontline_core::access::Scope { person_id: Some(uploader), ..Default::default() };
+    let kept = frontline_db::evidence::attachment(&app.db, &own, photo).await.unwrap();
     let quiet = scratch.join("quiet.backup");
     backup(&app.db, &app.db_url, &quiet).await.unwrap();
     assert!(backup(&app.db, &app.db_url, &quiet).await.is_err(), "never overwrites a file");
@@ -66,6 +78,8 @@ async fn backups_restore_into_a_fresh_place_with_every_table_equal() {
     assert!(want.len() >= 20, "every table is compared: {}", want.len());
     assert!(want.iter().any(|(t, n, _)| t == "people" && *n > 1000));
     assert_eq!(got, want);
+    let copy = frontline_db::evidence::attachment(&restored, &own, photo).await;
+    assert_eq!(copy.unwrap(), kept, "the photo comes back whole");
     restored.close().await;
     // A target that holds data is refused.
     assert!(restore(&quiet, &url2).await.is_err());

@@ -213,11 +213,32 @@ async fn photos_lose_their_exif_keep_a_hash_and_are_shown_only_within_reach() {
     let (s, body) = worker.post_raw("/attachments?latitude=28.12&longitude=120.98", "image/png", tiny_png()).await;
     assert_eq!(s, 201, "{body}");
     let id = body["id"].as_i64().unwrap();
-    let (data, hash, lat, lon): (Vec<u8>, String, Option<f64>, Option<f64>) = app
+    let (column, stored, hash, lat, lon): (Vec<u8>, String, String, Option<f64>, Option<f64>) = app
         .db
-        .one(&Sql::with("SELECT data, sha256, latitude, longitude FROM attachments WHERE id = $1", vec![id.into()]))
+        .one(&Sql::with(
+            "SELECT data, stored, sha256, latitude, longitude FROM attachments WHERE id = $1",
+            vec![id.into()],
+        ))
         .await
         .unwrap();
+    let (uploader,): (i64,) =
+        app.db.one(&Sql::with("SELECT person_id FROM attachments WHERE id = $1", vec![id.into()])).await.unwrap();
+    let own = frontline_core::access::Scope { person_id: Some(uploader), ..Default::default() };
+    let (kind, data) = frontline_db::evidence::attachment(&app.db, &own, id).await.unwrap();
+    assert_eq!(kind, "image/png");
+    // Beside SQLite the photo is a file in the data folder named by its hash; on PostgreSQL it
+    // is in the database.
+    let file = if app.db.is_postgres() {
+        assert_eq!((stored.as_str(), column.len()), ("db", data.len()));
+        None
+    } else {
+        assert_eq!((stored.as_str(), column.len()), ("folder", 0), "the bytes are not in the database");
+        let (store,): (String,) =
+            app.db.one(&Sql::new("SELECT file FROM pragma_database_list WHERE name = 'main'")).await.unwrap();
+        let file = frontline_db::evidence::folder_of(&store).unwrap().join(&hash[..2]).join(&hash);
+        assert_eq!(std::fs::read(&file).unwrap(), data, "the file holds the photo");
+        Some(file)
+    };
     assert!(!data.windows(4).any(|w| w == b"eXIf") && !data.windows(3).any(|w| w == b"GPS"), "EXIF stripped");
     assert_eq!(data.len(), tiny_png().len() - 19, "only the EXIF chunk went");
     use sha2::Digest;
@@ -253,6 +274,14 @@ async fn photos_lose_their_exif_keep_a_hash_and_are_shown_only_within_reach() {
         } else {
             assert_eq!(s, 404, "{user}");
         }
+    }
+    // A photo file changed on disk is never shown as evidence.
+    if let Some(file) = file {
+        std::fs::write(&file, b"not the photo").unwrap();
+        let (s, bytes) = app.ui("grid_worker").await.get_bytes(&format!("/work/attachments/{id}")).await;
+        assert_eq!(s, 500);
+        assert!(!bytes.starts_with(b"not the photo"));
+        std::fs::write(&file, &data).unwrap();
     }
 }
 
@@ -373,4 +402,198 @@ async fn a_work_orders_reply_carries_a_photo_seen_only_within_reach() {
     let elsewhere = outsider(&app).await;
     let (s, _) = app.ui(&elsewhere).await.get_bytes(&format!("/work/attachments/{photo}")).await;
     assert_eq!(s, 404);
+}
+
+/// A timestamp the API answered.
+fn instant(v: &Value) -> chrono::DateTime<Utc> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("a time: {v}")))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn every_kind_of_queued_change_keeps_the_phones_time_beside_its_arrival_and_shows_both() {
+    let app = TestApp::new().await;
+    let p = Places::load(&app).await;
+    let worker = app.api("grid_worker").await;
+    let (me, home): (i64, i64) = app
+        .db
+        .one(&Sql::new(
+            "SELECT p.id, p.home_unit_id FROM users u JOIN people p ON p.id = u.person_id WHERE u.username = 'grid_worker'",
+        ))
+        .await
+        .unwrap();
+
+    // Check-in on post, done on the phone 40 minutes ago in the mountains; 25 minutes late then.
+    let (checkpoint,): (i64,) = app
+        .db
+        .one(&Sql::with(
+            "SELECT s.checkpoint_id FROM shifts s JOIN units u ON u.id = s.checkpoint_id JOIN units t ON t.id = $1 \
+             WHERE u.path LIKE t.path || '%' ORDER BY s.id LIMIT 1",
+            vec![p.baishi.into()],
+        ))
+        .await
+        .unwrap();
+    let starts = to_second(Utc::now() - Duration::minutes(65));
+    let mut tx = app.db.begin().await.unwrap();
+    let shift = tx
+        .insert(&Sql::with(
+            "INSERT INTO shifts (checkpoint_id, starts_at, ends_at, night, headcount, min_party, min_cadre, created_at) \
+             VALUES ($1, $2, $3, FALSE, 1, 0, 0, $4) RETURNING id",
+            vec![checkpoint.into(), starts.into(), (starts + Duration::hours(8)).into(), Utc::now().into()],
+        ))
+        .await
+        .unwrap();
+    let assignment = tx
+        .insert(&Sql::with(
+            "INSERT INTO shift_assignments (shift_id, person_id, status) VALUES ($1, $2, 'planned') RETURNING id",
+            vec![shift.into(), me.into()],
+        ))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let on_phone = starts + Duration::minutes(25);
+    let (s, body, _) = send(
+        &worker,
+        &format!("/shift-assignments/{assignment}/check-in"),
+        &json!({}),
+        "shift-in-0001",
+        Some(on_phone),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (late, at, device, arrived): (i64, chrono::DateTime<Utc>, chrono::DateTime<Utc>, chrono::DateTime<Utc>) = app
+        .db
+        .one(&Sql::with(
+            "SELECT late_minutes, checked_in_at, check_in_device_at, check_in_arrived_at FROM shift_assignments WHERE id = $1",
+            vec![assignment.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!((late, at, device), (25, on_phone, on_phone), "late as the phone says, not as it arrived");
+    assert!(arrived > on_phone + Duration::minutes(39), "the arrival is kept beside it");
+    let (s, _, _) = send(
+        &worker,
+        &format!("/shift-assignments/{assignment}/check-out"),
+        &json!({"handover": "无异常"}),
+        "shift-out-0001",
+        Some(on_phone + Duration::minutes(10)),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let township = app.ui("township_secretary").await;
+    let (_, roster) = township.get(&format!("/work/rosters?unit={}", p.baishi)).await;
+    let shown =
+        |t: chrono::DateTime<Utc>| t.with_timezone(&frontline_core::time::china()).format("%Y-%m-%d %H:%M").to_string();
+    assert!(
+        roster.contains("check-in-phone") && roster.contains(&shown(on_phone)) && roster.contains(&shown(arrived)),
+        "the roster shows the check-in's phone time beside its arrival"
+    );
+    assert!(roster.contains("check-out-phone"), "and the check-out's");
+
+    // A resident's request taken down on the phone an hour ago: received then, its clock from then.
+    let taken = to_second(Utc::now() - Duration::hours(1));
+    let request = json!({"category": "road_light", "channel": "visit", "place_unit_id": home,
+        "title": "路灯不亮", "description": "村口路灯三天不亮"});
+    let (s, created, _) = send(&worker, "/orders", &request, "order-new-0001", Some(taken)).await;
+    assert_eq!(s, 201, "{created}");
+    let order = created["id"].as_i64().unwrap();
+    let (_, d) = worker.get(&format!("/orders/{order}")).await;
+    assert_eq!(instant(&d["order"]["received_at"]), taken, "received when the phone took it down: {d}");
+    let receive = &d["steps"][0];
+    assert_eq!(instant(&receive["device_at"]), taken);
+    assert!(instant(&receive["arrived_at"]) > taken + Duration::minutes(59), "{receive}");
+
+    // The township answers it from a phone without signal, with the photo uploaded as it was taken.
+    let handler = app.api("township_secretary").await;
+    let (s, d) = handler.get(&format!("/orders/{order}")).await;
+    assert_eq!(s, 200, "{d}");
+    let steps_before = d["steps"].as_array().unwrap().len();
+    if d["order"]["status"] == "dispatched" {
+        let (s, e) = handler.post(&format!("/orders/{order}/steps"), json!({"step": "sign"})).await;
+        assert_eq!(s, 200, "{e}");
+    }
+    let replied = to_second(Utc::now() - Duration::minutes(20));
+    let (s, d, _) = send(
+        &handler,
+        &format!("/orders/{order}/steps"),
+        &json!({"step": "reply", "text": "已更换灯泡"}),
+        "order-reply-0001",
+        Some(replied),
+    )
+    .await;
+    assert_eq!(s, 200, "{d}");
+    assert!(d["steps"].as_array().unwrap().len() > steps_before);
+    let reply = d["steps"].as_array().unwrap().iter().rev().find(|s| s["step"] == "reply").unwrap();
+    assert_eq!(instant(&reply["at"]), replied, "the reply counts when the phone made it: {reply}");
+    assert_eq!(instant(&reply["device_at"]), replied);
+    assert_eq!(instant(&d["order"]["replied_at"]), replied, "and so does the order's clock");
+    let (_, page) = township.get(&format!("/orders/{order}")).await;
+    assert!(page.contains("phone-times") && page.contains(&shown(replied)), "the order's timeline shows both times");
+
+    // An inspection visit logged on the phone two hours ago, and the rectification handed in
+    // from another phone an hour ago.
+    let round = crate::supervision::round_over(&app, p.baishi, 20).await;
+    let inspector = app.api("inspector").await;
+    let (_, r) = inspector.get(&format!("/inspection-rounds/{round}")).await;
+    let target = r["targets"][0]["id"].as_i64().unwrap();
+    let visited = to_second(Utc::now() - Duration::hours(2));
+    let visit = json!({"target_id": target, "task_progress": "正常", "grid_management": "正常",
+        "findings": [{"category": "service", "severity": "minor", "description": "公开栏未更新",
+                      "deadline": frontline_core::time::today_in_china(Utc::now())}]});
+    let (s, v, _) = send(&inspector, "/inspection-visits", &visit, "visit-0001", Some(visited)).await;
+    assert_eq!(s, 201, "{v}");
+    let (_, visits) = app.api("county_org").await.get(&format!("/inspection-visits?unit={}", p.baishi)).await;
+    let logged = visits["items"].as_array().unwrap().iter().find(|x| x["id"] == v["id"]).unwrap().clone();
+    assert_eq!(instant(&logged["visited_at"]), visited, "{logged}");
+    assert_eq!(instant(&logged["device_at"]), visited);
+    assert!(instant(&logged["arrived_at"]) > visited + Duration::minutes(119));
+    let (_, round_page) = app.ui("county_org").await.get(&format!("/inspections/rounds/{round}")).await;
+    assert!(round_page.contains("phone-times") && round_page.contains(&shown(visited)), "the round shows both times");
+    let finding = app.count(&format!("SELECT id FROM findings WHERE visit_id = {}", v["id"])).await;
+    let (_, raised) = app.api("county_org").await.get(&format!("/findings/{finding}")).await;
+    assert_eq!(instant(&raised["finding"]["raised_at"]), visited, "the finding was raised at the visit: {raised}");
+    let handed = to_second(Utc::now() - Duration::hours(1));
+    let (s, f, _) = send(
+        &handler,
+        &format!("/findings/{finding}/rectifications"),
+        &json!({"text": "已更新村务公开栏", "evidence": "见公开栏"}),
+        "rectify-0001",
+        Some(handed),
+    )
+    .await;
+    assert_eq!(s, 200, "{f}");
+    let last = f["rectifications"].as_array().unwrap().last().unwrap();
+    assert_eq!(instant(&last["submitted_at"]), handed, "{last}");
+    assert_eq!(instant(&last["device_at"]), handed);
+    assert!(instant(&last["arrived_at"]) > handed + Duration::minutes(59));
+    let (_, finding_page) = township.get(&format!("/findings/{finding}")).await;
+    assert!(finding_page.contains("phone-times") && finding_page.contains(&shown(handed)));
+
+    // A photo uploaded from the queue keeps the phone's time too.
+    let snapped = to_second(Utc::now() - Duration::minutes(30));
+    let r = worker
+        .http
+        .post(format!("{}/api/v1/attachments", worker.base))
+        .bearer_auth(worker.token.as_deref().unwrap())
+        .header("idempotency-key", "photo-0001")
+        .header("x-device-time", snapped.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .header("content-type", "image/png")
+        .body(tiny_png())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let photo = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let (device,): (Option<chrono::DateTime<Utc>>,) =
+        app.db.one(&Sql::with("SELECT device_at FROM attachments WHERE id = $1", vec![photo.into()])).await.unwrap();
+    assert_eq!(device, Some(snapped));
+
+    // Every change made online keeps no phone time: a check made now is dated by its arrival.
+    let (s, d) = handler.post(&format!("/orders/{order}/steps"), json!({"step": "chase", "note": "尽快"})).await;
+    if s == 200 {
+        let chase = d["steps"].as_array().unwrap().iter().rev().find(|s| s["step"] == "chase").unwrap();
+        assert!(chase["device_at"].is_null(), "{chase}");
+        assert_eq!(chase["at"], chase["arrived_at"], "{chase}");
+    }
 }

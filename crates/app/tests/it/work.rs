@@ -5,6 +5,7 @@
 
 use chrono::{Duration, Utc};
 use frontline_core::access::{Actor, Scope};
+use frontline_core::time::Timing;
 use frontline_db::Sql;
 use serde_json::{Value, json};
 
@@ -453,10 +454,12 @@ async fn a_checkpoint_roster_is_planned_stood_and_missed() {
         scope: Scope { person_id: Some(person), ..Scope::default() },
         permissions: vec!["work:roster:check".into()],
     };
-    let early = frontline_db::roster::check_in(&app.db, &actor, assignment, starts - Duration::hours(2)).await;
+    let early =
+        frontline_db::roster::check_in(&app.db, &actor, assignment, Timing::at(starts - Duration::hours(2))).await;
     assert!(early.is_err(), "too early to check in");
-    let late =
-        frontline_db::roster::check_in(&app.db, &actor, assignment, starts + Duration::minutes(25)).await.unwrap();
+    let late = frontline_db::roster::check_in(&app.db, &actor, assignment, Timing::at(starts + Duration::minutes(25)))
+        .await
+        .unwrap();
     assert_eq!(late, 25);
     let attended = count(
         &app,
@@ -465,9 +468,15 @@ async fn a_checkpoint_roster_is_planned_stood_and_missed() {
     )
     .await;
     assert_eq!(attended, 25);
-    frontline_db::roster::check_out(&app.db, &actor, assignment, "东侧道闸故障已报修", starts + Duration::hours(8))
-        .await
-        .unwrap();
+    frontline_db::roster::check_out(
+        &app.db,
+        &actor,
+        assignment,
+        "东侧道闸故障已报修",
+        Timing::at(starts + Duration::hours(8)),
+    )
+    .await
+    .unwrap();
     let missed_before = count(&app, "SELECT COUNT(*) FROM records WHERE kind = 'shift_missed'", vec![]).await;
     let planned_past = count(
         &app,

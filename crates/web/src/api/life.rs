@@ -133,14 +133,17 @@ pub async fn add_photo(
     ctx: ApiCtx,
     ApiId(id): ApiId,
     ApiQuery(place): ApiQuery<super::work::PhotoPlace>,
+    crate::offline::Sent(when): crate::offline::Sent,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, Response> {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    life::add_photo(&s.db, &ctx.actor, id, content_type, body.to_vec(), place.latitude.zip(place.longitude))
-        .await
-        .api(ctx.lang)
-        .map(|id| created(Created { id }))
+    let upload = frontline_db::evidence::Upload {
+        content_type: content_type.to_string(),
+        data: body.to_vec(),
+        place: place.latitude.zip(place.longitude),
+    };
+    life::add_photo(&s.db, &ctx.actor, id, &upload, when).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
 /// The code read from a meeting's QR code.

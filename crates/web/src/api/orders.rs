@@ -21,6 +21,7 @@ use super::{ApiId, ApiJson, ApiQuery, ApiResult, created};
 use crate::AppState;
 use crate::auth::ApiCtx;
 use crate::error::ErrorBody;
+use crate::offline::Sent;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -86,9 +87,10 @@ pub async fn set_calendar_day(
 pub async fn intake(
     State(s): State<AppState>,
     ctx: ApiCtx,
+    Sent(when): Sent,
     ApiJson(b): ApiJson<OrderInput>,
 ) -> Result<Response, Response> {
-    orders::intake(&s.db, &ctx.actor, &b).await.api(ctx.lang).map(|id| created(Created { id }))
+    orders::intake(&s.db, &ctx.actor, &b, when).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery),
@@ -120,9 +122,10 @@ pub async fn take_step(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiId(id): ApiId,
+    Sent(when): Sent,
     ApiJson(b): ApiJson<StepInput>,
 ) -> Result<Json<OrderDetail>, Response> {
-    orders::act(&s.db, &ctx.actor, id, &b).await.api(ctx.lang).map(Json)
+    orders::act(&s.db, &ctx.actor, id, &b, when).await.api(ctx.lang).map(Json)
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}/order-counts", tag = "orders", params(("id" = i64, Path), DayRange),

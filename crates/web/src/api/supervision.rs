@@ -24,6 +24,7 @@ use super::{ApiId, ApiJson, ApiQuery, ApiResult, created};
 use crate::AppState;
 use crate::auth::ApiCtx;
 use crate::error::ErrorBody;
+use crate::offline::Sent;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -159,9 +160,10 @@ pub async fn list_visits(
 pub async fn log_visit(
     State(s): State<AppState>,
     ctx: ApiCtx,
+    Sent(when): Sent,
     ApiJson(b): ApiJson<VisitInput>,
 ) -> Result<Response, Response> {
-    inspections::log_visit(&s.db, &ctx.actor, &b, None).await.api(ctx.lang).map(|id| created(Created { id }))
+    inspections::log_visit(&s.db, &ctx.actor, &b, None, when).await.api(ctx.lang).map(|id| created(Created { id }))
 }
 
 #[utoipa::path(get, path = "/api/v1/findings", tag = "supervision", params(FindingQuery),
@@ -204,10 +206,11 @@ pub async fn rectify(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiId(id): ApiId,
+    Sent(when): Sent,
     ApiJson(b): ApiJson<RectificationBody>,
 ) -> Result<Json<FindingDetail>, Response> {
-    let photo = b.attachment_id.map(frontline_db::tasks::PhotoEvidence::Uploaded);
-    inspections::submit_rectification(&s.db, &ctx.actor, id, &b.text, &b.evidence, photo.as_ref())
+    let photo = b.attachment_id.map(frontline_db::evidence::PhotoEvidence::Uploaded);
+    inspections::submit_rectification(&s.db, &ctx.actor, id, &b.text, &b.evidence, photo.as_ref(), when)
         .await
         .api(ctx.lang)
         .map(Json)

@@ -13,6 +13,7 @@ use chrono::{NaiveDate, Utc};
 use frontline_core::tasks::{TaskItemInput, TaskListInput};
 use frontline_core::time::today_in_china;
 use frontline_db::Page;
+use frontline_db::evidence;
 use frontline_db::meetings::{self, CoverageRow, MeetingInput, MeetingView, TopicView, TrainingInput, TrainingView};
 use frontline_db::records::{self, RecordQuery, RecordView};
 use frontline_db::roster::{
@@ -294,12 +295,13 @@ pub async fn upload(
     State(s): State<AppState>,
     ctx: ApiCtx,
     ApiQuery(place): ApiQuery<PhotoPlace>,
+    Sent(when): Sent,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Response> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let place = place.latitude.zip(place.longitude);
-    tasks::attach(&s.db, &ctx.actor, content_type, body.to_vec(), place)
+    evidence::attach(&s.db, &ctx.actor, content_type, body.to_vec(), place, when)
         .await
         .api(ctx.lang)
         .map(|id| created(Created { id }))
@@ -441,7 +443,7 @@ pub async fn check_in(
     Sent(when): Sent,
     ApiId(id): ApiId,
 ) -> Result<Json<CheckedIn>, Response> {
-    roster::check_in(&s.db, &ctx.actor, id, when.trusted())
+    roster::check_in(&s.db, &ctx.actor, id, when)
         .await
         .api(ctx.lang)
         .map(|late_minutes| Json(CheckedIn { late_minutes }))
@@ -462,7 +464,7 @@ pub async fn check_out(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<HandoverBody>,
 ) -> Result<Json<Done>, Response> {
-    roster::check_out(&s.db, &ctx.actor, id, &b.handover, when.trusted()).await.api(ctx.lang)?;
+    roster::check_out(&s.db, &ctx.actor, id, &b.handover, when).await.api(ctx.lang)?;
     Ok(Json(Done { ok: true }))
 }
 

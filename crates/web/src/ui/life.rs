@@ -283,32 +283,21 @@ async fn meeting_page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMa
 }
 
 /// A photo of the meeting from the recorder's phone (`photo`, a file; `latitude` and `longitude`
-/// only where the recorder ticked to send the place).
+/// only where the recorder ticked to send the place; see [`super::form_with_photo`]).
 async fn add_photo(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    mut form: axum::extract::Multipart,
+    crate::offline::Sent(when): crate::offline::Sent,
+    request: axum::extract::Request,
 ) -> UiResult {
     let lang = ctx.lang;
     change(lang, async {
-        let bad = || AppError::from(frontline_core::DomainError::invalid("photo", "error.bad_request"));
-        let (mut photo, mut latitude, mut longitude) = (None, None, None);
-        while let Some(field) = form.next_field().await.map_err(|_| bad())? {
-            match field.name().unwrap_or("") {
-                "photo" => {
-                    let content_type = field.content_type().unwrap_or("").to_string();
-                    photo = Some((content_type, field.bytes().await.map_err(|_| bad())?.to_vec()));
-                }
-                "latitude" => latitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
-                "longitude" => longitude = field.text().await.map_err(|_| bad())?.trim().parse::<f64>().ok(),
-                _ => {}
-            }
-        }
-        let (content_type, data) = photo
-            .filter(|p| !p.1.is_empty())
-            .ok_or_else(|| AppError::from(frontline_core::DomainError::invalid("photo", "error.required")))?;
-        life::add_photo(&state.db, &ctx.actor, id, &content_type, data, latitude.zip(longitude)).await?;
+        let (_, photo) = super::form_with_photo(&state, request).await?;
+        let Some(frontline_db::evidence::PhotoEvidence::Sent(upload)) = photo else {
+            return Err(AppError::from(frontline_core::DomainError::invalid("photo", "error.required")));
+        };
+        life::add_photo(&state.db, &ctx.actor, id, &upload, when).await?;
         Ok(())
     })
     .await

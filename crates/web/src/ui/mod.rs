@@ -386,6 +386,30 @@ impl Pager {
     }
 }
 
+/// A change made on a phone without signal, as the one who checks it sees it (`phone_times.html`):
+/// when the phone says it was done, when it reached the server, and whether the phone's time was
+/// believed (it counts) or not (the arrival counts; see `Timing::trusted`).
+pub struct PhoneTimes {
+    pub device: String,
+    pub arrived: String,
+    pub believed: bool,
+}
+
+impl PhoneTimes {
+    /// For a change the phone dated `device` that arrived at `arrived`; none for one made online.
+    pub fn of(
+        device: Option<chrono::DateTime<chrono::Utc>>,
+        arrived: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Option<PhoneTimes> {
+        let (device, arrived) = device.zip(arrived)?;
+        let believed = frontline_core::time::Timing { received: arrived, device: Some(device) }.device_believed();
+        let shown = |t: chrono::DateTime<chrono::Utc>| {
+            t.with_timezone(&frontline_core::time::china()).format("%Y-%m-%d %H:%M").to_string()
+        };
+        Some(PhoneTimes { device: shown(device), arrived: shown(arrived), believed })
+    }
+}
+
 /// A submitted form as a multimap (checkbox groups repeat their name).
 pub struct FormData(Vec<(String, String)>);
 
@@ -395,7 +419,7 @@ pub struct FormData(Vec<(String, String)>);
 pub async fn form_with_photo(
     state: &AppState,
     request: axum::extract::Request,
-) -> Result<(FormData, Option<frontline_db::tasks::PhotoEvidence>), AppError> {
+) -> Result<(FormData, Option<frontline_db::evidence::PhotoEvidence>), AppError> {
     use axum::extract::FromRequest;
     let bad = || AppError::from(frontline_core::DomainError::invalid("photo", "error.bad_request"));
     let multipart = request
@@ -423,7 +447,7 @@ pub async fn form_with_photo(
     let number = |key: &str| form.get(key).trim().parse::<f64>().ok();
     let place = number("latitude").zip(number("longitude"));
     let photo = photo.map(|(content_type, data)| {
-        frontline_db::tasks::PhotoEvidence::Sent(frontline_db::tasks::Upload { content_type, data, place })
+        frontline_db::evidence::PhotoEvidence::Sent(frontline_db::evidence::Upload { content_type, data, place })
     });
     Ok((form, photo))
 }

@@ -21,6 +21,7 @@ use super::units::TreePanel;
 use super::{Chrome, FormData, Pager, UiResult, change, focus, form_with_photo, redirect, render};
 use crate::auth::Ctx;
 use crate::i18n::Tr;
+use crate::offline::Sent;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -142,7 +143,9 @@ async fn list_page(State(state): State<AppState>, ctx: Ctx, Query(mut q): Query<
     render(&tpl, lang)
 }
 
-async fn intake(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+/// A request taken down on the page; from the offline queue, received at the phone's time where
+/// believed.
+async fn intake(State(state): State<AppState>, ctx: Ctx, Sent(when): Sent, body: Bytes) -> UiResult {
     let form = FormData::parse(&body);
     let lang = ctx.lang;
     let input = OrderInput {
@@ -156,7 +159,8 @@ async fn intake(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResul
         reporter_phone: form.get("reporter_phone"),
         ..Default::default()
     };
-    let id = orders::intake(&state.db, &ctx.actor, &input).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    let id =
+        orders::intake(&state.db, &ctx.actor, &input, when).await.map_err(|e| AppError::from(e).into_html(lang))?;
     Ok(redirect(&format!("/orders/{id}")))
 }
 
@@ -169,7 +173,9 @@ struct DetailPage {
     received: String,
     due: String,
     overdue: bool,
-    steps: Vec<(String, String)>,
+    /// Each step's time, and for one taken on a phone without signal the phone's time beside the
+    /// arrival.
+    steps: Vec<(String, Option<super::PhoneTimes>)>,
     units: Vec<UnitView>,
     can_handle: bool,
     can_dispatch: bool,
@@ -194,7 +200,7 @@ async fn detail_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
         Vec::new()
     };
     let now = Utc::now();
-    let steps = d.steps.iter().map(|s| (local(s.at), s.step.clone())).collect();
+    let steps = d.steps.iter().map(|s| (local(s.at), super::PhoneTimes::of(s.device_at, s.arrived_at))).collect();
     let tpl = DetailPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/orders"),
@@ -215,6 +221,7 @@ async fn step(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Sent(when): Sent,
     request: axum::extract::Request,
 ) -> UiResult {
     let lang = ctx.lang;
@@ -239,7 +246,7 @@ async fn step(
             "link_duplicate" => StepInput::LinkDuplicate { of: form.id("of")? },
             _ => return Err(AppError::from(frontline_core::DomainError::invalid("step", "error.order.wrong_status"))),
         };
-        orders::act_with_photo(&state.db, &ctx.actor, id, &input, photo.as_ref()).await?;
+        orders::act_with_photo(&state.db, &ctx.actor, id, &input, photo.as_ref(), when).await?;
         Ok(())
     })
     .await

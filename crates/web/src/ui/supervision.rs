@@ -28,6 +28,7 @@ use super::units::TreePanel;
 use super::{Chrome, FormData, Pager, UiResult, change, focus, form_with_photo, redirect, render};
 use crate::auth::Ctx;
 use crate::i18n::{Lang, Tr};
+use crate::offline::Sent;
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -174,13 +175,21 @@ struct RoundPage {
     t: Tr,
     c: Chrome,
     d: RoundDetail,
-    visited: Vec<String>,
+    /// Each target's visit time, and for a visit logged on a phone without signal the phone's
+    /// time beside the arrival.
+    visited: Vec<(String, Option<super::PhoneTimes>)>,
 }
 
 async fn round_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
     let lang = ctx.lang;
     let d = inspections::round(&state.db, &ctx.actor, id).await.map_err(|e| AppError::from(e).into_html(lang))?;
-    let visited = d.targets.iter().map(|t| t.visited_at.map(local).unwrap_or_default()).collect();
+    let visited = d
+        .targets
+        .iter()
+        .map(|t| {
+            (t.visited_at.map(local).unwrap_or_default(), super::PhoneTimes::of(t.visit_device_at, t.visit_arrived_at))
+        })
+        .collect();
     render(&RoundPage { t: Tr(lang), c: Chrome::new(&ctx, "/inspections"), d, visited }, lang)
 }
 
@@ -251,6 +260,7 @@ async fn log_visit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Sent(when): Sent,
     request: axum::extract::Request,
 ) -> UiResult {
     let lang = ctx.lang;
@@ -287,7 +297,7 @@ async fn log_visit(
             findings,
             attachment_id: None,
         };
-        Ok::<i64, AppError>(inspections::log_visit(&state.db, &ctx.actor, &input, photo.as_ref()).await?)
+        Ok::<i64, AppError>(inspections::log_visit(&state.db, &ctx.actor, &input, photo.as_ref(), when).await?)
     };
     run.await.map_err(|e| e.into_html(lang))?;
     Ok(redirect("/inspections/mine?logged=1"))
@@ -382,6 +392,9 @@ struct FindingPage {
     c: Chrome,
     d: FindingDetail,
     raised: String,
+    /// For each rectification handed in from a phone without signal, the phone's time beside the
+    /// arrival.
+    handed_in: Vec<Option<super::PhoneTimes>>,
     overdue: bool,
     can_rectify: bool,
     can_decide: bool,
@@ -399,6 +412,7 @@ async fn finding_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
         t: Tr(lang),
         c: Chrome::new(&ctx, "/findings"),
         raised: local(d.finding.raised_at),
+        handed_in: d.rectifications.iter().map(|r| super::PhoneTimes::of(r.device_at, r.arrived_at)).collect(),
         overdue: d.finding.overdue(today),
         can_rectify: ctx.actor.can("inspect:finding:rectify"),
         can_decide: d.may_decide && ctx.actor.can("inspect:finding:decide"),
@@ -415,6 +429,7 @@ async fn rectify(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
+    Sent(when): Sent,
     request: axum::extract::Request,
 ) -> UiResult {
     change(ctx.lang, async {
@@ -426,6 +441,7 @@ async fn rectify(
             &form.get("text"),
             &form.get("evidence"),
             photo.as_ref(),
+            when,
         )
         .await?;
         Ok(())

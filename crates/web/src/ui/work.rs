@@ -16,6 +16,7 @@ use frontline_core::people::PostKind;
 use frontline_core::tasks::{Period, TaskListInput, items_from_lines};
 use frontline_core::time::{china, today_in_china};
 use frontline_db::Page;
+use frontline_db::evidence;
 use frontline_db::tasks::{self, InstanceDetail, InstanceQuery, InstanceView, NewPhoto, TaskListView, Tick, UnitRates};
 use frontline_db::units::UnitView;
 use serde::Deserialize;
@@ -145,9 +146,8 @@ struct TaskPage {
     /// When the list was handed in, and by how much after its due time (in words), for the
     /// message that answers 一键提交.
     handed_in: Option<(String, Option<String>)>,
-    /// For a sign-off made offline: the phone's time, the arrival, and whether the phone's time
-    /// was believed (within the tolerated sync gap) and so counts.
-    offline: Option<(String, String, bool)>,
+    /// For a sign-off made offline: the phone's time beside the arrival.
+    offline: Option<super::PhoneTimes>,
     /// Whether an item asks for a photo (the form then offers to send where it was taken).
     has_photo: bool,
 }
@@ -186,11 +186,7 @@ async fn task_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>)
             .filter(|_| status != frontline_core::tasks::TaskStatus::Open)
             .map(|at| (local(at), lateness(lang, d.instance.due_at, at))),
         has_photo: d.items.iter().any(|i| i.needs_photo),
-        offline: d
-            .instance
-            .device_at
-            .zip(d.instance.received_at)
-            .map(|(device, received)| (local(device), local(received), d.instance.submitted_at == Some(device))),
+        offline: super::PhoneTimes::of(d.instance.device_at, d.instance.received_at),
         d,
     };
     render(&tpl, lang)
@@ -294,7 +290,7 @@ async fn sign_commitment(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 async fn attachment(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
     let lang = ctx.lang;
     let (content_type, data) =
-        tasks::attachment(&state.db, &ctx.actor.scope, id).await.map_err(|e| AppError::from(e).into_html(lang))?;
+        evidence::attachment(&state.db, &ctx.actor.scope, id).await.map_err(|e| AppError::from(e).into_html(lang))?;
     Ok(([(header::CONTENT_TYPE, content_type)], data).into_response())
 }
 

@@ -57,11 +57,21 @@ pub async fn my_shifts(state: &AppState, person: i64, now: DateTime<Utc>) -> Res
         .collect())
 }
 
-/// A shift of the roster table with its people split out.
+/// A shift of the roster table with its people.
 pub struct RosterRow {
     pub s: ShiftView,
     pub when: String,
-    pub people: Vec<(String, String)>,
+    pub people: Vec<OnShift>,
+}
+
+/// One person on a shift as the roster table shows them: their state, when they checked in, and
+/// for a check-in or check-out made on a phone without signal the phone's time beside the arrival.
+pub struct OnShift {
+    pub name: String,
+    pub status: String,
+    pub checked_in: Option<String>,
+    pub check_in_phone: Option<super::PhoneTimes>,
+    pub check_out_phone: Option<super::PhoneTimes>,
 }
 
 #[derive(Template)]
@@ -95,22 +105,24 @@ async fn rosters_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<U
             let scope = &ctx.actor.scope;
             let checkpoints = roster::checkpoints(&state.db, scope, u.id).await.map_err(|e| fail(e.into()))?;
             let from = now - chrono::Duration::hours(12);
-            let shifts = roster::shifts(&state.db, scope, u.id, from, from + chrono::Duration::days(7))
-                .await
-                .map_err(|e| fail(e.into()))?;
+            let to = from + chrono::Duration::days(7);
+            let shifts = roster::shifts(&state.db, scope, u.id, from, to).await.map_err(|e| fail(e.into()))?;
+            let attendance = roster::attendance(&state.db, scope, u.id, from, to).await.map_err(|e| fail(e.into()))?;
+            let mut by_shift: std::collections::HashMap<i64, Vec<OnShift>> = std::collections::HashMap::new();
+            for a in attendance {
+                by_shift.entry(a.shift_id).or_default().push(OnShift {
+                    status: lang.code_label("shift.status", &a.status).to_string(),
+                    checked_in: a.checked_in_at.map(local),
+                    check_in_phone: super::PhoneTimes::of(a.check_in_device_at, a.check_in_arrived_at),
+                    check_out_phone: super::PhoneTimes::of(a.check_out_device_at, a.check_out_arrived_at),
+                    name: a.person_name,
+                });
+            }
             let rows = shifts
                 .into_iter()
                 .map(|s| {
                     let when = format!("{}–{}", local(s.starts_at), s.ends_at.with_timezone(&china()).format("%H:%M"));
-                    let people = s
-                        .people
-                        .split('|')
-                        .filter(|p| !p.is_empty())
-                        .map(|p| {
-                            let (name, status) = p.rsplit_once(':').unwrap_or((p, ""));
-                            (name.to_string(), lang.code_label("shift.status", status).to_string())
-                        })
-                        .collect();
+                    let people = by_shift.remove(&s.id).unwrap_or_default();
                     RosterRow { s, when, people }
                 })
                 .collect();
@@ -206,7 +218,7 @@ async fn plan(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult 
 /// Check-in on post; from the offline queue, at the time it was done on the phone (where believed).
 async fn check_in(State(state): State<AppState>, ctx: Ctx, Sent(when): Sent, Path(id): Path<i64>) -> UiResult {
     change(ctx.lang, async {
-        roster::check_in(&state.db, &ctx.actor, id, when.trusted()).await?;
+        roster::check_in(&state.db, &ctx.actor, id, when).await?;
         Ok(())
     })
     .await
@@ -221,7 +233,7 @@ async fn check_out(
 ) -> UiResult {
     let form = FormData::parse(&body);
     change(ctx.lang, async {
-        roster::check_out(&state.db, &ctx.actor, id, &form.get("handover"), when.trusted()).await?;
+        roster::check_out(&state.db, &ctx.actor, id, &form.get("handover"), when).await?;
         Ok(())
     })
     .await
