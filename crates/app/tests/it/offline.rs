@@ -553,6 +553,19 @@ async fn every_kind_of_queued_change_keeps_the_phones_time_beside_its_arrival_an
     let finding = app.count(&format!("SELECT id FROM findings WHERE visit_id = {}", v["id"])).await;
     let (_, raised) = app.api("county_org").await.get(&format!("/findings/{finding}")).await;
     assert_eq!(instant(&raised["finding"]["raised_at"]), visited, "the finding was raised at the visit: {raised}");
+    // The findings to fix are on 今日工作, each kept on the phone for work without signal.
+    let (_, open) = handler.get("/findings?status=open&per_page=1").await;
+    let (_, returned) = handler.get("/findings?status=returned&per_page=1").await;
+    let to_fix = open["total"].as_i64().unwrap() + returned["total"].as_i64().unwrap();
+    assert!(to_fix >= 1);
+    let (_, today) = township.get("/today").await;
+    assert!(today.contains(&format!("<span class=\"muted\">{to_fix}</span>")), "how many there are in all");
+    let kept = today
+        .split("<a href=\"/findings/")
+        .skip(1)
+        .filter(|link| link.split('>').next().unwrap_or("").contains("data-keep"))
+        .count();
+    assert_eq!(kept as i64, to_fix.min(10), "the first ten are kept on the phone");
     let handed = to_second(Utc::now() - Duration::hours(1));
     let (s, f, _) = send(
         &handler,

@@ -92,6 +92,39 @@ struct TodayPage {
     shifts: Vec<super::work_roster::ShiftRow>,
     topics: Vec<frontline_db::meetings::TopicView>,
     can_answer: bool,
+    /// Findings of the caller's units still to fix (returned first, then by deadline), each kept
+    /// on the phone for work without signal; and how many there are in all.
+    findings: Vec<frontline_db::inspections::FindingView>,
+    findings_total: i64,
+}
+
+/// How many findings to fix 今日工作 lists (and the phone keeps); the rest are on 整改 lists.
+const TODAY_FINDINGS: i64 = 10;
+
+/// The findings the caller's units have to fix, returned ones first: at most [`TODAY_FINDINGS`],
+/// with how many there are in all. None for whoever does not hand in rectifications.
+async fn findings_to_fix(
+    state: &AppState,
+    actor: &frontline_core::access::Actor,
+) -> Result<(Vec<frontline_db::inspections::FindingView>, i64), AppError> {
+    if !actor.can("inspect:finding:rectify") {
+        return Ok((Vec::new(), 0));
+    }
+    let (mut shown, mut total) = (Vec::new(), 0);
+    for status in
+        [frontline_core::inspections::FindingStatus::Returned, frontline_core::inspections::FindingStatus::Open]
+    {
+        let q = frontline_db::inspections::FindingQuery {
+            status: Some(status.as_str().to_string()),
+            per_page: Some(TODAY_FINDINGS),
+            ..Default::default()
+        };
+        let page = frontline_db::inspections::findings(&state.db, &actor.scope, &q).await?;
+        total += page.total;
+        shown.extend(page.items);
+    }
+    shown.truncate(TODAY_FINDINGS as usize);
+    Ok((shown, total))
 }
 
 async fn my_day(State(state): State<AppState>, ctx: Ctx) -> UiResult {
@@ -118,9 +151,12 @@ async fn my_day(State(state): State<AppState>, ctx: Ctx) -> UiResult {
             (frontline_db::dashboard::Today { day: today, ..Default::default() }, Vec::new(), Vec::new(), Vec::new())
         }
     };
+    let (findings, findings_total) = findings_to_fix(&state, &ctx.actor).await.map_err(fail)?;
     let tpl = TodayPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/today"),
+        findings,
+        findings_total,
         tasks_percent: frontline_core::tasks::percent_text(frontline_core::tasks::percent(d.tasks_done, d.tasks)),
         d,
         today,
