@@ -187,14 +187,16 @@ fn file_in(folder: &Path, sha256: &str) -> PathBuf {
     folder.join(sha256.get(..2).unwrap_or("00")).join(sha256)
 }
 
-/// Writes a photo into the folder under its hash, unless it is there already (the same bytes):
-/// written to a temporary name, synced, then renamed, so a file under a hash is always whole.
+/// Writes a photo into the folder under its hash, unless it is there already whole (the same
+/// bytes; a file damaged on disk is written again): written to a temporary name, synced, then
+/// renamed, so a file under a hash is always whole.
 async fn write_once(folder: PathBuf, sha256: String, data: Vec<u8>) -> Result<(), DbError> {
     let failed = |e: std::io::Error| DbError::Config(format!("keeping a photo in {}: {e}", folder.display()));
     let path = file_in(&folder, &sha256);
     let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use sha2::Digest;
         use std::io::Write;
-        if path.exists() {
+        if std::fs::read(&path).is_ok_and(|kept| hex::encode(sha2::Sha256::digest(&kept)) == sha256) {
             return Ok(());
         }
         let dir = path.parent().unwrap_or_else(|| Path::new("."));

@@ -574,8 +574,8 @@ struct OrderRow {
 }
 
 /// Takes one step on an order; the whole step (state, timeline, audit, records, notices) is one
-/// transaction, and a refused step changes nothing. A step sent from a phone without signal counts
-/// at the phone's time where believed; both times are kept.
+/// transaction, and a refused step changes nothing. A reply sent from a phone without signal
+/// counts at the phone's time where believed; both times are kept.
 pub async fn act(db: &Db, actor: &Actor, id: i64, input: &StepInput, when: Timing) -> Result<OrderDetail, DbError> {
     act_with_photo(db, actor, id, input, None, when).await
 }
@@ -599,6 +599,9 @@ pub async fn act_with_photo(
         return Err(DomainError::invalid("photo", "error.order.photo_on_reply").into());
     }
     let cleaned = crate::evidence::clean_evidence(photo)?;
+    // Only a reply is made in the field and queued on a phone; any other step is dated by its
+    // arrival, so that no phone's clock dates a dispatch, an extension or a closing call-back.
+    let when = if matches!(input, StepInput::Reply { .. }) { when } else { Timing::at(when.received) };
     let now = when.trusted();
     let mut tx = db.begin().await?;
     let mut sql = Sql::new(
