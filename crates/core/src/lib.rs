@@ -28,6 +28,7 @@ pub mod records;
 pub mod responsibility;
 pub mod roles;
 pub mod roster;
+pub mod second_factor;
 pub mod succession;
 pub mod surveys;
 pub mod tasks;

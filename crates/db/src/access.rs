@@ -77,6 +77,38 @@ pub async fn record_successful_login(db: &Db, user_id: i64) -> Result<(), DbErro
     tx.commit().await
 }
 
+/// How far a session is: logged in, or waiting for the second factor after the password (of no
+/// use for anything but giving the code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    Done,
+    SecondFactor,
+    /// An account whose role asks for a second factor it has not set up: good only for setting
+    /// it up (`/me/second-factor`).
+    Enrol,
+}
+
+impl SessionStage {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Done => "done",
+            SessionStage::SecondFactor => "second_factor",
+            SessionStage::Enrol => "enrol",
+        }
+    }
+}
+
+/// A session that was waiting for its account to set up a second factor is logged in.
+pub async fn finish_enrolment(db: &Db, session_hash: &str) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with(
+        "UPDATE sessions SET stage = 'done' WHERE id = $1 AND stage = 'enrol'",
+        vec![session_hash.into()],
+    ))
+    .await?;
+    tx.commit().await
+}
+
 /// Stores a new session; the id is the hash of the secret in the cookie.
 pub async fn create_session(
     db: &Db,
@@ -85,27 +117,41 @@ pub async fn create_session(
     csrf_token: &str,
     ip: &str,
     ttl: Duration,
+    stage: SessionStage,
 ) -> Result<(), DbError> {
     let now = Utc::now();
     let mut tx = db.begin().await?;
     // Old, expired sessions of everyone are swept here, where sessions are written anyway.
     tx.execute(&Sql::with("DELETE FROM sessions WHERE expires_at < $1", vec![now.into()])).await?;
     tx.execute(&Sql::with(
-        "INSERT INTO sessions (id, user_id, csrf_token, ip, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        vec![session_hash.into(), user_id.into(), csrf_token.into(), ip.into(), now.into(), (now + ttl).into()],
+        "INSERT INTO sessions (id, user_id, csrf_token, ip, created_at, expires_at, stage) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            session_hash.into(),
+            user_id.into(),
+            csrf_token.into(),
+            ip.into(),
+            now.into(),
+            (now + ttl).into(),
+            stage.as_str().into(),
+        ],
     ))
     .await?;
     tx.commit().await
 }
 
-/// The user and CSRF token of a live session.
-pub async fn session(db: &Db, session_hash: &str) -> Result<Option<(i64, String)>, DbError> {
+/// The user and CSRF token of a live session at `stage`.
+pub async fn session_at(db: &Db, session_hash: &str, stage: SessionStage) -> Result<Option<(i64, String)>, DbError> {
     db.opt(&Sql::with(
         "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
-        vec![session_hash.into(), Utc::now().into()],
+         WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = FALSE AND s.stage = $3",
+        vec![session_hash.into(), Utc::now().into(), stage.as_str().into()],
     ))
     .await
+}
+
+/// The user and CSRF token of a live, logged-in session.
+pub async fn session(db: &Db, session_hash: &str) -> Result<Option<(i64, String)>, DbError> {
+    session_at(db, session_hash, SessionStage::Done).await
 }
 
 pub async fn delete_session(db: &Db, session_hash: &str) -> Result<(), DbError> {
@@ -230,11 +276,15 @@ pub struct RoleView {
     pub permissions: String,
     /// Kinds of post (comma-separated) whose holder the role comes with, for as long as they hold it.
     pub post_kinds: String,
+    /// Whether the role's accounts must have a second factor.
+    pub requires_second_factor: bool,
 }
+
+const ROLE_COLUMNS: &str = "id, role_key, name, data_scope, permissions, post_kinds, requires_second_factor";
 
 /// Roles, with their listed units.
 pub async fn list_roles(db: &Db) -> Result<Vec<RoleView>, DbError> {
-    db.all(&Sql::new("SELECT id, role_key, name, data_scope, permissions, post_kinds FROM roles ORDER BY id")).await
+    db.all(&Sql::new(&format!("SELECT {ROLE_COLUMNS} FROM roles ORDER BY id"))).await
 }
 
 pub async fn role_units(db: &Db, role_id: i64) -> Result<Vec<i64>, DbError> {
@@ -260,6 +310,9 @@ pub struct RoleInput {
     pub permissions: Vec<String>,
     #[serde(default)]
     pub unit_ids: Vec<i64>,
+    /// Whether the role's accounts must have a second factor (they set it up at their next login).
+    #[serde(default)]
+    pub requires_second_factor: bool,
 }
 
 /// The permissions a role can be given, by name.
@@ -323,8 +376,16 @@ pub async fn create_role(db: &Db, actor: &Actor, input: &RoleInput) -> Result<i6
     let (key, name, scope, perms) = validate_role(&mut tx, actor, input).await?;
     let id = tx
         .insert(&Sql::with(
-            "INSERT INTO roles (role_key, name, data_scope, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            vec![key.clone().into(), name.clone().into(), scope.as_str().into(), perms.join(",").into(), Utc::now().into()],
+            "INSERT INTO roles (role_key, name, data_scope, permissions, requires_second_factor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            vec![
+                key.clone().into(),
+                name.clone().into(),
+                scope.as_str().into(),
+                perms.join(",").into(),
+                input.requires_second_factor.into(),
+                Utc::now().into(),
+            ],
         ))
         .await
         .map_err(|e| e.on_unique("error.role.duplicate_key"))?;
@@ -338,7 +399,8 @@ pub async fn create_role(db: &Db, actor: &Actor, input: &RoleInput) -> Result<i6
             object_id: Some(id),
             unit_path: None,
             before: serde_json::Value::Null,
-            after: json!({"role_key": key, "name": name, "data_scope": scope.as_str(), "permissions": perms, "unit_ids": input.unit_ids}),
+            after: json!({"role_key": key, "name": name, "data_scope": scope.as_str(), "permissions": perms,
+                "unit_ids": input.unit_ids, "requires_second_factor": input.requires_second_factor}),
         },
     )
     .await?;
@@ -358,6 +420,8 @@ pub struct UserView {
     pub locked_until: Option<DateTime<Utc>>,
     /// Comma-separated role names.
     pub roles: Option<String>,
+    /// Whether the account has its second factor on.
+    pub second_factor: bool,
 }
 
 /// Users whose person is visible to the scope; accounts without a person only to an all-units scope.
@@ -379,7 +443,8 @@ pub async fn list_users(
     }
     let columns = format!(
         "us.id, us.username, us.display_name, us.person_id, p.name AS person_name, us.disabled, us.locked_until, \
-         (SELECT {} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = us.id) AS roles",
+         (SELECT {} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = us.id) AS roles, \
+         (us.totp_secret IS NOT NULL) AS second_factor",
         if db.is_postgres() { "string_agg(r.name, ',')" } else { "group_concat(r.name, ',')" }
     );
     db.page_of(&columns, filter, "us.id", page, per).await
@@ -502,7 +567,7 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, password_hash: &
     tx.commit().await
 }
 
-async fn ensure_user_visible(db: &Db, actor: &Actor, user_id: i64) -> Result<(), DbError> {
+pub(crate) async fn ensure_user_visible(db: &Db, actor: &Actor, user_id: i64) -> Result<(), DbError> {
     if actor.scope.all {
         return Ok(());
     }
@@ -720,14 +785,16 @@ work:life:checkin"
             let post_kinds = builtin_post_kinds(key);
             let id = tx
                 .insert(&Sql::with(
-                    "INSERT INTO roles (role_key, name, data_scope, permissions, post_kinds, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO roles (role_key, name, data_scope, permissions, post_kinds, requires_second_factor, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     vec![
                         key.into(),
                         name.into(),
                         scope.into(),
                         perms.clone().into(),
                         post_kinds.into(),
+                        // The administrator signs in with a second factor on every new install.
+                        (key == "admin").into(),
                         Utc::now().into(),
                     ],
                 ))
@@ -787,12 +854,8 @@ work:life:checkin"
 pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput) -> Result<(), DbError> {
     actor.require("system:role:edit")?;
     let mut tx = db.begin().await?;
-    let before: Option<RoleView> = tx
-        .opt(&Sql::with(
-            "SELECT id, role_key, name, data_scope, permissions, post_kinds FROM roles WHERE id = $1",
-            vec![role_id.into()],
-        ))
-        .await?;
+    let before: Option<RoleView> =
+        tx.opt(&Sql::with(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE id = $1"), vec![role_id.into()])).await?;
     let before = before.ok_or(DomainError::NotFound)?;
     let current_too_wide = (before.data_scope == "all" && !actor.scope.all)
         || before.permissions.split(',').filter(|p| !p.is_empty()).any(|p| !actor.can(p) && !actor.can("*:*:*"));
@@ -809,8 +872,14 @@ pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput
         .all(&Sql::with("SELECT unit_id FROM role_units WHERE role_id = $1 ORDER BY unit_id", vec![role_id.into()]))
         .await?;
     tx.execute(&Sql::with(
-        "UPDATE roles SET name = $1, data_scope = $2, permissions = $3 WHERE id = $4",
-        vec![name.clone().into(), scope.as_str().into(), perms.join(",").into(), role_id.into()],
+        "UPDATE roles SET name = $1, data_scope = $2, permissions = $3, requires_second_factor = $4 WHERE id = $5",
+        vec![
+            name.clone().into(),
+            scope.as_str().into(),
+            perms.join(",").into(),
+            input.requires_second_factor.into(),
+            role_id.into(),
+        ],
     ))
     .await?;
     set_role_units(&mut tx, role_id, &input.unit_ids).await?;
@@ -823,8 +892,10 @@ pub async fn update_role(db: &Db, actor: &Actor, role_id: i64, input: &RoleInput
             object_id: Some(role_id),
             unit_path: None,
             before: json!({"name": before.name, "data_scope": before.data_scope, "permissions": before.permissions,
-                           "unit_ids": before_units.iter().map(|u| u.0).collect::<Vec<_>>()}),
-            after: json!({"name": name, "data_scope": scope.as_str(), "permissions": perms, "unit_ids": input.unit_ids}),
+                           "unit_ids": before_units.iter().map(|u| u.0).collect::<Vec<_>>(),
+                           "requires_second_factor": before.requires_second_factor}),
+            after: json!({"name": name, "data_scope": scope.as_str(), "permissions": perms, "unit_ids": input.unit_ids,
+                          "requires_second_factor": input.requires_second_factor}),
         },
     )
     .await?;

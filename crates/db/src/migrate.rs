@@ -146,6 +146,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_phone_times_and_photo_files.sql"),
         postgres: include_str!("../migrations/postgres/0022_phone_times_and_photo_files.sql"),
     },
+    Migration {
+        version: 23,
+        name: "second_factor",
+        sqlite: include_str!("../migrations/sqlite/0023_second_factor.sql"),
+        postgres: include_str!("../migrations/postgres/0023_second_factor.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -163,13 +163,44 @@ impl LoginThrottle {
 }
 
 /// Starts a fresh session (a new id every login, so a planted cookie is worthless) and returns
-/// the `Set-Cookie` value.
-pub async fn start_session(state: &AppState, user_id: i64, ip: &str) -> Result<String, AppError> {
+/// the `Set-Cookie` value. A session waiting for the second factor lasts five minutes.
+pub async fn start_session(
+    state: &AppState,
+    user_id: i64,
+    ip: &str,
+    stage: access::SessionStage,
+) -> Result<String, AppError> {
     let secret = random_token();
     let csrf = random_token();
-    let ttl = chrono::Duration::hours(state.config.session_hours);
-    access::create_session(&state.db, &secret_hash(&secret), user_id, &csrf, ip, ttl).await?;
+    let ttl = match stage {
+        access::SessionStage::Done => chrono::Duration::hours(state.config.session_hours),
+        access::SessionStage::SecondFactor | access::SessionStage::Enrol => {
+            chrono::Duration::minutes(SECOND_FACTOR_MINUTES)
+        }
+    };
+    access::create_session(&state.db, &secret_hash(&secret), user_id, &csrf, ip, ttl, stage).await?;
     Ok(cookie_header(state, SESSION_COOKIE, &secret, ttl.num_seconds()))
+}
+
+/// Minutes a login may wait between the password and the second factor (or its setting up).
+pub const SECOND_FACTOR_MINUTES: i64 = 5;
+
+/// Checks the second factor given after the password (a code of the account's app, or a recovery
+/// code); a wrong one counts as a failed login (the account locks after too many).
+pub async fn check_second_factor(state: &AppState, user_id: i64, code: &str, ip: &str) -> Result<(), AppError> {
+    if !state.login_throttle.allow(ip) {
+        return Err(AppError::TooManyAttempts);
+    }
+    if frontline_db::second_factor::check(&state.db, user_id, code, Utc::now()).await? {
+        access::record_successful_login(&state.db, user_id).await?;
+        return Ok(());
+    }
+    let code = if access::record_failed_login(&state.db, user_id, ip).await? {
+        "error.login.locked"
+    } else {
+        "error.second_factor.wrong_code"
+    };
+    Err(AppError::Domain(frontline_core::DomainError::Conflict(code.into())))
 }
 
 /// A `Set-Cookie` value with the flags every cookie here carries.
@@ -220,9 +251,21 @@ fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The page where an account whose role asks for a second factor sets it up: the only one its
+/// session opens until then.
+pub const ENROL_PATH: &str = "/me/second-factor";
+
 async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String), AppError> {
     let secret = cookie(parts, SESSION_COOKIE).ok_or(AppError::Unauthorized)?;
-    let (user_id, csrf) = access::session(&state.db, &secret_hash(&secret)).await?.ok_or(AppError::Unauthorized)?;
+    let hash = secret_hash(&secret);
+    let session = match access::session(&state.db, &hash).await? {
+        Some(s) => Some(s),
+        None if parts.uri.path() == ENROL_PATH || parts.uri.path() == "/logout" => {
+            access::session_at(&state.db, &hash, access::SessionStage::Enrol).await?
+        }
+        None => None,
+    };
+    let (user_id, csrf) = session.ok_or(AppError::Unauthorized)?;
     if changes_state(&parts.method) {
         let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {

@@ -29,6 +29,7 @@ mod offline;
 mod orders;
 mod schemathesis;
 mod scope;
+mod second_factor;
 mod supervision;
 mod ui;
 mod weak;

@@ -37,6 +37,10 @@ pub struct TokenRequest {
     pub password: String,
     /// What the token is for, e.g. the name of the integrating system.
     pub name: String,
+    /// For an account with a second factor: a code of its authenticator app, or a recovery code.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub code: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,13 +50,26 @@ pub struct TokenResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "system", request_body = TokenRequest, security(()),
-    responses((status = 201, body = TokenResponse), (status = 409, description = "Wrong credentials or locked", body = ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 409, description = "Wrong credentials, a second factor needed or wrong, or locked", body = ErrorBody)))]
 pub async fn token(
     State(s): State<AppState>,
     ApiLang(lang, ip): ApiLang,
     ApiJson(b): ApiJson<TokenRequest>,
 ) -> Result<Response, Response> {
     let user_id = check_login(&s, &b.username, &b.password, &ip).await.api(lang)?;
+    if !frontline_db::second_factor::enabled(&s.db, user_id).await.api(lang)?
+        && frontline_db::second_factor::required(&s.db, user_id).await.api(lang)?
+    {
+        let enrol = frontline_core::DomainError::Conflict("error.second_factor.enrol_first".into());
+        return Err(crate::AppError::Domain(enrol)).api(lang);
+    }
+    if frontline_db::second_factor::enabled(&s.db, user_id).await.api(lang)? {
+        if b.code.trim().is_empty() {
+            let needed = frontline_core::DomainError::Conflict("error.second_factor.needed".into());
+            return Err(crate::AppError::Domain(needed)).api(lang);
+        }
+        crate::auth::check_second_factor(&s, user_id, &b.code, &ip).await.api(lang)?;
+    }
     let actor = access::load_actor(&s.db, user_id, &ip).await.api(lang)?;
     let token = services::issue_token(&s.db, &actor, user_id, &b.name).await.api(lang)?;
     Ok(created(TokenResponse { token }))
@@ -175,6 +192,9 @@ pub struct RoleChange {
     pub permissions: Vec<String>,
     #[serde(default)]
     pub unit_ids: Vec<i64>,
+    /// Whether the role's accounts must have a second factor.
+    #[serde(default)]
+    pub requires_second_factor: bool,
 }
 
 #[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "system", params(("id" = i64, Path)), request_body = RoleChange,
@@ -191,6 +211,7 @@ pub async fn update_role(
         data_scope: b.data_scope,
         permissions: b.permissions,
         unit_ids: b.unit_ids,
+        requires_second_factor: b.requires_second_factor,
     };
     access::update_role(&s.db, &ctx.actor, id, &b).await.map_err(AppError::from).api(ctx.lang)?;
     Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))

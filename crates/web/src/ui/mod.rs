@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod life;
 pub mod orders;
 pub mod people;
+pub mod second_factor;
 pub mod supervision;
 pub mod system;
 pub mod todo;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(system::router())
         .merge(todo::router())
+        .merge(second_factor::router())
         .merge(duty::router())
         .merge(work::router())
         .merge(work_roster::router())
@@ -528,8 +530,19 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, req: axum::ext
     if let Some(old) = auth::cookie(&parts, auth::SESSION_COOKIE) {
         let _ = frontline_db::access::delete_session(&state.db, &auth::secret_hash(&old)).await;
     }
-    let cookie = auth::start_session(&state, user_id, &ip).await.map_err(|e| e.into_html(lang))?;
-    let mut r = redirect("/");
+    // An account with a second factor logs in only once the code is given.
+    // An account with a second factor logs in only once the code is given; one whose role asks
+    // for a factor it has not set up, only to set it up.
+    let fail = |e: frontline_db::DbError| AppError::from(e).into_html(lang);
+    let (stage, next) = if frontline_db::second_factor::enabled(&state.db, user_id).await.map_err(fail)? {
+        (frontline_db::access::SessionStage::SecondFactor, "/login/second-factor")
+    } else if frontline_db::second_factor::required(&state.db, user_id).await.map_err(fail)? {
+        (frontline_db::access::SessionStage::Enrol, auth::ENROL_PATH)
+    } else {
+        (frontline_db::access::SessionStage::Done, "/")
+    };
+    let cookie = auth::start_session(&state, user_id, &ip, stage).await.map_err(|e| e.into_html(lang))?;
+    let mut r = redirect(next);
     if let Ok(v) = cookie.parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

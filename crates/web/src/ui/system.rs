@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(users_page).post(create_user))
         .route("/users/new", get(new_user_form))
         .route("/users/{id}/disable", post(disable))
+        .route("/users/{id}/second-factor/reset", post(reset_second_factor))
         .route("/users/{id}/enable", post(enable))
         .route("/users/{id}/password", post(password))
         .route("/roles", get(roles_page).post(create_role))
@@ -105,6 +106,14 @@ async fn disable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -
     Ok(refresh())
 }
 
+/// Resets the second factor of an account whose phone is lost (audited).
+async fn reset_second_factor(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
+    frontline_db::second_factor::reset(&state.db, &ctx.actor, id)
+        .await
+        .map_err(|e| AppError::from(e).into_html(ctx.lang))?;
+    Ok(refresh())
+}
+
 async fn enable(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> UiResult {
     access::set_disabled(&state.db, &ctx.actor, id, false).await.map_err(|e| AppError::from(e).into_html(ctx.lang))?;
     Ok(refresh())
@@ -165,6 +174,7 @@ struct RoleForm {
     scopes: Vec<(String, String)>,
     permissions: Vec<&'static str>,
     selected: Vec<String>,
+    requires_second_factor: bool,
 }
 
 impl RoleForm {
@@ -193,6 +203,7 @@ async fn new_role_form(ctx: Ctx) -> UiResult {
             scopes: scope_choices(lang),
             permissions: PERMISSIONS.to_vec(),
             selected: vec![],
+            requires_second_factor: false,
         },
         lang,
     )
@@ -222,6 +233,7 @@ async fn edit_role_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
             scopes: scope_choices(lang),
             permissions: PERMISSIONS.to_vec(),
             selected: role.permissions.split(',').filter(|p| !p.is_empty()).map(str::to_string).collect(),
+            requires_second_factor: role.requires_second_factor,
         },
         lang,
     )
@@ -239,6 +251,7 @@ async fn role_input(state: &AppState, ctx: &Ctx, form: &FormData) -> Result<Role
         data_scope: form.get("data_scope"),
         permissions: form.all("permissions"),
         unit_ids,
+        requires_second_factor: form.get("requires_second_factor") == "true",
     })
 }
 
