@@ -49,6 +49,9 @@ enum Command {
         /// Mark cookies Secure (when served behind HTTPS).
         #[arg(long, env = "FRONTLINE_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Minutes a session may go unused before it ends (等保 level 3 asks for a timeout).
+        #[arg(long, default_value_t = 30, env = "FRONTLINE_IDLE_MINUTES")]
+        idle_minutes: i64,
     },
     /// Apply database migrations.
     Migrate,
@@ -408,9 +411,9 @@ async fn main() -> anyhow::Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(db, &addr, false, started, cli.data.clone()).await
+            serve(db, &addr, Config::default(), started, cli.data.clone()).await
         }
-        Command::Serve { addr, secure_cookies } => {
+        Command::Serve { addr, secure_cookies, idle_minutes } => {
             let started = Instant::now();
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
             let db = setup::open(&url).await?;
@@ -419,7 +422,8 @@ async fn main() -> anyhow::Result<()> {
                     "No account exists yet. Create the first administrator with: frontline user add <username> --role admin"
                 );
             }
-            serve(db, &addr, secure_cookies, started, cli.data.clone()).await
+            let config = Config { secure_cookies, idle_minutes, ..Config::default() };
+            serve(db, &addr, config, started, cli.data.clone()).await
         }
         Command::Migrate => {
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
@@ -731,7 +735,7 @@ fn print_logins() {
 async fn serve(
     db: frontline_db::Db,
     addr: &str,
-    secure_cookies: bool,
+    config: Config,
     started: Instant,
     data: PathBuf,
 ) -> anyhow::Result<()> {
@@ -778,7 +782,7 @@ async fn serve(
             }
         }
     });
-    let state = AppState::new(db, Config { secure_cookies, ..Config::default() });
+    let state = AppState::new(db, config);
     frontline_web::serve(state, listener).await?;
     Ok(())
 }

@@ -139,19 +139,46 @@ pub async fn create_session(
     tx.commit().await
 }
 
-/// The user and CSRF token of a live session at `stage`.
-pub async fn session_at(db: &Db, session_hash: &str, stage: SessionStage) -> Result<Option<(i64, String)>, DbError> {
+/// A live session as a request finds it: its user, its CSRF token, and when it was last used.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveSession {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// A live session at `stage`: not past its lifetime, not idle longer than `idle`, of an account
+/// not disabled.
+pub async fn session_at(
+    db: &Db,
+    session_hash: &str,
+    stage: SessionStage,
+    idle: Duration,
+) -> Result<Option<LiveSession>, DbError> {
+    let now = Utc::now();
     db.opt(&Sql::with(
-        "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = FALSE AND s.stage = $3",
-        vec![session_hash.into(), Utc::now().into(), stage.as_str().into()],
+        "SELECT s.user_id, s.csrf_token, COALESCE(s.last_seen_at, s.created_at) AS last_seen FROM sessions s \
+         JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = FALSE \
+         AND s.stage = $3 AND COALESCE(s.last_seen_at, s.created_at) > $4",
+        vec![session_hash.into(), now.into(), stage.as_str().into(), (now - idle).into()],
     ))
     .await
 }
 
-/// The user and CSRF token of a live, logged-in session.
-pub async fn session(db: &Db, session_hash: &str) -> Result<Option<(i64, String)>, DbError> {
-    session_at(db, session_hash, SessionStage::Done).await
+/// A live, logged-in session (see [`session_at`]).
+pub async fn session(db: &Db, session_hash: &str, idle: Duration) -> Result<Option<LiveSession>, DbError> {
+    session_at(db, session_hash, SessionStage::Done, idle).await
+}
+
+/// Notes that a session was used now (its idle time starts again).
+pub async fn touch_session(db: &Db, session_hash: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with(
+        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
+        vec![now.into(), session_hash.into()],
+    ))
+    .await?;
+    tx.commit().await
 }
 
 pub async fn delete_session(db: &Db, session_hash: &str) -> Result<(), DbError> {

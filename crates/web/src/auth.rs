@@ -258,14 +258,20 @@ pub const ENROL_PATH: &str = "/me/second-factor";
 async fn from_session(parts: &Parts, state: &AppState) -> Result<(Actor, String), AppError> {
     let secret = cookie(parts, SESSION_COOKIE).ok_or(AppError::Unauthorized)?;
     let hash = secret_hash(&secret);
-    let session = match access::session(&state.db, &hash).await? {
+    let idle = state.config.idle();
+    let session = match access::session(&state.db, &hash, idle).await? {
         Some(s) => Some(s),
         None if parts.uri.path() == ENROL_PATH || parts.uri.path() == "/logout" => {
-            access::session_at(&state.db, &hash, access::SessionStage::Enrol).await?
+            access::session_at(&state.db, &hash, access::SessionStage::Enrol, idle).await?
         }
         None => None,
     };
-    let (user_id, csrf) = session.ok_or(AppError::Unauthorized)?;
+    let access::LiveSession { user_id, csrf_token: csrf, last_seen } = session.ok_or(AppError::Unauthorized)?;
+    // Used now: its idle time starts again (written at most once a minute).
+    let now = Utc::now();
+    if now - last_seen > chrono::Duration::minutes(1) {
+        access::touch_session(&state.db, &hash, now).await?;
+    }
     if changes_state(&parts.method) {
         let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {

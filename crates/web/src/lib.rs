@@ -34,16 +34,30 @@ pub use error::AppError;
 pub struct Config {
     /// Mark cookies `Secure` (serve behind HTTPS).
     pub secure_cookies: bool,
-    /// Session lifetime in hours.
+    /// Session lifetime in hours, however busy.
     pub session_hours: i64,
+    /// Minutes a session may go unused before it ends (等保: a timeout for idle sessions).
+    pub idle_minutes: i64,
     /// Unknown API tokens one address may send in a minute before it gets 429 for more of them
     /// (valid tokens from that address keep working).
     pub token_guesses_per_minute: u32,
 }
 
+impl Config {
+    /// How long a session may go unused.
+    pub fn idle(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.idle_minutes.max(1))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
-        Config { secure_cookies: false, session_hours: 12, token_guesses_per_minute: auth::LOGIN_ATTEMPTS_PER_MINUTE }
+        Config {
+            secure_cookies: false,
+            session_hours: 12,
+            idle_minutes: 30,
+            token_guesses_per_minute: auth::LOGIN_ATTEMPTS_PER_MINUTE,
+        }
     }
 }
 

@@ -111,7 +111,12 @@ async fn caller(parts: &Parts, state: &AppState) -> Option<i64> {
         Some(token) => frontline_db::access::token_user(&state.db, &auth::secret_hash(token)).await.ok().flatten(),
         None => {
             let secret = auth::cookie(parts, SESSION_COOKIE)?;
-            frontline_db::access::session(&state.db, &auth::secret_hash(&secret)).await.ok().flatten().map(|s| s.0)
+            let idle = state.config.idle();
+            frontline_db::access::session(&state.db, &auth::secret_hash(&secret), idle)
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.user_id)
         }
     }
 }

@@ -393,3 +393,34 @@ async fn one_address_cannot_guess_api_tokens_and_its_valid_tokens_keep_working()
     let ui = app.ui("township_secretary").await;
     assert_eq!(ui.get("/units").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_session_left_unused_longer_than_the_idle_time_ends() {
+    let app = TestApp::new().await;
+    let ui = app.ui("village_secretary").await;
+    let user = app.count("SELECT id FROM users WHERE username = 'village_secretary'").await;
+    let last_used = |minutes: i64| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            let at = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+            let sql = "UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2";
+            tx.execute(&frontline_db::Sql::with(sql, vec![at.into(), user.into()])).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    // Used 20 minutes ago (the default allows 30): still live, and its idle time starts again.
+    last_used(20).await;
+    let (s, _) = ui.get("/todo").await;
+    assert_eq!(s, 200);
+    let (seen,): (chrono::DateTime<chrono::Utc>,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT last_seen_at FROM sessions WHERE user_id = $1", vec![user.into()]))
+        .await
+        .unwrap();
+    assert!(chrono::Utc::now() - seen < chrono::Duration::minutes(1), "used now");
+    // Left unused for 31 minutes: it has ended, and the login is asked again.
+    last_used(31).await;
+    let (s, _) = ui.get("/todo").await;
+    assert_ne!(s, 200);
+}

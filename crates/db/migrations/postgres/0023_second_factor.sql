@@ -15,6 +15,8 @@ CREATE TABLE recovery_codes (
 );
 
 ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'done';
+-- When the session was last used: one idle longer than the install allows has ended.
+ALTER TABLE sessions ADD COLUMN last_seen_at TIMESTAMPTZ;
 
 -- Roles whose accounts must have a second factor: the administrator's, from this release on (an
 -- administrator of an existing install sets it up at the next login).

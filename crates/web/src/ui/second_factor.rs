@@ -37,7 +37,9 @@ struct CodePage {
 async fn waiting(state: &AppState, headers: &HeaderMap) -> Result<Option<(i64, String, String)>, AppError> {
     let Some(secret) = cookie_of(headers) else { return Ok(None) };
     let hash = auth::secret_hash(&secret);
-    Ok(access::session_at(&state.db, &hash, SessionStage::SecondFactor).await?.map(|(u, csrf)| (u, csrf, hash)))
+    let idle = state.config.idle();
+    let waiting = access::session_at(&state.db, &hash, SessionStage::SecondFactor, idle).await?;
+    Ok(waiting.map(|s| (s.user_id, s.csrf_token, hash)))
 }
 
 fn cookie_of(headers: &HeaderMap) -> Option<String> {
