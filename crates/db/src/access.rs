@@ -98,17 +98,6 @@ impl SessionStage {
     }
 }
 
-/// A session that was waiting for its account to set up a second factor is logged in.
-pub async fn finish_enrolment(db: &Db, session_hash: &str) -> Result<(), DbError> {
-    let mut tx = db.begin().await?;
-    tx.execute(&Sql::with(
-        "UPDATE sessions SET stage = 'done' WHERE id = $1 AND stage = 'enrol'",
-        vec![session_hash.into()],
-    ))
-    .await?;
-    tx.commit().await
-}
-
 /// Stores a new session; the id is the hash of the secret in the cookie.
 pub async fn create_session(
     db: &Db,

@@ -202,7 +202,20 @@ async fn a_role_that_asks_for_a_second_factor_lets_its_accounts_in_only_to_set_i
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(http.get(app.url("/todo")).send().await.unwrap().status().as_u16(), 200, "set up, logged in");
+    let user_id = app.count("SELECT id FROM users WHERE username = 'township_secretary'").await;
+    let (stage, lasts): (String, chrono::DateTime<Utc>) = app
+        .db
+        .one(&frontline_db::Sql::with(
+            "SELECT stage, expires_at FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1",
+            vec![user_id.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(stage, "done");
+    assert!(lasts > Utc::now() + chrono::Duration::hours(11), "a whole session, not the 5 minutes of the wait");
     // It cannot be turned off while the role asks for it.
+    let page = http.get(app.url("/me/second-factor")).send().await.unwrap().text().await.unwrap();
+    let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").unwrap().to_string();
     let r = http
         .post(app.url("/me/second-factor/off"))
         .header("x-csrf-token", &csrf)

@@ -138,16 +138,29 @@ struct RecoveryCodes {
 }
 
 /// Turns the second factor on with the first code from the app; answers with the recovery codes.
-/// A session that waited for it (a role asks for one) is then logged in.
+/// A session that waited for it (a role asks for one) gives way to a logged-in session under a
+/// new id, with the full lifetime.
 async fn turn_on(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, body: Bytes) -> UiResult {
     let lang = ctx.lang;
-    let fail = |e: frontline_db::DbError| AppError::from(e).into_html(lang);
+    let fail = |e: AppError| e.into_html(lang);
     let form = FormData::parse(&body);
-    let codes = second_factor::confirm(&state.db, &ctx.actor, &form.get("code"), Utc::now()).await.map_err(fail)?;
-    if let Some(secret) = cookie_of(&headers) {
-        access::finish_enrolment(&state.db, &auth::secret_hash(&secret)).await.map_err(fail)?;
+    let codes = second_factor::confirm(&state.db, &ctx.actor, &form.get("code"), Utc::now())
+        .await
+        .map_err(|e| fail(e.into()))?;
+    let mut r = render(&RecoveryCodes { t: Tr(lang), codes }, lang)?;
+    let Some(secret) = cookie_of(&headers) else { return Ok(r) };
+    let hash = auth::secret_hash(&secret);
+    let idle = state.config.idle();
+    let enrolling =
+        access::session_at(&state.db, &hash, SessionStage::Enrol, idle).await.map_err(|e| fail(e.into()))?;
+    if let (Some(_), Some(user_id)) = (enrolling, ctx.actor.user_id) {
+        access::delete_session(&state.db, &hash).await.map_err(|e| fail(e.into()))?;
+        let cookie = auth::start_session(&state, user_id, &ctx.actor.ip, SessionStage::Done).await.map_err(fail)?;
+        if let Ok(v) = cookie.parse() {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
-    render(&RecoveryCodes { t: Tr(lang), codes }, lang)
+    Ok(r)
 }
 
 /// Turns it off, with a current code as proof.
