@@ -21,13 +21,17 @@ impl ServerProcess {
         Self::start_with(exe, url, log, &[])
     }
 
-    /// The same, with more environment variables (`RUST_LOG`, `FRONTLINE_SECURE_COOKIES`, …).
+    /// The same, with more environment variables (`RUST_LOG`, `FRONTLINE_SECURE_COOKIES`, …). Its
+    /// data folder (the audit anchor's key and checkpoints) is `<log>.data` beside the log, never
+    /// the working directory's.
     pub fn start_with(exe: &Path, url: &str, log: &Path, env: &[(&str, &str)]) -> anyhow::Result<ServerProcess> {
+        let data = log.with_extension("data");
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
         let mut copy = log.try_clone()?;
         let mut child = Command::new(exe)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("FRONTLINE_DATABASE_URL", url)
+            .env("FRONTLINE_DATA", &data)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
