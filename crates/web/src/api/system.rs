@@ -57,13 +57,12 @@ pub async fn token(
     ApiJson(b): ApiJson<TokenRequest>,
 ) -> Result<Response, Response> {
     let user_id = check_login(&s, &b.username, &b.password, &ip).await.api(lang)?;
-    if !frontline_db::second_factor::enabled(&s.db, user_id).await.api(lang)?
-        && frontline_db::second_factor::required(&s.db, user_id).await.api(lang)?
-    {
+    let has_factor = frontline_db::second_factor::enabled(&s.db, user_id).await.api(lang)?;
+    if !has_factor && frontline_db::second_factor::required(&s.db, user_id).await.api(lang)? {
         let enrol = frontline_core::DomainError::Conflict("error.second_factor.enrol_first".into());
         return Err(crate::AppError::Domain(enrol)).api(lang);
     }
-    if frontline_db::second_factor::enabled(&s.db, user_id).await.api(lang)? {
+    if has_factor {
         if b.code.trim().is_empty() {
             let needed = frontline_core::DomainError::Conflict("error.second_factor.needed".into());
             return Err(crate::AppError::Domain(needed)).api(lang);

@@ -35,22 +35,11 @@ struct CodePage {
 
 /// The login waiting for its second factor: its user and CSRF token.
 async fn waiting(state: &AppState, headers: &HeaderMap) -> Result<Option<(i64, String, String)>, AppError> {
-    let Some(secret) = cookie_of(headers) else { return Ok(None) };
+    let Some(secret) = auth::cookie_in(headers, auth::SESSION_COOKIE) else { return Ok(None) };
     let hash = auth::secret_hash(&secret);
     let idle = state.config.idle();
     let waiting = access::session_at(&state.db, &hash, SessionStage::SecondFactor, idle).await?;
     Ok(waiting.map(|s| (s.user_id, s.csrf_token, hash)))
-}
-
-fn cookie_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
 }
 
 /// Asks for the code after the password; without a login waiting for one, back to the login.
@@ -148,7 +137,7 @@ async fn turn_on(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, bo
         .await
         .map_err(|e| fail(e.into()))?;
     let mut r = render(&RecoveryCodes { t: Tr(lang), codes }, lang)?;
-    let Some(secret) = cookie_of(&headers) else { return Ok(r) };
+    let Some(secret) = auth::cookie_in(&headers, auth::SESSION_COOKIE) else { return Ok(r) };
     let hash = auth::secret_hash(&secret);
     let idle = state.config.idle();
     let enrolling =
