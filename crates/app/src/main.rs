@@ -458,6 +458,7 @@ async fn main() -> anyhow::Result<()> {
                     println!("Account {username} created (id {id}) with role {role}.");
                     if generated {
                         println!("Its password, shown this once: {password}");
+                        println!("It must be changed at the first login.");
                     }
                     Ok(())
                 }

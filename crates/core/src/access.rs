@@ -142,6 +142,8 @@ pub const PERMISSIONS: &[&str] = &[
     "system:role:edit",
     "system:audit:list",
     "system:setting:edit",
+    "system:security:list",
+    "system:security:edit",
 ];
 
 /// Whether a granted pattern (`people:*:list`, `*:*:*`) covers a required permission.

@@ -29,6 +29,7 @@ pub mod responsibility;
 pub mod roles;
 pub mod roster;
 pub mod second_factor;
+pub mod security;
 pub mod succession;
 pub mod surveys;
 pub mod tasks;

@@ -86,6 +86,9 @@ pub enum SessionStage {
     /// An account whose role asks for a second factor it has not set up: good only for setting
     /// it up (`/me/second-factor`).
     Enrol,
+    /// An account whose password must be changed first (set by someone else, or past its age):
+    /// good only for choosing a new one (`/login/password`).
+    ChangePassword,
 }
 
 impl SessionStage {
@@ -94,6 +97,7 @@ impl SessionStage {
             SessionStage::Done => "done",
             SessionStage::SecondFactor => "second_factor",
             SessionStage::Enrol => "enrol",
+            SessionStage::ChangePassword => "change_password",
         }
     }
 }
@@ -474,6 +478,9 @@ pub struct NewUser {
     pub password_hash: String,
     pub person_id: Option<i64>,
     pub role_ids: Vec<i64>,
+    /// Whether its holder must change the password at the first login: true whenever someone
+    /// other than the holder chose or generated it (only the demo's shared logins are not).
+    pub must_change_password: bool,
 }
 
 /// Creates an account. The actor must see the person, and may only hand out roles whose
@@ -507,8 +514,16 @@ pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbE
     }
     let id = tx
         .insert(&Sql::with(
-            "INSERT INTO users (username, display_name, password_hash, person_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            vec![username.clone().into(), display_name.clone().into(), u.password_hash.clone().into(), u.person_id.into(), Utc::now().into()],
+            "INSERT INTO users (username, display_name, password_hash, person_id, created_at, password_changed_at, \
+             must_change_password) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
+            vec![
+                username.clone().into(),
+                display_name.clone().into(),
+                u.password_hash.clone().into(),
+                u.person_id.into(),
+                Utc::now().into(),
+                u.must_change_password.into(),
+            ],
         ))
         .await
         .map_err(|e| e.on_unique("error.user.duplicate_username"))?;
@@ -556,11 +571,16 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, password_hash: &
         actor.require("system:user:edit")?;
         ensure_user_visible(db, actor, user_id).await?;
     }
+    // A password someone else set is changed by its holder at the next login.
+    let set_by_another = actor.user_id != Some(user_id);
+    let now = Utc::now();
     let mut tx = db.begin().await?;
+    crate::security::remember_replaced_password(&mut tx, user_id, now).await?;
     let n = tx
         .execute(&Sql::with(
-            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
-            vec![password_hash.into(), user_id.into()],
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, password_changed_at = $2, \
+             must_change_password = $3 WHERE id = $4",
+            vec![password_hash.into(), now.into(), set_by_another.into(), user_id.into()],
         ))
         .await?;
     if n == 0 {
@@ -576,7 +596,7 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, password_hash: &
             object_id: Some(user_id),
             unit_path: None,
             before: serde_json::Value::Null,
-            after: json!({"password": "changed"}),
+            after: json!({"password": "changed", "must_change_password": set_by_another}),
         },
     )
     .await?;

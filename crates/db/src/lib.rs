@@ -31,6 +31,7 @@ pub mod responsibility;
 pub mod roles;
 pub mod roster;
 pub mod second_factor;
+pub mod security;
 pub mod sql;
 pub mod succession;
 pub mod surveys;

@@ -152,6 +152,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_second_factor.sql"),
         postgres: include_str!("../migrations/postgres/0023_second_factor.sql"),
     },
+    Migration {
+        version: 24,
+        name: "password_policy",
+        sqlite: include_str!("../migrations/sqlite/0024_password_policy.sql"),
+        postgres: include_str!("../migrations/postgres/0024_password_policy.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -174,7 +174,7 @@ pub async fn start_session(
     let csrf = random_token();
     let ttl = match stage {
         access::SessionStage::Done => chrono::Duration::hours(state.config.session_hours),
-        access::SessionStage::SecondFactor | access::SessionStage::Enrol => {
+        access::SessionStage::SecondFactor | access::SessionStage::Enrol | access::SessionStage::ChangePassword => {
             chrono::Duration::minutes(SECOND_FACTOR_MINUTES)
         }
     };
@@ -182,8 +182,86 @@ pub async fn start_session(
     Ok(cookie_header(state, SESSION_COOKIE, &secret, ttl.num_seconds()))
 }
 
-/// Minutes a login may wait between the password and the second factor (or its setting up).
+/// Minutes a login may wait between the password and the second factor (or its setting up, or
+/// the change of a password that must be changed).
 pub const SECOND_FACTOR_MINUTES: i64 = 5;
+
+/// Where a login goes after the step it has passed: the second factor, if the account has one
+/// and it was not given yet; then the change of a password that must be changed; then the setting
+/// up of a factor the account's role asks for; then in. Returns the stage its session starts at
+/// and the page it opens.
+pub async fn next_step(
+    state: &AppState,
+    user_id: i64,
+    factor_given: bool,
+) -> Result<(access::SessionStage, &'static str), AppError> {
+    use access::SessionStage;
+    let has_factor = frontline_db::second_factor::enabled(&state.db, user_id).await?;
+    if has_factor && !factor_given {
+        return Ok((SessionStage::SecondFactor, "/login/second-factor"));
+    }
+    if frontline_db::security::change_due(&state.db, user_id, Utc::now()).await?.is_some() {
+        return Ok((SessionStage::ChangePassword, CHANGE_PASSWORD_PATH));
+    }
+    if !has_factor && frontline_db::second_factor::required(&state.db, user_id).await? {
+        return Ok((SessionStage::Enrol, ENROL_PATH));
+    }
+    Ok((SessionStage::Done, "/"))
+}
+
+/// The page where a login whose password must be changed chooses a new one.
+pub const CHANGE_PASSWORD_PATH: &str = "/login/password";
+
+/// A login waiting at `stage` (for its second factor, or a new password): its user, its CSRF
+/// token and the hash of its secret.
+pub async fn waiting_session(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    stage: access::SessionStage,
+) -> Result<Option<(i64, String, String)>, AppError> {
+    let Some(secret) = cookie_in(headers, SESSION_COOKIE) else { return Ok(None) };
+    let hash = secret_hash(&secret);
+    let waiting = access::session_at(&state.db, &hash, stage, state.config.idle()).await?;
+    Ok(waiting.map(|s| (s.user_id, s.csrf_token, hash)))
+}
+
+/// The waiting login a form posted from a login step belongs to, once its CSRF header matches.
+pub async fn waiting_post(
+    state: &AppState,
+    parts: &Parts,
+    stage: access::SessionStage,
+) -> Result<(i64, String), AppError> {
+    let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if sent.is_empty() {
+        return Err(AppError::Csrf);
+    }
+    let (user_id, csrf, hash) = waiting_session(state, &parts.headers, stage).await?.ok_or(AppError::Unauthorized)?;
+    if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
+        return Err(AppError::Csrf);
+    }
+    Ok((user_id, hash))
+}
+
+/// Moves a login on from the step it passed: its waiting session ends and one at the next step
+/// starts under a new id. Answers with the redirect there, carrying the new cookie.
+pub async fn advance(
+    state: &AppState,
+    waiting_hash: Option<&str>,
+    user_id: i64,
+    ip: &str,
+    factor_given: bool,
+) -> Result<Response, AppError> {
+    if let Some(hash) = waiting_hash {
+        access::delete_session(&state.db, hash).await?;
+    }
+    let (stage, next) = next_step(state, user_id, factor_given).await?;
+    let cookie = start_session(state, user_id, ip, stage).await?;
+    let mut r = crate::ui::redirect(next);
+    if let Ok(v) = cookie.parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
 
 /// Checks the second factor given after the password (a code of the account's app, or a recovery
 /// code); a wrong one counts as a failed login (the account locks after too many).

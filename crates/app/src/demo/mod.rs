@@ -627,6 +627,8 @@ async fn create_logins(db: &Db, county_id: i64, who: LoginPeople) -> anyhow::Res
             password_hash: hash.clone(),
             person_id: person.filter(|p| *p > 0),
             role_ids: vec![rid],
+            // The demo's shared logins keep their published password.
+            must_change_password: false,
         };
         frontline_db::access::create_user(db, &system, &u).await?;
         out.push(DemoLogin { role: label, username, password: DEMO_PASSWORD, reaches: String::new() });

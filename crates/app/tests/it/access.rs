@@ -109,6 +109,7 @@ async fn callers(app: &TestApp, units: &BTreeMap<i64, Unit>, rng: &mut StdRng) -
                 password_hash: hash.clone(),
                 person_id: Some(person),
                 role_ids: vec![role_id],
+                must_change_password: false,
             };
             frontline_db::access::create_user(&app.db, &system, &user).await.unwrap();
             names.push(username);

@@ -48,7 +48,7 @@ async fn a_county_admin_makes_a_role_and_an_account_in_the_ui() {
     let (_, page) = ui.get("/users").await;
     assert!(page.contains("duda_1") && page.contains("督导组"));
     // The new account reaches both listed townships and nothing else, and may only read.
-    let inspector = app.api_with("duda_1", "Inspect-2026-go").await;
+    let inspector = app.api_first("duda_1", "Inspect-2026-go", "Inspect-2026-own").await;
     let (_, me) = inspector.get("/me").await;
     assert_eq!(me["subtrees"].as_array().unwrap().len(), 2, "{me}");
     for unit in [p.qiyuan, p.village_elsewhere] {
@@ -70,19 +70,25 @@ async fn a_county_admin_makes_a_role_and_an_account_in_the_ui() {
     let (s, _, _) =
         ui.post(&format!("/users/{uid}/password"), &[("username", "duda_1"), ("password", "Inspect-2027-go")]).await;
     assert_eq!(s, 200);
-    let old = json!({"username": "duda_1", "password": "Inspect-2026-go", "name": "x"});
+    let old = json!({"username": "duda_1", "password": "Inspect-2026-own", "name": "x"});
     let (s, _) = app.anonymous().post("/auth/token", old).await;
     assert_eq!(s, 409);
-    app.api_with("duda_1", "Inspect-2027-go").await;
+    // A password the administrator set is changed by its holder before anything else.
+    let (s, body) = app
+        .anonymous()
+        .post("/auth/token", json!({"username": "duda_1", "password": "Inspect-2027-go", "name": "x"}))
+        .await;
+    assert_eq!((s, body["code"].as_str()), (409, Some("error.password.change_due")), "{body}");
+    app.api_first("duda_1", "Inspect-2027-go", "Inspect-2027-own").await;
     // Disable and enable again.
     let (s, _, _) = ui.post(&format!("/users/{uid}/disable"), &[]).await;
     assert_eq!(s, 200);
-    let new = json!({"username": "duda_1", "password": "Inspect-2027-go", "name": "x"});
+    let new = json!({"username": "duda_1", "password": "Inspect-2027-own", "name": "x"});
     let (s, _) = app.anonymous().post("/auth/token", new).await;
     assert_eq!(s, 409);
     let (s, _, _) = ui.post(&format!("/users/{uid}/enable"), &[]).await;
     assert_eq!(s, 200);
-    app.api_with("duda_1", "Inspect-2027-go").await;
+    app.api_with("duda_1", "Inspect-2027-own").await;
     // Nobody can disable themselves.
     let (cid,): (i64,) =
         app.db.one(&frontline_db::Sql::new("SELECT id FROM users WHERE username = 'county_org'")).await.unwrap();
@@ -112,7 +118,7 @@ async fn a_county_admin_makes_a_role_and_an_account_in_the_ui() {
         )
         .await;
     assert_eq!(s, 200, "{body}");
-    let inspector = app.api_with("duda_1", "Inspect-2027-go").await;
+    let inspector = app.api_with("duda_1", "Inspect-2027-own").await;
     let (s, _) = inspector.get(&format!("/units/{}", p.village_elsewhere)).await;
     assert_eq!(s, 404, "the second township was taken out of the role");
     let (s, _) = inspector.get("/posts").await;

@@ -72,6 +72,10 @@ async fn the_first_admin_is_created_without_a_default_password() {
     let (hash,): (String,) =
         t.db.one(&Sql::new("SELECT password_hash FROM users WHERE username = 'chief'")).await.unwrap();
     assert!(frontline_web::auth::verify_password(&password, &hash));
+    assert!(stdout.contains("It must be changed at the first login."), "{stdout}");
+    let (must,): (bool,) =
+        t.db.one(&Sql::new("SELECT must_change_password FROM users WHERE username = 'chief'")).await.unwrap();
+    assert!(must, "a generated password is the holder's to change");
     // A password from standard input must follow the rules.
     let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
         .args(["--database", &t.url, "user", "add", "deputy", "--role", "admin", "--password-stdin"])

@@ -459,7 +459,7 @@ async fn access_that_comes_with_a_post_ends_with_the_tenure() {
         )
         .await;
     assert_eq!(s, 201, "{body}");
-    let deputy_api = app.api_with("deputy_qiyuan", "Deputy-pass-2026").await;
+    let deputy_api = app.api_first("deputy_qiyuan", "Deputy-pass-2026", "Deputy-own-2026").await;
     assert_eq!(deputy_api.get(&format!("/posts/{post}/succession")).await.0, 403, "no secretary's access yet");
     // The township removes the secretary: the deputy acts and the secretary's access goes to them.
     let township = app.api("township_secretary").await;

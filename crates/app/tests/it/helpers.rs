@@ -92,6 +92,21 @@ impl TestApp {
         Api { http, base: self.base.clone(), token: Some(token), lang: None }
     }
 
+    /// An API client of an account whose password someone else set: its first token replaces
+    /// the password `given` with `chosen` (as a first login must).
+    pub async fn api_first(&self, username: &str, given: &str, chosen: &str) -> Api {
+        let http = reqwest::Client::new();
+        let r = http
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({"username": username, "password": given, "name": "test", "new_password": chosen}))
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(r.status(), 201, "first token for {username}");
+        let token = r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_string();
+        Api { http, base: self.base.clone(), token: Some(token), lang: None }
+    }
+
     /// A client without credentials.
     pub fn anonymous(&self) -> Api {
         Api { http: reqwest::Client::new(), base: self.base.clone(), token: None, lang: None }
@@ -99,20 +114,7 @@ impl TestApp {
 
     /// A browser-like client logged in through the login form, with its session cookie.
     pub async fn ui(&self, username: &str) -> Ui {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let page = http.get(self.url("/login")).send().await.expect("login page").text().await.expect("text");
-        let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").expect("login csrf");
-        let r = http
-            .post(self.url("/login"))
-            .header("x-csrf-token", csrf)
-            .form(&[("username", username), ("password", DEMO_PASSWORD)])
-            .send()
-            .await
-            .expect("login");
+        let (http, r) = self.login_form(username, DEMO_PASSWORD).await;
         assert_eq!(r.status(), 200, "login of {username}");
         assert_eq!(r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()), Some("/"));
         // `/` sends each user to the first page they may open.
@@ -123,6 +125,26 @@ impl TestApp {
         assert_eq!(page.0, 200, "landing page {landing}");
         ui.csrf = between(&page.1, "\"X-CSRF-Token\": \"", "\"").expect("page csrf").to_string();
         ui
+    }
+
+    /// A browser-like client (cookies kept, redirects not followed) that has sent the login form
+    /// with this password, and the answer to it.
+    pub async fn login_form(&self, username: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let page = http.get(self.url("/login")).send().await.expect("login page").text().await.expect("text");
+        let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").expect("login csrf").to_string();
+        let r = http
+            .post(self.url("/login"))
+            .header("x-csrf-token", csrf)
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("login");
+        (http, r)
     }
 
     /// Id of a unit by its division code.

@@ -27,6 +27,7 @@ mod ledger;
 mod life;
 mod offline;
 mod orders;
+mod passwords;
 mod schemathesis;
 mod scope;
 mod second_factor;

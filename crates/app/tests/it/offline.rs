@@ -21,6 +21,7 @@ pub async fn outsider(app: &TestApp) -> String {
         password_hash: frontline_web::auth::hash_password(frontline_app::demo::DEMO_PASSWORD).unwrap(),
         person_id: Some(person),
         role_ids: vec![role_id],
+        must_change_password: false,
     };
     let system = frontline_core::access::Actor::system("offline test");
     frontline_db::access::create_user(&app.db, &system, &user).await.unwrap();

@@ -11,18 +11,7 @@ use crate::helpers::{TestApp, between};
 
 /// A browser-like client that has sent the password (and nothing more) as `username`.
 async fn password_only(app: &TestApp, username: &str) -> (reqwest::Client, reqwest::Response) {
-    let http =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = http.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").unwrap().to_string();
-    let r = http
-        .post(app.url("/login"))
-        .header("x-csrf-token", csrf)
-        .form(&[("username", username), ("password", frontline_app::demo::DEMO_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    (http, r)
+    app.login_form(username, frontline_app::demo::DEMO_PASSWORD).await
 }
 
 /// Gives a code on the page that asks for it; the answer.

@@ -942,7 +942,7 @@ async fn only_the_raising_team_or_its_organiser_decides_a_finding() {
         )
         .await;
     assert_eq!(s, 201, "{body}");
-    let second = app.api_with("second_team", "Second-team-2026").await;
+    let second = app.api_first("second_team", "Second-team-2026", "Second-own-2026").await;
 
     for (who, api) in [("township_secretary", app.api("township_secretary").await), ("second team", second)] {
         let (s, d) = api.get(&format!("/findings/{finding}")).await;

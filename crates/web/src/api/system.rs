@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(users).post(create_user))
         .route("/roles", get(roles).post(create_role))
         .route("/roles/{id}", axum::routing::put(update_role))
+        .route("/security", get(security_settings))
+        .route("/security/password-policy", axum::routing::put(set_password_policy))
         .route("/audit", get(audit))
 }
 
@@ -41,6 +43,11 @@ pub struct TokenRequest {
     #[serde(default)]
     #[schema(max_length = 20)]
     pub code: String,
+    /// For an account whose password must be changed first (set by an administrator, or past its
+    /// age): the new password, which replaces it before the token is issued.
+    #[serde(default)]
+    #[schema(max_length = 128)]
+    pub new_password: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,7 +57,7 @@ pub struct TokenResponse {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "system", request_body = TokenRequest, security(()),
-    responses((status = 201, body = TokenResponse), (status = 409, description = "Wrong credentials, a second factor needed or wrong, or locked", body = ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 409, description = "Wrong credentials, a second factor needed or wrong, locked, or a new password needed first", body = ErrorBody), (status = 422, description = "The new password breaks the rules or was used lately", body = ErrorBody)))]
 pub async fn token(
     State(s): State<AppState>,
     ApiLang(lang, ip): ApiLang,
@@ -70,6 +77,13 @@ pub async fn token(
         crate::auth::check_second_factor(&s, user_id, &b.code, &ip).await.api(lang)?;
     }
     let actor = access::load_actor(&s.db, user_id, &ip).await.api(lang)?;
+    if frontline_db::security::change_due(&s.db, user_id, chrono::Utc::now()).await.api(lang)?.is_some() {
+        if b.new_password.is_empty() {
+            let due = frontline_core::DomainError::Conflict("error.password.change_due".into());
+            return Err(crate::AppError::Domain(due)).api(lang);
+        }
+        services::choose_own_password(&s.db, &actor, &b.new_password, &b.new_password).await.api(lang)?;
+    }
     let token = services::issue_token(&s.db, &actor, user_id, &b.name).await.api(lang)?;
     Ok(created(TokenResponse { token }))
 }
@@ -246,4 +260,25 @@ pub async fn my_tokens(State(s): State<AppState>, ctx: ApiCtx) -> Result<Json<Ve
 pub async fn revoke_token(State(s): State<AppState>, ctx: ApiCtx, ApiId(id): ApiId) -> Result<Response, Response> {
     access::revoke_my_token(&s.db, &ctx.actor, id).await.map_err(AppError::from).api(ctx.lang)?;
     Ok(axum::response::IntoResponse::into_response(axum::http::StatusCode::NO_CONTENT))
+}
+
+#[utoipa::path(get, path = "/api/v1/security", tag = "system",
+    responses((status = 200, body = services::security::SecuritySettings), (status = 403, body = ErrorBody)))]
+pub async fn security_settings(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<Json<services::security::SecuritySettings>, Response> {
+    services::security::settings(&s.db, &ctx.actor, &s.config).await.api(ctx.lang).map(Json)
+}
+
+/// Sets how long a password lasts and how many earlier ones may not come back.
+#[utoipa::path(put, path = "/api/v1/security/password-policy", tag = "system",
+    request_body = frontline_core::security::PasswordPolicy,
+    responses((status = 200, body = services::security::SecuritySettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_password_policy(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(policy): ApiJson<frontline_core::security::PasswordPolicy>,
+) -> Result<Json<services::security::SecuritySettings>, Response> {
+    services::security::set_password_policy(&s.db, &ctx.actor, &s.config, policy).await.api(ctx.lang).map(Json)
 }

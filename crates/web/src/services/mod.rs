@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod duty;
 pub mod figures;
 pub mod list_export;
+pub mod security;
 pub mod todo;
 
 use std::collections::HashMap;
@@ -455,6 +456,8 @@ pub async fn create_user(db: &Db, actor: &Actor, input: &UserInput) -> Result<i6
         password_hash: hash_password(&input.password)?,
         person_id: input.person_id,
         role_ids: input.role_ids.clone(),
+        // The holder chooses their own password at the first login.
+        must_change_password: true,
     };
     Ok(access::create_user(db, actor, &u).await?)
 }
@@ -478,7 +481,7 @@ pub async fn issue_token(db: &Db, actor: &Actor, user_id: i64, name: &str) -> Re
 }
 
 /// A user changes their own password: the current one must be right, the new one must follow the
-/// rules and be typed twice the same. Every session of the account ends, this one included.
+/// rules (see [`choose_own_password`]). Every session of the account ends, this one included.
 pub async fn change_own_password(
     db: &Db,
     actor: &Actor,
@@ -491,8 +494,24 @@ pub async fn change_own_password(
     if !crate::auth::verify_password(current, &c.password_hash) {
         return Err(DomainError::invalid("current_password", "error.user.wrong_password").into());
     }
+    choose_own_password(db, actor, new, repeat).await
+}
+
+/// A user sets a password of their own choosing (after the current one was checked, or at a login
+/// whose password must be changed): typed twice the same, following the password rule, and none
+/// of the account's last few (the policy says how many, the one in use counted). Every session
+/// of the account ends.
+pub async fn choose_own_password(db: &Db, actor: &Actor, new: &str, repeat: &str) -> Result<(), AppError> {
+    let user_id = actor.user_id.ok_or(AppError::Unauthorized)?;
     if new != repeat {
         return Err(DomainError::invalid("repeat_password", "error.user.passwords_differ").into());
     }
-    change_password(db, actor, user_id, &c.username, new).await
+    let c = access::credentials_by_id(db, user_id).await?;
+    frontline_core::access::validate_password(new, &c.username)
+        .map_err(|_| DomainError::invalid("new_password", "error.user.weak_password"))?;
+    let recent = frontline_db::security::recent_password_hashes(db, user_id).await?;
+    if recent.iter().any(|hash| crate::auth::verify_password(new, hash)) {
+        return Err(DomainError::invalid("new_password", "error.user.password_reused").into());
+    }
+    Ok(access::set_password(db, actor, user_id, &hash_password(new)?).await?)
 }

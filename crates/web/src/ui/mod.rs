@@ -13,8 +13,10 @@ pub mod indicators;
 pub mod jobs;
 pub mod life;
 pub mod orders;
+pub mod password_change;
 pub mod people;
 pub mod second_factor;
+pub mod security;
 pub mod supervision;
 pub mod system;
 pub mod todo;
@@ -53,6 +55,8 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(todo::router())
         .merge(second_factor::router())
+        .merge(password_change::router())
+        .merge(security::router())
         .merge(duty::router())
         .merge(work::router())
         .merge(work_roster::router())
@@ -224,6 +228,7 @@ const MENU: &[(&str, &[MenuEntry])] = &[
             ("/users", "nav.users", "system:user:list"),
             ("/roles", "nav.roles", "system:role:list"),
             ("/audit", "nav.audit", "system:audit:list"),
+            ("/security", "nav.security", "system:security:list"),
         ],
     ),
 ];
@@ -530,23 +535,10 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, req: axum::ext
     if let Some(old) = auth::cookie(&parts, auth::SESSION_COOKIE) {
         let _ = frontline_db::access::delete_session(&state.db, &auth::secret_hash(&old)).await;
     }
-    // An account with a second factor logs in only once the code is given.
-    // An account with a second factor logs in only once the code is given; one whose role asks
-    // for a factor it has not set up, only to set it up.
-    let fail = |e: frontline_db::DbError| AppError::from(e).into_html(lang);
-    let (stage, next) = if frontline_db::second_factor::enabled(&state.db, user_id).await.map_err(fail)? {
-        (frontline_db::access::SessionStage::SecondFactor, "/login/second-factor")
-    } else if frontline_db::second_factor::required(&state.db, user_id).await.map_err(fail)? {
-        (frontline_db::access::SessionStage::Enrol, auth::ENROL_PATH)
-    } else {
-        (frontline_db::access::SessionStage::Done, "/")
-    };
-    let cookie = auth::start_session(&state, user_id, &ip, stage).await.map_err(|e| e.into_html(lang))?;
-    let mut r = redirect(next);
-    if let Ok(v) = cookie.parse() {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(r)
+    // An account with a second factor logs in only once the code is given; one whose password
+    // must be changed, only once it is; one whose role asks for a factor it has not set up, only
+    // to set it up.
+    auth::advance(&state, None, user_id, &ip, false).await.map_err(|e| e.into_html(lang))
 }
 
 /// Ends the session in the database and clears its cookie.

@@ -14,7 +14,7 @@ use chrono::Utc;
 use frontline_db::access::{self, SessionStage};
 use frontline_db::second_factor::{self, SecondFactor};
 
-use super::{Chrome, FormData, UiResult, redirect, render};
+use super::{Chrome, FormData, UiResult, render};
 use crate::auth::{self, Ctx, UiLang};
 use crate::i18n::Tr;
 use crate::{AppError, AppState};
@@ -33,18 +33,9 @@ struct CodePage {
     csrf: String,
 }
 
-/// The login waiting for its second factor: its user and CSRF token.
-async fn waiting(state: &AppState, headers: &HeaderMap) -> Result<Option<(i64, String, String)>, AppError> {
-    let Some(secret) = auth::cookie_in(headers, auth::SESSION_COOKIE) else { return Ok(None) };
-    let hash = auth::secret_hash(&secret);
-    let idle = state.config.idle();
-    let waiting = access::session_at(&state.db, &hash, SessionStage::SecondFactor, idle).await?;
-    Ok(waiting.map(|s| (s.user_id, s.csrf_token, hash)))
-}
-
 /// Asks for the code after the password; without a login waiting for one, back to the login.
 async fn code_page(State(state): State<AppState>, UiLang(lang): UiLang, headers: HeaderMap) -> UiResult {
-    match waiting(&state, &headers).await.map_err(|e| e.into_html(lang))? {
+    match auth::waiting_session(&state, &headers, SessionStage::SecondFactor).await.map_err(|e| e.into_html(lang))? {
         Some((_, csrf, _)) => render(&CodePage { t: Tr(lang), csrf }, lang),
         None => Ok(Redirect::to("/login").into_response()),
     }
@@ -55,28 +46,14 @@ async fn code_page(State(state): State<AppState>, UiLang(lang): UiLang, headers:
 async fn give_code(State(state): State<AppState>, UiLang(lang): UiLang, request: axum::extract::Request) -> UiResult {
     let fail = |e: AppError| e.into_html(lang);
     let (parts, body) = request.into_parts();
-    let sent = parts.headers.get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if sent.is_empty() {
-        return Err(fail(AppError::Csrf));
-    }
-    let (user_id, csrf, hash) =
-        waiting(&state, &parts.headers).await.map_err(fail)?.ok_or_else(|| fail(AppError::Unauthorized))?;
-    if !auth::constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
-        return Err(fail(AppError::Csrf));
-    }
+    let (user_id, hash) = auth::waiting_post(&state, &parts, SessionStage::SecondFactor).await.map_err(fail)?;
     let ip = auth::client_ip(&parts);
     let body = axum::body::to_bytes(body, 64 * 1024)
         .await
         .map_err(|_| fail(AppError::BadRequest("error.bad_request", String::new())))?;
     let form = FormData::parse(&body);
     auth::check_second_factor(&state, user_id, &form.get("code"), &ip).await.map_err(fail)?;
-    access::delete_session(&state.db, &hash).await.map_err(|e| fail(e.into()))?;
-    let cookie = auth::start_session(&state, user_id, &ip, SessionStage::Done).await.map_err(fail)?;
-    let mut r = redirect("/");
-    if let Ok(v) = cookie.parse() {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(r)
+    auth::advance(&state, Some(&hash), user_id, &ip, true).await.map_err(fail)
 }
 
 #[derive(Template)]

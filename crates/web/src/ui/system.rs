@@ -305,6 +305,8 @@ struct AccountPage {
     all_units: bool,
     reaches: Vec<String>,
     tokens: Vec<access::TokenView>,
+    /// When the password must next be changed, where passwords age.
+    password_expires: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// 个人中心: who I am, what I may do and where, and my password.
@@ -317,6 +319,12 @@ async fn account_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
         reaches.extend(roots.into_iter().map(|u| u.name));
     }
     let tokens = access::my_tokens(&state.db, &ctx.actor).await.map_err(|e| AppError::from(e).into_html(lang))?;
+    let password_expires = match ctx.actor.user_id {
+        Some(me) => frontline_db::security::password_expires_at(&state.db, me)
+            .await
+            .map_err(|e| AppError::from(e).into_html(lang))?,
+        None => None,
+    };
     let tpl = AccountPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/account"),
@@ -324,6 +332,7 @@ async fn account_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
         all_units: ctx.actor.scope.all,
         reaches,
         tokens,
+        password_expires,
     };
     render(&tpl, lang)
 }

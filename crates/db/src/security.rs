@@ -1,0 +1,141 @@
+//! The install's security settings in the store (issue 29, 等保 2.0 level 3): the password
+//! policy the security administrator sets, and what it asks of one account — whether its
+//! password must be changed at this login, and the hashes of its last passwords (none may come
+//! back). The rules are `frontline_core::security`; hashing stays in `web::auth`.
+
+use chrono::{DateTime, Utc};
+use frontline_core::DomainError;
+use frontline_core::access::Actor;
+use frontline_core::security::{self, ChangeReason, PasswordPolicy};
+use serde_json::json;
+
+use crate::audit::{self, Change};
+use crate::{Db, DbError, Sql, Tx};
+
+const MAX_AGE_DAYS: &str = "password.max_age_days";
+const HISTORY: &str = "password.history";
+
+/// The password policy in force: the settings stored, the defaults where none is.
+pub async fn password_policy(db: &Db) -> Result<PasswordPolicy, DbError> {
+    let rows: Vec<(String, String)> = db
+        .all(&Sql::with(
+            "SELECT setting_key, setting_value FROM security_settings WHERE setting_key IN ($1, $2)",
+            vec![MAX_AGE_DAYS.into(), HISTORY.into()],
+        ))
+        .await?;
+    let mut policy = PasswordPolicy::default();
+    for (key, value) in rows {
+        // A value this release cannot read keeps the default (and the self-check page shows it).
+        let Ok(n) = value.parse::<u32>() else { continue };
+        match key.as_str() {
+            MAX_AGE_DAYS => policy.max_age_days = n,
+            HISTORY => policy.history = n,
+            _ => {}
+        }
+    }
+    Ok(policy)
+}
+
+/// Sets the password policy (the security administrator's), audited with its values before and
+/// after.
+pub async fn set_password_policy(db: &Db, actor: &Actor, policy: PasswordPolicy) -> Result<(), DbError> {
+    actor.require("system:security:edit")?;
+    let policy = policy.validate().map_err(DomainError::Invalid)?;
+    let before = password_policy(db).await?;
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    for (key, value) in [(MAX_AGE_DAYS, policy.max_age_days), (HISTORY, policy.history)] {
+        tx.execute(&Sql::with(
+            "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
+            vec![key.into(), value.to_string().into(), now.into()],
+        ))
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "security.password_policy",
+            object_kind: "security_settings",
+            object_id: None,
+            unit_path: None,
+            before: json!(before),
+            after: json!(policy),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// An account's password as the policy sees it: when it was set, and whether by someone else.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct PasswordAge {
+    password_changed_at: Option<DateTime<Utc>>,
+    must_change_password: bool,
+}
+
+/// Whether the account must change its password before it may do anything else, and why.
+pub async fn change_due(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Option<ChangeReason>, DbError> {
+    let age: PasswordAge = db
+        .opt(&Sql::with(
+            "SELECT password_changed_at, must_change_password FROM users WHERE id = $1",
+            vec![user_id.into()],
+        ))
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let policy = password_policy(db).await?;
+    Ok(security::change_due(policy, age.password_changed_at, age.must_change_password, now))
+}
+
+/// When the account's password must next be changed, where passwords age.
+pub async fn password_expires_at(db: &Db, user_id: i64) -> Result<Option<DateTime<Utc>>, DbError> {
+    let (changed_at,): (Option<DateTime<Utc>>,) = db
+        .opt(&Sql::with("SELECT password_changed_at FROM users WHERE id = $1", vec![user_id.into()]))
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let policy = password_policy(db).await?;
+    Ok(changed_at.and_then(|at| policy.expires_at(at)))
+}
+
+/// The hashes a new password of the account may not match: the one in use and the ones it
+/// replaced, newest first, `policy.history` in all.
+pub async fn recent_password_hashes(db: &Db, user_id: i64) -> Result<Vec<String>, DbError> {
+    let policy = password_policy(db).await?;
+    let (current,): (String,) = db
+        .opt(&Sql::with("SELECT password_hash FROM users WHERE id = $1", vec![user_id.into()]))
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let earlier: Vec<(String,)> = db
+        .all(&Sql::with(
+            "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY replaced_at DESC LIMIT $2",
+            vec![user_id.into(), i64::from(policy.history.saturating_sub(1)).into()],
+        ))
+        .await?;
+    Ok(std::iter::once(current).chain(earlier.into_iter().map(|(h,)| h)).collect())
+}
+
+/// Inside a password change: keeps the hash being replaced in the account's history (the
+/// longest history an install may ask for, no more).
+pub(crate) async fn remember_replaced_password(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+    tx.execute(&Sql::with(
+        "INSERT INTO password_history (user_id, password_hash, replaced_at) \
+         SELECT id, password_hash, $1 FROM users WHERE id = $2",
+        vec![now.into(), user_id.into()],
+    ))
+    .await?;
+    let kept: Vec<(DateTime<Utc>,)> = tx
+        .all(&Sql::with(
+            "SELECT replaced_at FROM password_history WHERE user_id = $1 ORDER BY replaced_at DESC LIMIT 1 OFFSET $2",
+            vec![user_id.into(), i64::from(security::HISTORY_LIMIT).into()],
+        ))
+        .await?;
+    if let Some((oldest_kept,)) = kept.first() {
+        tx.execute(&Sql::with(
+            "DELETE FROM password_history WHERE user_id = $1 AND replaced_at <= $2",
+            vec![user_id.into(), (*oldest_kept).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! The security settings as the page and the API both show and change them (issue 29): the
+//! password policy kept in the store, and the session limits this server was started with.
+
+use frontline_core::access::Actor;
+use frontline_core::security::PasswordPolicy;
+use frontline_db::Db;
+use serde::Serialize;
+
+use crate::{AppError, Config};
+
+/// The install's security settings as they stand.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SecuritySettings {
+    pub password_policy: PasswordPolicy,
+    /// Minutes a session may go unused (`frontline serve --idle-minutes`).
+    pub idle_minutes: i64,
+    /// Hours a session lasts however busy.
+    pub session_hours: i64,
+}
+
+/// The settings, for whoever may read them (the security administrator; the auditor reads them
+/// too, changing nothing).
+pub async fn settings(db: &Db, actor: &Actor, config: &Config) -> Result<SecuritySettings, AppError> {
+    actor.require("system:security:list")?;
+    Ok(SecuritySettings {
+        password_policy: frontline_db::security::password_policy(db).await?,
+        idle_minutes: config.idle_minutes,
+        session_hours: config.session_hours,
+    })
+}
+
+/// Sets the password policy; answers with the settings as they now stand.
+pub async fn set_password_policy(
+    db: &Db,
+    actor: &Actor,
+    config: &Config,
+    policy: PasswordPolicy,
+) -> Result<SecuritySettings, AppError> {
+    frontline_db::security::set_password_policy(db, actor, policy).await?;
+    settings(db, actor, config).await
+}
