@@ -119,6 +119,19 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// The install's administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Split the all-powerful administrator into three (三员分立, 等保 level 3; a new install starts
+    /// split): its accounts become system administrators (accounts and roles), and the security
+    /// and audit administrators are made with `frontline user add --role security_admin|audit_admin`.
+    Split,
 }
 
 #[derive(Subcommand)]
@@ -141,8 +154,10 @@ enum UserCommand {
         username: String,
         #[arg(long, default_value = "")]
         display_name: String,
-        /// Role key (admin, county_org, township_secretary, village_secretary, grid_worker, …).
-        #[arg(long, default_value = "admin")]
+        /// Role key (system_admin, security_admin, audit_admin, county_org, township_secretary,
+        /// village_secretary, grid_worker, …; admin, the all-powerful one, only on an install that
+        /// has not split it).
+        #[arg(long, default_value = "system_admin")]
         role: String,
         /// The person the account belongs to (its scope follows their units).
         #[arg(long)]
@@ -419,7 +434,9 @@ async fn main() -> anyhow::Result<()> {
             let db = setup::open(&url).await?;
             if frontline_db::access::user_count(&db).await? == 0 {
                 println!(
-                    "No account exists yet. Create the first administrator with: frontline user add <username> --role admin"
+                    "No account exists yet. Create the three administrators (三员分立), each for another person:\n  \
+                     frontline user add <name> --role system_admin\n  frontline user add <name> --role security_admin\n  \
+                     frontline user add <name> --role audit_admin"
                 );
             }
             let config = Config { secure_cookies, idle_minutes, ..Config::default() };
@@ -654,6 +671,25 @@ async fn main() -> anyhow::Result<()> {
                 Some(c) => println!("Checkpoint signed: entry {} ({}…) at {}.", c.seq, &c.hash[..12], c.at),
                 None => println!("Nothing new to sign: the latest checkpoint names the chain's head."),
             }
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Split } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            let moved =
+                frontline_db::security::split_administrators(&db, &Actor::system("frontline admin split")).await?;
+            println!(
+                "The administrator is split into three (三员分立): no account may be given the all-powerful role."
+            );
+            if moved.is_empty() {
+                println!("No account held it.");
+            } else {
+                println!("Now system administrators (accounts and roles only): {}.", moved.join(", "));
+            }
+            println!(
+                "Make the other two, each for another person:\n  frontline user add <name> --role security_admin\n  frontline user add <name> --role audit_admin"
+            );
+            println!("Restart a running server so that no session or token keeps the powers taken away.");
             Ok(())
         }
         Command::Ledger { command } => {

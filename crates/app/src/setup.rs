@@ -20,6 +20,8 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     let db = Db::connect(url).await.with_context(|| format!("opening the database {}", redact(url)))?;
     frontline_db::migrate::migrate(&db).await.context("applying migrations")?;
     frontline_db::access::ensure_builtin_roles(&db).await.context("creating the built-in roles")?;
+    // A new install splits its administrator into three (三员分立) from the start.
+    frontline_db::security::settle_new_install(&db).await.context("settling the security settings")?;
     Ok(db)
 }
 

@@ -490,6 +490,7 @@ pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbE
     let username = frontline_core::access::validate_username(&u.username).map_err(|e| DomainError::Invalid(vec![e]))?;
     let display_name =
         frontline_core::error::text("display_name", &u.display_name, 32).map_err(|e| DomainError::Invalid(vec![e]))?;
+    let separated = crate::security::separation_of_duties(db).await?;
     let mut tx = db.begin().await?;
     if let Some(pid) = u.person_id {
         let mut sql = Sql::new("SELECT COUNT(*) FROM people p JOIN units hu ON hu.id = p.home_unit_id WHERE p.id = ");
@@ -510,6 +511,9 @@ pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbE
             || role.permissions.split(',').filter(|p| !p.is_empty()).any(|p| !actor.can(p) && !actor.can("*:*:*"));
         if too_wide {
             return Err(DomainError::invalid("role_ids", "error.role.permission_not_yours").into());
+        }
+        if separated && role.permissions.split(',').any(|p| p == "*:*:*") {
+            return Err(DomainError::invalid("role_ids", "error.role.superuser_retired").into());
         }
     }
     let id = tx
@@ -569,7 +573,7 @@ pub async fn create_user(db: &Db, actor: &Actor, u: &NewUser) -> Result<i64, DbE
 pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, password_hash: &str) -> Result<(), DbError> {
     if actor.user_id != Some(user_id) {
         actor.require("system:user:edit")?;
-        ensure_user_visible(db, actor, user_id).await?;
+        ensure_user_manageable(db, actor, user_id).await?;
     }
     // A password someone else set is changed by its holder at the next login.
     let set_by_another = actor.user_id != Some(user_id);
@@ -603,6 +607,29 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, password_hash: &
     tx.commit().await
 }
 
+/// Whether the actor may manage an account (its password, its second factor, whether it is
+/// enabled): it must see the account's person, and hold every power the account holds, so that no
+/// administrator can take over an account above its own (三员分立: the system administrator cannot
+/// reset the auditor's password and log in as the auditor). Refused as not permitted.
+pub(crate) async fn ensure_user_manageable(db: &Db, actor: &Actor, user_id: i64) -> Result<(), DbError> {
+    ensure_user_visible(db, actor, user_id).await?;
+    let held: Vec<(String,)> = db
+        .all(&Sql::with(
+            "SELECT r.permissions FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1",
+            vec![user_id.into()],
+        ))
+        .await?;
+    let above = held
+        .iter()
+        .flat_map(|(perms,)| perms.split(','))
+        .filter(|p| !p.is_empty())
+        .any(|p| !actor.can(p) && !actor.can("*:*:*"));
+    if above {
+        return Err(DomainError::Forbidden("system:user:edit".into()).into());
+    }
+    Ok(())
+}
+
 pub(crate) async fn ensure_user_visible(db: &Db, actor: &Actor, user_id: i64) -> Result<(), DbError> {
     if actor.scope.all {
         return Ok(());
@@ -621,7 +648,7 @@ pub(crate) async fn ensure_user_visible(db: &Db, actor: &Actor, user_id: i64) ->
 /// Disables or re-enables an account (and clears a lockout); disabling ends its sessions.
 pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<(), DbError> {
     actor.require("system:user:edit")?;
-    ensure_user_visible(db, actor, user_id).await?;
+    ensure_user_manageable(db, actor, user_id).await?;
     if actor.user_id == Some(user_id) && disabled {
         return Err(DomainError::Conflict("error.user.cannot_disable_self".into()).into());
     }
@@ -763,6 +790,18 @@ pub(crate) async fn follow_post(
     Ok(())
 }
 
+/// The name the built-in all-powerful role is created with (it was 系统管理员 before the three
+/// administrators came; an install that kept that name has it renamed once).
+const SUPERUSER_NAME: &str = "超级管理员";
+const FORMER_SUPERUSER_NAME: &str = "系统管理员";
+
+/// The system administrator's powers: accounts and roles, and the unit tree to place them in;
+/// no people, no business data, no audit log, no security settings.
+const SYSTEM_ADMIN_PERMISSIONS: &str = "units:unit:list,system:user:list,system:user:add,system:user:edit,system:role:list,system:role:add,system:role:edit";
+
+/// The built-in administrators' roles: each signs in with a second factor on a new install.
+pub const ADMINISTRATORS: [&str; 4] = ["admin", "system_admin", "security_admin", "audit_admin"];
+
 /// The built-in roles every install starts with, after RuoYi's: an administrator, the county
 /// organisation department, a township secretary, a village secretary, a grid worker, an inspection
 /// team member (督导组成员) and a party member. Created
@@ -779,8 +818,13 @@ honour:selection:nominate,honour:care:list,honour:care:edit,report:bulletin:list
     let field = "duty:link:list,duty:role:list,duty:role:claim,duty:deploy:list,work:task:list,work:task:sign,\
 work:roster:list,work:roster:check,work:survey:list,work:survey:fill,work:meeting:list,work:life:list,\
 work:life:checkin,order:request:list,order:request:intake";
-    let builtin: [(&str, &str, &str, String); 7] = [
-        ("admin", "系统管理员", "all", "*:*:*".to_string()),
+    let builtin: [(&str, &str, &str, String); 10] = [
+        ("admin", SUPERUSER_NAME, "all", "*:*:*".to_string()),
+        // 三员分立 (等保 level 3): accounts and roles, without business data or the audit log;
+        // security settings, without accounts; the audit log and security events, changing nothing.
+        ("system_admin", "系统管理员", "all", SYSTEM_ADMIN_PERMISSIONS.to_string()),
+        ("security_admin", "安全管理员", "all", "system:security:list,system:security:edit".to_string()),
+        ("audit_admin", "安全审计员", "all", "system:audit:list,system:security:list".to_string()),
         (
             "county_org",
             "县委组织部",
@@ -829,8 +873,8 @@ work:life:checkin"
                         scope.into(),
                         perms.clone().into(),
                         post_kinds.into(),
-                        // The administrator signs in with a second factor on every new install.
-                        (key == "admin").into(),
+                        // Administrators sign in with a second factor on every new install.
+                        ADMINISTRATORS.contains(&key).into(),
                         Utc::now().into(),
                     ],
                 ))
@@ -848,6 +892,29 @@ work:life:checkin"
                 },
             )
             .await?;
+        } else if key == "admin" {
+            // The all-powerful role gives its old name to the system administrator of the three.
+            let renamed = tx
+                .execute(&Sql::with(
+                    "UPDATE roles SET name = $1 WHERE role_key = 'admin' AND name = $2",
+                    vec![SUPERUSER_NAME.into(), FORMER_SUPERUSER_NAME.into()],
+                ))
+                .await?;
+            if renamed > 0 {
+                audit::append(
+                    &mut tx,
+                    &Actor::system("setup"),
+                    Change {
+                        action: "role.upgrade",
+                        object_kind: "role",
+                        object_id: None,
+                        unit_path: None,
+                        before: json!({"role_key": "admin", "name": FORMER_SUPERUSER_NAME}),
+                        after: json!({"role_key": "admin", "name": SUPERUSER_NAME}),
+                    },
+                )
+                .await?;
+            }
         } else {
             // An install made before an area's permissions existed gets them once; a role that
             // already names any permission of the area is left as its administrator set it.

@@ -187,7 +187,7 @@ pub async fn turn_off(db: &Db, actor: &Actor, code: &str, now: DateTime<Utc>) ->
 /// the user turns it on again at will.
 pub async fn reset(db: &Db, actor: &Actor, user_id: i64) -> Result<(), DbError> {
     actor.require("system:user:edit")?;
-    crate::access::ensure_user_visible(db, actor, user_id).await?;
+    crate::access::ensure_user_manageable(db, actor, user_id).await?;
     clear(db, actor, user_id, "user.second_factor.reset").await
 }
 

@@ -139,3 +139,106 @@ pub(crate) async fn remember_replaced_password(tx: &mut Tx, user_id: i64, now: D
     }
     Ok(())
 }
+
+const SEPARATION: &str = "separation_of_duties";
+
+/// Whether the install has split its administrator into three (三员分立): then no account may be
+/// given the all-powerful role, and the system, security and audit administrators each hold
+/// their own part.
+pub async fn separation_of_duties(db: &Db) -> Result<bool, DbError> {
+    let row: Option<(String,)> = db
+        .opt(&Sql::with("SELECT setting_value FROM security_settings WHERE setting_key = $1", vec![SEPARATION.into()]))
+        .await?;
+    Ok(row.is_some_and(|(v,)| v == "on"))
+}
+
+/// Sets whether the administrator is split, audited (the operator's command or the demo).
+pub async fn set_separation_of_duties(db: &Db, actor: &Actor, on: bool) -> Result<(), DbError> {
+    let before = separation_of_duties(db).await?;
+    let mut tx = db.begin().await?;
+    write_separation(&mut tx, actor, before, on).await?;
+    tx.commit().await
+}
+
+async fn write_separation(tx: &mut Tx, actor: &Actor, before: bool, on: bool) -> Result<(), DbError> {
+    tx.execute(&Sql::with(
+        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
+        vec![SEPARATION.into(), (if on { "on" } else { "off" }).into(), Utc::now().into()],
+    ))
+    .await?;
+    audit::append(
+        tx,
+        actor,
+        Change {
+            action: "security.separation_of_duties",
+            object_kind: "security_settings",
+            object_id: None,
+            unit_path: None,
+            before: json!({"separation_of_duties": before}),
+            after: json!({"separation_of_duties": on}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A new install (no account yet, nothing chosen) splits its administrator from the start.
+/// Returns whether it did.
+pub async fn settle_new_install(db: &Db) -> Result<bool, DbError> {
+    let chosen = db
+        .count(&Sql::with("SELECT COUNT(*) FROM security_settings WHERE setting_key = $1", vec![SEPARATION.into()]))
+        .await?;
+    if chosen > 0 || crate::access::user_count(db).await? > 0 {
+        return Ok(false);
+    }
+    set_separation_of_duties(db, &Actor::system("setup"), true).await?;
+    Ok(true)
+}
+
+/// Splits the administrator of an existing install (`frontline admin split`): the separation is
+/// turned on, and every account that held the all-powerful role holds the system administrator's
+/// instead (the operator then makes the security and audit administrators, each for another
+/// person). Returns the usernames moved.
+pub async fn split_administrators(db: &Db, actor: &Actor) -> Result<Vec<String>, DbError> {
+    let before = separation_of_duties(db).await?;
+    let mut tx = db.begin().await?;
+    let moved: Vec<(i64, String)> = tx
+        .all(&Sql::new(
+            "SELECT u.id, u.username FROM users u JOIN user_roles ur ON ur.user_id = u.id \
+             JOIN roles r ON r.id = ur.role_id WHERE r.role_key = 'admin' ORDER BY u.username",
+        ))
+        .await?;
+    let (system_admin,): (i64,) = tx.one(&Sql::new("SELECT id FROM roles WHERE role_key = 'system_admin'")).await?;
+    for (user_id, username) in &moved {
+        tx.execute(&Sql::with(
+            "DELETE FROM user_roles WHERE user_id = $1 AND role_id IN (SELECT id FROM roles WHERE role_key = 'admin')",
+            vec![(*user_id).into()],
+        ))
+        .await?;
+        tx.execute(&Sql::with(
+            "INSERT INTO user_roles (user_id, role_id, post_id) SELECT $1, $2, NULL WHERE NOT EXISTS \
+             (SELECT 1 FROM user_roles WHERE user_id = $1 AND role_id = $2)",
+            vec![(*user_id).into(), system_admin.into()],
+        ))
+        .await?;
+        // Its sessions end: the powers it logged in with are gone.
+        tx.execute(&Sql::with("DELETE FROM sessions WHERE user_id = $1", vec![(*user_id).into()])).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.roles",
+                object_kind: "user",
+                object_id: Some(*user_id),
+                unit_path: None,
+                before: json!({"username": username, "roles": ["admin"]}),
+                after: json!({"username": username, "roles": ["system_admin"]}),
+            },
+        )
+        .await?;
+    }
+    write_separation(&mut tx, actor, before, true).await?;
+    tx.commit().await?;
+    Ok(moved.into_iter().map(|(_, name)| name).collect())
+}

@@ -499,6 +499,9 @@ pub async fn seed(db: &Db, scale: Scale, seed: u64) -> anyhow::Result<DemoSummar
     for l in &mut logins {
         l.reaches = match l.username {
             "admin" => "全部单位 (all units)".into(),
+            "sysadmin" => "账号与角色，不含业务数据 (accounts and roles, no business data)".into(),
+            "secadmin" => "安全设置 (security settings)".into(),
+            "auditor" => "审计日志，只读 (the audit log, read only)".into(),
             "county_org" => county_name.clone(),
             "township_secretary" => first_township_name.clone(),
             "village_secretary" => first_village_name.clone(),
@@ -604,8 +607,11 @@ async fn create_logins(db: &Db, county_id: i64, who: LoginPeople) -> anyhow::Res
     }
     tx.commit().await?;
     let hash = frontline_web::auth::hash_password(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let accounts: [(&'static str, &'static str, &'static str, Option<i64>, &str); 7] = [
-        ("admin", "系统管理员", "admin", None, "admin"),
+    let accounts: [(&'static str, &'static str, &'static str, Option<i64>, &str); 10] = [
+        ("admin", "超级管理员", "admin", None, "admin"),
+        ("sysadmin", "系统管理员", "system_admin", None, "system_admin"),
+        ("secadmin", "安全管理员", "security_admin", None, "security_admin"),
+        ("auditor", "安全审计员", "audit_admin", None, "audit_admin"),
         ("county_org", "组织部管理员", "county_org", Some(org_head), "county_org"),
         ("township_secretary", "街道党工委书记", "township_secretary", Some(township_secretary), "township_secretary"),
         ("village_secretary", "村党支部书记", "village_secretary", Some(village_secretary), "village_secretary"),
@@ -614,10 +620,16 @@ async fn create_logins(db: &Db, county_id: i64, who: LoginPeople) -> anyhow::Res
         ("inspector", "督导组成员", "inspection_team", Some(inspector), "inspector"),
     ];
     // The demo's accounts share a published password so that anyone may try every role: its
-    // administrator logs in without the second factor a real install asks of administrators.
+    // administrators log in without the second factor a real install asks of administrators, and
+    // it keeps the all-powerful administrator beside the three (三员) to show both.
     let mut tx = db.begin().await?;
-    tx.execute(&Sql::new("UPDATE roles SET requires_second_factor = FALSE WHERE role_key = 'admin'")).await?;
+    let mut off = Sql::new("UPDATE roles SET requires_second_factor = FALSE WHERE role_key IN ");
+    off.bind_list(frontline_db::access::ADMINISTRATORS);
+    tx.execute(&off).await?;
     tx.commit().await?;
+    if frontline_db::security::separation_of_duties(db).await? {
+        frontline_db::security::set_separation_of_duties(db, &system, false).await?;
+    }
     let mut out = Vec::new();
     for (username, display, role_key, person, label) in accounts {
         let rid = role(role_key).await?;

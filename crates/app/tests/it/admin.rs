@@ -162,7 +162,7 @@ async fn roles_cannot_be_taken_over_from_below() {
         .one(&frontline_db::Sql::with("SELECT name FROM roles WHERE id = $1", vec![admin_role.into()]))
         .await
         .unwrap();
-    assert_eq!(name, "系统管理员");
+    assert_eq!(name, "超级管理员");
 }
 
 #[tokio::test]

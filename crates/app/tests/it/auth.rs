@@ -26,7 +26,7 @@ async fn pages_need_a_login_and_passwords_are_hashed() {
     assert_eq!(body["code"], "error.unauthorized");
     assert_eq!(body["message"], "请先登录");
     let hashes: Vec<(String,)> = app.db.all(&frontline_db::Sql::new("SELECT password_hash FROM users")).await.unwrap();
-    assert_eq!(hashes.len(), 7, "one account per demo role");
+    assert_eq!(hashes.len(), 10, "one account per demo role");
     for (h,) in hashes {
         assert!(h.starts_with("$argon2id$"), "{h}");
         assert!(!h.contains(DEMO_PASSWORD));

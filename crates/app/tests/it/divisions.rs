@@ -64,7 +64,7 @@ async fn importing_a_prefecture_twice_changes_nothing() {
 async fn the_first_admin_is_created_without_a_default_password() {
     let t = TestDb::new().await.unwrap();
     // A generated password is printed once.
-    let out = frontline(&t.url, &["user", "add", "chief", "--role", "admin"]);
+    let out = frontline(&t.url, &["user", "add", "chief", "--role", "system_admin"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let password = stdout.lines().find_map(|l| l.strip_prefix("Its password, shown this once: ")).unwrap().to_string();
@@ -78,7 +78,7 @@ async fn the_first_admin_is_created_without_a_default_password() {
     assert!(must, "a generated password is the holder's to change");
     // A password from standard input must follow the rules.
     let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--database", &t.url, "user", "add", "deputy", "--role", "admin", "--password-stdin"])
+        .args(["--database", &t.url, "user", "add", "deputy", "--role", "system_admin", "--password-stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -207,7 +207,8 @@ pub struct Api {
 }
 
 impl Api {
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    /// A request to `/api/v1{path}` with the client's token and language.
+    pub fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self.http.request(method, format!("{}/api/v1{path}", self.base));
         if let Some(t) = &self.token {
             r = r.bearer_auth(t);

@@ -16,6 +16,8 @@ pub struct SecuritySettings {
     pub idle_minutes: i64,
     /// Hours a session lasts however busy.
     pub session_hours: i64,
+    /// Whether the administrator is split into three (三员分立; `frontline admin split`).
+    pub separation_of_duties: bool,
 }
 
 /// The settings, for whoever may read them (the security administrator; the auditor reads them
@@ -26,6 +28,7 @@ pub async fn settings(db: &Db, actor: &Actor, config: &Config) -> Result<Securit
         password_policy: frontline_db::security::password_policy(db).await?,
         idle_minutes: config.idle_minutes,
         session_hours: config.session_hours,
+        separation_of_duties: frontline_db::security::separation_of_duties(db).await?,
     })
 }
 

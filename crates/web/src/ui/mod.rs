@@ -266,6 +266,12 @@ pub fn landing(actor: &frontline_core::access::Actor) -> &'static str {
         "/inspections/mine"
     } else if actor.can("work:task:list") {
         "/today"
+    } else if actor.can("system:user:list") {
+        "/users"
+    } else if actor.can("system:audit:list") {
+        "/audit"
+    } else if actor.can("system:security:list") {
+        "/security"
     } else {
         "/me"
     }
