@@ -53,12 +53,17 @@ pub fn latest(data: &Path) -> anyhow::Result<Option<Checkpoint>> {
 /// Signs the chain's current head and appends it to the checkpoints file (and the log), unless
 /// the latest checkpoint already names it. Returns the checkpoint written.
 pub async fn write(db: &Db, data: &Path) -> anyhow::Result<Option<Checkpoint>> {
-    let Some((seq, hash)) = frontline_db::audit::head(db).await? else { return Ok(None) };
+    let Some((seq, hash, version)) = frontline_db::audit::head(db).await? else { return Ok(None) };
     if latest(data)?.is_some_and(|c| c.seq == seq && c.hash == hash) {
         return Ok(None);
     }
     let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-    let checkpoint = Checkpoint::sign(&key(data)?, seq, &hash, &at);
+    // A head hashed with SM3 is signed with HMAC-SM3 (国密 throughout).
+    let checkpoint = if version >= frontline_core::audit::SM3_VERSION {
+        Checkpoint::sign_sm3(&key(data)?, seq, &hash, &at)
+    } else {
+        Checkpoint::sign(&key(data)?, seq, &hash, &at)
+    };
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(checkpoints_file(data))?;
     writeln!(f, "{}", serde_json::to_string(&checkpoint)?)?;
     f.sync_all()?;

@@ -11,6 +11,11 @@ use sha2::{Digest, Sha256};
 /// entries written before it (1) keep the layout they were hashed with.
 pub const HASH_VERSION: i64 = 2;
 
+/// Layout 2 hashed with SM3 (国密, GB/T 32905) instead of SHA-256: an install that chooses SM3
+/// writes every entry from then on with it; the entries before keep SHA-256, and a chain never
+/// goes back (an older layout after a newer one is an altered entry).
+pub const SM3_VERSION: i64 = 3;
+
 /// The hash that stands before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -41,7 +46,7 @@ pub struct AuditEntry {
 /// The hash of an entry given its fields and the previous hash. Fields are length-prefixed so no
 /// two different entries can serialise to the same bytes.
 pub fn entry_hash(e: &AuditEntry) -> String {
-    let mut h = Sha256::new();
+    let mut h = Vec::with_capacity(256 + e.before.len() + e.after.len());
     let fields: [&str; 10] = [
         &e.prev_hash,
         &e.seq.to_string(),
@@ -55,18 +60,18 @@ pub fn entry_hash(e: &AuditEntry) -> String {
         &format!("{}\u{1f}{}", e.before, e.after),
     ];
     for f in fields {
-        h.update((f.len() as u64).to_le_bytes());
-        h.update(f.as_bytes());
+        h.extend_from_slice(&(f.len() as u64).to_le_bytes());
+        h.extend_from_slice(f.as_bytes());
     }
     if e.version >= 2 {
         let version = e.version.to_string();
         let unit_path = e.unit_path.as_deref().map_or(String::from("\u{0}"), |p| format!("\u{1}{p}"));
         for f in [version.as_str(), unit_path.as_str()] {
-            h.update((f.len() as u64).to_le_bytes());
-            h.update(f.as_bytes());
+            h.extend_from_slice(&(f.len() as u64).to_le_bytes());
+            h.extend_from_slice(f.as_bytes());
         }
     }
-    hex::encode(h.finalize())
+    if e.version >= SM3_VERSION { crate::gm::sm3_hex(&h) } else { hex::encode(Sha256::digest(&h)) }
 }
 
 /// HMAC-SHA-256 (RFC 2104) of `message` under `key`, hex.
@@ -96,21 +101,40 @@ pub struct Checkpoint {
     /// RFC 3339, UTC, when it was taken.
     pub at: String,
     pub mac: String,
+    /// The MAC: empty for HMAC-SHA-256 (every checkpoint before 国密), `hmac-sm3` for HMAC-SM3,
+    /// used once the chain's head is hashed with SM3.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alg: String,
 }
+
+/// The name of HMAC-SM3 in a checkpoint.
+pub const HMAC_SM3: &str = "hmac-sm3";
 
 impl Checkpoint {
     fn message(seq: i64, hash: &str, at: &str) -> String {
         format!("frontline-audit-checkpoint\u{1f}{seq}\u{1f}{hash}\u{1f}{at}")
     }
 
+    /// Signs a head with HMAC-SHA-256.
     pub fn sign(key: &[u8], seq: i64, hash: &str, at: &str) -> Checkpoint {
         let mac = hmac_sha256(key, Self::message(seq, hash, at).as_bytes());
-        Checkpoint { seq, hash: hash.to_string(), at: at.to_string(), mac }
+        Checkpoint { seq, hash: hash.to_string(), at: at.to_string(), mac, alg: String::new() }
+    }
+
+    /// Signs a head with HMAC-SM3 (a chain hashed with SM3).
+    pub fn sign_sm3(key: &[u8], seq: i64, hash: &str, at: &str) -> Checkpoint {
+        let mac = crate::gm::hmac_sm3(key, Self::message(seq, hash, at).as_bytes());
+        Checkpoint { seq, hash: hash.to_string(), at: at.to_string(), mac, alg: HMAC_SM3.to_string() }
     }
 
     /// Whether the signature is right under `key`.
     pub fn is_signed_by(&self, key: &[u8]) -> bool {
-        let expected = hmac_sha256(key, Self::message(self.seq, &self.hash, &self.at).as_bytes());
+        let message = Self::message(self.seq, &self.hash, &self.at);
+        let expected = match self.alg.as_str() {
+            "" => hmac_sha256(key, message.as_bytes()),
+            HMAC_SM3 => crate::gm::hmac_sm3(key, message.as_bytes()),
+            _ => return false,
+        };
         expected.len() == self.mac.len()
             && expected.bytes().zip(self.mac.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
@@ -164,7 +188,7 @@ impl ChainVerifier {
         if e.prev_hash != self.prev_hash {
             return Err(ChainCheck::Broken { seq: e.seq, reason: "broken_link" });
         }
-        if e.version < self.version || !(1..=HASH_VERSION).contains(&e.version) {
+        if e.version < self.version || !(1..=SM3_VERSION).contains(&e.version) {
             return Err(ChainCheck::Broken { seq: e.seq, reason: "altered_entry" });
         }
         self.version = e.version;
@@ -202,6 +226,38 @@ mod tests {
         let mut downgraded = chain(2);
         downgraded[1].version = 1;
         assert!(matches!(verify(&downgraded), ChainCheck::Broken { seq: 2, .. }));
+    }
+
+    #[test]
+    fn a_chain_goes_on_in_sm3_and_never_back() {
+        // Three entries in SHA-256, then the switch: the next two in SM3.
+        let mut c = chain(5);
+        for i in 3..5 {
+            c[i].version = SM3_VERSION;
+            c[i].prev_hash = c[i - 1].hash.clone();
+            c[i].hash = entry_hash(&c[i]);
+        }
+        assert_eq!(verify(&c), ChainCheck::Intact { entries: 5 });
+        assert_eq!(c[4].hash.len(), 64, "SM3 is 256 bits too");
+        let mut sha = c[4].clone();
+        sha.version = HASH_VERSION;
+        assert_ne!(entry_hash(&sha), c[4].hash, "a different hash");
+        // Tampered after the switch: found.
+        let mut tampered = c.clone();
+        tampered[3].after = "{\"forged\":true}".into();
+        assert_eq!(verify(&tampered), ChainCheck::Broken { seq: 4, reason: "altered_entry" });
+        // An SM3 entry passed off as SHA-256 (rehashed): a downgrade, found.
+        let mut back = c.clone();
+        back[4].version = HASH_VERSION;
+        back[4].hash = entry_hash(&back[4]);
+        assert_eq!(verify(&back), ChainCheck::Broken { seq: 5, reason: "altered_entry" });
+        // Checkpoints of an SM3 head are signed with HMAC-SM3.
+        let key = b"kept apart from the store";
+        let cp = Checkpoint::sign_sm3(key, 5, &c[4].hash, "2026-12-08T00:00:00.000Z");
+        assert!(cp.is_signed_by(key));
+        assert!(!cp.is_signed_by(b"another key"));
+        let relabelled = Checkpoint { alg: String::new(), ..cp.clone() };
+        assert!(!relabelled.is_signed_by(key), "the MAC is bound to its algorithm");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod deployment;
 pub mod divisions;
 pub mod error;
+pub mod gm;
 pub mod honours;
 pub mod indicators;
 pub mod inspections;

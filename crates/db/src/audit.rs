@@ -4,7 +4,7 @@
 use chrono::{SecondsFormat, Utc};
 use frontline_core::access::{Actor, Scope};
 use frontline_core::audit::{
-    AuditEntry, ChainCheck, ChainVerifier, Checkpoint, GENESIS_HASH, HASH_VERSION, entry_hash,
+    AuditEntry, ChainCheck, ChainVerifier, Checkpoint, GENESIS_HASH, HASH_VERSION, SM3_VERSION, entry_hash,
 };
 use serde::Serialize;
 
@@ -24,13 +24,25 @@ pub struct Change<'a> {
 
 /// Appends one entry to the chain. PostgreSQL takes a transaction-level advisory lock so that
 /// concurrent writers queue for the chain's tail; SQLite already has a single writer.
+/// Each entry is hashed with the layout of the entry before it, or a newer one: once the chain
+/// turns to SM3 ([`SM3_VERSION`]) it goes on in SM3 without asking any setting.
 pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i64, DbError> {
+    append_at_least(tx, actor, change, HASH_VERSION).await
+}
+
+/// Appends an entry hashed with at least layout `version` (the entry that turns the chain to SM3).
+pub(crate) async fn append_at_least(
+    tx: &mut Tx,
+    actor: &Actor,
+    change: Change<'_>,
+    version: i64,
+) -> Result<i64, DbError> {
     if tx.is_postgres() {
         tx.execute(&Sql::new("SELECT pg_advisory_xact_lock(7331001)")).await?;
     }
-    let last: Option<(i64, String)> =
-        tx.opt(&Sql::new("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).await?;
-    let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS_HASH.to_string()));
+    let last: Option<(i64, String, i64)> =
+        tx.opt(&Sql::new("SELECT seq, hash, hash_version FROM audit_log ORDER BY seq DESC LIMIT 1")).await?;
+    let (prev_seq, prev_hash, prev_version) = last.unwrap_or((0, GENESIS_HASH.to_string(), HASH_VERSION));
     let mut e = AuditEntry {
         seq: prev_seq + 1,
         at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -43,7 +55,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> Result<i6
         before: change.before.to_string(),
         after: change.after.to_string(),
         unit_path: change.unit_path.map(str::to_string),
-        version: HASH_VERSION,
+        version: version.max(prev_version),
         prev_hash,
         hash: String::new(),
     };
@@ -114,14 +126,26 @@ impl From<EntryRow> for AuditEntry {
 const COLUMNS: &str = "seq, at, actor_user_id, actor_name, ip, action, object_kind, object_id, before_state, after_state, \
      unit_path, hash_version, prev_hash, hash";
 
+/// One entry of the chain as stored, every column (what verification reads).
+pub async fn entry(db: &Db, seq: i64) -> Result<Option<AuditEntry>, DbError> {
+    let row: Option<EntryRow> =
+        db.opt(&Sql::with(&format!("SELECT {COLUMNS} FROM audit_log WHERE seq = $1"), vec![seq.into()])).await?;
+    Ok(row.map(AuditEntry::from))
+}
+
 /// Walks the whole chain in order and reports the first break, if any.
 pub async fn verify(db: &Db) -> Result<ChainCheck, DbError> {
     verify_against(db, None).await
 }
 
 /// The newest entry's seq and hash (the head a [`Checkpoint`] signs), if the log holds any.
-pub async fn head(db: &Db) -> Result<Option<(i64, String)>, DbError> {
-    db.opt(&Sql::new("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).await
+pub async fn head(db: &Db) -> Result<Option<(i64, String, i64)>, DbError> {
+    db.opt(&Sql::new("SELECT seq, hash, hash_version FROM audit_log ORDER BY seq DESC LIMIT 1")).await
+}
+
+/// Whether the chain is hashed with SM3 from its newest entry on.
+pub async fn uses_sm3(db: &Db) -> Result<bool, DbError> {
+    Ok(head(db).await?.is_some_and(|(_, _, version)| version >= SM3_VERSION))
 }
 
 /// Walks the whole chain and, given the latest signed checkpoint, checks that the chain still

@@ -242,3 +242,39 @@ pub async fn split_administrators(db: &Db, actor: &Actor) -> Result<Vec<String>,
     tx.commit().await?;
     Ok(moved.into_iter().map(|(_, name)| name).collect())
 }
+
+/// Turns the audit chain to SM3 (国密, GB/T 39786): the entry that records the switch is the first
+/// hashed with SM3, and every entry after it follows (`audit::append`); the entries before keep
+/// SHA-256 and verify as they are. There is no way back. Answers whether the chain was turned now
+/// (false: it already was).
+pub async fn use_sm3_for_audit(db: &Db, actor: &Actor) -> Result<bool, DbError> {
+    actor.require("system:security:edit")?;
+    if audit::uses_sm3(db).await? {
+        return Ok(false);
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
+        vec![AUDIT_HASH.into(), "sm3".into(), Utc::now().into()],
+    ))
+    .await?;
+    audit::append_at_least(
+        &mut tx,
+        actor,
+        Change {
+            action: "security.audit_hash",
+            object_kind: "security_settings",
+            object_id: None,
+            unit_path: None,
+            before: json!({"audit_hash": "sha256"}),
+            after: json!({"audit_hash": "sm3"}),
+        },
+        frontline_core::audit::SM3_VERSION,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+const AUDIT_HASH: &str = "audit.hash";

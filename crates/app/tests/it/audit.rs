@@ -159,3 +159,73 @@ async fn the_unit_path_and_the_head_of_the_chain_are_covered() {
 pub fn test_url(app: &TestApp) -> String {
     app.db_url.clone()
 }
+
+/// 国密 (issue 29): the security administrator turns the chain to SM3; the entry recording it and
+/// every later one are hashed with SM3, the earlier ones keep SHA-256, and the whole chain
+/// verifies (from the command line too, against a checkpoint signed with HMAC-SM3); an SM3 entry
+/// altered, or passed off as SHA-256, is found. The auditor cannot turn it, nor can it go back.
+#[tokio::test]
+async fn the_chain_turns_to_sm3_and_tampering_is_still_found() {
+    let app = TestApp::new().await;
+    let before = app.count("SELECT MAX(seq) FROM audit_log").await;
+    assert_eq!(app.api("auditor").await.post("/security/audit-sm3", json!({})).await.0, 403);
+    let secadmin = app.api("secadmin").await;
+    let (s, settings) = secadmin.get("/security").await;
+    assert_eq!((s, settings["audit_hash"].as_str()), (200, Some("sha256")));
+    let (s, settings) = secadmin.post("/security/audit-sm3", json!({})).await;
+    assert_eq!((s, settings["audit_hash"].as_str()), (200, Some("sm3")), "{settings}");
+    // Later changes go on in SM3 without asking.
+    let (s, _) = secadmin.put("/security/password-policy", json!({"max_age_days": 60, "history": 5})).await;
+    assert_eq!(s, 200);
+    let versions: Vec<(i64, i64)> = app
+        .db
+        .all(&Sql::with("SELECT seq, hash_version FROM audit_log WHERE seq >= $1 ORDER BY seq", vec![before.into()]))
+        .await
+        .unwrap();
+    let switch = app.count("SELECT seq FROM audit_log WHERE action = 'security.audit_hash'").await;
+    assert!(versions.iter().all(|(seq, v)| if *seq < switch { *v == 2 } else { *v == 3 }), "{versions:?}");
+    assert!(versions.iter().filter(|(seq, _)| *seq > switch).count() >= 1, "{versions:?}");
+    let (s, _) = secadmin.post("/security/audit-sm3", json!({})).await;
+    assert_eq!(s, 200, "asking again changes nothing");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'security.audit_hash'").await, 1);
+    assert!(matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { .. }));
+    let data = scratch_data();
+    let checkpoint = frontline_app::anchor::write(&app.db, &data).await.unwrap().expect("a checkpoint");
+    assert_eq!(checkpoint.alg, "hmac-sm3");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--database", &test_url(&app), "--data", &data.display().to_string(), "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // An SM3 entry altered: found.
+    let newest = app.count("SELECT MAX(seq) FROM audit_log").await;
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::with(
+        "UPDATE audit_log SET after_state = '{\"forged\":true}' WHERE seq = $1",
+        vec![newest.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: newest, reason: "altered_entry" }
+    );
+    // Passed off as SHA-256, its hash recomputed so: a downgrade, found.
+    let mut entry = frontline_db::audit::entry(&app.db, newest).await.unwrap().unwrap();
+    entry.version = 2;
+    let sha = frontline_core::audit::entry_hash(&entry);
+    let mut tx = app.db.begin().await.unwrap();
+    tx.execute(&Sql::with(
+        "UPDATE audit_log SET hash_version = 2, hash = $1 WHERE seq = $2",
+        vec![sha.into(), newest.into()],
+    ))
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: newest, reason: "altered_entry" }
+    );
+    let _ = std::fs::remove_dir_all(data);
+}

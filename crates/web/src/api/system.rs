@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/roles/{id}", axum::routing::put(update_role))
         .route("/security", get(security_settings))
         .route("/security/password-policy", axum::routing::put(set_password_policy))
+        .route("/security/audit-sm3", post(use_sm3_for_audit))
         .route("/audit", get(audit))
 }
 
@@ -281,4 +282,15 @@ pub async fn set_password_policy(
     ApiJson(policy): ApiJson<frontline_core::security::PasswordPolicy>,
 ) -> Result<Json<services::security::SecuritySettings>, Response> {
     services::security::set_password_policy(&s.db, &ctx.actor, &s.config, policy).await.api(ctx.lang).map(Json)
+}
+
+/// Turns the audit chain to SM3 (国密): the entry recording it and every entry after are hashed
+/// with SM3, the entries before keep SHA-256; there is no way back.
+#[utoipa::path(post, path = "/api/v1/security/audit-sm3", tag = "system",
+    responses((status = 200, body = services::security::SecuritySettings), (status = 403, body = ErrorBody)))]
+pub async fn use_sm3_for_audit(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<Json<services::security::SecuritySettings>, Response> {
+    services::security::use_sm3_for_audit(&s.db, &ctx.actor, &s.config).await.api(ctx.lang).map(Json)
 }

@@ -18,6 +18,8 @@ pub struct SecuritySettings {
     pub session_hours: i64,
     /// Whether the administrator is split into three (三员分立; `frontline admin split`).
     pub separation_of_duties: bool,
+    /// The audit chain's hash from its newest entry on: `sha256`, or `sm3` (国密) once chosen.
+    pub audit_hash: String,
 }
 
 /// The settings, for whoever may read them (the security administrator; the auditor reads them
@@ -29,7 +31,14 @@ pub async fn settings(db: &Db, actor: &Actor, config: &Config) -> Result<Securit
         idle_minutes: config.idle_minutes,
         session_hours: config.session_hours,
         separation_of_duties: frontline_db::security::separation_of_duties(db).await?,
+        audit_hash: if frontline_db::audit::uses_sm3(db).await? { "sm3" } else { "sha256" }.to_string(),
     })
+}
+
+/// Turns the audit chain to SM3 (no way back); answers with the settings as they now stand.
+pub async fn use_sm3_for_audit(db: &Db, actor: &Actor, config: &Config) -> Result<SecuritySettings, AppError> {
+    frontline_db::security::use_sm3_for_audit(db, actor).await?;
+    settings(db, actor, config).await
 }
 
 /// Sets the password policy; answers with the settings as they now stand.

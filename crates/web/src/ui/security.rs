@@ -16,7 +16,10 @@ use crate::services::security::{self, SecuritySettings};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/security", get(settings_page)).route("/security/password-policy", post(set_password_policy))
+    Router::new()
+        .route("/security", get(settings_page))
+        .route("/security/password-policy", post(set_password_policy))
+        .route("/security/audit-sm3", post(use_sm3_for_audit))
 }
 
 #[derive(Template)]
@@ -49,6 +52,14 @@ async fn set_password_policy(State(state): State<AppState>, ctx: Ctx, body: Byte
         let policy =
             PasswordPolicy { max_age_days: number(&form, "max_age_days")?, history: number(&form, "history")? };
         security::set_password_policy(&state.db, &ctx.actor, &state.config, policy).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn use_sm3_for_audit(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    change(ctx.lang, async {
+        security::use_sm3_for_audit(&state.db, &ctx.actor, &state.config).await?;
         Ok(())
     })
     .await
