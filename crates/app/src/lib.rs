@@ -6,6 +6,7 @@ pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod divisions;
+pub mod keys;
 pub mod pair_csv;
 pub mod people_file;
 pub mod roster_file;

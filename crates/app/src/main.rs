@@ -119,11 +119,23 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// The key that seals sensitive columns with SM4 (国密), kept outside the store.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The install's administrators.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-seal every sealed column under a new key, which then replaces the old one in the data
+    /// folder (the old one is kept as seal.key.retired-<id> for backups made before).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -673,6 +685,16 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Keys { command: KeysCommand::Rotate } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            let r = frontline_app::keys::rotate(&db, &cli.data).await?;
+            println!(
+                "Sealed columns re-sealed under key {} ({} values); key {} is kept as seal.key.retired-{} for backups made before.",
+                r.new_id, r.resealed, r.old_id, r.old_id
+            );
+            Ok(())
+        }
         Command::Admin { command: AdminCommand::Split } => {
             let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
             let db = setup::open(&url).await?;
@@ -776,6 +798,11 @@ async fn serve(
     started: Instant,
     data: PathBuf,
 ) -> anyhow::Result<()> {
+    // Sensitive columns are sealed with SM4 under the install's key, kept outside the store.
+    let (key_id, sealed) = frontline_app::keys::start(&db, &data).await.context("loading the seal key")?;
+    if sealed > 0 {
+        println!("{sealed} sensitive values sealed under key {key_id}.");
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     println!(

@@ -30,6 +30,7 @@ pub mod records;
 pub mod responsibility;
 pub mod roles;
 pub mod roster;
+pub mod seal;
 pub mod second_factor;
 pub mod security;
 pub mod sql;

@@ -45,7 +45,7 @@ pub async fn offer(db: &Db, actor: &Actor) -> Result<Vec<u8>, DbError> {
     let mut tx = db.begin().await?;
     tx.execute(&Sql::with(
         "UPDATE users SET totp_pending = $1 WHERE id = $2",
-        vec![totp::base32(&secret).into(), me.into()],
+        vec![crate::seal::seal(&totp::base32(&secret)).into(), me.into()],
     ))
     .await?;
     tx.commit().await?;
@@ -57,7 +57,10 @@ pub async fn offered(db: &Db, actor: &Actor) -> Result<Option<Vec<u8>>, DbError>
     let me = actor.user_id.ok_or(DomainError::Forbidden("second_factor".into()))?;
     let (pending,): (Option<String>,) =
         db.one(&Sql::with("SELECT totp_pending FROM users WHERE id = $1", vec![me.into()])).await?;
-    Ok(pending.and_then(|p| totp::from_base32(&p)))
+    match pending {
+        Some(p) => Ok(totp::from_base32(&crate::seal::open(&p)?)),
+        None => Ok(None),
+    }
 }
 
 /// Turns the caller's second factor on with the secret offered, once a code from their app shows
@@ -115,7 +118,7 @@ pub async fn check(db: &Db, user_id: i64, code: &str, now: DateTime<Utc>) -> Res
     let row: Option<(Option<String>, Option<i64>)> =
         db.opt(&Sql::with("SELECT totp_secret, totp_last_step FROM users WHERE id = $1", vec![user_id.into()])).await?;
     let Some((Some(secret), last)) = row else { return Ok(false) };
-    let secret = totp::from_base32(&secret).unwrap_or_default();
+    let secret = totp::from_base32(&crate::seal::open(&secret)?).unwrap_or_default();
     let mut tx = db.begin().await?;
     if let Some(step) = totp::verify(&secret, code, now.timestamp(), last) {
         // Taken only if no other login took this step meanwhile.

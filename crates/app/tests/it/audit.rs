@@ -89,7 +89,7 @@ async fn an_intact_log_verifies_from_the_command_line() {
 }
 
 /// An empty data folder of this test's own (where the audit checkpoints live).
-fn scratch_data() -> std::path::PathBuf {
+pub fn scratch_data() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ft-audit-data-{}-{}", std::process::id(), rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

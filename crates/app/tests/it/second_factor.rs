@@ -216,3 +216,104 @@ async fn a_role_that_asks_for_a_second_factor_lets_its_accounts_in_only_to_set_i
     assert_eq!(r.status().as_u16(), 409);
     assert!(r.text().await.unwrap().contains("不能关闭"));
 }
+
+/// A key the tests' process seals with once any test installs it (the sealing key is process-wide,
+/// as in a server; values sealed under it open in every test, and plain ones still read).
+fn test_keys() -> frontline_db::seal::Keyring {
+    let current = frontline_core::gm::SealKey::from_bytes(&[42u8; 32]);
+    frontline_db::seal::Keyring { current, others: Vec::new() }
+}
+
+#[tokio::test]
+async fn the_secret_is_sealed_with_sm4_at_rest_and_still_opens_the_login() {
+    frontline_db::seal::install(test_keys());
+    let app = TestApp::new().await;
+    let user = "township_secretary";
+    let ui = app.ui(user).await;
+    let (_, page) = ui.get("/me/second-factor").await;
+    let shown = between(&page, "id=\"second-factor-secret\">", "<").unwrap().to_string();
+    let secret = from_base32(&shown).unwrap();
+    let (pending,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT totp_pending FROM users WHERE username = $1", vec![user.into()]))
+        .await
+        .unwrap();
+    assert!(pending.starts_with("sm4$") && !pending.contains(&shown), "{pending}");
+    let step = step_of(Utc::now().timestamp());
+    let (s, body, _) = ui.post("/me/second-factor", &[("code", &code_at(&secret, step))]).await;
+    assert_eq!(s, 200, "{body}");
+    let (stored,): (String,) = app
+        .db
+        .one(&frontline_db::Sql::with("SELECT totp_secret FROM users WHERE username = $1", vec![user.into()]))
+        .await
+        .unwrap();
+    assert_eq!(frontline_core::gm::sealed_key_id(&stored), Some(test_keys().current.id.as_str()));
+    assert!(!stored.contains(&shown));
+    let (http, _) = password_only(&app, user).await;
+    let (s, body, to) = give(&app, &http, &code_at(&secret, step + 1)).await;
+    assert_eq!((s, to.as_deref()), (200, Some("/")), "{body}");
+}
+
+#[tokio::test]
+async fn the_seal_key_lives_outside_the_store_and_rotates() {
+    let t = frontline_db::testing::TestDb::new().await.unwrap();
+    frontline_db::migrate::migrate(&t.db).await.unwrap();
+    frontline_db::access::ensure_builtin_roles(&t.db).await.unwrap();
+    let role = frontline_db::access::role_id_by_key(&t.db, "system_admin").await.unwrap().unwrap();
+    let user = frontline_db::access::NewUser {
+        username: "keeper".into(),
+        display_name: "管理员".into(),
+        password_hash: frontline_web::auth::hash_password("Keeper-pass-2026").unwrap(),
+        person_id: None,
+        role_ids: vec![role],
+        must_change_password: false,
+    };
+    let system = frontline_core::access::Actor::system("seal test");
+    frontline_db::access::create_user(&t.db, &system, &user).await.unwrap();
+    // A secret written before sealing began: plain.
+    let plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    t.db.execute_outside_transaction(&frontline_db::Sql::with(
+        "UPDATE users SET totp_secret = $1 WHERE username = 'keeper'",
+        vec![plain.into()],
+    ))
+    .await
+    .unwrap();
+    let data = crate::audit::scratch_data();
+    let rotate = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+            .args(["--database", &t.url, "--data", &data.display().to_string(), "keys", "rotate"])
+            .env_remove("FRONTLINE_SEAL_KEY")
+            .output()
+            .unwrap()
+    };
+    let stored = || async {
+        let (v,): (String,) =
+            t.db.one(&frontline_db::Sql::new("SELECT totp_secret FROM users WHERE username = 'keeper'")).await.unwrap();
+        v
+    };
+    let key_in_file =
+        || frontline_core::gm::SealKey::from_hex(&std::fs::read_to_string(data.join("seal.key")).unwrap()).unwrap();
+    let out = rotate();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = key_in_file();
+    let sealed = stored().await;
+    assert_eq!(frontline_core::gm::sealed_key_id(&sealed), Some(first.id.as_str()));
+    assert_eq!(first.open(&sealed).as_deref(), Some(plain));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("seal.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "owner-only: {mode:o}");
+    }
+    // Rotated again: the value opens only under the new key; the old key is kept aside, named.
+    let out = rotate();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let second = key_in_file();
+    assert_ne!(second.id, first.id);
+    let resealed = stored().await;
+    assert_eq!(second.open(&resealed).as_deref(), Some(plain));
+    assert_eq!(first.open(&resealed), None);
+    assert!(data.join(format!("seal.key.retired-{}", first.id)).exists());
+    assert!(!data.join("seal.key.next").exists());
+    let _ = std::fs::remove_dir_all(data);
+}
