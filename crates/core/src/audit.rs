@@ -16,6 +16,28 @@ pub const HASH_VERSION: i64 = 2;
 /// goes back (an older layout after a newer one is an altered entry).
 pub const SM3_VERSION: i64 = 3;
 
+/// The audit entries that are security events (等保 安全审计): logins failed and accounts locked,
+/// permissions denied, files exported, accounts' passwords, factors, roles and standing changed,
+/// and the security settings. The audit administrator's view and daily summary read these.
+pub const SECURITY_ACTIONS: &[&str] = &[
+    "login.failed",
+    "user.locked",
+    "access.denied",
+    "data.export",
+    "user.password",
+    "user.disable",
+    "user.enable",
+    "user.roles",
+    "user.second_factor.reset",
+    "user.second_factor.disable",
+    "user.recovery_code.use",
+    "role.create",
+    "role.update",
+    "security.password_policy",
+    "security.separation_of_duties",
+    "security.audit_hash",
+];
+
 /// The hash that stands before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

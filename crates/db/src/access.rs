@@ -47,8 +47,22 @@ pub async fn record_failed_login(db: &Db, user_id: i64, ip: &str) -> Result<bool
         vec![(if locked { 0 } else { failed }).into(), until.into(), user_id.into()],
     ))
     .await?;
+    let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
+    // Every failed login is a security event (等保 安全审计), the lockout it leads to another.
+    audit::append(
+        &mut tx,
+        &actor,
+        Change {
+            action: "login.failed",
+            object_kind: "user",
+            object_id: Some(user_id),
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: json!({"failed_in_a_row": failed}),
+        },
+    )
+    .await?;
     if locked {
-        let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
         audit::append(
             &mut tx,
             &actor,
@@ -65,6 +79,26 @@ pub async fn record_failed_login(db: &Db, user_id: i64, ip: &str) -> Result<bool
     }
     tx.commit().await?;
     Ok(locked)
+}
+
+/// Notes a login tried with a username no account has (the name as typed, cut to 64 characters).
+pub async fn record_unknown_login(db: &Db, username: &str, ip: &str) -> Result<(), DbError> {
+    let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
+    let mut tx = db.begin().await?;
+    audit::append(
+        &mut tx,
+        &actor,
+        Change {
+            action: "login.failed",
+            object_kind: "user",
+            object_id: None,
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: json!({"unknown_username": username.chars().take(64).collect::<String>()}),
+        },
+    )
+    .await?;
+    tx.commit().await
 }
 
 pub async fn record_successful_login(db: &Db, user_id: i64) -> Result<(), DbError> {

@@ -4,7 +4,8 @@
 use chrono::{SecondsFormat, Utc};
 use frontline_core::access::{Actor, Scope};
 use frontline_core::audit::{
-    AuditEntry, ChainCheck, ChainVerifier, Checkpoint, GENESIS_HASH, HASH_VERSION, SM3_VERSION, entry_hash,
+    AuditEntry, ChainCheck, ChainVerifier, Checkpoint, GENESIS_HASH, HASH_VERSION, SECURITY_ACTIONS, SM3_VERSION,
+    entry_hash,
 };
 use serde::Serialize;
 
@@ -186,6 +187,9 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub actor: Option<String>,
     pub object_kind: Option<String>,
+    /// Only the security events (`frontline_core::audit::SECURITY_ACTIONS`).
+    #[serde(default)]
+    pub security: bool,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -220,6 +224,9 @@ pub async fn list(db: &Db, scope: &Scope, q: &AuditQuery) -> Result<Page<AuditVi
     if let Some(k) = q.object_kind.as_deref().filter(|s| !s.is_empty()) {
         filter.push(" AND object_kind = ").bind(k);
     }
+    if q.security {
+        filter.push(" AND action IN ").bind_list(SECURITY_ACTIONS.iter().copied());
+    }
     let p: Page<EntryRow> = db.page_of(COLUMNS, filter, "seq DESC", page, per).await?;
     Ok(p.map(|r| AuditView {
         seq: r.seq,
@@ -233,4 +240,37 @@ pub async fn list(db: &Db, scope: &Scope, q: &AuditQuery) -> Result<Page<AuditVi
         after: r.after_state,
         hash: r.hash.chars().take(12).collect(),
     }))
+}
+
+/// How many security events of each kind a day brought (China days), newest day first.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct SecurityDay {
+    /// The day, `YYYY-MM-DD` in China.
+    pub day: String,
+    pub action: String,
+    pub events: i64,
+}
+
+/// The daily summary of security events over the last `days` days (the audit administrator's).
+pub async fn security_summary(db: &Db, scope: &Scope, days: i64) -> Result<Vec<SecurityDay>, DbError> {
+    let days = days.clamp(1, 366);
+    let since = (Utc::now() - chrono::Duration::days(days)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let rows: Vec<(String, String)> = {
+        let mut sql = Sql::new("SELECT at, action FROM audit_log WHERE ");
+        crate::units::push_scope(&mut sql, "unit_path", scope);
+        sql.push(" AND at >= ").bind(since);
+        sql.push(" AND action IN ").bind_list(SECURITY_ACTIONS.iter().copied());
+        db.all(&sql).await?
+    };
+    let mut counts: std::collections::BTreeMap<(String, String), i64> = std::collections::BTreeMap::new();
+    for (at, action) in rows {
+        let day = chrono::DateTime::parse_from_rfc3339(&at)
+            .map(|t| frontline_core::time::today_in_china(t.with_timezone(&Utc)).to_string())
+            .unwrap_or_else(|_| at.chars().take(10).collect());
+        *counts.entry((day, action)).or_default() += 1;
+    }
+    let mut out: Vec<SecurityDay> =
+        counts.into_iter().map(|((day, action), events)| SecurityDay { day, action, events }).collect();
+    out.sort_by(|a, b| b.day.cmp(&a.day).then(a.action.cmp(&b.action)));
+    Ok(out)
 }

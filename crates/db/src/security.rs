@@ -278,3 +278,23 @@ pub async fn use_sm3_for_audit(db: &Db, actor: &Actor) -> Result<bool, DbError> 
 }
 
 const AUDIT_HASH: &str = "audit.hash";
+
+/// Writes a security event the web layer saw (a permission denied, a file exported) to the audit
+/// log: who, from where, and what was asked.
+pub async fn record_event(db: &Db, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action,
+            object_kind: "request",
+            object_id: None,
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: detail,
+        },
+    )
+    .await?;
+    tx.commit().await
+}

@@ -97,6 +97,7 @@ pub async fn check_login(state: &AppState, username: &str, password: &str, ip: &
     let failed = || AppError::Domain(frontline_core::DomainError::Conflict("error.login.failed".into()));
     let Some(c) = access::credentials(&state.db, username.trim()).await? else {
         verify_password(password, &DUMMY_HASH);
+        access::record_unknown_login(&state.db, username.trim(), ip).await?;
         return Err(failed());
     };
     if c.locked_until.is_some_and(|t| t > Utc::now()) {
@@ -420,6 +421,9 @@ impl FromRequestParts<AppState> for Ctx {
         let lang = ui_lang(parts);
         match from_session(parts, state).await {
             Ok((actor, csrf)) => {
+                if let Some(slot) = parts.extensions.get::<crate::security_events::ActorSlot>() {
+                    slot.fill(&actor);
+                }
                 let unread = match actor.scope.person_id {
                     Some(person) => frontline_db::succession::unread_count(&state.db, person).await.unwrap_or(0),
                     None => 0,
@@ -465,6 +469,9 @@ impl FromRequestParts<AppState> for ApiCtx {
             Some(token) => token_actor(state, &token, client_ip(parts)).await,
             None => from_session(parts, state).await.map(|(a, _)| a),
         };
+        if let (Ok(actor), Some(slot)) = (&result, parts.extensions.get::<crate::security_events::ActorSlot>()) {
+            slot.fill(actor);
+        }
         result.map(|actor| ApiCtx { actor, lang }).map_err(|e| ApiRejection(e.into_json(lang)))
     }
 }

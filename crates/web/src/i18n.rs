@@ -252,6 +252,7 @@ mod tests {
         keys.extend(PostingKind::ALL.iter().map(|k| format!("posting.kind.{}", k.as_str())));
         keys.extend(DataScope::ALL.iter().map(|k| format!("scope.{}", k.as_str())));
         keys.extend(PERMISSIONS.iter().map(|k| format!("perm.{k}")));
+        keys.extend(frontline_core::audit::SECURITY_ACTIONS.iter().map(|k| format!("audit.event.{k}")));
         use frontline_core::{deployment, responsibility, roles, succession};
         keys.extend(responsibility::LinkKind::ALL.iter().map(|k| format!("link.kind.{}", k.as_str())));
         keys.extend(roles::ClaimStatus::ALL.iter().map(|k| format!("claim.status.{}", k.as_str())));

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod offline;
 pub mod open311;
 pub mod request_id;
+pub mod security_events;
 pub mod services;
 pub mod ui;
 
@@ -70,6 +71,8 @@ pub struct AppState {
     pub login_throttle: std::sync::Arc<auth::LoginThrottle>,
     /// Unknown API tokens per client address: guessing tokens is limited like guessing passwords.
     pub token_throttle: std::sync::Arc<auth::LoginThrottle>,
+    /// Permission denials written to the audit log, per account and route: one a minute.
+    pub denial_throttle: std::sync::Arc<auth::LoginThrottle>,
     /// Long exports and imports running beside the requests.
     pub jobs: std::sync::Arc<background::Board>,
     /// The application itself, for exports that render list pages as their user sees them; set
@@ -89,6 +92,7 @@ impl AppState {
             config,
             login_throttle: Default::default(),
             token_throttle: std::sync::Arc::new(auth::LoginThrottle::with_limit(token_guesses)),
+            denial_throttle: std::sync::Arc::new(auth::LoginThrottle::with_limit(1)),
             jobs: Default::default(),
             pages: Default::default(),
             dashboards: Default::default(),
@@ -115,6 +119,7 @@ pub fn app(state: AppState) -> Router {
         .merge(open311::router())
         .route("/healthz", axum::routing::get(healthz))
         .layer(axum::middleware::from_fn_with_state(state.clone(), offline::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_events::layer))
         .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -31,6 +31,7 @@ mod passwords;
 mod schemathesis;
 mod scope;
 mod second_factor;
+mod security_events;
 mod separation;
 mod supervision;
 mod ui;

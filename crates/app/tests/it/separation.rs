@@ -24,7 +24,7 @@ fn in_part(role: &str, method: &str, path: &str) -> bool {
                 || (read && ["/units", "/units/1", "/units/1/children"].contains(&path))
         }
         "security_admin" => path.starts_with("/security"),
-        "audit_admin" => read && (path == "/audit" || path == "/security"),
+        "audit_admin" => read && (path.starts_with("/audit") || path == "/security"),
         _ => false,
     }
 }
@@ -85,11 +85,18 @@ async fn each_administrator_does_only_its_own_part_on_every_route() {
     }
     let written = app
         .count(&format!(
-            "SELECT COUNT(*) FROM audit_log WHERE action <> 'token.create' AND actor_user_id IN ({})",
+            "SELECT COUNT(*) FROM audit_log WHERE action NOT IN ('token.create', 'access.denied') AND actor_user_id IN ({})",
             ids.join(", ")
         ))
         .await;
     assert_eq!(written, 0, "no change outside their part");
+    let denied = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied' AND actor_user_id IN ({})",
+            ids.join(", ")
+        ))
+        .await;
+    assert!(denied > 50, "each refusal is a security event: {denied}");
     assert!(app.count("SELECT COUNT(*) FROM audit_log").await >= written_before);
     // Their own part works.
     let sysadmin = app.api("sysadmin").await;

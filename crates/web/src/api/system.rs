@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/security/password-policy", axum::routing::put(set_password_policy))
         .route("/security/audit-sm3", post(use_sm3_for_audit))
         .route("/audit", get(audit))
+        .route("/audit/security-summary", get(security_summary))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,6 +179,10 @@ pub struct AuditParams {
     pub action: Option<String>,
     pub actor: Option<String>,
     pub object_kind: Option<String>,
+    /// Only the security events (failed logins, lockouts, denials, exports, account and security
+    /// setting changes).
+    #[serde(default)]
+    pub security: bool,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -189,9 +194,34 @@ pub async fn audit(
     ApiQuery(q): ApiQuery<AuditParams>,
 ) -> Result<Json<Page<AuditView>>, Response> {
     ctx.actor.require("system:audit:list").api(ctx.lang)?;
-    let q =
-        AuditQuery { action: q.action, actor: q.actor, object_kind: q.object_kind, page: q.page, per_page: q.per_page };
+    let q = AuditQuery {
+        action: q.action,
+        actor: q.actor,
+        object_kind: q.object_kind,
+        security: q.security,
+        page: q.page,
+        per_page: q.per_page,
+    };
     audit::list(&s.db, &ctx.actor.scope, &q).await.api(ctx.lang).map(Json)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryParams {
+    /// How many days back (1 to 366; 30 if not given).
+    pub days: Option<i64>,
+}
+
+/// The daily summary of security events for the audit administrator: per China day and kind.
+#[utoipa::path(get, path = "/api/v1/audit/security-summary", tag = "system", params(SummaryParams),
+    responses((status = 200, body = Vec<audit::SecurityDay>), (status = 403, body = ErrorBody)))]
+pub async fn security_summary(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiQuery(q): ApiQuery<SummaryParams>,
+) -> Result<Json<Vec<audit::SecurityDay>>, Response> {
+    ctx.actor.require("system:audit:list").api(ctx.lang)?;
+    audit::security_summary(&s.db, &ctx.actor.scope, q.days.unwrap_or(30)).await.api(ctx.lang).map(Json)
 }
 
 /// A role as changed: everything but its key, which is fixed once the role exists.

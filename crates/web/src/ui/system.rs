@@ -278,13 +278,25 @@ struct AuditPage {
     pager: Pager,
     q_action: String,
     q_actor: String,
+    /// Only security events, with their daily summary above.
+    security: bool,
+    summary: Vec<audit::SecurityDay>,
 }
 
 async fn audit_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AuditQuery>) -> UiResult {
     let lang = ctx.lang;
     ctx.actor.require("system:audit:list").map_err(|e| AppError::from(e).into_html(lang))?;
     let page = audit::list(&state.db, &ctx.actor.scope, &q).await.map_err(|e| AppError::from(e).into_html(lang))?;
-    let pairs = [("action", q.action.clone().unwrap_or_default()), ("actor", q.actor.clone().unwrap_or_default())];
+    let summary = if q.security {
+        audit::security_summary(&state.db, &ctx.actor.scope, 30).await.map_err(|e| AppError::from(e).into_html(lang))?
+    } else {
+        Vec::new()
+    };
+    let pairs = [
+        ("action", q.action.clone().unwrap_or_default()),
+        ("actor", q.actor.clone().unwrap_or_default()),
+        ("security", if q.security { "true".to_string() } else { String::new() }),
+    ];
     let tpl = AuditPage {
         t: Tr(lang),
         c: Chrome::new(&ctx, "/audit"),
@@ -292,6 +304,8 @@ async fn audit_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Aud
         rows: page.items,
         q_action: q.action.unwrap_or_default(),
         q_actor: q.actor.unwrap_or_default(),
+        security: q.security,
+        summary,
     };
     render(&tpl, lang)
 }
