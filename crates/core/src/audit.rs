@@ -36,7 +36,23 @@ pub const SECURITY_ACTIONS: &[&str] = &[
     "security.password_policy",
     "security.separation_of_duties",
     "security.audit_hash",
+    "security.audit_retention",
+    "audit.prune",
 ];
+
+/// The shortest time the audit log may be set to keep its entries: six months (网络安全法 Art. 21).
+pub const MIN_RETENTION_DAYS: u32 = 183;
+/// The longest it may be set to (ten years); 0 keeps every entry forever.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
+
+/// Checks a retention an administrator typed: 0 (forever) or six months to ten years.
+pub fn validate_retention(days: u32) -> Result<u32, crate::FieldError> {
+    if days == 0 || (MIN_RETENTION_DAYS..=MAX_RETENTION_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(crate::FieldError::new("keep_days", "error.security.retention_range"))
+    }
+}
 
 /// The hash that stands before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -200,6 +216,12 @@ impl Default for ChainVerifier {
 impl ChainVerifier {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A verifier for a chain whose entries up to `seq` were pruned (kept past their retention):
+    /// the first entry kept must follow `seq` and link to `hash`.
+    pub fn after(seq: i64, hash: &str) -> Self {
+        Self { prev_hash: hash.to_string(), expected_seq: seq + 1, count: 0, version: 1 }
     }
 
     /// Checks the next entry; returns the break if there is one.

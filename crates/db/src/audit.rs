@@ -41,8 +41,16 @@ pub(crate) async fn append_at_least(
     if tx.is_postgres() {
         tx.execute(&Sql::new("SELECT pg_advisory_xact_lock(7331001)")).await?;
     }
-    let last: Option<(i64, String, i64)> =
+    let mut last: Option<(i64, String, i64)> =
         tx.opt(&Sql::new("SELECT seq, hash, hash_version FROM audit_log ORDER BY seq DESC LIMIT 1")).await?;
+    if last.is_none() {
+        // Every entry was pruned: the chain goes on from the last one removed.
+        last = tx
+            .opt(&Sql::new(
+                "SELECT through_seq, through_hash, through_version FROM audit_pruned ORDER BY through_seq DESC LIMIT 1",
+            ))
+            .await?;
+    }
     let (prev_seq, prev_hash, prev_version) = last.unwrap_or((0, GENESIS_HASH.to_string(), HASH_VERSION));
     let mut e = AuditEntry {
         seq: prev_seq + 1,
@@ -151,10 +159,21 @@ pub async fn uses_sm3(db: &Db) -> Result<bool, DbError> {
 
 /// Walks the whole chain and, given the latest signed checkpoint, checks that the chain still
 /// reaches it with the same hash (the newest entries were not deleted or rewritten).
+///
+/// After a pruning the walk starts from the last entry pruned (`audit_pruned`), and that start
+/// must be named by an `audit.prune` entry of the chain kept; a checkpoint older than the start
+/// is vouched for by that entry.
 pub async fn verify_against(db: &Db, checkpoint: Option<&Checkpoint>) -> Result<ChainCheck, DbError> {
     let mut at_checkpoint: Option<String> = None;
-    let mut v = ChainVerifier::new();
-    let mut after = 0i64;
+    let base: Option<(i64, String)> = db
+        .opt(&Sql::new("SELECT through_seq, through_hash FROM audit_pruned ORDER BY through_seq DESC LIMIT 1"))
+        .await?;
+    let mut v = match &base {
+        Some((seq, hash)) => ChainVerifier::after(*seq, hash),
+        None => ChainVerifier::new(),
+    };
+    let mut base_named = base.is_none();
+    let mut after = base.as_ref().map_or(0, |(seq, _)| *seq);
     loop {
         let rows: Vec<EntryRow> = db
             .all(&Sql::with(
@@ -168,17 +187,85 @@ pub async fn verify_against(db: &Db, checkpoint: Option<&Checkpoint>) -> Result<
             if checkpoint.is_some_and(|c| c.seq == r.seq) {
                 at_checkpoint = Some(r.hash.clone());
             }
+            if let Some((seq, hash)) = &base
+                && r.action == PRUNE_ACTION
+                && serde_json::from_str::<serde_json::Value>(&r.after_state).is_ok_and(|a| {
+                    a["through_seq"].as_i64() == Some(*seq) && a["through_hash"].as_str() == Some(hash.as_str())
+                })
+            {
+                base_named = true;
+            }
             if let Err(broken) = v.push(&r.into()) {
                 return Ok(broken);
             }
         }
     }
-    if let Some(c) = checkpoint
+    if let Some((seq, _)) = &base
+        && !base_named
+    {
+        return Ok(ChainCheck::Broken { seq: seq + 1, reason: "unexplained_start" });
+    }
+    let pruned_past = |c: &Checkpoint| base.as_ref().is_some_and(|(seq, _)| c.seq <= *seq);
+    if let Some(c) = checkpoint.filter(|c| !pruned_past(c))
         && let Err(broken) = c.check(at_checkpoint.as_deref())
     {
         return Ok(broken);
     }
     Ok(v.finish())
+}
+
+const PRUNE_ACTION: &str = "audit.prune";
+
+/// Removes the entries older than the install keeps them (`keep_days`, at least six months; 0
+/// keeps all), in one transaction: the last entry removed is noted in `audit_pruned`, and the
+/// pruning is written as an entry that names it, so that the chain is verified from there.
+/// Returns how many entries were removed.
+pub async fn prune(db: &Db, keep_days: u32, now: chrono::DateTime<Utc>) -> Result<i64, DbError> {
+    if keep_days == 0 {
+        return Ok(0);
+    }
+    let keep_days = keep_days.max(frontline_core::audit::MIN_RETENTION_DAYS);
+    let cutoff = (now - chrono::Duration::days(i64::from(keep_days))).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut tx = db.begin().await?;
+    if tx.is_postgres() {
+        tx.execute(&Sql::new("SELECT pg_advisory_xact_lock(7331001)")).await?;
+    }
+    let last: Option<(i64, String, i64)> = tx
+        .opt(&Sql::with(
+            "SELECT seq, hash, hash_version FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1",
+            vec![cutoff.clone().into()],
+        ))
+        .await?;
+    let Some((through_seq, through_hash, through_version)) = last else { return Ok(0) };
+    let removed =
+        tx.count(&Sql::with("SELECT COUNT(*) FROM audit_log WHERE seq <= $1", vec![through_seq.into()])).await?;
+    tx.execute(&Sql::with("DELETE FROM audit_log WHERE seq <= $1", vec![through_seq.into()])).await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO audit_pruned (through_seq, through_hash, through_version, pruned_at, entries) VALUES ($1, $2, $3, $4, $5)",
+        vec![
+            through_seq.into(),
+            through_hash.clone().into(),
+            through_version.into(),
+            now.to_rfc3339_opts(SecondsFormat::Millis, true).into(),
+            removed.into(),
+        ],
+    ))
+    .await?;
+    append(
+        &mut tx,
+        &Actor::system("audit retention"),
+        Change {
+            action: PRUNE_ACTION,
+            object_kind: "audit_log",
+            object_id: None,
+            unit_path: None,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({"through_seq": through_seq, "through_hash": through_hash, "entries": removed, "older_than": cutoff, "keep_days": keep_days}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// Filters for browsing the log.

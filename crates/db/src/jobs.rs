@@ -20,6 +20,8 @@ pub struct JobsReport {
     pub topics_escalated: u64,
     pub bulletins: u64,
     pub replays_forgotten: u64,
+    /// Audit entries older than the install keeps them, pruned.
+    pub audit_entries_pruned: i64,
 }
 
 pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
@@ -30,6 +32,8 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
     let topics_escalated = crate::meetings::escalate_overdue_topics(db, now).await?;
     let bulletins = crate::bulletins::generate_due(db, now).await?;
     let replays_forgotten = crate::offline::purge(db, now).await?;
+    let keep_days = crate::security::audit_retention(db).await?;
+    let audit_entries_pruned = crate::audit::prune(db, keep_days, now).await?;
     Ok(JobsReport {
         tasks,
         missed_shifts,
@@ -38,5 +42,6 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<JobsReport, DbError> {
         topics_escalated,
         bulletins,
         replays_forgotten,
+        audit_entries_pruned,
     })
 }

@@ -158,6 +158,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_password_policy.sql"),
         postgres: include_str!("../migrations/postgres/0024_password_policy.sql"),
     },
+    Migration {
+        version: 25,
+        name: "audit_retention",
+        sqlite: include_str!("../migrations/sqlite/0025_audit_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0025_audit_retention.sql"),
+    },
 ];
 
 /// The version that added the ledger's kept figures: a store upgraded past it has them filled

@@ -298,3 +298,45 @@ pub async fn record_event(db: &Db, actor: &Actor, action: &str, detail: serde_js
     .await?;
     tx.commit().await
 }
+
+const AUDIT_KEEP_DAYS: &str = "audit.keep_days";
+
+/// How many days the audit log keeps its entries (0: forever, the default).
+pub async fn audit_retention(db: &Db) -> Result<u32, DbError> {
+    let row: Option<(String,)> = db
+        .opt(&Sql::with(
+            "SELECT setting_value FROM security_settings WHERE setting_key = $1",
+            vec![AUDIT_KEEP_DAYS.into()],
+        ))
+        .await?;
+    Ok(row.and_then(|(v,)| v.parse().ok()).unwrap_or(0))
+}
+
+/// Sets how long the audit log keeps its entries: 0 (forever) or six months to ten years; the
+/// jobs loop prunes what is older.
+pub async fn set_audit_retention(db: &Db, actor: &Actor, keep_days: u32) -> Result<(), DbError> {
+    actor.require("system:security:edit")?;
+    let keep_days = frontline_core::audit::validate_retention(keep_days).map_err(|e| DomainError::Invalid(vec![e]))?;
+    let before = audit_retention(db).await?;
+    let mut tx = db.begin().await?;
+    tx.execute(&Sql::with(
+        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
+        vec![AUDIT_KEEP_DAYS.into(), keep_days.to_string().into(), Utc::now().into()],
+    ))
+    .await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Change {
+            action: "security.audit_retention",
+            object_kind: "security_settings",
+            object_id: None,
+            unit_path: None,
+            before: json!({"keep_days": before}),
+            after: json!({"keep_days": keep_days}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}

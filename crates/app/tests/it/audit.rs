@@ -229,3 +229,68 @@ async fn the_chain_turns_to_sm3_and_tampering_is_still_found() {
     );
     let _ = std::fs::remove_dir_all(data);
 }
+
+/// Retention (issue 29, 网络安全法 Art. 21): the security administrator keeps the log at least six
+/// months; entries past it are pruned, the pruning is itself an entry naming the last one
+/// removed, and the chain verifies from there (a checkpoint from before too); a forged start, or
+/// the pruning entry deleted to pass a deletion off as a pruning, is found.
+#[tokio::test]
+async fn entries_past_their_retention_are_pruned_and_the_chain_still_verifies() {
+    let app = TestApp::new().await;
+    let secadmin = app.api("secadmin").await;
+    let (s, body) = secadmin.put("/security/audit-retention", json!({"keep_days": 30})).await;
+    assert_eq!((s, body["fields"][0]["field"].as_str()), (422, Some("keep_days")), "{body}");
+    let (s, settings) = secadmin.put("/security/audit-retention", json!({"keep_days": 183})).await;
+    assert_eq!((s, settings["audit_keep_days"].as_i64()), (200, Some(183)), "{settings}");
+    let now = chrono::Utc::now();
+    assert_eq!(frontline_db::audit::prune(&app.db, 183, now).await.unwrap(), 0, "nothing is old enough today");
+    assert_eq!(
+        frontline_db::audit::prune(&app.db, 0, now + chrono::Duration::days(9999)).await.unwrap(),
+        0,
+        "0 keeps all"
+    );
+    let data = scratch_data();
+    frontline_app::anchor::write(&app.db, &data).await.unwrap().expect("a checkpoint before the pruning");
+    // A year on, everything written today is past its six months.
+    let written = app.count("SELECT COUNT(*) FROM audit_log").await;
+    let removed = frontline_db::audit::prune(&app.db, 183, now + chrono::Duration::days(365)).await.unwrap();
+    assert_eq!(removed, written);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await, 1, "the pruning's own entry");
+    assert!(matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { entries: 1 }));
+    assert!(matches!(frontline_app::anchor::verify(&app.db, &data).await.unwrap(), ChainCheck::Intact { .. }));
+    // The chain goes on after it.
+    let (s, _) = secadmin.put("/security/password-policy", json!({"max_age_days": 60, "history": 5})).await;
+    assert_eq!(s, 200);
+    assert!(matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { entries: 2 }));
+    let edit = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            tx.execute(&Sql::new(&sql)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    // A forged start: found.
+    let (through,): (i64,) = app.db.one(&Sql::new("SELECT through_seq FROM audit_pruned")).await.unwrap();
+    let (hash,): (String,) = app.db.one(&Sql::new("SELECT through_hash FROM audit_pruned")).await.unwrap();
+    edit(format!("UPDATE audit_pruned SET through_hash = '{}'", "0".repeat(64))).await;
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: through + 1, reason: "broken_link" }
+    );
+    edit(format!("UPDATE audit_pruned SET through_hash = '{hash}'")).await;
+    // The pruning's entry deleted and a start claimed after it: no pruning names it.
+    let (prune_seq, prune_hash): (i64, String) =
+        app.db.one(&Sql::new("SELECT seq, hash FROM audit_log WHERE action = 'audit.prune'")).await.unwrap();
+    edit(format!("DELETE FROM audit_log WHERE seq = {prune_seq}")).await;
+    edit(format!(
+        "INSERT INTO audit_pruned (through_seq, through_hash, through_version, pruned_at, entries) \
+         VALUES ({prune_seq}, '{prune_hash}', 2, '2027-01-01T00:00:00.000Z', 1)"
+    ))
+    .await;
+    assert_eq!(
+        frontline_db::audit::verify(&app.db).await.unwrap(),
+        ChainCheck::Broken { seq: prune_seq + 1, reason: "unexplained_start" }
+    );
+    let _ = std::fs::remove_dir_all(data);
+}

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/security", get(security_settings))
         .route("/security/password-policy", axum::routing::put(set_password_policy))
         .route("/security/audit-sm3", post(use_sm3_for_audit))
+        .route("/security/audit-retention", axum::routing::put(set_audit_retention))
         .route("/audit", get(audit))
         .route("/audit/security-summary", get(security_summary))
 }
@@ -323,4 +324,16 @@ pub async fn use_sm3_for_audit(
     ctx: ApiCtx,
 ) -> Result<Json<services::security::SecuritySettings>, Response> {
     services::security::use_sm3_for_audit(&s.db, &ctx.actor, &s.config).await.api(ctx.lang).map(Json)
+}
+
+/// Sets how long the audit log keeps its entries (0: forever; else six months to ten years).
+#[utoipa::path(put, path = "/api/v1/security/audit-retention", tag = "system",
+    request_body = services::security::AuditRetention,
+    responses((status = 200, body = services::security::SecuritySettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_audit_retention(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(r): ApiJson<services::security::AuditRetention>,
+) -> Result<Json<services::security::SecuritySettings>, Response> {
+    services::security::set_audit_retention(&s.db, &ctx.actor, &s.config, r).await.api(ctx.lang).map(Json)
 }

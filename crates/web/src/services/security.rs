@@ -20,6 +20,15 @@ pub struct SecuritySettings {
     pub separation_of_duties: bool,
     /// The audit chain's hash from its newest entry on: `sha256`, or `sm3` (国密) once chosen.
     pub audit_hash: String,
+    /// Days the audit log keeps its entries (0: forever; else at least 183).
+    pub audit_keep_days: u32,
+}
+
+/// How long the audit log keeps its entries, as typed.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+pub struct AuditRetention {
+    /// 0 keeps every entry; otherwise 183 (six months) to 3650.
+    pub keep_days: u32,
 }
 
 /// The settings, for whoever may read them (the security administrator; the auditor reads them
@@ -32,7 +41,19 @@ pub async fn settings(db: &Db, actor: &Actor, config: &Config) -> Result<Securit
         session_hours: config.session_hours,
         separation_of_duties: frontline_db::security::separation_of_duties(db).await?,
         audit_hash: if frontline_db::audit::uses_sm3(db).await? { "sm3" } else { "sha256" }.to_string(),
+        audit_keep_days: frontline_db::security::audit_retention(db).await?,
     })
+}
+
+/// Sets how long the audit log keeps its entries; answers with the settings as they now stand.
+pub async fn set_audit_retention(
+    db: &Db,
+    actor: &Actor,
+    config: &Config,
+    retention: AuditRetention,
+) -> Result<SecuritySettings, AppError> {
+    frontline_db::security::set_audit_retention(db, actor, retention.keep_days).await?;
+    settings(db, actor, config).await
 }
 
 /// Turns the audit chain to SM3 (no way back); answers with the settings as they now stand.

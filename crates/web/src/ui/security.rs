@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/security", get(settings_page))
         .route("/security/password-policy", post(set_password_policy))
         .route("/security/audit-sm3", post(use_sm3_for_audit))
+        .route("/security/audit-retention", post(set_audit_retention))
 }
 
 #[derive(Template)]
@@ -60,6 +61,16 @@ async fn set_password_policy(State(state): State<AppState>, ctx: Ctx, body: Byte
 async fn use_sm3_for_audit(State(state): State<AppState>, ctx: Ctx) -> UiResult {
     change(ctx.lang, async {
         security::use_sm3_for_audit(&state.db, &ctx.actor, &state.config).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn set_audit_retention(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body);
+    change(ctx.lang, async {
+        let retention = security::AuditRetention { keep_days: number(&form, "keep_days")? };
+        security::set_audit_retention(&state.db, &ctx.actor, &state.config, retention).await?;
         Ok(())
     })
     .await
