@@ -253,6 +253,32 @@ mod tests {
         keys.extend(DataScope::ALL.iter().map(|k| format!("scope.{}", k.as_str())));
         keys.extend(PERMISSIONS.iter().map(|k| format!("perm.{k}")));
         keys.extend(frontline_core::audit::SECURITY_ACTIONS.iter().map(|k| format!("audit.event.{k}")));
+        // Every item of the self-check, in each state it can be in.
+        for met in [true, false] {
+            let facts = frontline_core::security::InstallFacts {
+                password_policy: frontline_core::security::PasswordPolicy {
+                    max_age_days: if met { 90 } else { 0 },
+                    history: 5,
+                },
+                idle_minutes: if met { 30 } else { 60 },
+                session_hours: 12,
+                secure_cookies: met,
+                separation_of_duties: met,
+                administrators_without_factor: usize::from(!met),
+                audit_sm3: met,
+                audit_keep_days: if met { 0 } else { 30 },
+                seal_key_loaded: met,
+            };
+            for c in frontline_core::security::self_check(&facts) {
+                let state = match c.state {
+                    frontline_core::security::CheckState::Met => "met",
+                    frontline_core::security::CheckState::NotSet => "not_set",
+                    frontline_core::security::CheckState::Operator => "operator",
+                };
+                keys.push(format!("self_check.{}", c.id));
+                keys.push(format!("self_check.{}.{state}", c.id));
+            }
+        }
         use frontline_core::{deployment, responsibility, roles, succession};
         keys.extend(responsibility::LinkKind::ALL.iter().map(|k| format!("link.kind.{}", k.as_str())));
         keys.extend(roles::ClaimStatus::ALL.iter().map(|k| format!("claim.status.{}", k.as_str())));

@@ -177,3 +177,31 @@ async fn only_the_security_administrator_sets_the_policy_and_it_is_audited() {
     assert_eq!(s, 422, "{body}");
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'security.password_policy'").await, 1);
 }
+
+#[tokio::test]
+async fn the_self_check_judges_the_settings_and_names_the_operator_s_part() {
+    let app = TestApp::new().await;
+    let secadmin = app.api("secadmin").await;
+    let state = |checks: &serde_json::Value, id: &str| {
+        checks.as_array().unwrap().iter().find(|c| c["id"] == id).map(|c| c["state"].as_str().unwrap().to_string())
+    };
+    let (s, checks) = secadmin.get("/security/self-check").await;
+    assert_eq!(s, 200);
+    // The demo keeps its administrators without a second factor, the superuser beside the three,
+    // and the chain in SHA-256: each named as not set.
+    assert_eq!(state(&checks, "second_factor").as_deref(), Some("not_set"));
+    assert_eq!(state(&checks, "separation_of_duties").as_deref(), Some("not_set"));
+    assert_eq!(state(&checks, "audit_sm3").as_deref(), Some("not_set"));
+    assert_eq!(state(&checks, "password_policy").as_deref(), Some("met"));
+    assert_eq!(state(&checks, "tls").as_deref(), Some("operator"));
+    // Turned to SM3: met.
+    assert_eq!(secadmin.post("/security/audit-sm3", json!({})).await.0, 200);
+    let (_, checks) = secadmin.get("/security/self-check").await;
+    assert_eq!(state(&checks, "audit_sm3").as_deref(), Some("met"));
+    // The page, for the security administrator and the auditor; not for the county.
+    let (s, page) = app.ui("secadmin").await.get("/security/self-check").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("data-check=\"separation_of_duties\"") && page.contains("frontline admin split"), "{page}");
+    assert_eq!(app.ui("auditor").await.get("/security/self-check").await.0, 200);
+    assert_eq!(app.api("county_org").await.get("/security/self-check").await.0, 403);
+}

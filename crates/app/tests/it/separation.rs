@@ -24,7 +24,7 @@ fn in_part(role: &str, method: &str, path: &str) -> bool {
                 || (read && ["/units", "/units/1", "/units/1/children"].contains(&path))
         }
         "security_admin" => path.starts_with("/security"),
-        "audit_admin" => read && (path.starts_with("/audit") || path == "/security"),
+        "audit_admin" => read && (path.starts_with("/audit") || path == "/security" || path == "/security/self-check"),
         _ => false,
     }
 }

@@ -377,7 +377,7 @@ pub fn task_decisions() -> utoipa::openapi::schema::Object {
         appraisals::advance_selection, appraisals::list_care, appraisals::record_care, appraisals::care_reminders,
         bulletins::list_bulletins, bulletins::get_bulletin, bulletins::bulletin_pdf, bulletins::bulletin_xlsx,
         dashboard::get_dashboard, dashboard::get_today,
-        system::token, system::me, system::my_todo, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit, system::security_settings, system::set_password_policy, system::use_sm3_for_audit, system::security_summary, system::set_audit_retention
+        system::token, system::me, system::my_todo, system::change_password, system::my_tokens, system::revoke_token, system::users, system::create_user, system::roles, system::create_role, system::update_role, system::audit, system::security_settings, system::set_password_policy, system::use_sm3_for_audit, system::security_summary, system::set_audit_retention, system::self_check
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldMessage, crate::services::ImportReport, crate::services::RowProblem,
         frontline_core::roles::ClaimStatus)),

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/security/password-policy", axum::routing::put(set_password_policy))
         .route("/security/audit-sm3", post(use_sm3_for_audit))
         .route("/security/audit-retention", axum::routing::put(set_audit_retention))
+        .route("/security/self-check", get(self_check))
         .route("/audit", get(audit))
         .route("/audit/security-summary", get(security_summary))
 }
@@ -336,4 +337,15 @@ pub async fn set_audit_retention(
     ApiJson(r): ApiJson<services::security::AuditRetention>,
 ) -> Result<Json<services::security::SecuritySettings>, Response> {
     services::security::set_audit_retention(&s.db, &ctx.actor, &s.config, r).await.api(ctx.lang).map(Json)
+}
+
+/// 自检: each level-3 item the product covers judged from the settings (`met`, `not_set`), and the
+/// ones the operator must see to (`operator`).
+#[utoipa::path(get, path = "/api/v1/security/self-check", tag = "system",
+    responses((status = 200, body = Vec<frontline_core::security::Check>), (status = 403, body = ErrorBody)))]
+pub async fn self_check(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+) -> Result<Json<Vec<frontline_core::security::Check>>, Response> {
+    services::security::self_check(&s.db, &ctx.actor, &s.config).await.api(ctx.lang).map(Json)
 }

@@ -72,3 +72,30 @@ pub async fn set_password_policy(
     frontline_db::security::set_password_policy(db, actor, policy).await?;
     settings(db, actor, config).await
 }
+
+/// 自检: each level-3 item this product covers, judged from the install's settings, and the items
+/// its operator must see to outside it.
+pub async fn self_check(
+    db: &Db,
+    actor: &Actor,
+    config: &Config,
+) -> Result<Vec<frontline_core::security::Check>, AppError> {
+    let s = settings(db, actor, config).await?;
+    let roles = frontline_db::access::list_roles(db).await?;
+    let administrators_without_factor = roles
+        .iter()
+        .filter(|r| frontline_db::access::ADMINISTRATORS.contains(&r.role_key.as_str()) && !r.requires_second_factor)
+        .count();
+    let facts = frontline_core::security::InstallFacts {
+        password_policy: s.password_policy,
+        idle_minutes: s.idle_minutes,
+        session_hours: s.session_hours,
+        secure_cookies: config.secure_cookies,
+        separation_of_duties: s.separation_of_duties,
+        administrators_without_factor,
+        audit_sm3: s.audit_hash == "sm3",
+        audit_keep_days: s.audit_keep_days,
+        seal_key_loaded: frontline_db::seal::current_key_id().is_some(),
+    };
+    Ok(frontline_core::security::self_check(&facts))
+}

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/security/password-policy", post(set_password_policy))
         .route("/security/audit-sm3", post(use_sm3_for_audit))
         .route("/security/audit-retention", post(set_audit_retention))
+        .route("/security/self-check", get(self_check_page))
 }
 
 #[derive(Template)]
@@ -74,4 +75,19 @@ async fn set_audit_retention(State(state): State<AppState>, ctx: Ctx, body: Byte
         Ok(())
     })
     .await
+}
+
+#[derive(Template)]
+#[template(path = "security_self_check.html")]
+struct SelfCheckPage {
+    t: Tr,
+    c: Chrome,
+    checks: Vec<frontline_core::security::Check>,
+}
+
+/// 自检: how the install stands against each level-3 item, and what the operator must still do.
+async fn self_check_page(State(state): State<AppState>, ctx: Ctx) -> UiResult {
+    let lang = ctx.lang;
+    let checks = security::self_check(&state.db, &ctx.actor, &state.config).await.map_err(|e| e.into_html(lang))?;
+    render(&SelfCheckPage { t: Tr(lang), c: Chrome::new(&ctx, "/security"), checks }, lang)
 }
