@@ -177,6 +177,14 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Give an account a new generated password (printed once, to be changed at its first login),
+    /// lift its lockout, and with --second-factor reset its second factor: for an administrator
+    /// no other account may manage (三员分立).
+    Reset {
+        username: String,
+        #[arg(long)]
+        second_factor: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -497,6 +505,24 @@ async fn main() -> anyhow::Result<()> {
                     anyhow::bail!("{} {}", body.message, fields.join("; "))
                 }
             }
+        }
+        Command::User { command: UserCommand::Reset { username, second_factor } } => {
+            let url = setup::database_url(cli.database.as_deref(), &cli.data)?;
+            let db = setup::open(&url).await?;
+            let account = frontline_db::access::credentials(&db, &username)
+                .await?
+                .with_context(|| format!("no account is named {username}"))?;
+            let actor = Actor::system("frontline user reset");
+            let password = frontline_web::auth::generated_password(&username);
+            let hash = frontline_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            frontline_db::access::set_password(&db, &actor, account.id, &hash).await?;
+            if second_factor && frontline_db::second_factor::enabled(&db, account.id).await? {
+                frontline_db::second_factor::reset(&db, &actor, account.id).await?;
+                println!("Its second factor is reset: it sets one up again at the next login if its role asks.");
+            }
+            println!("Account {username} has a new password, shown this once: {password}");
+            println!("It must be changed at the first login.");
+            Ok(())
         }
         Command::Import { command: ImportCommand::Divisions { codes } } => {
             let started = Instant::now();

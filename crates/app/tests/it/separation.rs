@@ -279,4 +279,19 @@ async fn a_new_install_starts_split_and_an_old_one_splits_on_command() {
     assert_eq!(audited, 2);
     let out = frontline(&old.url, &["audit", "verify"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // An administrator no account may manage is reset on the server: a new password, printed
+    // once and changed at the first login.
+    let out = frontline(&old.url, &["user", "reset", "old_admin", "--second-factor"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let password = stdout.split("shown this once: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let (hash, must): (String, bool) = old
+        .db
+        .one(&Sql::new("SELECT password_hash, must_change_password FROM users WHERE username = 'old_admin'"))
+        .await
+        .unwrap();
+    assert!(frontline_web::auth::verify_password(&password, &hash));
+    assert!(must, "changed at the first login");
+    assert!(!frontline(&old.url, &["user", "reset", "nobody"]).status.success());
 }
