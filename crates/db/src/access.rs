@@ -47,57 +47,41 @@ pub async fn record_failed_login(db: &Db, user_id: i64, ip: &str) -> Result<bool
         vec![(if locked { 0 } else { failed }).into(), until.into(), user_id.into()],
     ))
     .await?;
-    let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
     // Every failed login is a security event (等保 安全审计), the lockout it leads to another.
-    audit::append(
-        &mut tx,
-        &actor,
-        Change {
-            action: "login.failed",
-            object_kind: "user",
-            object_id: Some(user_id),
-            unit_path: None,
-            before: serde_json::Value::Null,
-            after: json!({"failed_in_a_row": failed}),
-        },
-    )
-    .await?;
+    login_event(&mut tx, ip, "login.failed", Some(user_id), json!({"failed_in_a_row": failed})).await?;
     if locked {
-        audit::append(
-            &mut tx,
-            &actor,
-            Change {
-                action: "user.locked",
-                object_kind: "user",
-                object_id: Some(user_id),
-                unit_path: None,
-                before: serde_json::Value::Null,
-                after: json!({"locked_until": until}),
-            },
-        )
-        .await?;
+        login_event(&mut tx, ip, "user.locked", Some(user_id), json!({"locked_until": until})).await?;
     }
     tx.commit().await?;
     Ok(locked)
 }
 
+/// Writes a login's security event, by the login itself from the caller's address.
+async fn login_event(
+    tx: &mut Tx,
+    ip: &str,
+    action: &str,
+    user_id: Option<i64>,
+    after: serde_json::Value,
+) -> Result<(), DbError> {
+    let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
+    let change = Change {
+        action,
+        object_kind: "user",
+        object_id: user_id,
+        unit_path: None,
+        before: serde_json::Value::Null,
+        after,
+    };
+    audit::append(tx, &actor, change).await?;
+    Ok(())
+}
+
 /// Notes a login tried with a username no account has (the name as typed, cut to 64 characters).
 pub async fn record_unknown_login(db: &Db, username: &str, ip: &str) -> Result<(), DbError> {
-    let actor = Actor { ip: ip.to_string(), ..Actor::system("login") };
     let mut tx = db.begin().await?;
-    audit::append(
-        &mut tx,
-        &actor,
-        Change {
-            action: "login.failed",
-            object_kind: "user",
-            object_id: None,
-            unit_path: None,
-            before: serde_json::Value::Null,
-            after: json!({"unknown_username": username.chars().take(64).collect::<String>()}),
-        },
-    )
-    .await?;
+    let typed = json!({"unknown_username": username.chars().take(64).collect::<String>()});
+    login_event(&mut tx, ip, "login.failed", None, typed).await?;
     tx.commit().await
 }
 

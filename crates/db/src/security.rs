@@ -45,12 +45,7 @@ pub async fn set_password_policy(db: &Db, actor: &Actor, policy: PasswordPolicy)
     let now = Utc::now();
     let mut tx = db.begin().await?;
     for (key, value) in [(MAX_AGE_DAYS, policy.max_age_days), (HISTORY, policy.history)] {
-        tx.execute(&Sql::with(
-            "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
-            vec![key.into(), value.to_string().into(), now.into()],
-        ))
-        .await?;
+        put_setting(&mut tx, key, value.to_string(), now).await?;
     }
     audit::append(
         &mut tx,
@@ -161,12 +156,7 @@ pub async fn set_separation_of_duties(db: &Db, actor: &Actor, on: bool) -> Resul
 }
 
 async fn write_separation(tx: &mut Tx, actor: &Actor, before: bool, on: bool) -> Result<(), DbError> {
-    tx.execute(&Sql::with(
-        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
-        vec![SEPARATION.into(), (if on { "on" } else { "off" }).into(), Utc::now().into()],
-    ))
-    .await?;
+    put_setting(tx, SEPARATION, if on { "on" } else { "off" }, Utc::now()).await?;
     audit::append(
         tx,
         actor,
@@ -253,12 +243,7 @@ pub async fn use_sm3_for_audit(db: &Db, actor: &Actor) -> Result<bool, DbError> 
         return Ok(false);
     }
     let mut tx = db.begin().await?;
-    tx.execute(&Sql::with(
-        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
-        vec![AUDIT_HASH.into(), "sm3".into(), Utc::now().into()],
-    ))
-    .await?;
+    put_setting(&mut tx, AUDIT_HASH, "sm3", Utc::now()).await?;
     audit::append_at_least(
         &mut tx,
         actor,
@@ -319,12 +304,7 @@ pub async fn set_audit_retention(db: &Db, actor: &Actor, keep_days: u32) -> Resu
     let keep_days = frontline_core::audit::validate_retention(keep_days).map_err(|e| DomainError::Invalid(vec![e]))?;
     let before = audit_retention(db).await?;
     let mut tx = db.begin().await?;
-    tx.execute(&Sql::with(
-        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
-        vec![AUDIT_KEEP_DAYS.into(), keep_days.to_string().into(), Utc::now().into()],
-    ))
-    .await?;
+    put_setting(&mut tx, AUDIT_KEEP_DAYS, keep_days.to_string(), Utc::now()).await?;
     audit::append(
         &mut tx,
         actor,
@@ -339,4 +319,20 @@ pub async fn set_audit_retention(db: &Db, actor: &Actor, keep_days: u32) -> Resu
     )
     .await?;
     tx.commit().await
+}
+
+/// Writes one setting (inserted, or replacing the value there).
+async fn put_setting(
+    tx: &mut Tx,
+    key: &str,
+    value: impl Into<crate::Value>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    tx.execute(&Sql::with(
+        "INSERT INTO security_settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
+        vec![key.into(), value.into(), now.into()],
+    ))
+    .await?;
+    Ok(())
 }
