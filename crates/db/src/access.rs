@@ -460,6 +460,8 @@ pub struct UserView {
     pub roles: Option<String>,
     /// Whether the account has its second factor on.
     pub second_factor: bool,
+    /// Whether its holder must change the password at the next login (someone else set it).
+    pub must_change_password: bool,
 }
 
 /// Users whose person is visible to the scope; accounts without a person only to an all-units scope.
@@ -482,7 +484,7 @@ pub async fn list_users(
     let columns = format!(
         "us.id, us.username, us.display_name, us.person_id, p.name AS person_name, us.disabled, us.locked_until, \
          (SELECT {} FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = us.id) AS roles, \
-         (us.totp_secret IS NOT NULL) AS second_factor",
+         (us.totp_secret IS NOT NULL) AS second_factor, us.must_change_password",
         if db.is_postgres() { "string_agg(r.name, ',')" } else { "group_concat(r.name, ',')" }
     );
     db.page_of(&columns, filter, "us.id", page, per).await

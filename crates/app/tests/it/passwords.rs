@@ -49,6 +49,12 @@ async fn new_account(app: &TestApp, username: &str, password: &str) -> i64 {
 async fn a_password_someone_else_set_is_changed_at_the_first_login() {
     let app = TestApp::new().await;
     new_account(&app, "first_login", "Given-pass-2026").await;
+    let must_change = || async {
+        let (_, users) = app.api("county_org").await.get("/users?per_page=200").await;
+        let me = users["items"].as_array().unwrap().iter().find(|u| u["username"] == "first_login").unwrap().clone();
+        me["must_change_password"].as_bool().unwrap()
+    };
+    assert!(must_change().await, "the list shows it");
     let (http, r) = app.login_form("first_login", "Given-pass-2026").await;
     assert_eq!(r.status(), 200);
     assert_eq!(redirect_of(&r).as_deref(), Some("/login/password"));
@@ -70,6 +76,7 @@ async fn a_password_someone_else_set_is_changed_at_the_first_login() {
     assert_eq!((s, to.as_deref()), (200, Some("/")), "{body}");
     let r = http.get(app.url("/units")).send().await.unwrap();
     assert_eq!(r.status(), 200, "logged in after the change");
+    assert!(!must_change().await);
     // The given password no longer works; the chosen one does, with no change asked.
     let (_, r) = app.login_form("first_login", "Given-pass-2026").await;
     assert_ne!(redirect_of(&r).as_deref(), Some("/login/password"));
