@@ -921,13 +921,14 @@ work:life:checkin"
                 ))
                 .await?;
             if renamed > 0 {
+                let (admin_id,): (i64,) = tx.one(&Sql::new("SELECT id FROM roles WHERE role_key = 'admin'")).await?;
                 audit::append(
                     &mut tx,
                     &Actor::system("setup"),
                     Change {
                         action: "role.upgrade",
                         object_kind: "role",
-                        object_id: None,
+                        object_id: Some(admin_id),
                         unit_path: None,
                         before: json!({"role_key": "admin", "name": FORMER_SUPERUSER_NAME}),
                         after: json!({"role_key": "admin", "name": SUPERUSER_NAME}),

@@ -141,10 +141,7 @@ const SEPARATION: &str = "separation_of_duties";
 /// given the all-powerful role, and the system, security and audit administrators each hold
 /// their own part.
 pub async fn separation_of_duties(db: &Db) -> Result<bool, DbError> {
-    let row: Option<(String,)> = db
-        .opt(&Sql::with("SELECT setting_value FROM security_settings WHERE setting_key = $1", vec![SEPARATION.into()]))
-        .await?;
-    Ok(row.is_some_and(|(v,)| v == "on"))
+    Ok(setting(db, SEPARATION).await?.is_some_and(|v| v == "on"))
 }
 
 /// Sets whether the administrator is split, audited (the operator's command or the demo).
@@ -288,13 +285,7 @@ const AUDIT_KEEP_DAYS: &str = "audit.keep_days";
 
 /// How many days the audit log keeps its entries (0: forever, the default).
 pub async fn audit_retention(db: &Db) -> Result<u32, DbError> {
-    let row: Option<(String,)> = db
-        .opt(&Sql::with(
-            "SELECT setting_value FROM security_settings WHERE setting_key = $1",
-            vec![AUDIT_KEEP_DAYS.into()],
-        ))
-        .await?;
-    Ok(row.and_then(|(v,)| v.parse().ok()).unwrap_or(0))
+    Ok(setting(db, AUDIT_KEEP_DAYS).await?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// Sets how long the audit log keeps its entries: 0 (forever) or six months to ten years; the
@@ -319,6 +310,14 @@ pub async fn set_audit_retention(db: &Db, actor: &Actor, keep_days: u32) -> Resu
     )
     .await?;
     tx.commit().await
+}
+
+/// One setting's stored value, if it was ever set.
+async fn setting(db: &Db, key: &str) -> Result<Option<String>, DbError> {
+    let row: Option<(String,)> = db
+        .opt(&Sql::with("SELECT setting_value FROM security_settings WHERE setting_key = $1", vec![key.into()]))
+        .await?;
+    Ok(row.map(|(v,)| v))
 }
 
 /// Writes one setting (inserted, or replacing the value there).

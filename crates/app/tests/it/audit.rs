@@ -199,14 +199,8 @@ async fn the_chain_turns_to_sm3_and_tampering_is_still_found() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // An SM3 entry altered: found.
     let newest = app.count("SELECT MAX(seq) FROM audit_log").await;
-    let mut tx = app.db.begin().await.unwrap();
-    tx.execute(&Sql::with(
-        "UPDATE audit_log SET after_state = '{\"forged\":true}' WHERE seq = $1",
-        vec![newest.into()],
-    ))
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let forge = Sql::with("UPDATE audit_log SET after_state = '{\"forged\":true}' WHERE seq = $1", vec![newest.into()]);
+    app.db.execute_outside_transaction(&forge).await.unwrap();
     assert_eq!(
         frontline_db::audit::verify(&app.db).await.unwrap(),
         ChainCheck::Broken { seq: newest, reason: "altered_entry" }
@@ -215,14 +209,9 @@ async fn the_chain_turns_to_sm3_and_tampering_is_still_found() {
     let mut entry = frontline_db::audit::entry(&app.db, newest).await.unwrap().unwrap();
     entry.version = 2;
     let sha = frontline_core::audit::entry_hash(&entry);
-    let mut tx = app.db.begin().await.unwrap();
-    tx.execute(&Sql::with(
-        "UPDATE audit_log SET hash_version = 2, hash = $1 WHERE seq = $2",
-        vec![sha.into(), newest.into()],
-    ))
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let downgrade =
+        Sql::with("UPDATE audit_log SET hash_version = 2, hash = $1 WHERE seq = $2", vec![sha.into(), newest.into()]);
+    app.db.execute_outside_transaction(&downgrade).await.unwrap();
     assert_eq!(
         frontline_db::audit::verify(&app.db).await.unwrap(),
         ChainCheck::Broken { seq: newest, reason: "altered_entry" }
@@ -264,11 +253,7 @@ async fn entries_past_their_retention_are_pruned_and_the_chain_still_verifies() 
     assert!(matches!(frontline_db::audit::verify(&app.db).await.unwrap(), ChainCheck::Intact { entries: 2 }));
     let edit = |sql: String| {
         let db = app.db.clone();
-        async move {
-            let mut tx = db.begin().await.unwrap();
-            tx.execute(&Sql::new(&sql)).await.unwrap();
-            tx.commit().await.unwrap();
-        }
+        async move { db.execute_outside_transaction(&Sql::new(&sql)).await.unwrap() }
     };
     // A forged start: found.
     let (through,): (i64,) = app.db.one(&Sql::new("SELECT through_seq FROM audit_pruned")).await.unwrap();

@@ -147,6 +147,24 @@ impl TestApp {
         (http, r)
     }
 
+    /// Posts a form on the page of a login step (`/login/second-factor`, `/login/password`) with
+    /// the CSRF token that page gives the waiting login: status, body, and where next.
+    pub async fn login_step(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
+        let page = http.get(self.url(path)).send().await.expect("the step's page");
+        assert_eq!(page.status().as_u16(), 200, "the page of {path}");
+        let page = page.text().await.expect("text");
+        let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").expect("step csrf").to_string();
+        let r = http.post(self.url(path)).header("x-csrf-token", csrf).form(form).send().await.expect("post");
+        let status = r.status().as_u16();
+        let to = r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (status, r.text().await.expect("text"), to)
+    }
+
     /// Id of a unit by its division code.
     pub async fn unit_id(&self, code: &str) -> i64 {
         let (id,): (i64,) = self

@@ -5,24 +5,11 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, between};
+use crate::helpers::TestApp;
 
 /// Posts the new password on the page a waiting login was sent to; status, body and where next.
 async fn choose(app: &TestApp, http: &reqwest::Client, new: &str, repeat: &str) -> (u16, String, Option<String>) {
-    let page = http.get(app.url("/login/password")).send().await.unwrap();
-    assert_eq!(page.status().as_u16(), 200, "the change page");
-    let page = page.text().await.unwrap();
-    let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").unwrap().to_string();
-    let r = http
-        .post(app.url("/login/password"))
-        .header("x-csrf-token", csrf)
-        .form(&[("new_password", new), ("repeat_password", repeat)])
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let to = r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()).map(str::to_string);
-    (status, r.text().await.unwrap(), to)
+    app.login_step(http, "/login/password", &[("new_password", new), ("repeat_password", repeat)]).await
 }
 
 fn redirect_of(r: &reqwest::Response) -> Option<String> {

@@ -16,20 +16,7 @@ async fn password_only(app: &TestApp, username: &str) -> (reqwest::Client, reqwe
 
 /// Gives a code on the page that asks for it; the answer.
 async fn give(app: &TestApp, http: &reqwest::Client, code: &str) -> (u16, String, Option<String>) {
-    let page = http.get(app.url("/login/second-factor")).send().await.unwrap();
-    assert_eq!(page.status().as_u16(), 200, "the code page");
-    let page = page.text().await.unwrap();
-    let csrf = between(&page, "\"X-CSRF-Token\": \"", "\"").unwrap().to_string();
-    let r = http
-        .post(app.url("/login/second-factor"))
-        .header("x-csrf-token", csrf)
-        .form(&[("code", code)])
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let to = r.headers().get("hx-redirect").and_then(|v| v.to_str().ok()).map(str::to_string);
-    (status, r.text().await.unwrap(), to)
+    app.login_step(http, "/login/second-factor", &[("code", code)]).await
 }
 
 async fn audited(app: &TestApp, action: &str) -> i64 {
